@@ -1,0 +1,92 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# wman: kernel module, user-space tools and their tests.
+#
+#   make              module for every installed kernel, tools, libraries
+#   make check        everything above, host unit tests, kselftests in a VM
+#   make demo         a BS and three SSs exchanging encrypted traffic, in a VM
+#   make bench        the benchmarks of Documentation/benchmarks.rst
+#
+# KVERS lists the kernel releases to build for (default: every installed
+# kernel with headers, see tools/kernels).  KDIR builds for one kernel
+# tree instead.
+
+BUILD  := $(abspath build)
+SRC    := $(abspath .)
+
+ifneq ($(KDIR),)
+KVERS  := $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null)
+kdir    = $(KDIR)
+else
+KVERS  ?= $(shell tools/kernels 2>/dev/null)
+kdir    = /lib/modules/$(1)/build
+endif
+
+kmod_dir = $(BUILD)/kmod/$(1)
+KMOD_SOURCES := Kbuild $(wildcard kernel/*.c kernel/*.h kernel/Kbuild) \
+		include/uapi/linux/wman.h
+
+.PHONY: all deps modules tools user check unit demo bench install \
+	install-modules install-tools checkpatch sparse clean
+
+all: modules tools user
+
+deps:
+	tools/install-deps.sh
+
+# Each kernel gets its own build directory: a tree of symbolic links to
+# the sources, so that objects for different kernels never mix.
+define kmod_rule
+$(call kmod_dir,$(1))/kernel/wman.ko: $(KMOD_SOURCES)
+	@rm -rf $(call kmod_dir,$(1))/kernel $(call kmod_dir,$(1))/include
+	@mkdir -p $(call kmod_dir,$(1))
+	@cp -rsf $(SRC)/Kbuild $(SRC)/kernel $(SRC)/include $(call kmod_dir,$(1))/
+	$(MAKE) -C $(call kdir,$(1)) M=$(call kmod_dir,$(1)) modules
+endef
+$(foreach k,$(KVERS),$(eval $(call kmod_rule,$(k))))
+
+modules: $(foreach k,$(KVERS),$(call kmod_dir,$(k))/kernel/wman.ko)
+
+tools:
+	$(MAKE) -C tools/wman O=$(BUILD)/tools
+
+user:
+	@if [ -f user/keytree/Makefile ]; then \
+		$(MAKE) -C user/keytree O=$(BUILD)/user/keytree; fi
+
+unit: tools user
+	$(MAKE) -C tools/wman O=$(BUILD)/tools test
+	@if [ -f user/keytree/Makefile ]; then \
+		$(MAKE) -C user/keytree O=$(BUILD)/user/keytree test test-asan; fi
+
+check: deps
+	tools/check.sh
+
+demo: deps all
+	tools/vm-run --module $(call kmod_dir,$(lastword $(KVERS)))/kernel/wman.ko \
+		-- tools/demo.sh
+
+bench: deps all
+	tools/bench.sh
+
+install: install-modules install-tools
+
+install-modules: modules
+	@for k in $(KVERS); do \
+		$(MAKE) -C $(call kdir,$$k) M=$(call kmod_dir,$$k) modules_install || exit; \
+	done
+
+PREFIX ?= /usr/local
+install-tools: tools
+	install -D -m 0755 $(BUILD)/tools/wman $(DESTDIR)$(PREFIX)/sbin/wman
+	install -D -m 0644 Documentation/man/wman.8 $(DESTDIR)$(PREFIX)/share/man/man8/wman.8
+
+# Kernel style checks; checkpatch.pl comes from Debian's linux-source.
+checkpatch:
+	tools/kernel-checks.sh checkpatch
+
+sparse:
+	tools/kernel-checks.sh sparse $(KVERS)
+
+clean:
+	rm -rf $(BUILD)

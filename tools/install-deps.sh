@@ -1,0 +1,20 @@
+#!/bin/sh
+# Install everything the build, the demo, the tests and the benchmarks need,
+# from Debian's archive only.  Safe to run again; it skips what is present.
+set -eu
+
+kernels="linux-image-amd64 linux-headers-amd64 linux-image-6.12-amd64 linux-headers-6.12-amd64"
+build="build-essential pkg-config kmod cpio busybox-static sparse libnl-3-dev libnl-genl-3-dev libssl-dev libsqlite3-dev libinih-dev linux-source-6.12 xz-utils"
+run="qemu-system-x86 iproute2 iputils-ping iperf3 ethtool jq"
+
+missing=""
+for pkg in $kernels $build $run; do
+	dpkg-query -W -f='${Status}\n' "$pkg" 2>/dev/null | grep -q '^install ok installed$' ||
+		missing="$missing $pkg"
+done
+[ -z "$missing" ] && exit 0
+
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq -o DPkg::Lock::Timeout=600 --no-install-recommends $missing
