@@ -9,6 +9,7 @@
 #include <linux/version.h>
 #include <linux/crypto.h>
 #include <linux/netdevice.h>
+#include <net/genetlink.h>
 
 /* 6.3 passed the completion its data pointer instead of the request. */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
@@ -26,6 +27,16 @@ static inline void wman_set_lltx(struct net_device *dev)
 	dev->lltx = true;
 #else
 	dev->features |= NETIF_F_LLTX;
+#endif
+}
+
+/* 6.6 moved the parsed attributes of a dump request into a genl_info. */
+static inline struct nlattr **wman_dump_attrs(struct netlink_callback *cb)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 6, 0)
+	return genl_dumpit_info(cb)->info.attrs;
+#else
+	return genl_dumpit_info(cb)->attrs;
 #endif
 }
 

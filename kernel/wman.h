@@ -137,6 +137,7 @@ struct wman_sa {
 	struct wman_tek __rcu *slots[WMAN_EKS_COUNT];	/* by EKS */
 	struct wman_pcpu_stats __percpu *stats;
 	struct ratelimit_state unknown_eks_rs;
+	refcount_t refcnt;		/* the SA table's and each TEK's */
 	struct rcu_head rcu;
 };
 
@@ -161,6 +162,7 @@ struct wman_group {
 	u8 id;
 	u16 cid;
 	unsigned int naddrs;
+	struct rcu_head rcu;
 	struct wman_group_addr addrs[];	/* naddrs entries */
 };
 
@@ -235,8 +237,9 @@ static inline void wman_stat_inc(struct wman_pcpu_stats __percpu *stats,
 }
 
 /* sa.c: connections, SAs, TEKs, groups.  Writers hold conf_lock. */
-void wman_tables_init(struct wman_dev *wman);
+int wman_tables_init(struct wman_dev *wman);
 void wman_tables_flush(struct wman_dev *wman);
+void wman_tables_destroy(struct wman_dev *wman);	/* after flush */
 int wman_conn_add(struct wman_dev *wman, u16 cid, u8 kind, int said,
 		  const u8 *peer, struct netlink_ext_ack *extack);
 int wman_conn_del(struct wman_dev *wman, u16 cid,
@@ -273,6 +276,10 @@ u32 wman_tek_remaining(const struct wman_tek *tek);
 struct wman_tek *wman_sa_tx_tek(struct wman_sa *sa, u8 role);
 /* Under RCU.  Whether a TEK is past its hard lifetime now. */
 bool wman_tek_expired(const struct wman_tek *tek);
+/* Under RCU, for the BS classifier: the unicast connection of an SS. */
+struct wman_conn *wman_peer_lookup(struct wman_dev *wman, const u8 *addr);
+/* Under RCU, for the BS classifier: the group listing a multicast address. */
+struct wman_group *wman_group_lookup(struct wman_dev *wman, const u8 *addr);
 
 /* classify.c, under RCU: the connection an outgoing frame goes on. */
 struct wman_conn *wman_classify(struct wman_dev *wman,
@@ -319,11 +326,17 @@ void wman_replay_init(struct wman_replay *replay);
 int wman_replay_check(struct wman_replay *replay, u32 pn);
 int wman_replay_advance(struct wman_replay *replay, u32 pn);
 
-/* events.c: netlink notifications, GFP_ATOMIC, any context */
+/*
+ * events.c: netlink notifications, GFP_ATOMIC, any context.  The unknown-SA
+ * and unknown-EKS events are rate limited here, not by the caller.
+ */
 void wman_event_tek(struct wman_tek *tek, u8 cmd);
 void wman_event_unknown_sa(struct wman_dev *wman, u16 cid);
 void wman_event_unknown_eks(struct wman_sa *sa, u8 eks, u16 cid);
-/* Hands a received management PDU to the registered pkmd socket. */
+/*
+ * Hands a received management PDU to the registered pkmd socket and counts
+ * it as mgmt rx or mgmt rx dropped.
+ */
 void wman_mgmt_deliver(struct wman_dev *wman, u16 cid, const u8 *src,
 		       const u8 *payload, size_t len);
 
