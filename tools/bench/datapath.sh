@@ -1,0 +1,607 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Data-path benchmark, the guest half of tools/bench.sh: plain veth, MACsec
+# GCM-AES-128, IPsec ESP rfc4309(ccm(aes)) and wman with each suite, side
+# by side on one kernel, then TEK rollovers under load over wman.  Runs as
+# root on a kernel that has wman.ko loaded (or without it: the wman rows
+# then say why they are not available).  Writes JSON; tools/bench/report.sh
+# prints it as a table.
+#
+# Topology: two namespaces, one veth pair per contender, so that every
+# contender has its own lower device and all can be measured round-robin.
+#
+#   netns bs                                        netns ss
+#   vplain  10.9.1.1 ------------------------------ vplain  10.9.1.2
+#   vmacsec -- macsec0 10.9.2.1 ------ macsec0 10.9.2.2 -- vmacsec
+#   vesp    10.9.3.1 (xfrm ESP transport) --------- vesp    10.9.3.2
+#   vccm    -- wccm 10.9.4.1 (bs) ---- (ss) wccm 10.9.4.2 -- vccm
+#   vgcm    -- wgcm 10.9.5.1 (bs) ---- (ss) wgcm 10.9.5.2 -- vgcm
+#
+# Traffic flows from bs to ss (downlink); the TCP ACKs and, in the rollover
+# test, a second UDP flow go uplink.  Senders are pinned to CPU 0 and
+# receivers to CPU 1.  Processes that get signals are started with a plain
+# `ip netns exec` (it execs), so that $! is the process itself.
+set -euo pipefail
+shopt -s inherit_errexit
+
+repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)
+readonly repo_root
+
+usage() {
+	cat <<'EOF'
+usage: tools/bench/datapath.sh [--out FILE] [--runs N] [--seconds S]
+                               [--rollovers N] [--rollover-load F]
+                               [--udpflood PATH] [--wman PATH]
+
+  --out FILE          JSON results (default build/bench/datapath.json)
+  --runs N            rounds of each measurement, medians reported (default 5)
+  --seconds S         length of one TCP or UDP run (default 3)
+  --rollovers N       TEK switchovers per wman suite under load (default 100)
+  --rollover-load F   rollover flow rate per direction, as a fraction of the
+                      suite's measured 64-byte packet rate (default 0.5)
+  --udpflood PATH     the UDP sender/receiver (default build/bench/udpflood)
+  --wman PATH         the wman tool (default build/tools/wman)
+EOF
+}
+
+out=$repo_root/build/bench/datapath.json
+runs=5
+seconds=3
+rollovers=100
+rollover_load=0.5
+udpflood=$repo_root/build/bench/udpflood
+wman_tool=$repo_root/build/tools/wman
+
+readonly contenders=(veth macsec-gcm esp-ccm wman-ccm wman-gcm)
+readonly iperf_port=5201
+readonly udp_port=6001
+readonly said=0x2001 cid=0x2001
+declare -A lower=([veth]=vplain [macsec-gcm]=vmacsec [esp-ccm]=vesp
+	[wman-ccm]=vccm [wman-gcm]=vgcm)
+declare -A upper=([veth]=vplain [macsec-gcm]=macsec0 [esp-ccm]=vesp
+	[wman-ccm]=wccm [wman-gcm]=wgcm)
+declare -A subnet=([veth]=10.9.1 [macsec-gcm]=10.9.2 [esp-ccm]=10.9.3
+	[wman-ccm]=10.9.4 [wman-gcm]=10.9.5)
+declare -A suite=([veth]=none [macsec-gcm]="GCM-AES-128, 16-byte ICV"
+	[esp-ccm]="rfc4309(ccm(aes)), 8-byte ICV, transport mode"
+	[wman-ccm]="aes-ccm, 8-byte ICV" [wman-gcm]="aes-gcm, 16-byte ICV")
+# Why a contender could not be measured; empty when it can.
+declare -A unavailable=()
+
+work=
+pids=()
+
+log() {
+	printf 'datapath: %s\n' "$*" >&2
+}
+
+die() {
+	log "$*"
+	exit 1
+}
+
+parse_args() {
+	while (($#)); do
+		[[ $1 == -h || $1 == --help ]] && { usage; exit 0; }
+		(($# >= 2)) || { usage >&2; exit 2; }
+		case $1 in
+		--out) out=$2 ;;
+		--runs) runs=$2 ;;
+		--seconds) seconds=$2 ;;
+		--rollovers) rollovers=$2 ;;
+		--rollover-load) rollover_load=$2 ;;
+		--udpflood) udpflood=$2 ;;
+		--wman) wman_tool=$2 ;;
+		*) usage >&2; exit 2 ;;
+		esac
+		shift 2
+	done
+	[[ $runs =~ ^[1-9][0-9]*$ && $seconds =~ ^[1-9][0-9]*$ &&
+		$rollovers =~ ^[0-9]+$ ]] || die "runs, seconds and rollovers are whole numbers"
+}
+
+in_bs() { ip netns exec bs "$@"; }
+in_ss() { ip netns exec ss "$@"; }
+
+# wait_until TIMEOUT_S DESCRIPTION COMMAND...: poll COMMAND until it succeeds.
+wait_until() {
+	local deadline=$((SECONDS + $1)) what=$2
+	shift 2
+	until "$@"; do
+		((SECONDS < deadline)) || die "timed out waiting for $what"
+		sleep 0.05
+	done
+}
+
+random_hex() {
+	od -An -tx1 -N"$1" /dev/urandom | tr -d ' \n'
+}
+
+mac_of() {
+	ip netns exec "$1" cat "/sys/class/net/$2/address"
+}
+
+cleanup() {
+	local pid
+	for pid in "${pids[@]}"; do
+		kill "$pid" 2>/dev/null || true
+	done
+	if [[ -n $work && -f $work/iperf3.pid ]]; then
+		kill "$(cat "$work/iperf3.pid")" 2>/dev/null || true
+	fi
+	ip netns del bs 2>/dev/null || true
+	ip netns del ss 2>/dev/null || true
+	[[ -z $work ]] || rm -rf "$work"
+}
+
+create_namespaces() {
+	local ns
+	for ns in bs ss; do
+		ip netns del "$ns" 2>/dev/null || true
+		ip netns add "$ns"
+		# No IPv6: no router solicitations or DAD traffic in the counts.
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+			net.ipv6.conf.default.disable_ipv6=1
+		ip -n "$ns" link set lo up
+	done
+}
+
+create_lower() {
+	local dev=${lower[$1]} ns
+	ip link add "$dev" netns bs type veth peer name "$dev" netns ss
+	for ns in bs ss; do
+		ip -n "$ns" link set "$dev" up
+	done
+}
+
+# Addresses .1 (bs) and .2 (ss) on the contender's upper device, with
+# permanent neighbour entries: nothing but the measured traffic crosses.
+address_upper() {
+	local c=$1 dev=${upper[$1]} net=${subnet[$1]}
+	local mac_bs mac_ss
+	ip -n bs addr add "$net.1/24" dev "$dev"
+	ip -n ss addr add "$net.2/24" dev "$dev"
+	ip -n bs link set "$dev" up
+	ip -n ss link set "$dev" up
+	mac_bs=$(mac_of bs "$dev")
+	mac_ss=$(mac_of ss "$dev")
+	ip -n bs neigh replace "$net.2" lladdr "$mac_ss" dev "$dev" nud permanent
+	ip -n ss neigh replace "$net.1" lladdr "$mac_bs" dev "$dev" nud permanent
+	log "$c: $net.1 ($dev in bs) -> $net.2 ($dev in ss)"
+}
+
+setup_veth() {
+	create_lower veth
+	address_upper veth
+}
+
+setup_macsec() {
+	local c=macsec-gcm dev=${lower[macsec-gcm]}
+	local key_bs key_ss mac_bs mac_ss
+	create_lower "$c"
+	key_bs=$(random_hex 16)
+	key_ss=$(random_hex 16)
+	mac_bs=$(mac_of bs "$dev")
+	mac_ss=$(mac_of ss "$dev")
+	if ! ip -n bs link add link "$dev" macsec0 type macsec encrypt on \
+		2>"$work/error"; then
+		unavailable[$c]="this kernel has no MACsec: $(cat "$work/error")"
+		return
+	fi
+	ip -n ss link add link "$dev" macsec0 type macsec encrypt on
+	ip -n bs macsec add macsec0 tx sa 0 pn 1 on key 01 "$key_bs"
+	ip -n ss macsec add macsec0 tx sa 0 pn 1 on key 02 "$key_ss"
+	ip -n bs macsec add macsec0 rx port 1 address "$mac_ss"
+	ip -n bs macsec add macsec0 rx port 1 address "$mac_ss" sa 0 pn 1 on key 02 "$key_ss"
+	ip -n ss macsec add macsec0 rx port 1 address "$mac_bs"
+	ip -n ss macsec add macsec0 rx port 1 address "$mac_bs" sa 0 pn 1 on key 01 "$key_bs"
+	address_upper "$c"
+}
+
+# ESP transport mode between the two addresses, one SA per direction; the
+# key is 16 bytes of AES key and 3 bytes of salt (RFC 4309), the ICV 64 bits
+# like wman's aes-ccm.
+setup_esp() {
+	local c=esp-ccm net=${subnet[esp-ccm]} ns
+	local key_down key_up
+	create_lower "$c"
+	address_upper "$c"
+	key_down=0x$(random_hex 19)
+	key_up=0x$(random_hex 19)
+	if ! ip -n bs xfrm state add src "$net.1" dst "$net.2" proto esp \
+		spi 0x1001 reqid 1 mode transport \
+		aead 'rfc4309(ccm(aes))' "$key_down" 64 2>"$work/error"; then
+		unavailable[$c]="this kernel has no ESP with CCM: $(cat "$work/error")"
+		return
+	fi
+	ip -n ss xfrm state add src "$net.1" dst "$net.2" proto esp \
+		spi 0x1001 reqid 1 mode transport \
+		aead 'rfc4309(ccm(aes))' "$key_down" 64
+	for ns in bs ss; do
+		ip -n "$ns" xfrm state add src "$net.2" dst "$net.1" proto esp \
+			spi 0x1002 reqid 2 mode transport \
+			aead 'rfc4309(ccm(aes))' "$key_up" 64
+	done
+	ip -n bs xfrm policy add src "$net.1" dst "$net.2" dir out \
+		tmpl src "$net.1" dst "$net.2" proto esp reqid 1 mode transport
+	ip -n bs xfrm policy add src "$net.2" dst "$net.1" dir in \
+		tmpl src "$net.2" dst "$net.1" proto esp reqid 2 mode transport
+	ip -n ss xfrm policy add src "$net.2" dst "$net.1" dir out \
+		tmpl src "$net.2" dst "$net.1" proto esp reqid 2 mode transport
+	ip -n ss xfrm policy add src "$net.1" dst "$net.2" dir in \
+		tmpl src "$net.1" dst "$net.2" proto esp reqid 1 mode transport
+}
+
+wman() {
+	"$wman_tool" "$@"
+}
+
+# Why wman cannot be measured here, or nothing.
+wman_missing_reason() {
+	if [[ ! -x $wman_tool ]]; then
+		echo "the wman tool is not built ($wman_tool)"
+	elif [[ ! -d /sys/module/wman ]] && ! modprobe -q wman 2>/dev/null; then
+		echo "the wman module is not loaded"
+	fi
+}
+
+# The two TEK keys of a wman contender, by EKS; bench-local, never printed.
+declare -A tek_key=()
+
+# install_tek CONTENDER NS EKS
+install_tek() {
+	local c=$1 ns=$2 eks=$3
+	ip netns exec "$ns" "$wman_tool" tek add dev "${upper[$c]}" said "$said" \
+		eks "$eks" key "${tek_key[$c/$eks]}"
+}
+
+# setup_wman CONTENDER SUITE: BS on the bs side, SS on the ss side, one
+# unicast connection with one SA and the TEK of EKS 0.
+setup_wman() {
+	local c=$1 suite_name=$2 dev=${lower[$1]} up=${upper[$1]}
+	local mac_bs mac_ss ns
+	create_lower "$c"
+	mac_bs=$(mac_of bs "$dev")
+	mac_ss=$(mac_of ss "$dev")
+	in_bs "$wman_tool" link add link "$dev" name "$up" role bs
+	in_ss "$wman_tool" link add link "$dev" name "$up" role ss bsid "$mac_bs"
+	tek_key[$c/0]=$(random_hex 16)
+	for ns in bs ss; do
+		ip netns exec "$ns" "$wman_tool" sa add dev "$up" said "$said" \
+			suite "$suite_name" service unicast
+		install_tek "$c" "$ns" 0
+	done
+	in_bs "$wman_tool" conn add dev "$up" cid "$cid" kind unicast sa "$said" \
+		peer "$mac_ss"
+	in_ss "$wman_tool" conn add dev "$up" cid "$cid" kind unicast sa "$said"
+	address_upper "$c"
+}
+
+setup_contender() {
+	local c=$1 reason
+	case $c in
+	veth) setup_veth ;;
+	macsec-gcm) setup_macsec ;;
+	esp-ccm) setup_esp ;;
+	wman-ccm | wman-gcm)
+		reason=$(wman_missing_reason)
+		if [[ -n $reason ]]; then
+			unavailable[$c]=$reason
+			return
+		fi
+		setup_wman "$c" "${c#wman-}"
+		;;
+	esac
+}
+
+# A contender that was set up must carry traffic before it is measured.
+check_reachable() {
+	local c=$1
+	if ! in_bs ping -c 1 -W 5 "${subnet[$c]}.2" >/dev/null; then
+		unavailable[$c]="set up, but ping from bs to ss failed"
+		log "$c: ${unavailable[$c]}"
+	fi
+}
+
+port_listening() {
+	local proto=$1 port=$2
+	[[ -n $(in_ss ss -H "-l${proto}n" "sport = :$port") ]]
+}
+
+start_iperf_server() {
+	in_ss iperf3 -s -p "$iperf_port" -A 1 -D --pidfile "$work/iperf3.pid"
+	wait_until 20 "the iperf3 server" port_listening t "$iperf_port"
+}
+
+# tcp_run CONTENDER: prints the received bits per second of one run, or
+# "null" if the run failed.
+tcp_run() {
+	local c=$1 result
+	if result=$(in_bs timeout $((seconds + 30)) iperf3 -c "${subnet[$c]}.2" \
+		-p "$iperf_port" -t "$seconds" -A 0 -J 2>/dev/null); then
+		jq '.end.sum_received.bits_per_second' <<<"$result"
+	else
+		echo null
+	fi
+}
+
+# udp_run CONTENDER SRC_NS DST_NS [SENDER_ARGS...]: one run of udpflood,
+# prints {"send":{...},"recv":{...}}.
+udp_run() {
+	local c=$1 from=$2 to=$3 dst
+	shift 3
+	dst=${subnet[$c]}.$([[ $to == ss ]] && echo 2 || echo 1)
+	ip netns exec "$to" taskset -c 1 "$udpflood" recv "$dst" "$udp_port" \
+		-i 500 -t $((seconds + 30)) >"$work/recv.json" &
+	local receiver=$!
+	wait_until 20 "the UDP receiver" udp_port_bound "$to"
+	ip netns exec "$from" taskset -c 0 "$udpflood" send "$dst" "$udp_port" \
+		-s 64 -t "$seconds" "$@" >"$work/send.json"
+	wait "$receiver"
+	jq -cn --slurpfile s "$work/send.json" --slurpfile r "$work/recv.json" \
+		'{send: $s[0], recv: $r[0]}'
+}
+
+udp_port_bound() {
+	[[ -n $(ip netns exec "$1" ss -Hlun "sport = :$udp_port") ]]
+}
+
+measure_round() {
+	local round=$1 c
+	for c in "${contenders[@]}"; do
+		[[ -z ${unavailable[$c]:-} ]] || continue
+		tcp_run "$c" >>"$work/tcp-$c"
+		log "round $round/$runs $c tcp: $(tail -1 "$work/tcp-$c") bit/s"
+	done
+	for c in "${contenders[@]}"; do
+		[[ -z ${unavailable[$c]:-} ]] || continue
+		udp_run "$c" bs ss >>"$work/udp-$c"
+		log "round $round/$runs $c udp: $(jq -r .recv.pps <"$work/udp-$c" | tail -1) pps"
+	done
+}
+
+# The median of the numbers (one per line) on stdin, ignoring nulls.
+median() {
+	jq -s 'map(select(. != null)) | sort |
+		if length == 0 then null
+		elif length % 2 == 1 then .[length / 2 | floor]
+		else (.[length / 2 - 1] + .[length / 2]) / 2 end'
+}
+
+udp_pps_median() {
+	jq '.recv.pps' "$work/udp-$1" | median
+}
+
+link_counters() {
+	ip -n "$1" -j -s link show dev "$2" |
+		jq -c '.[0].stats64 | {rx_packets: .rx.packets, rx_dropped: .rx.dropped,
+			rx_errors: .rx.errors, tx_packets: .tx.packets,
+			tx_dropped: .tx.dropped}'
+}
+
+counters_delta() {
+	jq -cn --argjson a "$1" --argjson b "$2" \
+		'$b | with_entries(.value -= $a[.key])'
+}
+
+rx_packets_above() {
+	local ns=$1 dev=$2 floor=$3
+	(($(ip netns exec "$ns" cat "/sys/class/net/$dev/statistics/rx_packets") > floor))
+}
+
+# One switchover from EKS OLD to NEW, in the order that loses nothing:
+# the BS learns NEW first (it keeps sending with OLD, the older one, and
+# accepts both); then the SS (it sends with NEW, the newer one, and accepts
+# both); then OLD goes on the BS, which moves to NEW, and last on the SS.
+switch_tek() {
+	local c=$1 old=$2 new=$3
+	tek_key[$c/$new]=$(random_hex 16)
+	install_tek "$c" bs "$new"
+	install_tek "$c" ss "$new"
+	in_bs "$wman_tool" tek del dev "${upper[$c]}" said "$said" eks "$old"
+	in_ss "$wman_tool" tek del dev "${upper[$c]}" said "$said" eks "$old"
+	unset "tek_key[$c/$old]"
+}
+
+# rollover CONTENDER: a UDP flow each way at a fraction of the suite's
+# packet rate while the TEK changes $rollovers times; prints JSON.
+rollover() {
+	local c=$1 dev=${upper[$1]} rate pps start elapsed i eks=0
+	local before_bs before_ss after_bs after_ss rx0
+	pps=$(udp_pps_median "$c")
+	rate=$(jq -n "$pps * $rollover_load | floor")
+	((rate > 0)) || rate=1000
+	log "$c: $rollovers TEK switchovers under $rate pps each way"
+
+	before_bs=$(link_counters bs "$dev")
+	before_ss=$(link_counters ss "$dev")
+	ip netns exec ss taskset -c 1 "$udpflood" recv "${subnet[$c]}.2" 7001 -i 1000 \
+		>"$work/roll-down-recv.json" &
+	pids+=($!)
+	ip netns exec bs taskset -c 0 "$udpflood" recv "${subnet[$c]}.1" 7002 -i 1000 \
+		>"$work/roll-up-recv.json" &
+	pids+=($!)
+	wait_until 20 "the rollover receivers" rollover_receivers_bound
+	ip netns exec bs taskset -c 0 "$udpflood" send "${subnet[$c]}.2" 7001 -s 64 -r "$rate" \
+		>"$work/roll-down-send.json" &
+	pids+=($!)
+	ip netns exec ss taskset -c 1 "$udpflood" send "${subnet[$c]}.1" 7002 -s 64 -r "$rate" \
+		>"$work/roll-up-send.json" &
+	pids+=($!)
+	local receivers=("${pids[@]: -4:2}") senders=("${pids[@]: -2}")
+
+	rx0=$(in_ss cat "/sys/class/net/$dev/statistics/rx_packets")
+	wait_until 20 "the downlink flow" rx_packets_above ss "$dev" $((rx0 + 1000))
+	wait_until 20 "the uplink flow" rx_packets_above bs "$dev" 1000
+
+	start=$(date +%s.%N)
+	for ((i = 0; i < rollovers; i++)); do
+		switch_tek "$c" "$eks" $(((eks + 1) % 4))
+		eks=$(((eks + 1) % 4))
+	done
+	elapsed=$(jq -n "$(date +%s.%N) - $start")
+
+	kill -INT "${senders[@]}"
+	wait "${senders[@]}" "${receivers[@]}"
+	after_bs=$(link_counters bs "$dev")
+	after_ss=$(link_counters ss "$dev")
+
+	jq -cn --argjson switchovers "$rollovers" --argjson seconds "$elapsed" \
+		--argjson rate "$rate" --argjson load "$rollover_load" \
+		--slurpfile ds "$work/roll-down-send.json" \
+		--slurpfile dr "$work/roll-down-recv.json" \
+		--slurpfile us "$work/roll-up-send.json" \
+		--slurpfile ur "$work/roll-up-recv.json" \
+		--argjson cbs "$(counters_delta "$before_bs" "$after_bs")" \
+		--argjson css "$(counters_delta "$before_ss" "$after_ss")" '
+		def flow($s; $r): {sent: $s.sent, received: $r.received,
+			lost: ($s.sent - $r.unique), gaps: $r.lost,
+			duplicates: $r.duplicates, reordered: $r.reordered};
+		{switchovers: $switchovers, seconds: $seconds,
+		 rate_pps_each_way: $rate, load_fraction: $load,
+		 downlink: flow($ds[0]; $dr[0]), uplink: flow($us[0]; $ur[0]),
+		 counters: {bs: $cbs, ss: $css}}
+		| .lost = .downlink.lost + .uplink.lost
+		| .target_lost = 0 | .pass = (.lost == 0)'
+}
+
+rollover_receivers_bound() {
+	[[ -n $(in_ss ss -Hlun 'sport = :7001') && -n $(in_bs ss -Hlun 'sport = :7002') ]]
+}
+
+# The highest-priority driver the kernel has for a crypto algorithm name.
+crypto_driver() {
+	awk -v want="$1" '
+		$1 == "name" { name = $3 }
+		$1 == "driver" { driver = $3 }
+		$1 == "priority" && name == want && $3 > best { best = $3; pick = driver }
+		END { print pick }' /proc/crypto
+}
+
+contender_json() {
+	local c=$1
+	if [[ -n ${unavailable[$c]:-} ]]; then
+		jq -cn --arg suite "${suite[$c]}" --arg reason "${unavailable[$c]}" \
+			'{available: false, suite: $suite, reason: $reason}'
+		return
+	fi
+	jq -cn --arg suite "${suite[$c]}" --arg dev "${upper[$c]}" \
+		--argjson mtu "$(in_bs cat "/sys/class/net/${upper[$c]}/mtu")" \
+		--slurpfile tcp "$work/tcp-$c" --slurpfile udp "$work/udp-$c" '
+		def median: map(select(. != null)) | sort |
+			if length == 0 then null
+			elif length % 2 == 1 then .[length / 2 | floor]
+			else (.[length / 2 - 1] + .[length / 2]) / 2 end;
+		($udp | map(.send.sent) | add) as $sent |
+		($udp | map(.recv.unique) | add) as $got |
+		{available: true, suite: $suite, device: $dev, mtu: $mtu,
+		 tcp_bps: {median: ($tcp | median), runs: $tcp},
+		 udp_pps: {median: ($udp | map(.recv.pps) | median),
+			   runs: ($udp | map(.recv.pps))},
+		 udp_sent: $sent, udp_received: $got,
+		 udp_loss_ratio: (if $sent > 0 then ($sent - $got) / $sent else null end)}'
+}
+
+# Ratios of A to B per round (the rounds interleave, so each pair saw the
+# same machine), summarised by their median, min and max.
+ratio_json() {
+	local a=$1 b=$2 target=${3:-null}
+	if [[ -n ${unavailable[$a]:-} || -n ${unavailable[$b]:-} ]]; then
+		jq -cn --argjson target "$target" '{available: false, target: $target}'
+		return
+	fi
+	jq -cn --argjson target "$target" \
+		--slurpfile ta "$work/tcp-$a" --slurpfile tb "$work/tcp-$b" \
+		--slurpfile ua "$work/udp-$a" --slurpfile ub "$work/udp-$b" '
+		def median: sort |
+			if length == 0 then null
+			elif length % 2 == 1 then .[length / 2 | floor]
+			else (.[length / 2 - 1] + .[length / 2]) / 2 end;
+		def ratios($x; $y): [range(0; [$x, $y] | map(length) | min)]
+			| map(select($x[.] != null and $y[.] != null and $y[.] > 0)
+			      | $x[.] / $y[.]);
+		def summary: {median: median, min: min, max: max};
+		(ratios($ta; $tb) | summary) as $tcp |
+		(ratios($ua | map(.recv.pps); $ub | map(.recv.pps)) | summary) as $pps |
+		{available: true, target: $target, tcp: $tcp, pps: $pps}
+		| if $target == null then . else
+			.tcp_pass = (.tcp.median != null and .tcp.median >= $target)
+			| .pps_pass = (.pps.median != null and .pps.median >= $target) end'
+}
+
+write_json() {
+	local c cjson="{}" rjson="{}" ratios
+	for c in "${contenders[@]}"; do
+		cjson=$(jq -c --arg c "$c" --argjson v "$(contender_json "$c")" \
+			'.[$c] = $v' <<<"$cjson")
+		if [[ -f $work/rollover-$c ]]; then
+			rjson=$(jq -c --arg c "$c" --slurpfile v "$work/rollover-$c" \
+				'.[$c] = $v[0]' <<<"$rjson")
+		elif [[ $c == wman-* ]]; then
+			rjson=$(jq -c --arg c "$c" --arg r "${unavailable[$c]:-not run}" \
+				'.[$c] = {available: false, reason: $r}' <<<"$rjson")
+		fi
+	done
+	ratios=$(jq -cn \
+		--argjson gm "$(ratio_json wman-gcm macsec-gcm 1.0)" \
+		--argjson ce "$(ratio_json wman-ccm esp-ccm 1.0)" \
+		--argjson mv "$(ratio_json macsec-gcm veth)" \
+		--argjson ev "$(ratio_json esp-ccm veth)" \
+		--argjson cv "$(ratio_json wman-ccm veth)" \
+		--argjson gv "$(ratio_json wman-gcm veth)" \
+		'{"wman-gcm/macsec-gcm": $gm, "wman-ccm/esp-ccm": $ce,
+		  "macsec-gcm/veth": $mv, "esp-ccm/veth": $ev,
+		  "wman-ccm/veth": $cv, "wman-gcm/veth": $gv}')
+
+	mkdir -p "$(dirname "$out")"
+	jq -n --arg kernel "$(uname -r)" \
+		--arg cpu "$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)" \
+		--argjson cpus "$(nproc)" \
+		--arg virt "$(systemd-detect-virt 2>/dev/null || echo unknown)" \
+		--arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
+		--arg gcm "$(crypto_driver 'gcm(aes)')" \
+		--arg ccm "$(crypto_driver 'ccm(aes)')" \
+		--arg esp "$(crypto_driver 'rfc4309(ccm(aes))')" \
+		--argjson runs "$runs" --argjson seconds "$seconds" \
+		--argjson contenders "$cjson" --argjson ratios "$ratios" \
+		--argjson rollover "$rjson" '
+		{kernel: $kernel, cpu_model: $cpu, cpus: $cpus, virtualization: $virt,
+		 date: $date,
+		 config: {runs: $runs, seconds_per_run: $seconds, udp_payload_bytes: 64,
+			  direction: "bs to ss", tcp_tool: "iperf3",
+			  udp_tool: "tools/bench/udpflood.c"},
+		 crypto_drivers: {"gcm(aes)": $gcm, "ccm(aes)": $ccm,
+				  "rfc4309(ccm(aes))": $esp},
+		 contenders: $contenders, ratios: $ratios, rollover: $rollover}' >"$out"
+	log "wrote $out"
+}
+
+main() {
+	local c round
+	parse_args "$@"
+	[[ -x $udpflood ]] || die "no $udpflood: build it first (tools/bench.sh does)"
+	work=$(mktemp -d)
+	trap cleanup EXIT
+
+	create_namespaces
+	for c in "${contenders[@]}"; do
+		setup_contender "$c"
+		[[ -n ${unavailable[$c]:-} ]] || check_reachable "$c"
+		[[ -z ${unavailable[$c]:-} ]] || log "$c: not available: ${unavailable[$c]}"
+	done
+	start_iperf_server
+
+	for ((round = 1; round <= runs; round++)); do
+		measure_round "$round"
+	done
+	for c in wman-ccm wman-gcm; do
+		[[ -z ${unavailable[$c]:-} ]] || continue
+		((rollovers > 0)) || continue
+		rollover "$c" >"$work/rollover-$c"
+		log "$c rollover: $(cat "$work/rollover-$c")"
+	done
+	write_json
+}
+
+main "$@"
