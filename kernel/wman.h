@@ -206,6 +206,7 @@ void wman_genl_uninit(void);
 int wman_device_init(void);
 void wman_device_uninit(void);
 bool wman_is_wman_dev(const struct net_device *dev);
+/* Held (dev_put() it), or ERR_PTR() with the extack message set. */
 struct net_device *wman_dev_get_by_attrs(struct net *net, struct nlattr **attrs,
 					 struct netlink_ext_ack *extack);
 /* Calls fn for every wman device, under RCU; stops at a non-zero return. */
@@ -318,7 +319,7 @@ int wman_mgmt_xmit(struct wman_dev *wman, u16 cid, const u8 *dst,
 		   const u8 *payload, size_t len,
 		   struct netlink_ext_ack *extack);
 
-/* rx.c */
+/* rx.c; the lower device's rx_handler_data is its wman_dev */
 rx_handler_result_t wman_handle_frame(struct sk_buff **pskb);
 
 /* replay.c: 0 if acceptable, -EBADMSG if replayed or too old */
