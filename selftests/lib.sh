@@ -1,0 +1,425 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# Common code of the wman selftests: the topology, per-namespace wrappers,
+# polling and counter assertions.  Sourced by every test.
+#
+# The medium is a bridge in the "air" namespace; the BS and each SS attach
+# one veth to it and stack wman0 on that veth.
+#
+#                             $ns_air
+#   +-----------------------------------------------------------------+
+#   |  air0 ------------+---- br0 ----+--------------+-------- air3   |
+#   |                   |             |              |                |
+#   |                 air1          air2           (...)              |
+#   +----|--------------|-------------|-------------------------|-----+
+#        |              |             |                         |
+#   +----|-----+   +----|-----+  +----|-----+              +----|-----+
+#   |  veth0   |   |  veth0   |  |  veth0   |              |  veth0   |
+#   |  wman0 bs|   |  wman0 ss|  |  wman0 ss|              |  wman0 ss|
+#   |10.16.0.1 |   |10.16.0.11|  |10.16.0.12|              |10.16.0.13|
+#   +----------+   +----------+  +----------+              +----------+
+#     $ns0 (BS)     $ns1 (SS1)    $ns2 (SS2)                $ns3 (SS3)
+#
+# veth0 of node N has the address ${mac[N]}; wman0 takes it.  Node 0 is the
+# BS, nodes 1..3 the SSs, each SS configured with bsid ${mac[0]}.
+#
+# Connections and SAs installed by topo_setup (static keys, EKS 0, no
+# lifetime), on the BS and on each SS N:
+#
+#   what            CID              SAID             service     key holders
+#   management N    mgmt_cid[N]      -                (clear)     BS, SS N
+#   unicast N       uc_cid[N]        uc_said[N]       unicast     BS, SS N
+#   group 1         grp_cid          grp_said         multicast   BS, SSs
+#   broadcast       bc_cid           bc_said          broadcast   BS, SSs
+#
+# The BS maps group 1 to $grp_mac (239.16.0.1) with `wman group add`.
+# IPv6 is off and every neighbour entry is static, so the only frames on
+# the air are the ones a test sends, and counters can be compared exactly.
+
+set -o pipefail
+
+SELFTESTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
+TOP=$(cd "$SELFTESTS/.." && pwd -P)
+KSFT_DIR=${KSFT_DIR:-$TOP/build/kselftest}
+
+if [[ ! -r $KSFT_DIR/kselftest/ktap_helpers.sh ]]; then
+	"$SELFTESTS/fetch-kselftest-lib.sh" "$KSFT_DIR" >&2 || exit 4
+fi
+# shellcheck source=/dev/null # extracted at build time
+source "$KSFT_DIR/kselftest/ktap_helpers.sh"
+
+WMAN=${WMAN:-}
+if [[ -z $WMAN ]]; then
+	if [[ -x $TOP/build/tools/wman ]]; then
+		WMAN=$TOP/build/tools/wman
+	else
+		WMAN=$(command -v wman || true)
+	fi
+fi
+FRAME=$SELFTESTS/wman_frame
+NL_BAD=$SELFTESTS/wman_nl_bad
+
+suffix=$$
+ns_air=wman-air-$suffix
+ns=(wman-bs-$suffix wman-ss1-$suffix wman-ss2-$suffix wman-ss3-$suffix)
+nodes=(0 1 2 3)
+sss=(1 2 3)
+mac=(02:16:00:00:00:01 02:16:00:00:00:11 02:16:00:00:00:12 02:16:00:00:00:13)
+ip4=(10.16.0.1 10.16.0.11 10.16.0.12 10.16.0.13)
+bcast4=10.16.0.255
+
+mgmt_cid=(0 $((0x0101)) $((0x0102)) $((0x0103)))
+uc_cid=(0 $((0x1001)) $((0x1002)) $((0x1003)))
+uc_said=(0 $((0x2001)) $((0x2002)) $((0x2003)))
+grp_id=1
+grp_cid=$((0xfe01))
+grp_said=$((0x3001))
+grp_mac=01:00:5e:10:00:01
+grp_ip4=239.16.0.1
+bc_cid=$((0xffff))
+bc_said=$((0x3fff))
+
+# Suites of the SAs topo_setup creates; a test may change them first.
+SUITE_UC=${SUITE_UC:-aes-ccm}
+SUITE_GRP=${SUITE_GRP:-aes-gcm}
+SUITE_BC=${SUITE_BC:-aes-ccm}
+
+TMP=$(mktemp -d /tmp/wman-selftest.XXXXXX)
+bg_pids=()
+
+# ---- output ----------------------------------------------------------------
+
+log() { printf '# %s\n' "$*"; }
+# pp CMD...: log a command, then run it (as WireGuard's netns.sh does).
+pp() { log "$*"; "$@"; }
+
+# ---- namespace wrappers ----------------------------------------------------
+
+# nn N CMD...: run CMD in the namespace of node N (0 BS, 1..3 SS).
+nn() { local n=$1; shift; ip netns exec "${ns[$n]}" "$@"; }
+n0() { nn 0 "$@"; }
+n1() { nn 1 "$@"; }
+n2() { nn 2 "$@"; }
+n3() { nn 3 "$@"; }
+na() { ip netns exec "$ns_air" "$@"; }
+ipn() { local n=$1; shift; ip -n "${ns[$n]}" "$@"; }
+ip0() { ipn 0 "$@"; }
+ip1() { ipn 1 "$@"; }
+ip2() { ipn 2 "$@"; }
+ip3() { ipn 3 "$@"; }
+# wm N ARGS...: the wman tool in node N.
+wm() { local n=$1; shift; nn "$n" "$WMAN" "$@"; }
+wm0() { wm 0 "$@"; }
+wm1() { wm 1 "$@"; }
+wm2() { wm 2 "$@"; }
+wm3() { wm 3 "$@"; }
+
+# ---- requirements (exit 4 = skip) ------------------------------------------
+
+skip_all() {
+	ktap_skip_all "$*"
+	exit "$KSFT_SKIP"
+}
+
+# The .ko to load when wman is not loaded yet, or to reload after rmmod:
+# $WMAN_KO, the one built for this kernel under build/kmod, or kernel/wman.ko
+# if it was built for this kernel.
+find_module() {
+	local kver c
+	kver=$(uname -r)
+	for c in "${WMAN_KO:-}" "$TOP/build/kmod/$kver/kernel/wman.ko" \
+		 "$TOP/build/kmod/$kver/wman.ko" "$TOP/kernel/wman.ko"; do
+		[[ -n $c && -r $c ]] || continue
+		[[ $(modinfo -F vermagic "$c" 2>/dev/null) == "$kver "* ]] || continue
+		echo "$c"
+		return 0
+	done
+	return 1
+}
+
+load_module() {
+	local ko
+	[[ -d /sys/module/wman ]] && return 0
+	modprobe -q wman 2>/dev/null && return 0
+	ko=$(find_module) || return 1
+	modprobe -q ccm 2>/dev/null || true
+	modprobe -q gcm 2>/dev/null || true
+	insmod "$ko"
+}
+
+require_env() {
+	local c
+	[[ $EUID -eq 0 ]] || skip_all "must be run as root"
+	load_module || skip_all "wman module not loaded and no wman.ko for $(uname -r)"
+	[[ -x $WMAN ]] || skip_all "wman tool not built (build/tools/wman)"
+	[[ -x $FRAME ]] || skip_all "wman_frame not built (make -C selftests)"
+	for c in ip ping modinfo; do
+		command -v "$c" >/dev/null || skip_all "$c not installed"
+	done
+	modprobe -q veth 2>/dev/null || true
+	modprobe -q bridge 2>/dev/null || true
+}
+
+# ---- polling ---------------------------------------------------------------
+
+# wait_for SECONDS CMD...: poll CMD until it succeeds; fail after SECONDS.
+wait_for() {
+	local timeout=$1; shift
+	local deadline=$((${EPOCHREALTIME/./} + timeout * 1000000))
+	until "$@"; do
+		if ((${EPOCHREALTIME/./} > deadline)); then
+			log "timed out after ${timeout}s waiting for: $*"
+			return 1
+		fi
+		sleep 0.05
+	done
+}
+
+# ---- counters --------------------------------------------------------------
+
+# cnt N [said S [eks E]] COUNTER: one counter of wman0 in node N.
+cnt() { local n=$1; shift; wm "$n" stats get dev wman0 "$@"; }
+
+# cnt_is N EXPECTED [said S [eks E]] COUNTER: succeed if it equals EXPECTED.
+cnt_is() {
+	local n=$1 want=$2; shift 2
+	[[ $(cnt "$n" "$@") == "$want" ]]
+}
+
+# expect_cnt N EXPECTED [said S [eks E]] COUNTER: wait (frames may still be
+# in a softirq) until the counter equals EXPECTED, and fail loudly if not.
+expect_cnt() {
+	local n=$1 want=$2; shift 2
+	local got
+	if ! wait_for 5 cnt_is "$n" "$want" "$@"; then
+		got=$(cnt "$n" "$@")
+		log "node $n ${*}: expected $want, got $got"
+		return 1
+	fi
+}
+
+# assert_eq GOT WANT WHAT
+assert_eq() {
+	[[ $1 == "$2" ]] && return 0
+	log "$3: expected '$2', got '$1'"
+	return 1
+}
+
+# The receive drop counters of a device, as one line (for "none rose").
+rx_drops() {
+	local n=$1 c out=""
+	for c in rx-no-key rx-bad-icv rx-replay rx-bad-header rx-expired \
+		 rx-unknown-sa rx-unencrypted; do
+		out+="$c=$(cnt "$n" "$c") "
+	done
+	echo "$out"
+}
+
+# ---- keys ------------------------------------------------------------------
+
+# key_hex SAID EKS [GENERATION]: a distinct 128-bit key per SA, slot and
+# generation, the same on every node.
+key_hex() { printf '%04x%02x%02x%024x' "$1" "$2" "${3:-0}" $(($1 * 31 + $2 * 7 + ${3:-0})); }
+
+# tek_add N SAID EKS [GEN [tek-add options...]]
+tek_add() {
+	local n=$1 said=$2 eks=$3 gen=${4:-0}
+	shift 3; (($# > 0)) && shift
+	wm "$n" tek add dev wman0 said "$said" eks "$eks" key "$(key_hex "$said" "$eks" "$gen")" "$@"
+}
+
+# ---- topology --------------------------------------------------------------
+
+# The plain namespaces with the bridge and veths, no wman device.
+topo_air() {
+	local n
+	ip netns add "$ns_air"
+	for n in "${nodes[@]}"; do
+		ip netns add "${ns[$n]}"
+	done
+	for n in "$ns_air" "${ns[@]}"; do
+		ip netns exec "$n" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+			net.ipv6.conf.default.disable_ipv6=1 2>/dev/null || true
+		ip -n "$n" link set lo up
+	done
+	ip -n "$ns_air" link add br0 type bridge stp_state 0 mcast_snooping 0
+	ip -n "$ns_air" link set br0 up
+	for n in "${nodes[@]}"; do
+		ip -n "$ns_air" link add "air$n" type veth peer name veth0 netns "${ns[$n]}"
+		ip -n "$ns_air" link set "air$n" master br0 up
+		ipn "$n" link set veth0 address "${mac[$n]}" up
+	done
+}
+
+# wman0 on each veth0, addresses, static neighbours.
+topo_links() {
+	local n
+	wm 0 link add link veth0 name wman0 role bs
+	for n in "${sss[@]}"; do
+		wm "$n" link add link veth0 name wman0 role ss bsid "${mac[0]}"
+	done
+	for n in "${nodes[@]}"; do
+		ipn "$n" addr add "${ip4[$n]}/24" dev wman0
+		ipn "$n" link set wman0 up
+	done
+	for n in "${sss[@]}"; do
+		ip0 neigh replace "${ip4[$n]}" lladdr "${mac[$n]}" dev wman0 nud permanent
+		ipn "$n" neigh replace "${ip4[0]}" lladdr "${mac[0]}" dev wman0 nud permanent
+		# answer broadcast pings (the broadcast test)
+		nn "$n" sysctl -qw net.ipv4.icmp_echo_ignore_broadcasts=0
+	done
+	ip0 route add 224.0.0.0/4 dev wman0
+}
+
+# The static connections, SAs and TEKs of the table above.
+topo_keys() {
+	local n m
+	for n in "${sss[@]}"; do
+		wm0 conn add dev wman0 cid "${mgmt_cid[$n]}" kind mgmt peer "${mac[$n]}"
+		wm "$n" conn add dev wman0 cid "${mgmt_cid[$n]}" kind mgmt
+		for m in 0 "$n"; do
+			wm "$m" sa add dev wman0 said "${uc_said[$n]}" suite "$SUITE_UC" service unicast
+			tek_add "$m" "${uc_said[$n]}" 0
+		done
+		wm0 conn add dev wman0 cid "${uc_cid[$n]}" kind unicast sa "${uc_said[$n]}" peer "${mac[$n]}"
+		wm "$n" conn add dev wman0 cid "${uc_cid[$n]}" kind unicast sa "${uc_said[$n]}"
+	done
+	for n in "${nodes[@]}"; do
+		wm "$n" sa add dev wman0 said "$grp_said" suite "$SUITE_GRP" service multicast
+		tek_add "$n" "$grp_said" 0
+		wm "$n" conn add dev wman0 cid "$grp_cid" kind multicast sa "$grp_said"
+		wm "$n" sa add dev wman0 said "$bc_said" suite "$SUITE_BC" service broadcast
+		tek_add "$n" "$bc_said" 0
+		wm "$n" conn add dev wman0 cid "$bc_cid" kind broadcast sa "$bc_said"
+	done
+	wm0 group add dev wman0 id "$grp_id" cid "$grp_cid" addr "$grp_mac"
+}
+
+topo_setup() {
+	topo_air
+	topo_links
+	topo_keys
+}
+
+# Kill the background jobs this test started, then delete its namespaces.
+cleanup() {
+	local p n
+	for p in "${bg_pids[@]}"; do
+		kill "$p" 2>/dev/null || true
+	done
+	for p in "${bg_pids[@]}"; do
+		wait "$p" 2>/dev/null || true
+	done
+	for n in "${ns[@]}" "$ns_air"; do
+		ip netns del "$n" 2>/dev/null || true
+	done
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+# bg CMD...: start CMD in the background and remember it for cleanup.
+# The PID is in $bg_pid.
+bg() {
+	"$@" &
+	bg_pid=$!
+	bg_pids+=("$bg_pid")
+}
+
+# ---- captures and events ---------------------------------------------------
+
+# capture_start N IFACE COUNT FILE [TIMEOUT]: capture COUNT wman frames on
+# IFACE of node N into FILE, in the background; return once it listens.
+# capture_wait then waits for it and fails if fewer frames came.
+capture_start() {
+	local n=$1 iface=$2 count=$3 file=$4 timeout=${5:-20}
+	rm -f "$file"
+	bg nn "$n" "$FRAME" capture "$iface" "$count" "$file" --timeout "$timeout"
+	capture_pid=$bg_pid
+	wait_for 10 test -s "$file"
+}
+capture_wait() {
+	wait "$capture_pid"
+}
+
+# pick_frame FILE AWK-CONDITION: index of the first frame of FILE (as
+# listed by `wman_frame list`) satisfying the condition, over the fields
+# dst, src, cid, eks, ec, pn, e.g. 'src == "02:16:00:00:00:01" && cid == 4097'.
+# awk program picking the first frame that satisfies COND
+frame_awk() {
+	local prog=$TMP/frame.awk
+	cat > "$prog" <<-EOF
+		{ idx = \$1; delete f
+		  for (i = 2; i < NF; i += 2) f[\$i] = \$(i + 1)
+		  dst = f["dst"]; src = f["src"]; cid = f["cid"] + 0; eks = f["eks"] + 0
+		  ec = f["ec"] + 0; pn = f["pn"] + 0
+		  if ($1) { print idx; found = 1; exit } }
+		END { exit found ? 0 : 1 }
+	EOF
+	echo "$prog"
+}
+pick_frame() {
+	"$FRAME" list "$1" | awk -f "$(frame_awk "$2")"
+}
+
+# monitor_start N FILE: `wman monitor` in node N, its output in FILE.
+monitor_start() {
+	local n=$1 file=$2
+	: > "$file"
+	bg nn "$n" stdbuf -oL "$WMAN" monitor > "$file" 2>&1
+	monitor_pid=$bg_pid
+}
+
+# Number formats are the tool's choice: match decimal or 0x%04x.
+num_re() { printf '(%d|0x%04x|0x%x)' "$1" "$1" "$1"; }
+
+# mon_has FILE EVENT [said S] [eks E] [cid C]: the event was printed.
+mon_has() {
+	local file=$1 re=$2; shift 2
+	while (($# >= 2)); do
+		re+=".*\\<$1 $(num_re "$2")\\>"
+		shift 2
+	done
+	grep -Eq -- "$re" "$file"
+}
+mon_count() {
+	local file=$1 re=$2; shift 2
+	while (($# >= 2)); do
+		re+=".*\\<$1 $(num_re "$2")\\>"
+		shift 2
+	done
+	grep -Ec -- "$re" "$file" || true
+}
+
+# ---- running tests ---------------------------------------------------------
+
+# run_test DESCRIPTION FUNCTION: run FUNCTION in a subshell under set -e
+# (its first failing command fails it), report ok / not ok.
+run_test() {
+	local desc=$1 fn=$2 rc
+	log "--- $desc"
+	set +e
+	(
+		set -eE
+		trap 'log "failed at ${BASH_SOURCE[0]##*/}:$LINENO: $BASH_COMMAND"' ERR
+		"$fn"
+	)
+	rc=$?
+	set -e
+	case $rc in
+	0) ktap_test_pass "$desc" ;;
+	"$KSFT_SKIP") ktap_test_skip "$desc" ;;
+	*) ktap_test_fail "$desc" ;;
+	esac
+}
+
+# Nothing of this test may outlive it: no namespace, no wman device left
+# behind in the initial namespace.
+leak_check() {
+	local n
+	for n in "${ns[@]}" "$ns_air"; do
+		ip netns del "$n" 2>/dev/null || true
+	done
+	! ip netns list | grep -q -- "-$suffix\\>" &&
+	! ip -o link show type wman 2>/dev/null | grep -q .
+}
