@@ -1,0 +1,365 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Authorization messages: Auth Request, Auth Reply, Auth Reject,
+ * Auth Info, Auth Invalid.
+ */
+#include <string.h>
+
+#include "msg_priv.h"
+
+#define AK_SEQ_MAX	15	/* 4-bit AK sequence number */
+
+static const struct attr_rule sec_caps_rules[] = {
+	{ PKM_A_CRYPTO_SUITE_LIST, 1, 1, 3, 3 * PKM_MAX_SUITES },
+	{ PKM_A_VERSION, 1, 1, 1, 1 },
+};
+
+static int parse_sec_caps(const struct pkm_tlv *t, struct pkm_sec_caps *c)
+{
+	const struct pkm_tlv *list;
+	struct attr_list l;
+	size_t i;
+	int err;
+
+	err = attrs_collect(t->val, t->len, &l);
+	if (!err)
+		err = attrs_check(&l, RULES(sec_caps_rules));
+	if (err)
+		return err;
+	list = attrs_find(&l, PKM_A_CRYPTO_SUITE_LIST, 0);
+	if (list->len % 3)
+		return PKM_E_VALUE;
+	c->n_suites = list->len / 3;
+	for (i = 0; i < c->n_suites; i++)
+		suite_decode(list->val + 3 * i, &c->suites[i]);
+	c->version = attr_u8(&l, PKM_A_VERSION);
+	return PKM_OK;
+}
+
+static int build_sec_caps(struct pkm_tlv_writer *w, const struct pkm_sec_caps *c)
+{
+	uint8_t list[3 * PKM_MAX_SUITES];
+	size_t mark, i;
+
+	if (!c->n_suites || c->n_suites > PKM_MAX_SUITES)
+		return PKM_E_INVAL;
+	for (i = 0; i < c->n_suites; i++) {
+		list[3 * i] = c->suites[i].data_enc;
+		list[3 * i + 1] = c->suites[i].data_auth;
+		list[3 * i + 2] = c->suites[i].tek_enc;
+	}
+	mark = pkm_tlv_nest_begin(w, PKM_A_SEC_CAPS);
+	pkm_tlv_put(w, PKM_A_CRYPTO_SUITE_LIST, list, 3 * c->n_suites);
+	pkm_tlv_put_u8(w, PKM_A_VERSION, c->version);
+	return pkm_tlv_nest_end(w, mark);
+}
+
+static const struct attr_rule auth_request_rules[] = {
+	{ PKM_A_SS_CERT, 1, 1, 1, PKM_CERT_MAX },
+	{ PKM_A_SEC_CAPS, 1, 1, 1, 255 },
+	{ PKM_A_SAID, 1, 1, 2, 2 },
+	{ PKM_A_SS_MAC, 1, 1, PKM_MAC_ADDR_LEN, PKM_MAC_ADDR_LEN },
+	{ PKM_A_SS_RANDOM, 1, 1, PKM_SS_RANDOM_LEN, PKM_SS_RANDOM_LEN },
+};
+
+int parse_auth_request(const struct attr_list *l, struct pkm_msg *m)
+{
+	struct pkm_auth_request *r = &m->u.auth_req;
+	int err;
+
+	err = attrs_check(l, RULES(auth_request_rules));
+	if (err)
+		return err;
+	err = parse_sec_caps(attrs_find(l, PKM_A_SEC_CAPS, 0), &r->caps);
+	if (err)
+		return err;
+	r->ss_cert = attr_bytes(l, PKM_A_SS_CERT);
+	r->basic_said = attr_u16(l, PKM_A_SAID);
+	attr_copy(l, PKM_A_SS_MAC, r->ss_mac, sizeof(r->ss_mac));
+	attr_copy(l, PKM_A_SS_RANDOM, r->ss_random, sizeof(r->ss_random));
+	return PKM_OK;
+}
+
+int build_auth_request(struct pkm_tlv_writer *w, const struct pkm_msg *m)
+{
+	const struct pkm_auth_request *r = &m->u.auth_req;
+	int err;
+
+	put_bytes_attr(w, PKM_A_SS_CERT, &r->ss_cert, PKM_CERT_MAX);
+	err = build_sec_caps(w, &r->caps);
+	if (err)
+		return err;
+	pkm_tlv_put_u16(w, PKM_A_SAID, r->basic_said);
+	pkm_tlv_put(w, PKM_A_SS_MAC, r->ss_mac, sizeof(r->ss_mac));
+	return pkm_tlv_put(w, PKM_A_SS_RANDOM, r->ss_random,
+			   sizeof(r->ss_random));
+}
+
+static const struct attr_rule sa_desc_rules[] = {
+	{ PKM_A_SAID, 1, 1, 2, 2 },
+	{ PKM_A_SA_TYPE, 1, 1, 1, 1 },
+	{ PKM_A_CRYPTO_SUITE, 1, 1, 3, 3 },
+	{ PKM_A_SERVICE_TYPE, 0, 1, 1, 1 },
+	{ PKM_A_MCAST_GROUP_ID, 0, 1, 1, 1 },
+};
+
+static bool sa_desc_consistent(const struct pkm_sa_desc *d)
+{
+	if (d->sa_type > PKM_SA_DYNAMIC)
+		return false;
+	if (d->has_service && d->service > PKM_SERVICE_BROADCAST)
+		return false;
+	/* A group ID exactly on multicast SAs. */
+	return d->has_group ==
+	       (d->has_service && d->service == PKM_SERVICE_MULTICAST);
+}
+
+static int parse_sa_desc(const struct pkm_tlv *t, struct pkm_sa_desc *d)
+{
+	struct attr_list l;
+	int err;
+
+	err = attrs_collect(t->val, t->len, &l);
+	if (!err)
+		err = attrs_check(&l, RULES(sa_desc_rules));
+	if (err)
+		return err;
+	d->said = attr_u16(&l, PKM_A_SAID);
+	d->sa_type = attr_u8(&l, PKM_A_SA_TYPE);
+	suite_decode(attrs_find(&l, PKM_A_CRYPTO_SUITE, 0)->val, &d->suite);
+	d->has_service = attrs_find(&l, PKM_A_SERVICE_TYPE, 0) != NULL;
+	d->service = attr_u8(&l, PKM_A_SERVICE_TYPE);
+	d->has_group = attrs_find(&l, PKM_A_MCAST_GROUP_ID, 0) != NULL;
+	d->group_id = attr_u8(&l, PKM_A_MCAST_GROUP_ID);
+	return sa_desc_consistent(d) ? PKM_OK : PKM_E_VALUE;
+}
+
+static int build_sa_desc(struct pkm_tlv_writer *w, const struct pkm_sa_desc *d)
+{
+	size_t mark;
+
+	if (!sa_desc_consistent(d))
+		return PKM_E_INVAL;
+	mark = pkm_tlv_nest_begin(w, PKM_A_SA_DESC);
+	pkm_tlv_put_u16(w, PKM_A_SAID, d->said);
+	pkm_tlv_put_u8(w, PKM_A_SA_TYPE, d->sa_type);
+	put_suite(w, PKM_A_CRYPTO_SUITE, &d->suite);
+	if (d->has_service)
+		pkm_tlv_put_u8(w, PKM_A_SERVICE_TYPE, d->service);
+	if (d->has_group)
+		pkm_tlv_put_u8(w, PKM_A_MCAST_GROUP_ID, d->group_id);
+	return pkm_tlv_nest_end(w, mark);
+}
+
+static const struct attr_rule config_rules[] = {
+	{ PKM_CFG_AUTHORIZE_WAIT, 0, 1, 4, 4 },
+	{ PKM_CFG_REAUTHORIZE_WAIT, 0, 1, 4, 4 },
+	{ PKM_CFG_AUTH_GRACE, 0, 1, 4, 4 },
+	{ PKM_CFG_OPERATIONAL_WAIT, 0, 1, 4, 4 },
+	{ PKM_CFG_REKEY_WAIT, 0, 1, 4, 4 },
+	{ PKM_CFG_TEK_GRACE, 0, 1, 4, 4 },
+	{ PKM_CFG_AUTH_REJECT_WAIT, 0, 1, 4, 4 },
+};
+
+static int parse_config(const struct pkm_tlv *t, struct pkm_config *c)
+{
+	struct attr_list l;
+	size_t i;
+	int err;
+
+	err = attrs_collect(t->val, t->len, &l);
+	if (!err)
+		err = attrs_check(&l, RULES(config_rules));
+	if (err)
+		return err;
+	for (i = 0; i < l.n; i++) {
+		c->present |= (uint8_t)(1u << (l.a[i].type - 1));
+		c->val[l.a[i].type - 1] = get_be32(l.a[i].val);
+	}
+	return PKM_OK;
+}
+
+static int build_config(struct pkm_tlv_writer *w, const struct pkm_config *c)
+{
+	size_t mark;
+	uint8_t i;
+
+	if (!c->present || c->present >> PKM_CFG_COUNT)
+		return PKM_E_INVAL;
+	mark = pkm_tlv_nest_begin(w, PKM_A_PKM_CONFIG);
+	for (i = 0; i < PKM_CFG_COUNT; i++)
+		if (c->present & (1u << i))
+			pkm_tlv_put_u32(w, (uint8_t)(i + 1), c->val[i]);
+	return pkm_tlv_nest_end(w, mark);
+}
+
+static const struct attr_rule auth_reply_rules[] = {
+	{ PKM_A_AUTH_KEY, 1, 1, 1, PKM_SIG_MAX },
+	{ PKM_A_KEY_LIFETIME, 1, 1, 4, 4 },
+	{ PKM_A_KEY_SEQ, 1, 1, 1, 1 },
+	{ PKM_A_SA_DESC, 1, PKM_MAX_SA_DESC, 1, 255 },
+	{ PKM_A_PKM_CONFIG, 0, 1, 1, 255 },
+	{ PKM_A_SS_RANDOM, 1, 1, PKM_SS_RANDOM_LEN, PKM_SS_RANDOM_LEN },
+	{ PKM_A_BS_CERT, 1, 1, 1, PKM_CERT_MAX },
+};
+
+int parse_auth_reply(const struct attr_list *l, struct pkm_msg *m)
+{
+	struct pkm_auth_reply *r = &m->u.auth_rep;
+	const struct pkm_tlv *t;
+	int err;
+
+	err = attrs_check(l, RULES(auth_reply_rules));
+	if (err)
+		return err;
+	r->enc_ak = attr_bytes(l, PKM_A_AUTH_KEY);
+	r->ak_lifetime = attr_u32(l, PKM_A_KEY_LIFETIME);
+	r->ak_seq = attr_u8(l, PKM_A_KEY_SEQ);
+	if (r->ak_seq > AK_SEQ_MAX)
+		return PKM_E_VALUE;
+	while ((t = attrs_find(l, PKM_A_SA_DESC, r->n_sa))) {
+		err = parse_sa_desc(t, &r->sa[r->n_sa]);
+		if (err)
+			return err;
+		r->n_sa++;
+	}
+	t = attrs_find(l, PKM_A_PKM_CONFIG, 0);
+	if (t) {
+		r->has_config = true;
+		err = parse_config(t, &r->config);
+		if (err)
+			return err;
+	}
+	attr_copy(l, PKM_A_SS_RANDOM, r->ss_random, sizeof(r->ss_random));
+	r->bs_cert = attr_bytes(l, PKM_A_BS_CERT);
+	return PKM_OK;
+}
+
+int build_auth_reply(struct pkm_tlv_writer *w, const struct pkm_msg *m)
+{
+	const struct pkm_auth_reply *r = &m->u.auth_rep;
+	size_t i;
+	int err;
+
+	if (r->ak_seq > AK_SEQ_MAX || !r->n_sa || r->n_sa > PKM_MAX_SA_DESC)
+		return PKM_E_INVAL;
+	put_bytes_attr(w, PKM_A_AUTH_KEY, &r->enc_ak, PKM_SIG_MAX);
+	pkm_tlv_put_u32(w, PKM_A_KEY_LIFETIME, r->ak_lifetime);
+	pkm_tlv_put_u8(w, PKM_A_KEY_SEQ, r->ak_seq);
+	for (i = 0; i < r->n_sa; i++) {
+		err = build_sa_desc(w, &r->sa[i]);
+		if (err)
+			return err;
+	}
+	if (r->has_config) {
+		err = build_config(w, &r->config);
+		if (err)
+			return err;
+	}
+	pkm_tlv_put(w, PKM_A_SS_RANDOM, r->ss_random, sizeof(r->ss_random));
+	return put_bytes_attr(w, PKM_A_BS_CERT, &r->bs_cert, PKM_CERT_MAX);
+}
+
+static const struct attr_rule auth_reject_rules[] = {
+	{ PKM_A_ERROR_CODE, 1, 1, 1, 1 },
+	{ PKM_A_DISPLAY_STRING, 0, 1, 1, PKM_DISPLAY_MAX },
+	{ PKM_A_SS_RANDOM, 1, 1, PKM_SS_RANDOM_LEN, PKM_SS_RANDOM_LEN },
+	{ PKM_A_BS_CERT, 1, 1, 1, PKM_CERT_MAX },
+};
+
+int parse_auth_reject(const struct attr_list *l, struct pkm_msg *m)
+{
+	struct pkm_auth_reject *r = &m->u.auth_rej;
+	int err;
+
+	err = attrs_check(l, RULES(auth_reject_rules));
+	if (!err)
+		err = attr_display(l, r->display);
+	if (err)
+		return err;
+	r->error = attr_u8(l, PKM_A_ERROR_CODE);
+	attr_copy(l, PKM_A_SS_RANDOM, r->ss_random, sizeof(r->ss_random));
+	r->bs_cert = attr_bytes(l, PKM_A_BS_CERT);
+	return PKM_OK;
+}
+
+int build_auth_reject(struct pkm_tlv_writer *w, const struct pkm_msg *m)
+{
+	const struct pkm_auth_reject *r = &m->u.auth_rej;
+
+	pkm_tlv_put_u8(w, PKM_A_ERROR_CODE, r->error);
+	put_display(w, r->display);
+	pkm_tlv_put(w, PKM_A_SS_RANDOM, r->ss_random, sizeof(r->ss_random));
+	return put_bytes_attr(w, PKM_A_BS_CERT, &r->bs_cert, PKM_CERT_MAX);
+}
+
+static const struct attr_rule auth_info_rules[] = {
+	{ PKM_A_CA_CERT, 1, 1, 1, PKM_CERT_MAX },
+};
+
+int parse_auth_info(const struct attr_list *l, struct pkm_msg *m)
+{
+	int err = attrs_check(l, RULES(auth_info_rules));
+
+	if (err)
+		return err;
+	m->u.auth_info.ca_cert = attr_bytes(l, PKM_A_CA_CERT);
+	return PKM_OK;
+}
+
+int build_auth_info(struct pkm_tlv_writer *w, const struct pkm_msg *m)
+{
+	return put_bytes_attr(w, PKM_A_CA_CERT, &m->u.auth_info.ca_cert,
+			      PKM_CERT_MAX);
+}
+
+static const struct attr_rule auth_invalid_rules[] = {
+	{ PKM_A_KEY_SEQ, 0, 1, 1, 1 },
+	{ PKM_A_ERROR_CODE, 1, 1, 1, 1 },
+	{ PKM_A_DISPLAY_STRING, 0, 1, 1, PKM_DISPLAY_MAX },
+};
+
+int parse_auth_invalid(const struct attr_list *l, struct pkm_msg *m)
+{
+	struct pkm_auth_invalid *r = &m->u.auth_inv;
+	int err;
+
+	err = attrs_check(l, RULES(auth_invalid_rules));
+	if (!err)
+		err = attr_display(l, r->display);
+	if (err)
+		return err;
+	r->has_ak_seq = attrs_find(l, PKM_A_KEY_SEQ, 0) != NULL;
+	r->ak_seq = attr_u8(l, PKM_A_KEY_SEQ);
+	r->error = attr_u8(l, PKM_A_ERROR_CODE);
+	if (r->ak_seq > AK_SEQ_MAX)
+		return PKM_E_VALUE;
+	/* Digested under the AK it names, or signed when it names none. */
+	if (r->has_ak_seq != (m->authn == PKM_AUTHN_CMAC))
+		return PKM_E_UNEXPECTED;
+	return PKM_OK;
+}
+
+int build_auth_invalid(struct pkm_tlv_writer *w, const struct pkm_msg *m)
+{
+	const struct pkm_auth_invalid *r = &m->u.auth_inv;
+
+	if (r->has_ak_seq) {
+		if (r->ak_seq > AK_SEQ_MAX)
+			return PKM_E_INVAL;
+		pkm_tlv_put_u8(w, PKM_A_KEY_SEQ, r->ak_seq);
+	}
+	pkm_tlv_put_u8(w, PKM_A_ERROR_CODE, r->error);
+	return put_display(w, r->display);
+}
+
+int pkm_auth_reply_ak(const struct pkm_msg *m, EVP_PKEY *ss_key,
+		      uint8_t ak[PKM_AK_LEN])
+{
+	if (!m || !ss_key || !ak || m->code != PKM_AUTH_REPLY)
+		return PKM_E_INVAL;
+	if (!m->verified)
+		return PKM_E_UNVERIFIED;
+	return pkm_ak_decrypt(ss_key, m->u.auth_rep.enc_ak.p,
+			      m->u.auth_rep.enc_ak.len, ak, PKM_AK_LEN);
+}
