@@ -63,9 +63,9 @@ declare -A upper=([veth]=vplain [macsec-gcm]=macsec0 [esp-ccm]=vesp
 	[wman-ccm]=wccm [wman-gcm]=wgcm)
 declare -A subnet=([veth]=10.9.1 [macsec-gcm]=10.9.2 [esp-ccm]=10.9.3
 	[wman-ccm]=10.9.4 [wman-gcm]=10.9.5)
-declare -A suite=([veth]=none [macsec-gcm]="GCM-AES-128, 16-byte ICV"
-	[esp-ccm]="rfc4309(ccm(aes)), 8-byte ICV, transport mode"
-	[wman-ccm]="aes-ccm, 8-byte ICV" [wman-gcm]="aes-gcm, 16-byte ICV")
+declare -A suite=([veth]=none [macsec-gcm]="GCM-AES-128 ICV 16"
+	[esp-ccm]="rfc4309(ccm(aes)) ICV 8 transport"
+	[wman-ccm]="aes-ccm ICV 8" [wman-gcm]="aes-gcm ICV 16")
 # Why a contender could not be measured; empty when it can.
 declare -A unavailable=()
 
@@ -73,7 +73,7 @@ work=
 pids=()
 
 log() {
-	printf 'datapath: %s\n' "$*" >&2
+	printf 'datapath: [%4ds] %s\n' "$SECONDS" "$*" >&2
 }
 
 die() {
@@ -133,6 +133,19 @@ cleanup() {
 	ip netns del bs 2>/dev/null || true
 	ip netns del ss 2>/dev/null || true
 	[[ -z $work ]] || rm -rf "$work"
+}
+
+# A host's udev loads the accelerated AES and GHASH drivers from the CPU's
+# modalias at boot; the VM has no udev, so load them as a host would have.
+load_crypto_drivers() {
+	local flags
+	flags=$(grep -m1 '^flags' /proc/cpuinfo)
+	if grep -qw aes <<<"$flags"; then
+		modprobe -q aesni_intel || true
+	fi
+	if grep -qw pclmulqdq <<<"$flags"; then
+		modprobe -q ghash_clmulni_intel || true
+	fi
 }
 
 create_namespaces() {
@@ -347,6 +360,18 @@ udp_port_bound() {
 	[[ -n $(ip netns exec "$1" ss -Hlun "sport = :$udp_port") ]]
 }
 
+# One short untimed run of each kind per contender: the first connection
+# pays for module loads and cold caches, which a median of few runs shows.
+warm_up() {
+	local c
+	for c in "${contenders[@]}"; do
+		[[ -z ${unavailable[$c]:-} ]] || continue
+		in_bs timeout 30 iperf3 -c "${subnet[$c]}.2" -p "$iperf_port" -t 1 \
+			-A 0 >/dev/null 2>&1 || true
+	done
+	log "warmed up"
+}
+
 measure_round() {
 	local round=$1 c
 	for c in "${contenders[@]}"; do
@@ -479,6 +504,13 @@ crypto_driver() {
 		END { print pick }' /proc/crypto
 }
 
+# What the kernel saw: "KVM" and the like, "none" on bare metal and TCG.
+hypervisor() {
+	local line
+	line=$(dmesg 2>/dev/null | grep -m1 -o 'Hypervisor detected: .*' || true)
+	echo "${line:-none}"
+}
+
 contender_json() {
 	local c=$1
 	if [[ -n ${unavailable[$c]:-} ]]; then
@@ -558,7 +590,7 @@ write_json() {
 	jq -n --arg kernel "$(uname -r)" \
 		--arg cpu "$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)" \
 		--argjson cpus "$(nproc)" \
-		--arg virt "$(systemd-detect-virt 2>/dev/null || echo unknown)" \
+		--arg hypervisor "$(hypervisor)" \
 		--arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
 		--arg gcm "$(crypto_driver 'gcm(aes)')" \
 		--arg ccm "$(crypto_driver 'ccm(aes)')" \
@@ -566,7 +598,7 @@ write_json() {
 		--argjson runs "$runs" --argjson seconds "$seconds" \
 		--argjson contenders "$cjson" --argjson ratios "$ratios" \
 		--argjson rollover "$rjson" '
-		{kernel: $kernel, cpu_model: $cpu, cpus: $cpus, virtualization: $virt,
+		{kernel: $kernel, cpu_model: $cpu, cpus: $cpus, hypervisor: $hypervisor,
 		 date: $date,
 		 config: {runs: $runs, seconds_per_run: $seconds, udp_payload_bytes: 64,
 			  direction: "bs to ss", tcp_tool: "iperf3",
@@ -584,6 +616,7 @@ main() {
 	work=$(mktemp -d)
 	trap cleanup EXIT
 
+	load_crypto_drivers
 	create_namespaces
 	for c in "${contenders[@]}"; do
 		setup_contender "$c"
@@ -592,6 +625,7 @@ main() {
 	done
 	start_iperf_server
 
+	warm_up
 	for ((round = 1; round <= runs; round++)); do
 		measure_round "$round"
 	done

@@ -1,0 +1,143 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# `make bench`: the benchmarks of Documentation/benchmarks.rst.
+#
+#  1. Data path: one VM run per kernel of tools/bench/datapath.sh (wman with
+#     each suite against plain veth, MACsec and IPsec ESP; TEK rollovers
+#     under load), JSON in build/bench/, tables on stdout.
+#  2. Key trees: `make -C user/keytree bench`, when user/keytree exists.
+set -euo pipefail
+shopt -s inherit_errexit
+
+repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
+readonly repo_root
+readonly out_dir=$repo_root/build/bench
+
+usage() {
+	cat <<'EOF'
+usage: tools/bench.sh [--kernel KVER]... [--all-kernels] [--host]
+                      [--no-keytree] [-- DATAPATH_OPTIONS...]
+
+  --kernel KVER   boot this kernel (repeatable; default: the newest one
+                  that tools/kernels lists)
+  --all-kernels   every kernel that tools/kernels lists
+  --host          run on this machine's kernel instead of a VM
+                  (tools/vm-run --host: it must be able to load wman.ko)
+  --no-keytree    skip the key-tree benchmark
+
+DATAPATH_OPTIONS go to tools/bench/datapath.sh (--runs, --seconds,
+--rollovers, --rollover-load; see tools/bench/datapath.sh --help).
+
+Writes build/bench/datapath-KVER.json per kernel, and build/bench/datapath.json
+for the last kernel run; a target missed is reported, not an error.
+EOF
+}
+
+kernels=()
+on_host=false
+keytree=true
+datapath_args=()
+
+log() {
+	printf 'bench: %s\n' "$*" >&2
+}
+
+die() {
+	log "$*"
+	exit 1
+}
+
+parse_args() {
+	while (($#)); do
+		case $1 in
+		--kernel)
+			(($# >= 2)) || { usage >&2; exit 2; }
+			kernels+=("$2")
+			shift
+			;;
+		--all-kernels) mapfile -t kernels < <("$repo_root/tools/kernels") ;;
+		--host) on_host=true ;;
+		--no-keytree) keytree=false ;;
+		-h | --help) usage; exit 0 ;;
+		--) shift; datapath_args=("$@"); break ;;
+		*) usage >&2; exit 2 ;;
+		esac
+		shift
+	done
+	if $on_host; then
+		kernels=("$(uname -r)")
+	elif ((${#kernels[@]} == 0)); then
+		kernels=("$("$repo_root/tools/kernels" | tail -n 1)")
+		[[ -n ${kernels[0]} ]] || die "no kernel found by tools/kernels"
+	fi
+}
+
+build_helpers() {
+	mkdir -p "$out_dir"
+	"${CC:-cc}" -O2 -Wall -Wextra -Werror -o "$out_dir/udpflood" \
+		"$repo_root/tools/bench/udpflood.c"
+}
+
+# run_datapath KVER: one VM run; its console goes to build/bench/vm-KVER.log
+# and its progress lines to stderr.
+run_datapath() {
+	local kver=$1 json=$out_dir/datapath-$1.json log=$out_dir/vm-$1.log
+	local module=$repo_root/build/kmod/$kver/kernel/wman.ko
+	local runner=("$repo_root/tools/vm-run" --timeout 1800)
+	local status=0
+
+	if $on_host; then
+		runner+=(--host)
+	else
+		runner+=(--kernel "$kver")
+	fi
+	if [[ -f $module ]]; then
+		runner+=(--module "$module")
+	else
+		log "$kver: no $module: the wman rows will say not available"
+	fi
+	rm -f "$json"
+	log "$kver: data path (console in $log)"
+	"${runner[@]}" -- "$repo_root/tools/bench/datapath.sh" --out "$json" \
+		"${datapath_args[@]}" >"$log" 2>&1 &
+	local runner_pid=$!
+	# Follow the run's progress, then take the runner's own status.
+	tail -n +1 -f --pid="$runner_pid" "$log" | grep --line-buffered '^datapath:' >&2 || true
+	wait "$runner_pid" || status=$?
+	if ((status != 0)) || [[ ! -s $json ]]; then
+		tail -n 30 "$log" >&2
+		die "$kver: the data-path run failed (exit $status), see $log"
+	fi
+	cp "$json" "$out_dir/datapath.json"
+	echo
+	"$repo_root/tools/bench/report.sh" "$json"
+	echo
+}
+
+run_keytree() {
+	if ! $keytree || [[ ! -f $repo_root/user/keytree/Makefile ]]; then
+		return
+	fi
+	log "key trees: make -C user/keytree bench"
+	make -C "$repo_root/user/keytree" O="$repo_root/build/user/keytree" bench
+}
+
+list_results() {
+	echo "Results:"
+	find "$out_dir" "$repo_root/build/user/keytree" -maxdepth 2 \
+		\( -name '*.json' -o -name '*.png' \) 2>/dev/null | sort | sed 's/^/  /'
+}
+
+main() {
+	local kver
+	parse_args "$@"
+	build_helpers
+	for kver in "${kernels[@]}"; do
+		run_datapath "$kver"
+	done
+	run_keytree
+	list_results
+}
+
+main "$@"

@@ -1,0 +1,90 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The single-quoted strings are jq programs, not shell expansions.
+# shellcheck disable=SC2016
+#
+# Print the results of tools/bench/datapath.sh as tables.
+#
+# usage: tools/bench/report.sh [build/bench/datapath.json]
+set -euo pipefail
+shopt -s inherit_errexit
+
+repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)
+json=${1:-$repo_root/build/bench/datapath.json}
+[[ -r $json ]] || { echo "report: no $json" >&2; exit 1; }
+
+# jq definitions shared by the tables: fixed(D) prints a number with D
+# decimals, "-" for null; spread prints a ratio summary.
+readonly jq_defs='
+	def fixed($d): if . == null then "-" else
+		(. * pow(10; $d) | round | tostring) as $s |
+		if $d == 0 then $s else
+			(if ($s | length) <= $d
+			 then ("0" * ($d - ($s | length) + 1)) + $s else $s end) as $p |
+			$p[:-$d] + "." + $p[-$d:]
+		end end;
+	def spread: "\(.median | fixed(2)) [\(.min | fixed(2))-\(.max | fixed(2))]";
+	def verdict: if . then "PASS" else "MISS" end;
+'
+
+table() {
+	jq -r "$jq_defs $1 | map(tostring) | @tsv" "$json" | column -t -s $'\t'
+}
+
+print_header() {
+	jq -r '"Data path: kernel \(.kernel), \(.cpu_model), \(.cpus) CPUs (hypervisor: \(.hypervisor))",
+		"\(.config.runs) interleaved rounds of \(.config.seconds_per_run) s per contender, bs to ss; medians of the rounds.",
+		"x columns: medians of the per-round ratios.  Crypto drivers:",
+		"  gcm(aes) \(.crypto_drivers["gcm(aes)"])",
+		"  ccm(aes) \(.crypto_drivers["ccm(aes)"])"' "$json"
+	echo
+}
+
+print_contenders() {
+	table '.ratios as $r |
+		["contender", "suite", "TCP Mbit/s", "x veth", "UDP64 kpps", "x veth", "UDP loss"],
+		(.contenders | to_entries[] | .key as $c | .value |
+		 if .available then
+			[$c, .suite, (.tcp_bps.median / 1e6 | fixed(1)),
+			 (if $c == "veth" then 1 else $r["\($c)/veth"].tcp.median end | fixed(2)),
+			 (.udp_pps.median / 1e3 | fixed(2)),
+			 (if $c == "veth" then 1 else $r["\($c)/veth"].pps.median end | fixed(2)),
+			 ((.udp_loss_ratio // null) * 100 | fixed(1)) + "%"]
+		 else
+			[$c, .suite, "n/a", "", "", "", ""]
+		 end)'
+	jq -r '.contenders | to_entries[] | select(.value.available | not)
+		| "  \(.key) not available: \(.value.reason)"' "$json"
+	echo
+}
+
+print_targets() {
+	table '["target", "TCP ratio [min-max]", "", "UDP64 pps ratio [min-max]", ""],
+		(.ratios | to_entries[] | select(.value.target != null) | .key as $k | .value |
+		 "\($k) >= \(.target | fixed(2))" as $name |
+		 if .available then
+			[$name, (.tcp | spread), (.tcp_pass | verdict),
+			 (.pps | spread), (.pps_pass | verdict)]
+		 else
+			[$name, "n/a", "", "n/a", ""]
+		 end)'
+	echo
+}
+
+print_rollover() {
+	table '["TEK rollover", "switchovers", "took s", "pps each way", "frames sent", "lost", "target 0"],
+		(.rollover | to_entries[] | .key as $c | .value |
+		 if .available == false then
+			[$c, "n/a", "", "", "", "", ""]
+		 else
+			[$c, .switchovers, (.seconds | fixed(1)), .rate_pps_each_way,
+			 (.downlink.sent + .uplink.sent), .lost, (.pass | verdict)]
+		 end)'
+	jq -r '.rollover | to_entries[] | select(.value.available == false)
+		| "  \(.key) not available: \(.value.reason)"' "$json"
+}
+
+print_header
+print_contenders
+print_targets
+print_rollover
