@@ -22,7 +22,7 @@ bool wman_is_wman_dev(const struct net_device *dev)
 	return dev->netdev_ops == &wman_netdev_ops;
 }
 
-int wman_for_each_dev(int (*fn)(struct wman_dev *wman, void *arg), void *arg)
+int wman_walk_devs(wman_walk_fn_t fn, void *arg)
 {
 	struct wman_dev *wman;
 	int ret = 0;
@@ -227,14 +227,14 @@ static int wman_newlink(struct net *src_net, struct net_device *dev,
 	wman->role = WMAN_ROLE_BS;
 	if (data && data[IFLA_WMAN_ROLE])
 		wman->role = nla_get_u8(data[IFLA_WMAN_ROLE]);
-	if (data && data[IFLA_WMAN_BSID]) {
-		ether_addr_copy(wman->bsid, nla_data(data[IFLA_WMAN_BSID]));
-	} else if (wman->role == WMAN_ROLE_SS) {
+	if (wman->role == WMAN_ROLE_SS && !(data && data[IFLA_WMAN_BSID])) {
 		NL_SET_ERR_MSG_MOD(extack, "An SS needs the BSID of its BS");
 		return -EINVAL;
-	} else {
-		ether_addr_copy(wman->bsid, lower->dev_addr);
 	}
+	if (data && data[IFLA_WMAN_BSID])
+		ether_addr_copy(wman->bsid, nla_data(data[IFLA_WMAN_BSID]));
+	else
+		ether_addr_copy(wman->bsid, lower->dev_addr);
 
 	mtu = max_mtu_on(lower);
 	if (mtu < ETH_MIN_MTU) {

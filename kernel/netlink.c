@@ -78,11 +78,12 @@ static const struct nla_policy wman_policy[WMAN_A_MAX + 1] = {
 
 /* Reports a missing attribute, naming it in the extended ACK. */
 #define missing(extack, nest, tb, type, msg) ({			\
+	struct netlink_ext_ack *__extack = (extack);		\
 	bool __missing = !(tb)[type];				\
 								\
 	if (__missing) {					\
-		NL_SET_ERR_ATTR_MISS(extack, nest, type);	\
-		NL_SET_ERR_MSG_MOD(extack, msg);		\
+		NL_SET_ERR_ATTR_MISS(__extack, nest, type);	\
+		NL_SET_ERR_MSG_MOD(__extack, msg);		\
 	}							\
 	__missing;						\
 })
@@ -340,6 +341,7 @@ static int dump_table(struct sk_buff *skb, struct netlink_callback *cb,
 		.flags = NLM_F_MULTI,
 		.cb = cb,
 	};
+	struct nlattr *attrs[WMAN_A_MAX + 1];
 	struct net_device *dev;
 	struct wman_dev *wman;
 	unsigned long index;
@@ -349,8 +351,12 @@ static int dump_table(struct sk_buff *skb, struct netlink_callback *cb,
 	/* args[0]: next key; args[1]: set once the table is done */
 	if (cb->args[1])
 		return 0;
-	dev = wman_dev_get_by_attrs(sock_net(cb->skb->sk), wman_dump_attrs(cb),
-				    cb->extack);
+	/* already validated by the core; parsed again to name the device */
+	err = nlmsg_parse(cb->nlh, GENL_HDRLEN, attrs, WMAN_A_MAX, wman_policy,
+			  cb->extack);
+	if (err)
+		return err;
+	dev = wman_dev_get_by_attrs(sock_net(cb->skb->sk), attrs, cb->extack);
 	if (IS_ERR(dev))
 		return PTR_ERR(dev);
 	wman = wman_priv(dev);
@@ -443,7 +449,7 @@ static int link_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	rcu_read_lock();
 	for (;;) {
 		ld.next = NULL;
-		wman_for_each_dev(find_next_link, &ld);
+		wman_walk_devs(find_next_link, &ld);
 		if (!ld.next)
 			break;
 		err = fill_link(skb, &ctx, ld.next, NULL);
@@ -1028,7 +1034,7 @@ static int netlink_event(struct notifier_block *nb, unsigned long event,
 
 	if (event == NETLINK_URELEASE && n->protocol == NETLINK_GENERIC &&
 	    n->portid)
-		wman_for_each_dev(forget_listener, n);
+		wman_walk_devs(forget_listener, n);
 	return NOTIFY_DONE;
 }
 

@@ -101,6 +101,15 @@ static bool tek_pn_left(struct wman_tek *tek)
 	return false;
 }
 
+/* A BS sends with the older TEK, an SS with the newer. */
+static bool preferred(u8 role, const struct wman_tek *a,
+		      const struct wman_tek *b)
+{
+	if (role == WMAN_ROLE_BS)
+		return a->install_seq < b->install_seq;
+	return a->install_seq > b->install_seq;
+}
+
 struct wman_tek *wman_sa_tx_tek(struct wman_sa *sa, u8 role)
 {
 	struct wman_tek *best = NULL, *tek;
@@ -110,9 +119,7 @@ struct wman_tek *wman_sa_tx_tek(struct wman_sa *sa, u8 role)
 		tek = rcu_dereference(sa->slots[eks]);
 		if (!tek || wman_tek_expired(tek) || !tek_pn_left(tek))
 			continue;
-		/* a BS sends with the older TEK, an SS with the newer */
-		if (!best ||
-		    (role == WMAN_ROLE_BS) == (tek->install_seq < best->install_seq))
+		if (!best || preferred(role, tek, best))
 			best = tek;
 	}
 	return best;

@@ -91,7 +91,7 @@ struct wman_pcpu_stats {
 /* Receive replay state of one TEK, protected by its lock. */
 struct wman_replay {
 	spinlock_t lock;
-	bool seen;		/* no frame accepted yet */
+	bool seen;		/* a frame has been accepted */
 	u32 highest;		/* highest PN accepted, direction bit cleared */
 	u64 bitmap;		/* bit i: highest - i was accepted */
 };
@@ -210,7 +210,8 @@ bool wman_is_wman_dev(const struct net_device *dev);
 struct net_device *wman_dev_get_by_attrs(struct net *net, struct nlattr **attrs,
 					 struct netlink_ext_ack *extack);
 /* Calls fn for every wman device, under RCU; stops at a non-zero return. */
-int wman_for_each_dev(int (*fn)(struct wman_dev *wman, void *arg), void *arg);
+typedef int (*wman_walk_fn_t)(struct wman_dev *wman, void *arg);
+int wman_walk_devs(wman_walk_fn_t fn, void *arg);
 
 /* stats.c */
 struct wman_pcpu_stats __percpu *wman_stats_alloc(void);
