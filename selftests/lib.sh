@@ -37,7 +37,13 @@
 # IPv6 is off and every neighbour entry is static, so the only frames on
 # the air are the ones a test sends, and counters can be compared exactly.
 
+# Names defined here are used by the tests that source this file.
+# shellcheck disable=SC2034
+
 set -o pipefail
+# Setup code at the top level of a test stops at its first failure too.
+set -eE
+trap 'log "failed at ${BASH_SOURCE[0]##*/}:$LINENO: $BASH_COMMAND"' ERR
 
 SELFTESTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 TOP=$(cd "$SELFTESTS/.." && pwd -P)
@@ -62,7 +68,7 @@ NL_BAD=$SELFTESTS/wman_nl_bad
 
 suffix=$$
 ns_air=wman-air-$suffix
-ns=(wman-bs-$suffix wman-ss1-$suffix wman-ss2-$suffix wman-ss3-$suffix)
+ns=("wman-bs-$suffix" "wman-ss1-$suffix" "wman-ss2-$suffix" "wman-ss3-$suffix")
 nodes=(0 1 2 3)
 sss=(1 2 3)
 mac=(02:16:00:00:00:01 02:16:00:00:00:11 02:16:00:00:00:12 02:16:00:00:00:13)
@@ -187,6 +193,12 @@ cnt_is() {
 	[[ $(cnt "$n" "$@") == "$want" ]]
 }
 
+# cnt_ge N MIN [said S [eks E]] COUNTER: succeed if it is at least MIN.
+cnt_ge() {
+	local n=$1 min=$2; shift 2
+	(($(cnt "$n" "$@") >= min))
+}
+
 # expect_cnt N EXPECTED [said S [eks E]] COUNTER: wait (frames may still be
 # in a softirq) until the counter equals EXPECTED, and fail loudly if not.
 expect_cnt() {
@@ -198,6 +210,37 @@ expect_cnt() {
 		return 1
 	fi
 }
+
+# fails CMD...: CMD must fail (a plain `! CMD` would not stop set -e).
+fails() {
+	if "$@"; then
+		log "unexpectedly succeeded: $*"
+		return 1
+	fi
+	return 0
+}
+
+# refused CMD...: CMD must fail and say why on stderr (the tool prints the
+# kernel's extack message there).  The message is logged and kept in
+# $TMP/refused.
+refused() {
+	if "$@" 2>"$TMP/refused"; then
+		log "unexpectedly succeeded: $*"
+		return 1
+	fi
+	if [[ ! -s $TMP/refused ]]; then
+		log "failed without a message: $*"
+		return 1
+	fi
+	log "refused as expected: $(tr '\n' ' ' < "$TMP/refused")"
+}
+
+# no_link N DEV: DEV does not exist in node N.
+no_link() { ! ipn "$1" link show "$2" >/dev/null 2>&1; }
+# link_attr N DEV JQ-PATH: one value of `ip -j -d link show DEV` in node N.
+link_attr() { ipn "$1" -j -d link show "$2" | jq -r ".[0]$3"; }
+# link_attr_is N DEV JQ-PATH VALUE
+link_attr_is() { [[ $(link_attr "$1" "$2" "$3" 2>/dev/null) == "$4" ]]; }
 
 # assert_eq GOT WANT WHAT
 assert_eq() {
@@ -302,18 +345,29 @@ topo_setup() {
 	topo_keys
 }
 
-# Kill the background jobs this test started, then delete its namespaces.
-cleanup() {
-	local p n
+# Kill the background jobs started with bg (by this shell).
+kill_bg() {
+	local p
 	for p in "${bg_pids[@]}"; do
 		kill "$p" 2>/dev/null || true
 	done
 	for p in "${bg_pids[@]}"; do
 		wait "$p" 2>/dev/null || true
 	done
+	bg_pids=()
+}
+
+# Delete the namespaces (and with them every device of the topology).
+topo_teardown() {
+	local n
 	for n in "${ns[@]}" "$ns_air"; do
 		ip netns del "$n" 2>/dev/null || true
 	done
+}
+
+cleanup() {
+	kill_bg
+	topo_teardown
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -342,25 +396,29 @@ capture_wait() {
 	wait "$capture_pid"
 }
 
-# pick_frame FILE AWK-CONDITION: index of the first frame of FILE (as
-# listed by `wman_frame list`) satisfying the condition, over the fields
-# dst, src, cid, eks, ec, pn, e.g. 'src == "02:16:00:00:00:01" && cid == 4097'.
-# awk program picking the first frame that satisfies COND
+# frame_awk MODE COND: an awk program over `wman_frame list` lines, with
+# the fields dst, src, bytes, ec, eks, len, cid, pn, hcs, mgmt (type) as
+# variables.  MODE first prints the index of the first frame satisfying
+# COND (and fails if none does), MODE count the number that do.
 frame_awk() {
-	local prog=$TMP/frame.awk
+	local prog=$TMP/frame-$1.awk
 	cat > "$prog" <<-EOF
 		{ idx = \$1; delete f
 		  for (i = 2; i < NF; i += 2) f[\$i] = \$(i + 1)
-		  dst = f["dst"]; src = f["src"]; cid = f["cid"] + 0; eks = f["eks"] + 0
-		  ec = f["ec"] + 0; pn = f["pn"] + 0
-		  if ($1) { print idx; found = 1; exit } }
-		END { exit found ? 0 : 1 }
+		  dst = f["dst"]; src = f["src"]; hcs = f["hcs"]
+		  bytes = f["bytes"] + 0; ec = f["ec"] + 0; eks = f["eks"] + 0
+		  len = f["len"] + 0; cid = f["cid"] + 0; pn = f["pn"] + 0
+		  mgmt = f["mgmt-type"] + 0
+		  if ($2) { n++; if ("$1" == "first") { print idx; exit } } }
+		END { if ("$1" == "count") print n + 0; else if (!n) exit 1 }
 	EOF
 	echo "$prog"
 }
-pick_frame() {
-	"$FRAME" list "$1" | awk -f "$(frame_awk "$2")"
-}
+# pick_frame FILE COND: index of the first frame of FILE satisfying COND,
+# e.g. 'src == "02:16:00:00:00:01" && cid == 4097'.
+pick_frame() { "$FRAME" list "$1" | awk -f "$(frame_awk first "$2")"; }
+# count_frames FILE COND: how many frames of FILE satisfy COND.
+count_frames() { "$FRAME" list "$1" | awk -f "$(frame_awk count "$2")"; }
 
 # monitor_start N FILE: `wman monitor` in node N, its output in FILE.
 monitor_start() {
@@ -393,6 +451,10 @@ mon_count() {
 
 # ---- running tests ---------------------------------------------------------
 
+# The plan: one test per top-level run_test line of the calling script,
+# plus EXTRA run from a loop.
+ktap_plan() { ktap_set_plan $(($(grep -c '^run_test ' "$0") + ${1:-0})); }
+
 # run_test DESCRIPTION FUNCTION: run FUNCTION in a subshell under set -e
 # (its first failing command fails it), report ok / not ok.
 run_test() {
@@ -401,6 +463,8 @@ run_test() {
 	set +e
 	(
 		set -eE
+		bg_pids=()
+		trap kill_bg EXIT
 		trap 'log "failed at ${BASH_SOURCE[0]##*/}:$LINENO: $BASH_COMMAND"' ERR
 		"$fn"
 	)

@@ -1,0 +1,90 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Unicast traffic, BS <-> each SS, on each cipher suite: pings both ways
+# succeed, the per-SA counters on both ends match the frames sent exactly,
+# and the frames on the BS's lower veth never contain the ping payload
+# marker.  The same capture on a connection without SA does show the
+# marker, which proves the check can fail.
+
+source "$(dirname "$0")/lib.sh"
+
+ktap_print_header
+require_env
+ktap_plan
+
+# "WMAN-PLAINTEXT!" as ping's 16-byte pad pattern (ping -p)
+marker=574d414e2d504c41494e5445585421
+pings=4
+
+# ping_both SS: $pings echo requests each way between the BS and SS N.
+ping_both() {
+	local n=$1
+	n0 ping -q -c "$pings" -i 0.05 -W 2 -p "$marker" "${ip4[$n]}" >/dev/null
+	nn "$n" ping -q -c "$pings" -i 0.05 -W 2 -p "$marker" "${ip4[0]}" >/dev/null
+}
+
+test_unicast() {
+	local n frames=$((2 * 2 * pings * ${#sss[@]}))
+	local cap=$TMP/unicast-$SUITE_UC.pcap
+	local -A before
+	for n in "${sss[@]}"; do
+		before[$n]=$(rx_drops "$n")
+	done
+	before[0]=$(rx_drops 0)
+
+	capture_start 0 veth0 "$frames" "$cap"
+	for n in "${sss[@]}"; do
+		pp ping_both "$n"
+	done
+	capture_wait
+
+	# every frame is an encrypted unicast frame, none carries the marker
+	assert_eq "$(count_frames "$cap" 'ec == 1 && hcs == "ok"')" "$frames" "encrypted frames"
+	assert_eq "$("$FRAME" grep "$cap" "$marker")" 0 "frames with the plaintext marker"
+
+	# each SA carried 2 * $pings frames each way (requests and replies)
+	for n in "${sss[@]}"; do
+		expect_cnt 0 $((2 * pings)) said "${uc_said[$n]}" tx-packets
+		expect_cnt 0 $((2 * pings)) said "${uc_said[$n]}" rx-packets
+		expect_cnt "$n" $((2 * pings)) said "${uc_said[$n]}" tx-packets
+		expect_cnt "$n" $((2 * pings)) said "${uc_said[$n]}" rx-packets
+		expect_cnt "$n" $((2 * pings)) said "${uc_said[$n]}" eks 0 rx-packets
+		assert_eq "$(cnt "$n" said "${uc_said[$n]}" rx-bytes)" \
+			"$(cnt 0 said "${uc_said[$n]}" tx-bytes)" "SS$n rx-bytes = BS tx-bytes"
+		assert_eq "$(cnt 0 said "${uc_said[$n]}" rx-bytes)" \
+			"$(cnt "$n" said "${uc_said[$n]}" tx-bytes)" "BS rx-bytes = SS$n tx-bytes"
+		assert_eq "$(rx_drops "$n")" "${before[$n]}" "SS$n drop counters"
+	done
+	assert_eq "$(rx_drops 0)" "${before[0]}" "BS drop counters"
+	# device totals: the sum over the SSs, also in ip -s link
+	expect_cnt 0 $((2 * pings * ${#sss[@]})) tx-packets
+	expect_cnt 0 $((2 * pings * ${#sss[@]})) rx-packets
+	assert_eq "$(link_attr 0 wman0 .stats64.rx.packets)" "$(cnt 0 rx-packets)" "ip -s link rx packets"
+	assert_eq "$(link_attr 0 wman0 .stats64.tx.packets)" "$(cnt 0 tx-packets)" "ip -s link tx packets"
+}
+
+# The same traffic on SS3's connection re-created without an SA travels in
+# clear: the marker must be found this time.
+test_clear_shows_marker() {
+	local n=3 m cap=$TMP/clear.pcap
+	for m in 0 "$n"; do
+		wm "$m" conn del dev wman0 cid "${uc_cid[$n]}"
+	done
+	wm0 conn add dev wman0 cid "${uc_cid[$n]}" kind unicast peer "${mac[$n]}"
+	wm "$n" conn add dev wman0 cid "${uc_cid[$n]}" kind unicast
+	capture_start 0 veth0 $((4 * pings)) "$cap"
+	pp ping_both "$n"
+	capture_wait
+	assert_eq "$("$FRAME" grep "$cap" "$marker")" $((4 * pings)) "clear frames with the marker"
+	assert_eq "$(count_frames "$cap" 'ec == 0')" $((4 * pings)) "clear frames"
+}
+
+test_ccm() { SUITE_UC=aes-ccm topo_setup; test_unicast; }
+test_gcm() { topo_teardown; SUITE_UC=aes-gcm topo_setup; test_unicast; }
+
+run_test "unicast aes-ccm: BS <-> 3 SSs, exact counters, no plaintext on the air" test_ccm
+run_test "unicast aes-gcm: BS <-> 3 SSs, exact counters, no plaintext on the air" test_gcm
+run_test "unicast without SA: the marker is on the air (the check can fail)" test_clear_shows_marker
+run_test "unicast: no namespace or device leaked" leak_check
+ktap_finished
