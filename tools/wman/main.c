@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * wman: configure the wman link (connections, SAs, TEKs, groups), read its
+ * counters and follow its events.  ip-style: wman [OPTIONS] OBJECT COMMAND.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "output.h"
+#include "wman.h"
+
+bool show_stats;
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: wman [ OPTIONS ] OBJECT { COMMAND | help }\n"
+		"       wman -V\n"
+		"where  OBJECT := { link | conn | sa | tek | group | stats | mgmt | monitor }\n"
+		"       OPTIONS := { -j[son] | -p[retty] | -s[tatistics] | -n[etns] NETNS |\n"
+		"                    -h[elp] | -V[ersion] }\n");
+}
+
+static int do_help(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	usage(stdout);
+	return 0;
+}
+
+static const struct command objects[] = {
+	{ "link", do_link },
+	{ "conn", do_conn },
+	{ "sa", do_sa },
+	{ "tek", do_tek },
+	{ "group", do_group },
+	{ "stats", do_stats },
+	{ "mgmt", do_mgmt },
+	{ "monitor", do_monitor },
+	{ "help", do_help },
+	{ NULL, NULL },
+};
+
+int command_dispatch(const char *object, const struct command *commands,
+		     void (*usage)(FILE *out), int argc, char **argv)
+{
+	const struct command *command;
+
+	if (argc == 0) {
+		command = command_find(commands, "show");
+		if (!command)
+			die("%s: missing command; try \"wman %s help\"", object,
+			    object);
+		return command->run(0, argv);
+	}
+	command = command_find(commands, argv[0]);
+	if (command)
+		return command->run(argc - 1, argv + 1);
+	if (keyword_is(argv[0], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	die("unknown command \"%s\" for \"%s\"; try \"wman %s help\"",
+	    argv[0], object, object);
+}
+
+/* Like "ip -n": enter the namespace that "ip netns add NAME" made. */
+static void enter_netns(const char *name)
+{
+	char path[256];
+	int fd;
+
+	if (strchr(name, '/') || snprintf(path, sizeof(path), "/run/netns/%s",
+					  name) >= (int)sizeof(path))
+		die("invalid network namespace name \"%s\"", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		die("cannot open network namespace \"%s\": %s", name,
+		    strerror(errno));
+	if (setns(fd, CLONE_NEWNET))
+		die("cannot enter network namespace \"%s\": %s", name,
+		    strerror(errno));
+	close(fd);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option long_options[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "pretty", no_argument, NULL, 'p' },
+		{ "statistics", no_argument, NULL, 's' },
+		{ "netns", required_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct command *object;
+	bool json = false, pretty = false;
+	int opt;
+
+	/* "+": options end at the object, as in ip. */
+	while ((opt = getopt_long(argc, argv, "+jpsn:hV", long_options,
+				  NULL)) != -1) {
+		switch (opt) {
+		case 'j':
+			json = true;
+			break;
+		case 'p':
+			json = pretty = true;
+			break;
+		case 's':
+			show_stats = true;
+			break;
+		case 'n':
+			enter_netns(optarg);
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("wman " WMAN_TOOL_VERSION " (genl family \"%s\" version %d)\n",
+			       WMAN_GENL_NAME, WMAN_GENL_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 1;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc == 0) {
+		usage(stderr);
+		return 1;
+	}
+
+	output_init(json, pretty);
+	object = command_find(objects, argv[0]);
+	if (!object)
+		die("unknown object \"%s\"; try \"wman help\"", argv[0]);
+	return object->run(argc - 1, argv + 1) ? 1 : 0;
+}
