@@ -9,15 +9,29 @@
 #include <linux/version.h>
 #include <linux/crypto.h>
 #include <linux/netdevice.h>
-#include <net/genetlink.h>
 
-/* 6.3 passed the completion its data pointer instead of the request. */
+/*
+ * 6.3 passed the completion its data pointer instead of the request.  Both
+ * forms name the parameter done_arg: wman_crypto_done_data(done_arg).
+ */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
-#define WMAN_CRYPTO_DONE_ARG	void *data
+#define WMAN_CRYPTO_DONE_ARG	void *done_arg
 #define wman_crypto_done_data(arg)	(arg)
 #else
-#define WMAN_CRYPTO_DONE_ARG	struct crypto_async_request *areq
+#define WMAN_CRYPTO_DONE_ARG	struct crypto_async_request *done_arg
 #define wman_crypto_done_data(arg)	((arg)->data)
+#endif
+
+/* 6.5 moved skb_gso_segment() out of netdevice.h. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
+#include <net/gso.h>
+#endif
+
+/* 6.12 moved the unaligned accessors from asm/ to linux/. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+#include <linux/unaligned.h>
+#else
+#include <asm/unaligned.h>
 #endif
 
 /* 6.11 replaced NETIF_F_LLTX with a netdev flag. */
@@ -27,16 +41,6 @@ static inline void wman_set_lltx(struct net_device *dev)
 	dev->lltx = true;
 #else
 	dev->features |= NETIF_F_LLTX;
-#endif
-}
-
-/* 6.6 moved the parsed attributes of a dump request into a genl_info. */
-static inline struct nlattr **wman_dump_attrs(struct netlink_callback *cb)
-{
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 6, 0)
-	return genl_dumpit_info(cb)->info.attrs;
-#else
-	return genl_dumpit_info(cb)->attrs;
 #endif
 }
 

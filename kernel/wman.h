@@ -33,6 +33,7 @@
 #include <linux/u64_stats_sync.h>
 #include <linux/xarray.h>
 #include <net/genetlink.h>
+#include <net/gro_cells.h>
 #include <uapi/linux/wman.h>
 
 #include "compat.h"
@@ -194,6 +195,8 @@ struct wman_dev {
 
 	struct ratelimit_state unknown_sa_rs;
 	struct wman_pcpu_stats __percpu *stats;
+	/* rx.c delivers through it; plain netif_rx() until gro_cells_init() */
+	struct gro_cells gro_cells;
 	struct list_head list;		/* in the module's device list */
 };
 

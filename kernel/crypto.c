@@ -1,0 +1,322 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Cipher suites, per-TEK AEAD transforms, and the per-CPU pool of request
+ * contexts that keeps allocation off the per-frame path.
+ *
+ * Transforms are allocated with type and mask 0, so the kernel picks its
+ * fastest implementation even when that one may complete asynchronously
+ * (the SIMD wrappers of x86 do, when the FPU is not usable).  The data path
+ * copes with both ways through one continuation per direction.
+ */
+
+#include <crypto/aead.h>
+#include <linux/debugfs.h>
+#include <linux/moduleparam.h>
+#include <linux/percpu.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+
+#include "crypto.h"
+
+/* Suites */
+
+/* 802.16e: flags byte (a 2-byte length field), 13-byte nonce, counter. */
+static void ccm_build_iv(u8 *iv, const u8 *gmh, u32 pn)
+{
+	iv[0] = 1;
+	memcpy(iv + 1, gmh, 5);
+	memset(iv + 6, 0, 4);
+	put_unaligned_le32(pn, iv + 10);
+	iv[14] = 0;
+	iv[15] = 0;
+}
+
+static void gcm_build_iv(u8 *iv, const u8 *gmh, u32 pn)
+{
+	memcpy(iv, gmh, 5);
+	memset(iv + 5, 0, 3);
+	put_unaligned_le32(pn, iv + 8);
+}
+
+static const struct wman_suite_ops suites[] = {
+	{
+		.id = WMAN_SUITE_AES_CCM_128,
+		.alg = "ccm(aes)",
+		.icv_len = 8,
+		.build_iv = ccm_build_iv,
+	},
+	{
+		.id = WMAN_SUITE_AES_GCM_128,
+		.alg = "gcm(aes)",
+		.icv_len = 16,
+		.build_iv = gcm_build_iv,
+	},
+};
+
+const struct wman_suite_ops *wman_suite_find(u8 id)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(suites); i++)
+		if (suites[i].id == id)
+			return &suites[i];
+	return NULL;
+}
+
+struct crypto_aead *wman_aead_alloc(const struct wman_suite_ops *suite,
+				    const u8 *key,
+				    struct netlink_ext_ack *extack)
+{
+	struct crypto_aead *aead;
+	int err;
+
+	aead = crypto_alloc_aead(suite->alg, 0, 0);
+	if (IS_ERR(aead)) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "The suite's cipher is not available in this kernel");
+		return aead;
+	}
+	if (crypto_aead_ivsize(aead) > WMAN_IV_MAX) {
+		NL_SET_ERR_MSG_MOD(extack, "Cipher has an unexpected IV size");
+		err = -EINVAL;
+		goto err_free;
+	}
+	err = crypto_aead_setkey(aead, key, WMAN_KEY_LEN);
+	if (err) {
+		NL_SET_ERR_MSG_MOD(extack, "Cipher rejected the key");
+		goto err_free;
+	}
+	err = crypto_aead_setauthsize(aead, suite->icv_len);
+	if (err) {
+		NL_SET_ERR_MSG_MOD(extack, "Cipher rejected the ICV length");
+		goto err_free;
+	}
+	return aead;
+
+err_free:
+	/* frees the key schedule with kfree_sensitive() */
+	crypto_free_aead(aead);
+	return ERR_PTR(err);
+}
+
+/* Request pool */
+
+static unsigned int pool_depth = 64;
+module_param(pool_depth, uint, 0444);
+MODULE_PARM_DESC(pool_depth,
+		 "AEAD request contexts preallocated per CPU (0: allocate per frame)");
+
+#define POOL_DEPTH_MAX	4096
+
+struct wman_crypto_pool {
+	struct llist_head free;
+	struct wman_crypto_req **slots;	/* all of them, to free at unload */
+};
+
+static struct wman_crypto_pool __percpu *pools;
+static unsigned int slot_reqsize;	/* largest transform context a slot fits */
+static atomic_long_t pool_fallbacks;	/* contexts allocated per frame */
+static struct dentry *debug_dir;
+
+struct wman_crypto_req *wman_crypto_req_get(struct crypto_aead *aead)
+{
+	unsigned int reqsize = crypto_aead_reqsize(aead);
+	struct wman_crypto_req *rq;
+	struct llist_node *node;
+
+	/* one taker per pool: this CPU, with BH disabled */
+	lockdep_assert_in_softirq();
+
+	if (likely(reqsize <= slot_reqsize)) {
+		node = llist_del_first(&this_cpu_ptr(pools)->free);
+		if (likely(node))
+			return llist_entry(node, struct wman_crypto_req,
+					   free_node);
+	}
+
+	atomic_long_inc(&pool_fallbacks);
+	rq = kmalloc(sizeof(*rq) + reqsize, GFP_ATOMIC);
+	if (rq)
+		rq->pool_cpu = -1;
+	return rq;
+}
+
+void wman_crypto_req_put(struct wman_crypto_req *rq)
+{
+	if (rq->pool_cpu < 0) {
+		kfree(rq);
+		return;
+	}
+	llist_add(&rq->free_node, &per_cpu_ptr(pools, rq->pool_cpu)->free);
+}
+
+static void pool_free(void)
+{
+	struct wman_crypto_pool *pool;
+	unsigned int cpu, i;
+
+	if (!pools)
+		return;
+	for_each_possible_cpu(cpu) {
+		pool = per_cpu_ptr(pools, cpu);
+		if (!pool->slots)
+			continue;
+		for (i = 0; i < pool_depth; i++)
+			kfree(pool->slots[i]);
+		kfree(pool->slots);
+	}
+	free_percpu(pools);
+	pools = NULL;
+}
+
+static int pool_alloc(void)
+{
+	size_t size = sizeof(struct wman_crypto_req) + slot_reqsize;
+	struct wman_crypto_pool *pool;
+	struct wman_crypto_req *rq;
+	unsigned int cpu, i;
+	int node;
+
+	pools = alloc_percpu(struct wman_crypto_pool);
+	if (!pools)
+		return -ENOMEM;
+	if (!pool_depth)
+		return 0;
+
+	for_each_possible_cpu(cpu) {
+		pool = per_cpu_ptr(pools, cpu);
+		node = cpu_to_node(cpu);
+		init_llist_head(&pool->free);
+		pool->slots = kcalloc_node(pool_depth, sizeof(*pool->slots),
+					   GFP_KERNEL, node);
+		if (!pool->slots)
+			goto err;
+		for (i = 0; i < pool_depth; i++) {
+			rq = kzalloc_node(size, GFP_KERNEL, node);
+			if (!rq)
+				goto err;
+			rq->pool_cpu = cpu;
+			pool->slots[i] = rq;
+			llist_add(&rq->free_node, &pool->free);
+		}
+	}
+	return 0;
+
+err:
+	pool_free();
+	return -ENOMEM;
+}
+
+/*
+ * Slots are sized for the implementations the suites get now.  One that
+ * is loaded later with a larger context is served by allocation, counted
+ * like an empty pool.
+ */
+static unsigned int suites_reqsize(void)
+{
+	unsigned int i, max = 0;
+	struct crypto_aead *aead;
+
+	for (i = 0; i < ARRAY_SIZE(suites); i++) {
+		aead = crypto_alloc_aead(suites[i].alg, 0, 0);
+		if (IS_ERR(aead)) {
+			pr_warn("wman: %s unavailable: %ld\n", suites[i].alg,
+				PTR_ERR(aead));
+			continue;
+		}
+		max = max(max, crypto_aead_reqsize(aead));
+		crypto_free_aead(aead);
+	}
+	return max;
+}
+
+static int pool_show(struct seq_file *m, void *unused)
+{
+	seq_printf(m, "depth %u\nslot_reqsize %u\nfallbacks %lu\n",
+		   pool_depth, slot_reqsize,
+		   atomic_long_read(&pool_fallbacks));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(pool);
+
+/* Data path */
+
+static void crypto_done(WMAN_CRYPTO_DONE_ARG, int err)
+{
+	struct wman_crypto_req *rq = wman_crypto_done_data(done_arg);
+
+	/* a backlog notice; requests are never submitted with MAY_BACKLOG */
+	if (err == -EINPROGRESS)
+		return;
+	/* some drivers complete from process context */
+	local_bh_disable();
+	rcu_read_lock();
+	rq->post(rq, err);
+	rcu_read_unlock();
+	local_bh_enable();
+}
+
+static bool aead_may_complete_async(struct crypto_aead *aead)
+{
+	return crypto_aead_alg(aead)->base.cra_flags & CRYPTO_ALG_ASYNC;
+}
+
+void wman_crypto_run(struct wman_crypto_req *rq, bool encrypt, const u8 *gmh,
+		     u32 pn, u8 *data, unsigned int cryptlen)
+{
+	struct wman_tek *tek = rq->tek;
+	struct crypto_aead *aead = tek->aead;
+	unsigned int buflen = cryptlen;
+	int err;
+
+	if (encrypt)
+		buflen += tek->suite->icv_len;
+	tek->suite->build_iv(rq->iv, gmh, pn);
+	sg_init_one(&rq->sg, data, buflen);
+	aead_request_set_tfm(&rq->areq, aead);
+	aead_request_set_callback(&rq->areq, 0, crypto_done, rq);
+	aead_request_set_crypt(&rq->areq, &rq->sg, &rq->sg, cryptlen, rq->iv);
+	aead_request_set_ad(&rq->areq, 0);
+
+	/*
+	 * Whether a request finishes before crypto_aead_*crypt() returns is
+	 * only known afterwards, and by then a concurrent TEK delete may
+	 * have dropped the slot's reference.  So pin up front, but only
+	 * where an asynchronous completion is possible at all.
+	 */
+	rq->pinned = aead_may_complete_async(aead);
+	if (rq->pinned) {
+		if (unlikely(!wman_tek_get(tek))) {
+			rq->pinned = false;
+			rq->post(rq, -ENOKEY);
+			return;
+		}
+		dev_hold(rq->wman->dev);
+	}
+
+	err = encrypt ? crypto_aead_encrypt(&rq->areq) :
+			crypto_aead_decrypt(&rq->areq);
+	if (err != -EINPROGRESS)
+		rq->post(rq, err);
+}
+
+int wman_crypto_init(void)
+{
+	int err;
+
+	pool_depth = min(pool_depth, POOL_DEPTH_MAX);
+	slot_reqsize = suites_reqsize();
+	err = pool_alloc();
+	if (err)
+		return err;
+
+	debug_dir = debugfs_create_dir("wman", NULL);
+	debugfs_create_file("crypto_pool", 0444, debug_dir, NULL, &pool_fops);
+	return 0;
+}
+
+void wman_crypto_uninit(void)
+{
+	debugfs_remove(debug_dir);
+	pool_free();
+}

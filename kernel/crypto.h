@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * AEAD requests of the data path (tx.c, rx.c).
+ *
+ * A request context holds the aead_request with the transform's context
+ * behind it, its scatterlist and IV, and the frame it works on.  Contexts
+ * come from a per-CPU pool sized at module load, so protecting or checking
+ * a frame allocates nothing.  A context is taken on the CPU that submits
+ * the request, in softirq context or with BH disabled, and may be given
+ * back from any CPU when an asynchronous request completes.
+ */
+#ifndef _WMAN_CRYPTO_H
+#define _WMAN_CRYPTO_H
+
+#include <crypto/aead.h>
+#include <linux/llist.h>
+#include <linux/scatterlist.h>
+
+#include "wman.h"
+
+#define WMAN_IV_MAX	16	/* ccm(aes); gcm(aes) uses 12 */
+
+struct wman_crypto_req;
+
+/*
+ * Continuation of a request: called exactly once, either by
+ * wman_crypto_run() itself or by the completion of an asynchronous
+ * request, with 0 or the error.  It must give the context back.
+ */
+typedef void (*wman_crypto_post_t)(struct wman_crypto_req *rq, int err);
+
+struct wman_crypto_req {
+	struct llist_node free_node;	/* in its pool while unused */
+	int pool_cpu;			/* owning pool; -1: allocated */
+	bool pinned;			/* holds a TEK and a device reference */
+	wman_crypto_post_t post;
+	struct wman_dev *wman;
+	struct wman_tek *tek;
+	struct sk_buff *skb;
+	u32 pn;				/* direction bit cleared */
+	unsigned int len;		/* plaintext bytes */
+	u8 iv[WMAN_IV_MAX];
+	struct scatterlist sg;
+	struct aead_request areq;	/* last: the transform's context follows */
+};
+
+struct wman_crypto_req *wman_crypto_req_get(struct crypto_aead *aead);
+void wman_crypto_req_put(struct wman_crypto_req *rq);
+
+/*
+ * Encrypts (appending the ICV) or decrypts (checking and keeping the ICV)
+ * cryptlen bytes at data in place, with the IV built from the GMH and the
+ * PN as sent.  The caller fills wman, tek, skb, post and whatever its post
+ * function reads, and holds the RCU read lock.  A request that may finish
+ * asynchronously pins the TEK and the device until its post function calls
+ * wman_crypto_unpin().
+ */
+void wman_crypto_run(struct wman_crypto_req *rq, bool encrypt, const u8 *gmh,
+		     u32 pn, u8 *data, unsigned int cryptlen);
+
+static inline void wman_crypto_unpin(struct wman_dev *wman,
+				     struct wman_tek *tek)
+{
+	wman_tek_put(tek);
+	dev_put(wman->dev);
+}
+
+#endif /* _WMAN_CRYPTO_H */

@@ -1,0 +1,251 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Receive: the lower device's rx_handler.  A wman frame is checked in the
+ * order of data-plane.rst ("Receive checks, in order"), decrypted in place
+ * and its inner Ethernet frame handed to the stack on the wman device.
+ * Every drop is counted under its reason on the device and, once they are
+ * known, on the SA and the TEK.
+ */
+
+#include <linux/etherdevice.h>
+
+#include "crypto.h"
+
+static void rx_stat(struct wman_dev *wman, struct wman_sa *sa,
+		    struct wman_tek *tek, enum wman_stat stat)
+{
+	wman_stat_inc(wman->stats, stat);
+	if (sa)
+		wman_stat_inc(sa->stats, stat);
+	if (tek)
+		wman_stat_inc(tek->stats, stat);
+}
+
+static void rx_count(struct wman_dev *wman, struct wman_sa *sa,
+		     struct wman_tek *tek, unsigned int len)
+{
+	rx_stat(wman, sa, tek, WMAN_STAT_RX_PACKETS);
+	wman_stat_add(wman->stats, WMAN_STAT_RX_BYTES, len);
+	if (sa)
+		wman_stat_add(sa->stats, WMAN_STAT_RX_BYTES, len);
+	if (tek)
+		wman_stat_add(tek->stats, WMAN_STAT_RX_BYTES, len);
+}
+
+static void rx_drop(struct sk_buff *skb, struct wman_dev *wman,
+		    struct wman_sa *sa, struct wman_tek *tek,
+		    enum wman_stat stat)
+{
+	rx_stat(wman, sa, tek, stat);
+	kfree_skb(skb);
+}
+
+/* A drop with no reason of its own (no memory): the core's rx_dropped. */
+static void rx_drop_other(struct sk_buff *skb, struct wman_dev *wman)
+{
+	dev_core_stats_rx_dropped_inc(wman->dev);
+	kfree_skb(skb);
+}
+
+/* skb->data is the inner Ethernet frame. */
+static void rx_deliver(struct wman_dev *wman, struct sk_buff *skb)
+{
+	/* whatever the lower device knew about the outer frame is stale */
+	skb->ip_summed = CHECKSUM_NONE;
+	skb_clear_hash(skb);
+	skb_scrub_packet(skb, !net_eq(dev_net(wman->lower),
+				      dev_net(wman->dev)));
+	skb->protocol = eth_type_trans(skb, wman->dev);
+	skb_reset_network_header(skb);
+	gro_cells_receive(&wman->gro_cells, skb);
+}
+
+/* Linear and private, so that it can be decrypted in place. */
+static int rx_make_writable(struct sk_buff *skb)
+{
+	if (skb_is_nonlinear(skb))
+		return __skb_linearize(skb);
+	if (skb_cloned(skb))
+		return pskb_expand_head(skb, 0, 0, GFP_ATOMIC);
+	return 0;
+}
+
+static void rx_post(struct wman_crypto_req *rq, int err)
+{
+	struct wman_dev *wman = rq->wman;
+	struct wman_tek *tek = rq->tek;
+	struct sk_buff *skb = rq->skb;
+	unsigned int len = rq->len;
+	bool pinned = rq->pinned;
+	u32 pn = rq->pn;
+
+	wman_crypto_req_put(rq);
+
+	if (unlikely(err)) {
+		if (err == -EBADMSG)
+			rx_drop(skb, wman, tek->sa, tek, WMAN_STAT_RX_BAD_ICV);
+		else if (err == -ENOKEY)
+			rx_drop(skb, wman, tek->sa, tek, WMAN_STAT_RX_NO_KEY);
+		else
+			rx_drop_other(skb, wman);
+		goto out;
+	}
+	/* another CPU may have accepted the same PN meanwhile */
+	if (unlikely(wman_replay_advance(&tek->replay, pn))) {
+		rx_drop(skb, wman, tek->sa, tek, WMAN_STAT_RX_REPLAY);
+		goto out;
+	}
+
+	__skb_pull(skb, WMAN_GMH_LEN + WMAN_PN_LEN);
+	__skb_trim(skb, len);
+	rx_count(wman, tek->sa, tek, len);
+	rx_deliver(wman, skb);
+out:
+	if (pinned)
+		wman_crypto_unpin(wman, tek);
+}
+
+/* Steps 5 to 9 for a frame on a connection with an SA. */
+static void rx_decrypt(struct wman_dev *wman, struct wman_sa *sa,
+		       const struct wman_gmh *h, struct sk_buff *skb)
+{
+	unsigned int icv = sa->suite->icv_len;
+	struct wman_crypto_req *rq;
+	struct wman_tek *tek;
+	u32 pn_wire, pn;
+	bool uplink;
+
+	if (!h->encrypted) {
+		rx_drop(skb, wman, sa, NULL, WMAN_STAT_RX_UNENCRYPTED);
+		return;
+	}
+	if (h->len < WMAN_GMH_LEN + WMAN_PN_LEN + ETH_HLEN + icv) {
+		rx_drop(skb, wman, sa, NULL, WMAN_STAT_RX_BAD_HEADER);
+		return;
+	}
+
+	tek = rcu_dereference(sa->slots[h->eks]);
+	if (!tek) {
+		wman_event_unknown_eks(sa, h->eks, h->cid);
+		rx_drop(skb, wman, sa, NULL, WMAN_STAT_RX_NO_KEY);
+		return;
+	}
+	if (wman_tek_expired(tek)) {
+		rx_drop(skb, wman, sa, tek, WMAN_STAT_RX_EXPIRED);
+		return;
+	}
+
+	/* a BS accepts uplink PNs, an SS downlink ones */
+	pn_wire = get_unaligned_le32(skb->data + WMAN_GMH_LEN);
+	uplink = pn_wire & WMAN_PN_UPLINK;
+	pn = pn_wire & ~WMAN_PN_UPLINK;
+	if (uplink != (wman->role == WMAN_ROLE_BS) ||
+	    wman_replay_check(&tek->replay, pn)) {
+		rx_drop(skb, wman, sa, tek, WMAN_STAT_RX_REPLAY);
+		return;
+	}
+
+	if (unlikely(rx_make_writable(skb))) {
+		rx_drop_other(skb, wman);
+		return;
+	}
+	rq = wman_crypto_req_get(tek->aead);
+	if (unlikely(!rq)) {
+		rx_drop_other(skb, wman);
+		return;
+	}
+	rq->post = rx_post;
+	rq->wman = wman;
+	rq->tek = tek;
+	rq->skb = skb;
+	rq->pn = pn;
+	rq->len = h->len - WMAN_GMH_LEN - WMAN_PN_LEN - icv;
+	wman_crypto_run(rq, false, skb->data, pn_wire,
+			skb->data + WMAN_GMH_LEN + WMAN_PN_LEN, rq->len + icv);
+}
+
+/* Under RCU: steps 2 to 9 of the receive checks. */
+static void rx_frame(struct wman_dev *wman, struct sk_buff *skb)
+{
+	struct wman_conn *conn;
+	struct wman_sa *sa;
+	struct wman_gmh h;
+
+	/* 2: the header, and as much of the PDU as every later step reads */
+	if (!pskb_may_pull(skb, WMAN_GMH_LEN) ||
+	    wman_gmh_parse(skb->data, &h) ||
+	    h.len > skb->len ||
+	    h.len < WMAN_GMH_LEN + (h.encrypted ? WMAN_PN_LEN : 0) + 1 ||
+	    !pskb_may_pull(skb, h.encrypted ? WMAN_GMH_LEN + WMAN_PN_LEN :
+					      h.len)) {
+		rx_drop(skb, wman, NULL, NULL, WMAN_STAT_RX_BAD_HEADER);
+		return;
+	}
+	/* Ethernet pads short frames */
+	if (h.len < skb->len && pskb_trim_rcsum(skb, h.len)) {
+		rx_drop_other(skb, wman);
+		return;
+	}
+
+	/* 3 */
+	conn = xa_load(&wman->conns, h.cid);
+	if (!conn)
+		goto unknown_sa;
+
+	/* 4 */
+	if (conn->kind == WMAN_CONN_MGMT) {
+		if (h.encrypted) {
+			rx_drop(skb, wman, NULL, NULL, WMAN_STAT_RX_BAD_HEADER);
+			return;
+		}
+		wman_mgmt_deliver(wman, h.cid, eth_hdr(skb)->h_source,
+				  skb->data + WMAN_GMH_LEN,
+				  h.len - WMAN_GMH_LEN);
+		consume_skb(skb);
+		return;
+	}
+
+	if (conn->said != WMAN_SAID_NONE) {
+		sa = xa_load(&wman->sas, conn->said);
+		if (!sa)
+			goto unknown_sa;
+		rx_decrypt(wman, sa, &h, skb);
+		return;
+	}
+
+	/* a connection in clear */
+	if (h.encrypted)
+		goto unknown_sa;
+	if (h.len < WMAN_GMH_LEN + ETH_HLEN) {
+		rx_drop(skb, wman, NULL, NULL, WMAN_STAT_RX_BAD_HEADER);
+		return;
+	}
+	__skb_pull(skb, WMAN_GMH_LEN);
+	rx_count(wman, NULL, NULL, skb->len);
+	rx_deliver(wman, skb);
+	return;
+
+unknown_sa:
+	wman_event_unknown_sa(wman, h.cid);
+	rx_drop(skb, wman, NULL, NULL, WMAN_STAT_RX_UNKNOWN_SA);
+}
+
+rx_handler_result_t wman_handle_frame(struct sk_buff **pskb)
+{
+	struct sk_buff *skb = *pskb;
+	struct wman_dev *wman;
+
+	/* 1 */
+	if (skb->protocol != htons(WMAN_ETH_P) ||
+	    skb->pkt_type == PACKET_OTHERHOST)
+		return RX_HANDLER_PASS;
+
+	wman = rcu_dereference(skb->dev->rx_handler_data);
+	skb = skb_share_check(skb, GFP_ATOMIC);
+	if (unlikely(!skb)) {
+		dev_core_stats_rx_dropped_inc(wman->dev);
+		return RX_HANDLER_CONSUMED;
+	}
+	rx_frame(wman, skb);
+	return RX_HANDLER_CONSUMED;
+}

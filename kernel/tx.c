@@ -1,0 +1,296 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Transmit: a frame from the stack becomes one 802.16 MAC PDU on the lower
+ * device, protected with the TEK of its connection's SA (or in clear on a
+ * connection without an SA).  Management PDUs from pkmd leave here too.
+ *
+ * The device is LLTX: nothing here takes a lock.  A TEK hands out PNs with
+ * one atomic increment; the frame is encrypted in place in its own buffer,
+ * which is copied only when it is shared (a clone TCP still holds for
+ * retransmission, paged data) or lacks head- or tailroom.
+ */
+
+#include <linux/etherdevice.h>
+
+#include "crypto.h"
+
+static void tx_count(struct wman_dev *wman, struct wman_tek *tek,
+		     unsigned int len)
+{
+	wman_stat_inc(wman->stats, WMAN_STAT_TX_PACKETS);
+	wman_stat_add(wman->stats, WMAN_STAT_TX_BYTES, len);
+	if (!tek)
+		return;
+	wman_stat_inc(tek->sa->stats, WMAN_STAT_TX_PACKETS);
+	wman_stat_add(tek->sa->stats, WMAN_STAT_TX_BYTES, len);
+	wman_stat_inc(tek->stats, WMAN_STAT_TX_PACKETS);
+	wman_stat_add(tek->stats, WMAN_STAT_TX_BYTES, len);
+}
+
+/* Where a PDU on this connection goes (data-plane.rst, Frame format). */
+static const u8 *tx_dest(const struct wman_dev *wman,
+			 const struct wman_conn *conn)
+{
+	if (wman->role == WMAN_ROLE_SS)
+		return wman->bsid;
+	if (conn->kind == WMAN_CONN_UNICAST ||
+	    (conn->kind == WMAN_CONN_MGMT && !is_zero_ether_addr(conn->peer)))
+		return conn->peer;
+	return wman->dev->broadcast;
+}
+
+static void tx_push_eth(struct wman_dev *wman, struct sk_buff *skb,
+			const u8 *dst)
+{
+	struct ethhdr *eth = skb_push(skb, ETH_HLEN);
+
+	skb_reset_mac_header(skb);
+	ether_addr_copy(eth->h_dest, dst);
+	ether_addr_copy(eth->h_source, wman->lower->dev_addr);
+	eth->h_proto = htons(WMAN_ETH_P);
+	skb->protocol = htons(WMAN_ETH_P);
+	skb->dev = wman->lower;
+}
+
+/*
+ * Makes the frame linear, private and roomy enough to be encrypted in
+ * place and framed, copying it at most once in the common cases.
+ */
+static int tx_make_room(struct sk_buff *skb, unsigned int headroom,
+			unsigned int tailroom)
+{
+	int hdelta, tdelta;
+
+	/* pages may be shared with their sender: pull them into the head */
+	if (unlikely(skb_is_nonlinear(skb)) && __skb_linearize(skb))
+		return -ENOMEM;
+
+	hdelta = max_t(int, (int)headroom - (int)skb_headroom(skb), 0);
+	tdelta = max_t(int, (int)tailroom - (int)skb_tailroom(skb), 0);
+	if (likely(!hdelta && !tdelta && !skb_cloned(skb)))
+		return 0;
+	return pskb_expand_head(skb, hdelta ? ALIGN(hdelta, NET_SKB_PAD) : 0,
+				tdelta, GFP_ATOMIC);
+}
+
+/* The TEK to send with and its next PN; NULL if the SA has none left. */
+static struct wman_tek *tx_tek(struct wman_sa *sa, u8 role, u32 *pn)
+{
+	struct wman_tek *tek;
+	unsigned int tries;
+	s64 next;
+
+	for (tries = 0; tries < WMAN_SLOT_COUNT; tries++) {
+		tek = wman_sa_tx_tek(sa, role);
+		if (!tek)
+			return NULL;
+		next = atomic64_fetch_inc(&tek->tx_pn);
+		if (likely(next < (s64)WMAN_PN_SPACE)) {
+			*pn = next;
+			return tek;
+		}
+		/* this TEK is used up; wman_sa_tx_tek() skips it now */
+		if (!test_and_set_bit(WMAN_TEK_F_PN_EXHAUSTED, &tek->flags))
+			wman_event_tek(tek, WMAN_CMD_TEK_PN_EXHAUSTED);
+	}
+	return NULL;
+}
+
+static void tx_post(struct wman_crypto_req *rq, int err)
+{
+	struct wman_dev *wman = rq->wman;
+	struct wman_tek *tek = rq->tek;
+	struct sk_buff *skb = rq->skb;
+	unsigned int len = rq->len;
+	bool pinned = rq->pinned;
+
+	wman_crypto_req_put(rq);
+
+	if (likely(!err)) {
+		tx_count(wman, tek, len);
+		dev_queue_xmit(skb);
+	} else {
+		if (err == -ENOKEY) {
+			wman_stat_inc(wman->stats, WMAN_STAT_TX_NO_KEY);
+			wman_stat_inc(tek->sa->stats, WMAN_STAT_TX_NO_KEY);
+		} else {
+			net_warn_ratelimited("%s: encryption failed: %d\n",
+					     wman->dev->name, err);
+			dev_core_stats_tx_dropped_inc(wman->dev);
+		}
+		kfree_skb(skb);
+	}
+
+	if (pinned)
+		wman_crypto_unpin(wman, tek);
+}
+
+/* Under RCU: protects and sends one frame (not GSO) on conn. */
+static void tx_one(struct wman_dev *wman, const struct wman_conn *conn,
+		   struct sk_buff *skb)
+{
+	struct net_device *lower = wman->lower;
+	struct wman_tek *tek = NULL;
+	unsigned int len, hdr, icv = 0;
+	struct wman_crypto_req *rq;
+	struct wman_sa *sa;
+	u8 *gmh, *payload;
+	u32 pn = 0;
+
+	skb = skb_share_check(skb, GFP_ATOMIC);
+	if (unlikely(!skb)) {
+		dev_core_stats_tx_dropped_inc(wman->dev);
+		return;
+	}
+	len = skb->len;
+
+	if (conn->said != WMAN_SAID_NONE) {
+		sa = xa_load(&wman->sas, conn->said);
+		if (sa)
+			tek = tx_tek(sa, wman->role, &pn);
+		if (unlikely(!tek)) {
+			wman_stat_inc(wman->stats, WMAN_STAT_TX_NO_KEY);
+			if (sa)
+				wman_stat_inc(sa->stats, WMAN_STAT_TX_NO_KEY);
+			goto drop;
+		}
+		icv = tek->suite->icv_len;
+		if (wman->role == WMAN_ROLE_SS)
+			pn |= WMAN_PN_UPLINK;
+	}
+
+	hdr = WMAN_GMH_LEN + (tek ? WMAN_PN_LEN : 0);
+	if (unlikely(hdr + len + icv > WMAN_PDU_MAX_LEN))
+		goto drop_other;
+	if (unlikely(tx_make_room(skb, hdr + LL_RESERVED_SPACE(lower),
+				  icv + lower->needed_tailroom)))
+		goto drop_other;
+	/* the lower device cannot reach the inner checksum once encrypted */
+	if (skb->ip_summed == CHECKSUM_PARTIAL && skb_checksum_help(skb))
+		goto drop_other;
+
+	payload = skb->data;
+	if (tek)
+		put_unaligned_le32(pn, __skb_push(skb, WMAN_PN_LEN));
+	gmh = __skb_push(skb, WMAN_GMH_LEN);
+	wman_gmh_build(gmh, !!tek, tek ? tek->eks : 0, hdr + len + icv,
+		       conn->cid);
+	skb_scrub_packet(skb, !net_eq(dev_net(wman->dev), dev_net(lower)));
+	tx_push_eth(wman, skb, tx_dest(wman, conn));
+
+	if (!tek) {
+		tx_count(wman, NULL, len);
+		dev_queue_xmit(skb);
+		return;
+	}
+
+	rq = wman_crypto_req_get(tek->aead);
+	if (unlikely(!rq))
+		goto drop_other;
+	rq->post = tx_post;
+	rq->wman = wman;
+	rq->tek = tek;
+	rq->skb = skb;
+	rq->len = len;
+	__skb_put(skb, icv);
+	wman_crypto_run(rq, true, gmh, pn, payload, len);
+	return;
+
+drop_other:
+	dev_core_stats_tx_dropped_inc(wman->dev);
+drop:
+	kfree_skb(skb);
+}
+
+netdev_tx_t wman_xmit(struct sk_buff *skb, struct net_device *dev)
+{
+	struct wman_dev *wman = wman_priv(dev);
+	struct sk_buff *segs, *next;
+	struct wman_conn *conn;
+
+	rcu_read_lock();
+	conn = wman_classify(wman, skb);
+	if (unlikely(!conn)) {
+		wman_stat_inc(wman->stats, WMAN_STAT_TX_NO_CONN);
+		kfree_skb(skb);
+		goto out;
+	}
+
+	if (!skb_is_gso(skb)) {
+		tx_one(wman, conn, skb);
+		goto out;
+	}
+
+	segs = skb_gso_segment(skb, 0);
+	if (IS_ERR_OR_NULL(segs)) {
+		dev_core_stats_tx_dropped_inc(dev);
+		kfree_skb(skb);
+		goto out;
+	}
+	consume_skb(skb);
+	skb_list_walk_safe(segs, skb, next) {
+		skb_mark_not_on_list(skb);
+		tx_one(wman, conn, skb);
+	}
+out:
+	rcu_read_unlock();
+	return NETDEV_TX_OK;
+}
+
+int wman_mgmt_xmit(struct wman_dev *wman, u16 cid, const u8 *dst,
+		   const u8 *payload, size_t len,
+		   struct netlink_ext_ack *extack)
+{
+	struct net_device *lower = wman->lower;
+	const struct wman_conn *conn;
+	u8 dest[ETH_ALEN];
+	struct sk_buff *skb;
+	int err;
+
+	if (!len || len > WMAN_MGMT_MAX_LEN) {
+		NL_SET_ERR_MSG_MOD(extack, "Management payload length out of range");
+		return -EINVAL;
+	}
+	if (WMAN_GMH_LEN + len > lower->mtu) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "Management PDU exceeds the lower device's MTU");
+		return -EMSGSIZE;
+	}
+	if (!netif_running(lower)) {
+		NL_SET_ERR_MSG_MOD(extack, "Lower device is down");
+		return -ENETDOWN;
+	}
+
+	rcu_read_lock();
+	conn = xa_load(&wman->conns, cid);
+	if (!conn || conn->kind != WMAN_CONN_MGMT) {
+		rcu_read_unlock();
+		NL_SET_ERR_MSG_MOD(extack,
+				   "No management connection with this CID");
+		return -ENOENT;
+	}
+	ether_addr_copy(dest, dst ?: tx_dest(wman, conn));
+	rcu_read_unlock();
+
+	skb = alloc_skb(LL_RESERVED_SPACE(lower) + WMAN_GMH_LEN + len +
+			lower->needed_tailroom, GFP_KERNEL);
+	if (!skb)
+		return -ENOMEM;
+	skb_reserve(skb, LL_RESERVED_SPACE(lower) + WMAN_GMH_LEN);
+	skb_put_data(skb, payload, len);
+	wman_gmh_build(skb_push(skb, WMAN_GMH_LEN), false, 0,
+		       WMAN_GMH_LEN + len, cid);
+	tx_push_eth(wman, skb, dest);
+
+	err = dev_queue_xmit(skb);
+	if (err > 0)
+		err = net_xmit_errno(err);
+	if (err) {
+		NL_SET_ERR_MSG_MOD(extack, "Lower device dropped the PDU");
+		return err;
+	}
+	local_bh_disable();
+	wman_stat_inc(wman->stats, WMAN_STAT_MGMT_TX);
+	local_bh_enable();
+	return 0;
+}
