@@ -451,9 +451,10 @@ mon_count() {
 
 # ---- running tests ---------------------------------------------------------
 
-# The plan: one test per top-level run_test line of the calling script,
-# plus EXTRA run from a loop.
-ktap_plan() { ktap_set_plan $(($(grep -c '^run_test ' "$0") + ${1:-0})); }
+# The plan: one test per top-level run_test line of the calling script;
+# ktap_plan_plus adds EXTRA tests run from a loop.
+ktap_plan_plus() { ktap_set_plan $(($(grep -c '^run_test ' "$0") + $1)); }
+ktap_plan() { ktap_plan_plus 0; }
 
 # run_test DESCRIPTION FUNCTION: run FUNCTION in a subshell under set -e
 # (its first failing command fails it), report ok / not ok.
@@ -475,6 +476,28 @@ run_test() {
 	"$KSFT_SKIP") ktap_test_skip "$desc" ;;
 	*) ktap_test_fail "$desc" ;;
 	esac
+}
+
+# kmsg_mark: put a marker in the kernel log; kmsg_clean: nothing after the
+# marker looks like a kernel problem (the VM runner checks the whole log
+# too; this catches it on a host and names the test).
+kmsg_mark() {
+	kmsg_marker="wman-selftest ${0##*/} $$ $RANDOM"
+	echo "$kmsg_marker" > /dev/kmsg
+}
+kmsg_clean() {
+	local problems
+	problems=$(dmesg | sed -n "/$kmsg_marker/,\$p" |
+		grep -E 'WARNING:|BUG:|Oops|general protection|KASAN|UBSAN|refcount_t:|waiting for .* to become free|list_(add|del) corruption' || true)
+	[[ -z $problems ]] && return 0
+	log "kernel log: $problems"
+	return 1
+}
+
+# flood N DEST [ping options]: ping -f from node N in the background.
+flood() {
+	local n=$1 dst=$2; shift 2
+	bg nn "$n" ping -q -f "$@" "$dst" >/dev/null 2>&1
 }
 
 # Nothing of this test may outlive it: no namespace, no wman device left

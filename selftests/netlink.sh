@@ -20,7 +20,7 @@ require_env
 [[ -x $NL_BAD ]] || skip_all "wman_nl_bad not built (make -C selftests)"
 command -v setpriv >/dev/null || skip_all "setpriv (util-linux) not installed"
 mapfile -t nl_cases < <("$NL_BAD" --list)
-ktap_plan "${#nl_cases[@]}"
+ktap_plan_plus "${#nl_cases[@]}"
 
 said=${uc_said[1]}
 cid=${uc_cid[1]}

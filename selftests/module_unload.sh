@@ -1,0 +1,59 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# `rmmod wman` while traffic flows on every connection kind (ping -f BS <->
+# each SS, a broadcast flood), with a monitor and a management listener
+# open: the module goes, every wman device with it, the lower devices stay;
+# the module loads again and the same topology carries traffic.  The kernel
+# logs no warning.  Needs the .ko to reload: $WMAN_KO, or the one built for
+# the running kernel under build/kmod/ or kernel/.
+
+source "$(dirname "$0")/lib.sh"
+
+ktap_print_header
+require_env
+ko=$(find_module) || skip_all "no wman.ko for $(uname -r) to reload (set WMAN_KO)"
+[[ -e /sys/module/wman/refcnt ]] || skip_all "wman is not a loadable module"
+ktap_plan
+# leave the module loaded, whatever happens (the runner removes it)
+trap 'cleanup; [[ -d /sys/module/wman ]] || insmod "$ko"' EXIT
+
+test_rmmod_under_traffic() {
+	local n start
+	for n in "${sss[@]}"; do
+		flood 0 "${ip4[$n]}" -s 800
+		flood "$n" "${ip4[0]}"
+	done
+	flood 0 "$bcast4" -b
+	monitor_start 0 "$TMP/mon.out"
+	bg nn 0 "$WMAN" mgmt listen dev wman0 timeout 60 > "$TMP/listen.out" 2>&1
+	start=$(cnt 0 tx-packets)
+	wait_for 10 cnt_ge 0 $((start + 200)) tx-packets
+
+	pp timeout 30 rmmod wman
+	[[ ! -d /sys/module/wman ]]
+	for n in "${nodes[@]}"; do
+		no_link "$n" wman0
+		ipn "$n" link show veth0 >/dev/null
+	done
+	kill_bg
+}
+
+test_reload() {
+	pp insmod "$ko"
+	topo_links
+	topo_keys
+	n0 ping -q -c 3 -i 0.1 -W 2 "${ip4[1]}" >/dev/null
+	n3 ping -q -c 3 -i 0.1 -W 2 "${ip4[0]}" >/dev/null
+	expect_cnt 1 3 said "${uc_said[1]}" rx-packets
+}
+
+test_kernel_log() { kmsg_clean; }
+
+kmsg_mark
+topo_setup
+run_test "module: rmmod wman under traffic removes every wman device" test_rmmod_under_traffic
+run_test "module: insmod again, the topology works" test_reload
+run_test "module: no kernel warning, no device waiting to be freed" test_kernel_log
+run_test "module: no namespace or device leaked" leak_check
+ktap_finished
