@@ -111,9 +111,10 @@ static void rx_decrypt(struct wman_dev *wman, struct wman_sa *sa,
 {
 	unsigned int icv = sa->suite->icv_len;
 	struct wman_crypto_req *rq;
+	bool to_bs = wman->role == WMAN_ROLE_BS;
 	struct wman_tek *tek;
 	u32 pn_wire, pn;
-	bool uplink;
+	bool from_ss;
 
 	if (!h->encrypted) {
 		rx_drop(skb, wman, sa, NULL, WMAN_STAT_RX_UNENCRYPTED);
@@ -137,10 +138,9 @@ static void rx_decrypt(struct wman_dev *wman, struct wman_sa *sa,
 
 	/* a BS accepts uplink PNs, an SS downlink ones */
 	pn_wire = get_unaligned_le32(skb->data + WMAN_GMH_LEN);
-	uplink = pn_wire & WMAN_PN_UPLINK;
 	pn = pn_wire & ~WMAN_PN_UPLINK;
-	if (uplink != (wman->role == WMAN_ROLE_BS) ||
-	    wman_replay_check(&tek->replay, pn)) {
+	from_ss = pn_wire & WMAN_PN_UPLINK;
+	if (from_ss != to_bs || wman_replay_check(&tek->replay, pn)) {
 		rx_drop(skb, wman, sa, tek, WMAN_STAT_RX_REPLAY);
 		return;
 	}
