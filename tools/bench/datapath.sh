@@ -71,6 +71,7 @@ declare -A unavailable=()
 
 work=
 pids=()
+round=0
 
 log() {
 	printf 'datapath: [%4ds] %s\n' "$SECONDS" "$*" >&2
@@ -265,7 +266,7 @@ declare -A tek_key=()
 # install_tek CONTENDER NS EKS
 install_tek() {
 	local c=$1 ns=$2 eks=$3
-	ip netns exec "$ns" "$wman_tool" tek add dev "${upper[$c]}" said "$said" \
+	"$wman_tool" -n "$ns" tek add dev "${upper[$c]}" said "$said" \
 		eks "$eks" key "${tek_key[$c/$eks]}"
 }
 
@@ -327,41 +328,47 @@ start_iperf_server() {
 	wait_until 20 "the iperf3 server" port_listening t "$iperf_port"
 }
 
-# tcp_run CONTENDER: prints the received bits per second of one run, or
-# "null" if the run failed.
+# Results, one JSON object a line, all turned into the output by one jq
+# program at the end (each process costs a lot under TCG):
+#   results.jsonl   {c, kind: "tcp", bps} and {c, kind: "udp", send, recv}
+#   meta.jsonl      {c, suite, device, mtu} or {c, suite, reason}
+#   rollover.jsonl  {c, ...} per wman suite
+
+# tcp_run CONTENDER: one iperf3 run; the received bits per second, or null.
 tcp_run() {
-	local c=$1 result
+	local c=$1 result bps=null
 	if result=$(in_bs timeout $((seconds + 30)) iperf3 -c "${subnet[$c]}.2" \
 		-p "$iperf_port" -t "$seconds" -A 0 -J 2>/dev/null); then
-		jq '.end.sum_received.bits_per_second' <<<"$result"
-	else
-		echo null
+		bps=$(jq '.end.sum_received.bits_per_second' <<<"$result")
 	fi
-}
-
-# udp_run CONTENDER SRC_NS DST_NS [SENDER_ARGS...]: one run of udpflood,
-# prints {"send":{...},"recv":{...}}.
-udp_run() {
-	local c=$1 from=$2 to=$3 dst
-	shift 3
-	dst=${subnet[$c]}.$([[ $to == ss ]] && echo 2 || echo 1)
-	ip netns exec "$to" taskset -c 1 "$udpflood" recv "$dst" "$udp_port" \
-		-i 500 -t $((seconds + 30)) >"$work/recv.json" &
-	local receiver=$!
-	wait_until 20 "the UDP receiver" udp_port_bound "$to"
-	ip netns exec "$from" taskset -c 0 "$udpflood" send "$dst" "$udp_port" \
-		-s 64 -t "$seconds" "$@" >"$work/send.json"
-	wait "$receiver"
-	jq -cn --slurpfile s "$work/send.json" --slurpfile r "$work/recv.json" \
-		'{send: $s[0], recv: $r[0]}'
+	printf '{"c":"%s","kind":"tcp","bps":%s}\n' "$c" "$bps" >>"$work/results.jsonl"
+	log "round $round/$runs $c tcp: $bps bit/s"
 }
 
 udp_port_bound() {
 	[[ -n $(ip netns exec "$1" ss -Hlun "sport = :$udp_port") ]]
 }
 
-# One short untimed run of each kind per contender: the first connection
-# pays for module loads and cold caches, which a median of few runs shows.
+# udp_run CONTENDER: one udpflood run of 64-byte datagrams from bs to ss.
+udp_run() {
+	local c=$1 dst=${subnet[$1]}.2 receiver sent received
+	ip netns exec ss taskset -c 1 "$udpflood" recv "$dst" "$udp_port" \
+		-i 500 -t $((seconds + 30)) >"$work/recv.json" &
+	receiver=$!
+	wait_until 20 "the UDP receiver" udp_port_bound ss
+	in_bs taskset -c 0 "$udpflood" send "$dst" "$udp_port" -s 64 \
+		-t "$seconds" >"$work/send.json"
+	wait "$receiver"
+	sent=$(<"$work/send.json")
+	received=$(<"$work/recv.json")
+	printf '{"c":"%s","kind":"udp","send":%s,"recv":%s}\n' \
+		"$c" "$sent" "$received" >>"$work/results.jsonl"
+	[[ $received =~ \"pps\":([0-9.]+) ]]
+	log "round $round/$runs $c udp: ${BASH_REMATCH[1]} pps"
+}
+
+# One short untimed run per contender: the first connection pays for
+# module loads and cold caches, which a median of few runs would show.
 warm_up() {
 	local c
 	for c in "${contenders[@]}"; do
@@ -373,29 +380,28 @@ warm_up() {
 }
 
 measure_round() {
-	local round=$1 c
+	local c
 	for c in "${contenders[@]}"; do
 		[[ -z ${unavailable[$c]:-} ]] || continue
-		tcp_run "$c" >>"$work/tcp-$c"
-		log "round $round/$runs $c tcp: $(tail -1 "$work/tcp-$c") bit/s"
+		tcp_run "$c"
 	done
 	for c in "${contenders[@]}"; do
 		[[ -z ${unavailable[$c]:-} ]] || continue
-		udp_run "$c" bs ss >>"$work/udp-$c"
-		log "round $round/$runs $c udp: $(jq -r .recv.pps <"$work/udp-$c" | tail -1) pps"
+		udp_run "$c"
 	done
 }
 
-# The median of the numbers (one per line) on stdin, ignoring nulls.
-median() {
-	jq -s 'map(select(. != null)) | sort |
-		if length == 0 then null
-		elif length % 2 == 1 then .[length / 2 | floor]
-		else (.[length / 2 - 1] + .[length / 2]) / 2 end'
-}
-
-udp_pps_median() {
-	jq '.recv.pps' "$work/udp-$1" | median
+record_meta() {
+	local c=$1
+	if [[ -n ${unavailable[$c]:-} ]]; then
+		jq -cn --arg c "$c" --arg suite "${suite[$c]}" \
+			--arg reason "${unavailable[$c]}" \
+			'{c: $c, suite: $suite, reason: $reason}'
+	else
+		jq -cn --arg c "$c" --arg suite "${suite[$c]}" --arg dev "${upper[$c]}" \
+			--argjson mtu "$(in_bs cat "/sys/class/net/${upper[$c]}/mtu")" \
+			'{c: $c, suite: $suite, device: $dev, mtu: $mtu}'
+	fi >>"$work/meta.jsonl"
 }
 
 link_counters() {
@@ -405,14 +411,13 @@ link_counters() {
 			tx_dropped: .tx.dropped}'
 }
 
-counters_delta() {
-	jq -cn --argjson a "$1" --argjson b "$2" \
-		'$b | with_entries(.value -= $a[.key])'
-}
-
 rx_packets_above() {
 	local ns=$1 dev=$2 floor=$3
 	(($(ip netns exec "$ns" cat "/sys/class/net/$dev/statistics/rx_packets") > floor))
+}
+
+rollover_receivers_bound() {
+	[[ -n $(in_ss ss -Hlun 'sport = :7001') && -n $(in_bs ss -Hlun 'sport = :7002') ]]
 }
 
 # One switchover from EKS OLD to NEW, in the order that loses nothing:
@@ -424,75 +429,63 @@ switch_tek() {
 	tek_key[$c/$new]=$(random_hex 16)
 	install_tek "$c" bs "$new"
 	install_tek "$c" ss "$new"
-	in_bs "$wman_tool" tek del dev "${upper[$c]}" said "$said" eks "$old"
-	in_ss "$wman_tool" tek del dev "${upper[$c]}" said "$said" eks "$old"
+	"$wman_tool" -n bs tek del dev "${upper[$c]}" said "$said" eks "$old"
+	"$wman_tool" -n ss tek del dev "${upper[$c]}" said "$said" eks "$old"
 	unset "tek_key[$c/$old]"
 }
 
 # rollover CONTENDER: a UDP flow each way at a fraction of the suite's
-# packet rate while the TEK changes $rollovers times; prints JSON.
+# median packet rate while the TEK changes $rollovers times.
 rollover() {
-	local c=$1 dev=${upper[$1]} rate pps start elapsed i eks=0
-	local before_bs before_ss after_bs after_ss rx0
-	pps=$(udp_pps_median "$c")
-	rate=$(jq -n "$pps * $rollover_load | floor")
-	((rate > 0)) || rate=1000
+	local c=$1 dev=${upper[$1]} rate start elapsed i eks=0 rx0
+	local before_bs before_ss after_bs after_ss receivers senders
+	rate=$(jq -rs --arg c "$c" --argjson load "$rollover_load" '
+		map(select(.c == $c and .kind == "udp") | .recv.pps) | sort
+		| .[length / 2 | floor] * $load | floor | if . < 100 then 100 else . end
+		' "$work/results.jsonl")
 	log "$c: $rollovers TEK switchovers under $rate pps each way"
 
 	before_bs=$(link_counters bs "$dev")
 	before_ss=$(link_counters ss "$dev")
-	ip netns exec ss taskset -c 1 "$udpflood" recv "${subnet[$c]}.2" 7001 -i 1000 \
-		>"$work/roll-down-recv.json" &
-	pids+=($!)
-	ip netns exec bs taskset -c 0 "$udpflood" recv "${subnet[$c]}.1" 7002 -i 1000 \
-		>"$work/roll-up-recv.json" &
-	pids+=($!)
+	ip netns exec ss taskset -c 1 "$udpflood" recv "${subnet[$c]}.2" 7001 \
+		-i 1000 >"$work/roll-down-recv.json" &
+	receivers=($!)
+	ip netns exec bs taskset -c 0 "$udpflood" recv "${subnet[$c]}.1" 7002 \
+		-i 1000 >"$work/roll-up-recv.json" &
+	receivers+=($!)
+	pids+=("${receivers[@]}")
 	wait_until 20 "the rollover receivers" rollover_receivers_bound
-	ip netns exec bs taskset -c 0 "$udpflood" send "${subnet[$c]}.2" 7001 -s 64 -r "$rate" \
-		>"$work/roll-down-send.json" &
-	pids+=($!)
-	ip netns exec ss taskset -c 1 "$udpflood" send "${subnet[$c]}.1" 7002 -s 64 -r "$rate" \
-		>"$work/roll-up-send.json" &
-	pids+=($!)
-	local receivers=("${pids[@]: -4:2}") senders=("${pids[@]: -2}")
+	ip netns exec bs taskset -c 0 "$udpflood" send "${subnet[$c]}.2" 7001 \
+		-s 64 -r "$rate" >"$work/roll-down-send.json" &
+	senders=($!)
+	ip netns exec ss taskset -c 1 "$udpflood" send "${subnet[$c]}.1" 7002 \
+		-s 64 -r "$rate" >"$work/roll-up-send.json" &
+	senders+=($!)
+	pids+=("${senders[@]}")
 
 	rx0=$(in_ss cat "/sys/class/net/$dev/statistics/rx_packets")
-	wait_until 20 "the downlink flow" rx_packets_above ss "$dev" $((rx0 + 1000))
-	wait_until 20 "the uplink flow" rx_packets_above bs "$dev" 1000
+	wait_until 20 "the downlink flow" rx_packets_above ss "$dev" $((rx0 + 100))
+	rx0=$(in_bs cat "/sys/class/net/$dev/statistics/rx_packets")
+	wait_until 20 "the uplink flow" rx_packets_above bs "$dev" $((rx0 + 100))
 
-	start=$(date +%s.%N)
+	start=$EPOCHREALTIME
 	for ((i = 0; i < rollovers; i++)); do
 		switch_tek "$c" "$eks" $(((eks + 1) % 4))
 		eks=$(((eks + 1) % 4))
 	done
-	elapsed=$(jq -n "$(date +%s.%N) - $start")
+	elapsed=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { print b - a }')
 
 	kill -INT "${senders[@]}"
 	wait "${senders[@]}" "${receivers[@]}"
 	after_bs=$(link_counters bs "$dev")
 	after_ss=$(link_counters ss "$dev")
-
-	jq -cn --argjson switchovers "$rollovers" --argjson seconds "$elapsed" \
-		--argjson rate "$rate" --argjson load "$rollover_load" \
-		--slurpfile ds "$work/roll-down-send.json" \
-		--slurpfile dr "$work/roll-down-recv.json" \
-		--slurpfile us "$work/roll-up-send.json" \
-		--slurpfile ur "$work/roll-up-recv.json" \
-		--argjson cbs "$(counters_delta "$before_bs" "$after_bs")" \
-		--argjson css "$(counters_delta "$before_ss" "$after_ss")" '
-		def flow($s; $r): {sent: $s.sent, received: $r.received,
-			lost: ($s.sent - $r.unique), gaps: $r.lost,
-			duplicates: $r.duplicates, reordered: $r.reordered};
-		{switchovers: $switchovers, seconds: $seconds,
-		 rate_pps_each_way: $rate, load_fraction: $load,
-		 downlink: flow($ds[0]; $dr[0]), uplink: flow($us[0]; $ur[0]),
-		 counters: {bs: $cbs, ss: $css}}
-		| .lost = .downlink.lost + .uplink.lost
-		| .target_lost = 0 | .pass = (.lost == 0)'
-}
-
-rollover_receivers_bound() {
-	[[ -n $(in_ss ss -Hlun 'sport = :7001') && -n $(in_bs ss -Hlun 'sport = :7002') ]]
+	printf '{"c":"%s","switchovers":%s,"seconds":%s,"rate":%s,' \
+		"$c" "$rollovers" "$elapsed" "$rate"
+	printf '"down":{"send":%s,"recv":%s},"up":{"send":%s,"recv":%s},' \
+		"$(<"$work/roll-down-send.json")" "$(<"$work/roll-down-recv.json")" \
+		"$(<"$work/roll-up-send.json")" "$(<"$work/roll-up-recv.json")"
+	printf '"counters":{"bs":[%s,%s],"ss":[%s,%s]}}\n' \
+		"$before_bs" "$after_bs" "$before_ss" "$after_ss"
 }
 
 # The highest-priority driver the kernel has for a crypto algorithm name.
@@ -508,109 +501,31 @@ crypto_driver() {
 hypervisor() {
 	local line
 	line=$(dmesg 2>/dev/null | grep -m1 -o 'Hypervisor detected: .*' || true)
+	line=${line#Hypervisor detected: }
 	echo "${line:-none}"
 }
 
-contender_json() {
-	local c=$1
-	if [[ -n ${unavailable[$c]:-} ]]; then
-		jq -cn --arg suite "${suite[$c]}" --arg reason "${unavailable[$c]}" \
-			'{available: false, suite: $suite, reason: $reason}'
-		return
-	fi
-	jq -cn --arg suite "${suite[$c]}" --arg dev "${upper[$c]}" \
-		--argjson mtu "$(in_bs cat "/sys/class/net/${upper[$c]}/mtu")" \
-		--slurpfile tcp "$work/tcp-$c" --slurpfile udp "$work/udp-$c" '
-		def median: map(select(. != null)) | sort |
-			if length == 0 then null
-			elif length % 2 == 1 then .[length / 2 | floor]
-			else (.[length / 2 - 1] + .[length / 2]) / 2 end;
-		($udp | map(.send.sent) | add) as $sent |
-		($udp | map(.recv.unique) | add) as $got |
-		{available: true, suite: $suite, device: $dev, mtu: $mtu,
-		 tcp_bps: {median: ($tcp | median), runs: $tcp},
-		 udp_pps: {median: ($udp | map(.recv.pps) | median),
-			   runs: ($udp | map(.recv.pps))},
-		 udp_sent: $sent, udp_received: $got,
-		 udp_loss_ratio: (if $sent > 0 then ($sent - $got) / $sent else null end)}'
-}
-
-# Ratios of A to B per round (the rounds interleave, so each pair saw the
-# same machine), summarised by their median, min and max.
-ratio_json() {
-	local a=$1 b=$2 target=${3:-null}
-	if [[ -n ${unavailable[$a]:-} || -n ${unavailable[$b]:-} ]]; then
-		jq -cn --argjson target "$target" '{available: false, target: $target}'
-		return
-	fi
-	jq -cn --argjson target "$target" \
-		--slurpfile ta "$work/tcp-$a" --slurpfile tb "$work/tcp-$b" \
-		--slurpfile ua "$work/udp-$a" --slurpfile ub "$work/udp-$b" '
-		def median: sort |
-			if length == 0 then null
-			elif length % 2 == 1 then .[length / 2 | floor]
-			else (.[length / 2 - 1] + .[length / 2]) / 2 end;
-		def ratios($x; $y): [range(0; [$x, $y] | map(length) | min)]
-			| map(select($x[.] != null and $y[.] != null and $y[.] > 0)
-			      | $x[.] / $y[.]);
-		def summary: {median: median, min: min, max: max};
-		(ratios($ta; $tb) | summary) as $tcp |
-		(ratios($ua | map(.recv.pps); $ub | map(.recv.pps)) | summary) as $pps |
-		{available: true, target: $target, tcp: $tcp, pps: $pps}
-		| if $target == null then . else
-			.tcp_pass = (.tcp.median != null and .tcp.median >= $target)
-			| .pps_pass = (.pps.median != null and .pps.median >= $target) end'
-}
-
 write_json() {
-	local c cjson="{}" rjson="{}" ratios
-	for c in "${contenders[@]}"; do
-		cjson=$(jq -c --arg c "$c" --argjson v "$(contender_json "$c")" \
-			'.[$c] = $v' <<<"$cjson")
-		if [[ -f $work/rollover-$c ]]; then
-			rjson=$(jq -c --arg c "$c" --slurpfile v "$work/rollover-$c" \
-				'.[$c] = $v[0]' <<<"$rjson")
-		elif [[ $c == wman-* ]]; then
-			rjson=$(jq -c --arg c "$c" --arg r "${unavailable[$c]:-not run}" \
-				'.[$c] = {available: false, reason: $r}' <<<"$rjson")
-		fi
-	done
-	ratios=$(jq -cn \
-		--argjson gm "$(ratio_json wman-gcm macsec-gcm 1.0)" \
-		--argjson ce "$(ratio_json wman-ccm esp-ccm 1.0)" \
-		--argjson mv "$(ratio_json macsec-gcm veth)" \
-		--argjson ev "$(ratio_json esp-ccm veth)" \
-		--argjson cv "$(ratio_json wman-ccm veth)" \
-		--argjson gv "$(ratio_json wman-gcm veth)" \
-		'{"wman-gcm/macsec-gcm": $gm, "wman-ccm/esp-ccm": $ce,
-		  "macsec-gcm/veth": $mv, "esp-ccm/veth": $ev,
-		  "wman-ccm/veth": $cv, "wman-gcm/veth": $gv}')
-
 	mkdir -p "$(dirname "$out")"
+	touch "$work/results.jsonl" "$work/rollover.jsonl"
 	jq -n --arg kernel "$(uname -r)" \
 		--arg cpu "$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)" \
-		--argjson cpus "$(nproc)" \
-		--arg hypervisor "$(hypervisor)" \
+		--argjson cpus "$(nproc)" --arg hypervisor "$(hypervisor)" \
 		--arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
 		--arg gcm "$(crypto_driver 'gcm(aes)')" \
 		--arg ccm "$(crypto_driver 'ccm(aes)')" \
 		--arg esp "$(crypto_driver 'rfc4309(ccm(aes))')" \
 		--argjson runs "$runs" --argjson seconds "$seconds" \
-		--argjson contenders "$cjson" --argjson ratios "$ratios" \
-		--argjson rollover "$rjson" '
-		{kernel: $kernel, cpu_model: $cpu, cpus: $cpus, hypervisor: $hypervisor,
-		 date: $date,
-		 config: {runs: $runs, seconds_per_run: $seconds, udp_payload_bytes: 64,
-			  direction: "bs to ss", tcp_tool: "iperf3",
-			  udp_tool: "tools/bench/udpflood.c"},
-		 crypto_drivers: {"gcm(aes)": $gcm, "ccm(aes)": $ccm,
-				  "rfc4309(ccm(aes))": $esp},
-		 contenders: $contenders, ratios: $ratios, rollover: $rollover}' >"$out"
+		--argjson load "$rollover_load" \
+		--slurpfile meta "$work/meta.jsonl" \
+		--slurpfile results "$work/results.jsonl" \
+		--slurpfile rollover "$work/rollover.jsonl" \
+		-f "$repo_root/tools/bench/datapath.jq" >"$out"
 	log "wrote $out"
 }
 
 main() {
-	local c round
+	local c
 	parse_args "$@"
 	[[ -x $udpflood ]] || die "no $udpflood: build it first (tools/bench.sh does)"
 	work=$(mktemp -d)
@@ -622,18 +537,19 @@ main() {
 		setup_contender "$c"
 		[[ -n ${unavailable[$c]:-} ]] || check_reachable "$c"
 		[[ -z ${unavailable[$c]:-} ]] || log "$c: not available: ${unavailable[$c]}"
+		record_meta "$c"
 	done
 	start_iperf_server
 
 	warm_up
 	for ((round = 1; round <= runs; round++)); do
-		measure_round "$round"
+		measure_round
 	done
 	for c in wman-ccm wman-gcm; do
 		[[ -z ${unavailable[$c]:-} ]] || continue
 		((rollovers > 0)) || continue
-		rollover "$c" >"$work/rollover-$c"
-		log "$c rollover: $(cat "$work/rollover-$c")"
+		rollover "$c" >>"$work/rollover.jsonl"
+		log "$c rollover: $(tail -n 1 "$work/rollover.jsonl")"
 	done
 	write_json
 }
