@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Writes seed corpora for the fuzzers: one good message of each code. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "../tests/testcert.h"
+#include "pkm.h"
+
+static const char *dir;
+static const uint8_t cmac_key[PKM_KEY_LEN] = { 0x2f, 0xd0, 0x5f, 0xdd, 0x8e };
+static const uint8_t kek[PKM_KEY_LEN] = { 0x91, 0xcc, 0x15, 0x0a };
+
+static int put(const char *sub, const char *name, const uint8_t *p,
+	       size_t len)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, sub);
+	if (mkdir(path, 0755) && errno != EEXIST)
+		return -1;
+	snprintf(path, sizeof(path), "%s/%s/%s", dir, sub, name);
+	f = fopen(path, "wb");
+	if (!f)
+		return -1;
+	fwrite(p, 1, len, f);
+	return fclose(f);
+}
+
+static int emit(struct pkm_msg *m, struct pkm_seal *s, const char *name)
+{
+	static uint8_t buf[PKM_MSG_MAX];
+	size_t len;
+	int err;
+
+	err = pkm_msg_build(m, s, buf, sizeof(buf), &len);
+	if (err) {
+		fprintf(stderr, "%s: %s\n", name, pkm_strerror(err));
+		return -1;
+	}
+	/* The attribute list alone seeds the TLV fuzzer. */
+	return put("fuzz_msg", name, buf, len) |
+	       put("fuzz_tlv", name, buf + PKM_HDR_LEN, len - PKM_HDR_LEN);
+}
+
+int main(int argc, char **argv)
+{
+	const struct pkm_crypto_suite ccm = { 2, 0, 4 };
+	struct tc_cert ca, ss;
+	struct pkm_seal seal = { .cmac_key = cmac_key, .pn = 1 };
+	struct pkm_msg m;
+	uint8_t tek[PKM_KEY_LEN] = { 1 }, enc[256] = { 0 };
+	int err = 0;
+
+	if (argc != 2)
+		return 2;
+	dir = argv[1];
+	if (mkdir(dir, 0755) && errno != EEXIST)
+		return 1;
+	if (tc_make(&ca, "ca", tc_key_ec(), NULL, true, -1, 365) ||
+	    tc_make(&ss, "ss", tc_key_ec(), &ca, false, -1, 365))
+		return 1;
+	seal.sign_key = ss.key;
+
+	memset(&m, 0, sizeof(m));
+	m.code = PKM_AUTH_REQUEST;
+	m.u.auth_req.ss_cert = (struct pkm_bytes){ ss.der, ss.der_len };
+	m.u.auth_req.caps.version = 1;
+	m.u.auth_req.caps.n_suites = 1;
+	m.u.auth_req.caps.suites[0] = ccm;
+	err |= emit(&m, &seal, "auth_request");
+
+	memset(&m, 0, sizeof(m));
+	m.code = PKM_AUTH_REPLY;
+	m.u.auth_rep.enc_ak = (struct pkm_bytes){ enc, sizeof(enc) };
+	m.u.auth_rep.n_sa = 2;
+	m.u.auth_rep.sa[0] = (struct pkm_sa_desc){ .said = 1, .suite = ccm,
+						   .has_service = true };
+	m.u.auth_rep.sa[1] = (struct pkm_sa_desc){ .said = 2, .suite = ccm,
+		.has_service = true, .service = 1, .has_group = true };
+	m.u.auth_rep.has_config = true;
+	m.u.auth_rep.config.present = 0x7f;
+	m.u.auth_rep.bs_cert = (struct pkm_bytes){ ca.der, ca.der_len };
+	err |= emit(&m, &seal, "auth_reply");
+
+	memset(&m, 0, sizeof(m));
+	m.code = PKM_AUTH_REJECT;
+	strcpy(m.u.auth_rej.display, "no");
+	m.u.auth_rej.bs_cert = (struct pkm_bytes){ ca.der, ca.der_len };
+	err |= emit(&m, &seal, "auth_reject");
+
+	memset(&m, 0, sizeof(m));
+	m.code = PKM_AUTH_INFO;
+	m.u.auth_info.ca_cert = (struct pkm_bytes){ ca.der, ca.der_len };
+	err |= emit(&m, &seal, "auth_info");
+
+	memset(&m, 0, sizeof(m));
+	m.code = PKM_KEY_REQUEST;
+	m.u.key_req.service = 1;
+	m.u.key_req.has_group = true;
+	err |= emit(&m, &seal, "key_request");
+
+	memset(&m, 0, sizeof(m));
+	m.code = PKM_KEY_REPLY;
+	m.u.key_rep.tek[0] = (struct pkm_tek_params){ .eks = 3, .suite = ccm };
+	m.u.key_rep.tek[1] = (struct pkm_tek_params){ .eks = 0, .suite = ccm };
+	pkm_tek_params_wrap(&m.u.key_rep.tek[0], kek, tek);
+	pkm_tek_params_wrap(&m.u.key_rep.tek[1], kek, tek);
+	err |= emit(&m, &seal, "key_reply");
+
+	memset(&m, 0, sizeof(m));
+	m.code = PKM_KEY_REJECT;
+	m.u.key_rej.error = 8;
+	strcpy(m.u.key_rej.display, "group");
+	err |= emit(&m, &seal, "key_reject");
+	m.code = PKM_TEK_INVALID;
+	err |= emit(&m, &seal, "tek_invalid");
+
+	memset(&m, 0, sizeof(m));
+	m.code = PKM_AUTH_INVALID;
+	m.u.auth_inv.has_ak_seq = true;
+	err |= emit(&m, &seal, "auth_invalid_cmac");
+	m.u.auth_inv.has_ak_seq = false;
+	err |= emit(&m, &seal, "auth_invalid_sig");
+
+	memset(&m, 0, sizeof(m));
+	m.code = PKM_GROUP_KEY_UPDATE;
+	m.u.gku.payload = (struct pkm_bytes){ tek, sizeof(tek) };
+	err |= emit(&m, &seal, "group_key_update");
+
+	tc_free(&ca);
+	tc_free(&ss);
+	return err ? 1 : 0;
+}
