@@ -7,34 +7,62 @@
 #include "pkm/crypto.h"
 #include "pkm/err.h"
 
-int pkm_cmac(const uint8_t key[PKM_KEY_LEN], const uint8_t *data, size_t len,
-	     uint8_t tag[PKM_CMAC_LEN])
-{
-	OSSL_PARAM params[2];
-	EVP_MAC_CTX *ctx;
-	EVP_MAC *mac;
-	size_t out_len = 0;
-	int err = PKM_E_CRYPTO;
+/*
+ * Fetching CMAC and setting its cipher cost more than the MAC itself, so
+ * each thread keeps one context with the cipher set and only rekeys it.
+ */
+static __thread EVP_MAC_CTX *thread_ctx;
 
-	if (!key || (!data && len) || !tag)
-		return PKM_E_INVAL;
+static void thread_ctx_free(void)
+{
+	EVP_MAC_CTX_free(thread_ctx);
+	thread_ctx = NULL;
+}
+
+static EVP_MAC_CTX *cmac_ctx(void)
+{
+	static __thread int registered;
+	OSSL_PARAM params[2];
+	EVP_MAC *mac;
+
+	if (thread_ctx)
+		return thread_ctx;
 	mac = EVP_MAC_fetch(NULL, "CMAC", NULL);
 	if (!mac)
-		return PKM_E_CRYPTO;
-	ctx = EVP_MAC_CTX_new(mac);
+		return NULL;
+	thread_ctx = EVP_MAC_CTX_new(mac);
 	EVP_MAC_free(mac);
-	if (!ctx)
-		return PKM_E_CRYPTO;
+	if (!thread_ctx)
+		return NULL;
 	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_CIPHER,
 						     (char *)"AES-128-CBC", 0);
 	params[1] = OSSL_PARAM_construct_end();
-	if (EVP_MAC_init(ctx, key, PKM_KEY_LEN, params) > 0 &&
+	if (EVP_MAC_CTX_set_params(thread_ctx, params) <= 0) {
+		thread_ctx_free();
+		return NULL;
+	}
+	if (!registered++)
+		OPENSSL_atexit(thread_ctx_free);
+	return thread_ctx;
+}
+
+int pkm_cmac(const uint8_t key[PKM_KEY_LEN], const uint8_t *data, size_t len,
+	     uint8_t tag[PKM_CMAC_LEN])
+{
+	EVP_MAC_CTX *ctx;
+	size_t out_len = 0;
+
+	if (!key || (!data && len) || !tag)
+		return PKM_E_INVAL;
+	ctx = cmac_ctx();
+	if (!ctx)
+		return PKM_E_CRYPTO;
+	if (EVP_MAC_init(ctx, key, PKM_KEY_LEN, NULL) > 0 &&
 	    EVP_MAC_update(ctx, data, len) > 0 &&
 	    EVP_MAC_final(ctx, tag, &out_len, PKM_CMAC_LEN) > 0 &&
 	    out_len == PKM_CMAC_LEN)
-		err = PKM_OK;
-	EVP_MAC_CTX_free(ctx);
-	return err;
+		return PKM_OK;
+	return PKM_E_CRYPTO;
 }
 
 int pkm_cmac_check(const uint8_t key[PKM_KEY_LEN], const uint8_t *data,
