@@ -78,12 +78,12 @@ static const struct nla_policy wman_policy[WMAN_A_MAX + 1] = {
 
 /* Reports a missing attribute, naming it in the extended ACK. */
 #define missing(extack, nest, tb, type, msg) ({			\
-	struct netlink_ext_ack *__extack = (extack);		\
+	struct netlink_ext_ack *miss_extack = (extack);		\
 	bool __missing = !(tb)[type];				\
 								\
 	if (__missing) {					\
-		NL_SET_ERR_ATTR_MISS(__extack, nest, type);	\
-		NL_SET_ERR_MSG_MOD(__extack, msg);		\
+		NL_SET_ERR_ATTR_MISS(miss_extack, nest, type);	\
+		NL_SET_ERR_MSG_MOD(miss_extack, msg);		\
 	}							\
 	__missing;						\
 })
