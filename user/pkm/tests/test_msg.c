@@ -297,6 +297,18 @@ static void test_key_request(void)
 	   "Key Request: not built into a too small buffer");
 }
 
+/* The Key Reply example of Documentation/pkm-protocol.rst. */
+#define KEY_REPLY_EXAMPLE \
+	"0a 08 01 0a 01 01 0c 02 20 05" \
+	"0d 28 08 18 84 2b fd 63 9d 88 08 47 4a 0a 43 ff 9c a6 96 0f" \
+	"54 82 45 62 a9 67 58 d5 09 04 00 00 07 08 0a 01 03 14 03 02" \
+	"00 04" \
+	"0d 28 08 18 44 8f 61 31 e3 35 c3 f5 fc c7 0e 03 00 0a 73 f9" \
+	"49 e9 3a b8 b7 a3 0c 68 09 04 00 00 0e 10 0a 01 00 14 03 02" \
+	"00 04" \
+	"8c 14 00 00 00 01 16 9c 0c f5 54 4b b7 cd a5 26 ac 4b 7c 99" \
+	"40 15"
+
 static void test_key_reply(void)
 {
 	struct pkm_msg m = { .code = PKM_KEY_REPLY, .id = 1 }, p;
@@ -320,7 +332,9 @@ static void test_key_reply(void)
 	pkm_tek_params_wrap(&r->tek[1], keys.kek, tek[1]);
 	is(pkm_msg_build(&m, &seal, buf, sizeof(buf), &len), 0,
 	   "Key Reply builds");
-	print_hex("Key Reply example", buf, len);
+	if (!ok(mem_is_hex(buf, len, KEY_REPLY_EXAMPLE),
+		"Key Reply: bytes match the documented example"))
+		print_hex("Key Reply", buf, len);
 	ok(!pkm_msg_parse(buf, len, &p) && buf[0] == 10 && p.code == 8 &&
 	   q->ak_seq == 1 && q->said == 0x2005, "Key Reply parses: header, SAID");
 	ok(q->tek[0].eks == 3 && q->tek[0].lifetime == 1800 &&
