@@ -7,6 +7,7 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
 
 #include "pkm/cert.h"
 #include "pkm/crypto.h"
@@ -125,6 +126,9 @@ int pkm_cert_verify(X509_STORE *store, const uint8_t *der, size_t len,
 	if (at)
 		X509_STORE_CTX_set_time(ctx, 0, at);
 	if (X509_verify_cert(ctx) != 1)
+		goto out;
+	/* An SS or BS identity is an end entity, never a CA. */
+	if (X509_check_ca(x))
 		goto out;
 	pub = X509_get_pubkey(x);
 	if (!pub)

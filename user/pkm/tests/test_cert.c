@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <openssl/pem.h>
+
 #include "pkm/cert.h"
 #include "pkm/crypto.h"
 #include "pkm/err.h"
@@ -85,6 +87,8 @@ static void test_verify(X509_STORE *store)
 	   "certificate without CN refused");
 	is(verify(store, &leaf_of_sub, 1, &id), PKM_E_CERT,
 	   "certificate issued by a non-CA refused");
+	is(verify(store, &ca, 0, &id), PKM_E_CERT,
+	   "the CA's own certificate is no SS or BS identity");
 
 	is(pkm_cert_verify(store, good.der, good.der_len - 1, 0, 1, &id),
 	   PKM_E_CERT, "truncated DER refused");
@@ -142,10 +146,46 @@ static void test_load(void)
 	free(both);
 }
 
+/* The daemon's own key and certificate come from PEM files. */
+static void test_own_files(void)
+{
+	char kpath[] = "/tmp/pkm-test-key-XXXXXX";
+	char cpath[] = "/tmp/pkm-test-crt-XXXXXX";
+	uint8_t *der = NULL;
+	EVP_PKEY *key;
+	size_t len = 0, pem_len;
+	char *pem;
+	FILE *f;
+	int kfd, cfd;
+
+	kfd = mkstemp(kpath);
+	cfd = mkstemp(cpath);
+	f = kfd >= 0 ? fdopen(kfd, "w") : NULL;
+	ok(f && PEM_write_PrivateKey(f, good.key, NULL, NULL, 0, NULL, NULL)
+	   && !fclose(f), "private key written to a temporary file");
+	pem = tc_pem(&good, &pem_len);
+	ok(cfd >= 0 && write(cfd, pem, pem_len) == (ssize_t)pem_len &&
+	   !close(cfd), "certificate written to a temporary file");
+	free(pem);
+
+	key = pkm_key_load_file(kpath);
+	ok(key && EVP_PKEY_eq(key, good.key) == 1, "private key loads");
+	EVP_PKEY_free(key);
+	ok(!pkm_cert_load_der(cpath, &der, &len) && len == good.der_len &&
+	   !memcmp(der, good.der, len), "certificate loads as DER");
+	free(der);
+	ok(!pkm_key_load_file(cpath), "a certificate is not a private key");
+	is(pkm_cert_load_der(kpath, &der, &len), PKM_E_CERT,
+	   "a private key is not a certificate");
+	unlink(kpath);
+	unlink(cpath);
+}
+
 int main(void)
 {
 	make_all();
 	test_load();
+	test_own_files();
 	tc_free(&ca);
 	tc_free(&ca2);
 	tc_free(&good);

@@ -24,8 +24,9 @@ X509_STORE *pkm_ca_load_pem(const char *pem, size_t len);
 void pkm_ca_free(X509_STORE *store);
 
 /*
- * Verifies a DER certificate against the store: chain, validity at "at"
- * (0: now), a CN, and for want_rsa an RSA key of at least
+ * Verifies a DER certificate against the store: issued directly by a
+ * trusted CA (no intermediates), not a CA itself, valid at "at" (0: now),
+ * exactly one CN, and for want_rsa an RSA key of at least
  * PKM_RSA_MIN_BITS (an SS's key receives the RSA-OAEP encrypted AK).
  * On success fills id.
  */

@@ -12,7 +12,6 @@
  * n is at most PKM_TLV_MAX_LEN_BYTES.
  */
 #define PKM_TLV_MAX_LEN_BYTES	4
-#define PKM_TLV_MAX_HDR		(2 + PKM_TLV_MAX_LEN_BYTES)
 
 struct pkm_tlv {
 	uint8_t type;
