@@ -259,18 +259,37 @@ int keytree_crypto_join_step(struct keytree_crypto *crypto,
 	return err;
 }
 
+/* Shared input of the two offset-scheme PRFs. */
+static int node_prf(struct keytree_crypto *crypto,
+		    const uint8_t key[KEYTREE_KEY_LEN], const char *label,
+		    uint32_t group_id, uint32_t node, uint64_t seq,
+		    uint8_t out[KEYTREE_KEY_LEN])
+{
+	uint8_t input[16];
+
+	keytree_put_be32(input, group_id);
+	keytree_put_be32(input + 4, node);
+	keytree_put_be64(input + 8, seq);
+	return keytree_crypto_cmac(crypto, key, label, input, sizeof(input),
+				   out);
+}
+
+int keytree_crypto_refresh(struct keytree_crypto *crypto,
+			   const uint8_t key[KEYTREE_KEY_LEN], uint32_t group_id,
+			   uint32_t node, uint64_t seq,
+			   uint8_t fresh[KEYTREE_KEY_LEN])
+{
+	return node_prf(crypto, key, KEYTREE_LABEL_REFRESH, group_id, node,
+			seq, fresh);
+}
+
 int keytree_crypto_offset_pad(struct keytree_crypto *crypto,
 			      const uint8_t child_key[KEYTREE_KEY_LEN],
 			      uint32_t group_id, uint32_t child, uint64_t seq,
 			      uint8_t pad[KEYTREE_KEY_LEN])
 {
-	uint8_t input[16];
-
 	/* (child, seq) never repeats under one child key, so no two
 	 * offsets ever share a pad. */
-	keytree_put_be32(input, group_id);
-	keytree_put_be32(input + 4, child);
-	keytree_put_be64(input + 8, seq);
-	return keytree_crypto_cmac(crypto, child_key, KEYTREE_LABEL_OFFSET,
-				   input, sizeof(input), pad);
+	return node_prf(crypto, child_key, KEYTREE_LABEL_OFFSET, group_id,
+			child, seq, pad);
 }

@@ -29,6 +29,7 @@ struct keytree_crypto {
 #define KEYTREE_LABEL_P2P_TAG	"KTP2PTAG"
 #define KEYTREE_LABEL_P2MP_TAG	"KTMCSTAG"
 #define KEYTREE_LABEL_OFFSET	"KTOFFSET"
+#define KEYTREE_LABEL_REFRESH	"KTREFRSH"
 #define KEYTREE_LABEL_LEN	8
 
 int keytree_crypto_init(struct keytree_crypto *crypto);
@@ -78,6 +79,12 @@ int keytree_crypto_offset_pad(struct keytree_crypto *crypto,
 			      const uint8_t child_key[KEYTREE_KEY_LEN],
 			      uint32_t group_id, uint32_t child, uint64_t seq,
 			      uint8_t pad[KEYTREE_KEY_LEN]);
+
+/* Offset scheme: a join refreshes its path one-way, K' = PRF_K(node, seq). */
+int keytree_crypto_refresh(struct keytree_crypto *crypto,
+			   const uint8_t key[KEYTREE_KEY_LEN], uint32_t group_id,
+			   uint32_t node, uint64_t seq,
+			   uint8_t fresh[KEYTREE_KEY_LEN]);
 
 static inline void keytree_xor_key(uint8_t *out, const uint8_t *a,
 				   const uint8_t *b)

@@ -224,6 +224,7 @@ static int apply_offset(struct keytree_member *member,
 	const unsigned int height = mc->height;
 	uint32_t my_node[KEYTREE_MAX_HEIGHT + 1];
 	int offset_for[KEYTREE_MAX_HEIGHT + 1];
+	bool refreshed[KEYTREE_MAX_HEIGHT + 1] = { false };
 	uint8_t pad[KEYTREE_KEY_LEN];
 	uint32_t child;
 	const uint8_t *offset;
@@ -256,6 +257,12 @@ static int apply_offset(struct keytree_member *member,
 		if (child == my_node[level - 1])
 			offset_for[level] = (int)i;
 	}
+	for (uint32_t i = 0; i < mc->changed_count; i++) {
+		uint32_t node = keytree_msg_changed(mc, i);
+
+		if (node == my_node[keytree_node_level(node)])
+			refreshed[keytree_node_level(node)] = true;
+	}
 	for (unsigned int l = 1; l <= height; l++) {
 		const uint8_t *child_key = l == 1 ? member->auth_key :
 						    work->path[l - 1];
@@ -263,6 +270,14 @@ static int apply_offset(struct keytree_member *member,
 		if (offset_for[l] < 0) {
 			if (l > old_height)
 				return KEYTREE_ERR_INCOMPLETE;
+			if (refreshed[l]) {
+				err = keytree_crypto_refresh(
+					&member->crypto, member->path[l],
+					member->group_id, my_node[l], mc->seq,
+					work->path[l]);
+				if (err)
+					return err;
+			}
 			continue;
 		}
 		keytree_msg_offset(mc, (uint32_t)offset_for[l], &child,
@@ -301,7 +316,12 @@ static int check_messages(const struct keytree_member *member,
 		if (msg->group_id != member->group_id)
 			return KEYTREE_ERR_GROUP;
 	}
-	if (member->has_seq && msgs[0].seq <= member->seq)
+	/* A welcome may repeat the last sequence number: it is the server's
+	 * state at that rekey, and it must be able to replace a state that
+	 * a forgery racing that rekey installed (see keytree.rst). */
+	if (member->has_seq &&
+	    (*uc && (*uc)->kind == KEYTREE_MSG_WELCOME ?
+		     msgs[0].seq < member->seq : msgs[0].seq <= member->seq))
 		return KEYTREE_ERR_REPLAY;
 	return KEYTREE_OK;
 }

@@ -380,8 +380,7 @@ static int check_shape(const struct keytree_msg *msg)
 	case KEYTREE_MSG_MULTICAST:
 		if (msg->has_member || msg->join_key)
 			return KEYTREE_ERR_MALFORMED;
-		if (offset && (!msg->has_join_epoch || msg->changed ||
-			       msg->wrap_count))
+		if (offset && (!msg->has_join_epoch || msg->wrap_count))
 			return KEYTREE_ERR_MALFORMED;
 		if (!offset && (msg->has_join_epoch || !msg->changed ||
 				msg->offset_count))

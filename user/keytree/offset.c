@@ -10,16 +10,21 @@
  * where seq is the rekey that published the offset.  The group key
  * derives from the join key and the root leave key.
  *
- * A join changes no leave key that members hold: the join key steps
- * one-way (rekey.c) and the joiner gets its path in its welcome.  Nodes
- * that were empty and gain members get fresh keys, since their old keys
- * may be known to whoever left them.
+ * A leave gives every node on the leaver's path a fresh random key and
+ * publishes, for each child holding staying members, the offset from that
+ * child.  Pads come from a PRF keyed by the child's key on an input used
+ * once, so an offset is a one-time pad to anyone without the child key;
+ * and no departed member holds a current child key (its path is all new).
  *
- * A leave gives every node on the leaver's path a fresh key and publishes,
- * for each child holding staying members, the offset from that child.
- * Pads come from a PRF keyed by the child's key on an input used once, so
- * an offset is a one-time pad to anyone without the child's key; and no
- * departed member holds a current child key (its own path is all new).
+ * A join steps the join key (rekey.c) and refreshes the leave keys of the
+ * joiner's path one-way, K' = CMAC(K, "KTREFRSH" || group || node || seq):
+ * members compute K' from K with no key material sent (the multicast only
+ * names the nodes), and the joiner, which gets K', cannot go back to K.
+ * Without this a joiner would receive leave keys that were in force before
+ * it joined; with the join key of a member who left before it (stepped
+ * forward, the step is public) the two could rebuild the group keys of the
+ * time between them.  Nodes that were empty and gain members get fresh
+ * random keys, since whoever left them may know their old keys.
  */
 #include <openssl/crypto.h>
 
@@ -53,6 +58,24 @@ static int publish_offset(struct keytree_rekey *rk, unsigned int level,
 	return err;
 }
 
+/* Joins only below: the key steps one-way; members are told the node. */
+static int refresh_node(struct keytree_rekey *rk, unsigned int level,
+			struct keytree_path_node *pn)
+{
+	struct keytree_server *tree = rk->tree;
+	uint32_t node = keytree_node_id(level, pn->index);
+	uint8_t *fresh;
+
+	fresh = keytree_rekey_new_key(rk, pn);
+	if (!fresh || rk->plan->changed_count >= rk->plan->changed_cap)
+		return KEYTREE_ERR_INVAL;
+	rk->plan->changed[rk->plan->changed_count++] = node;
+	return keytree_crypto_refresh(&tree->crypto,
+				      tree->level[level].keys[pn->index],
+				      tree->group_id, node, rk->plan->seq,
+				      fresh);
+}
+
 static int renew_node(struct keytree_rekey *rk, unsigned int level,
 		      struct keytree_path_node *pn)
 {
@@ -63,8 +86,11 @@ static int renew_node(struct keytree_rekey *rk, unsigned int level,
 
 	if (pn->old_count + pn->joined - pn->left == 0)
 		return KEYTREE_OK;	/* empty now: key wiped at commit */
-	if (!pn->left && keytree_rekey_existed(rk, level, pn->index))
-		return KEYTREE_OK;	/* joins only: leave key unchanged */
+	if (!pn->left && keytree_rekey_existed(rk, level, pn->index)) {
+		if (!pn->joined)
+			return KEYTREE_OK;	/* forced rekey: root kept */
+		return refresh_node(rk, level, pn);
+	}
 	new_key = keytree_rekey_new_key(rk, pn);
 	if (!new_key)
 		return KEYTREE_ERR_INVAL;

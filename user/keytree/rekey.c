@@ -148,7 +148,7 @@ static int build_path_union(struct keytree_rekey *rk, bool force)
 	struct keytree_server *tree = rk->tree;
 	unsigned int top = tree->alloc_height;
 	size_t changes = (size_t)rk->joins + rk->leaves;
-	size_t cap = changes * (top + 1) + 1;
+	size_t cap = (changes + 1) * (top + 1);
 	struct keytree_path_node *nodes;
 	uint32_t n = 0;
 
