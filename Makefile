@@ -26,10 +26,11 @@ kmod_dir = $(BUILD)/kmod/$(1)
 KMOD_SOURCES := Kbuild $(wildcard kernel/*.c kernel/*.h kernel/Kbuild) \
 		include/uapi/linux/wman.h
 
-.PHONY: all deps modules tools user check unit demo bench install \
-	install-modules install-tools checkpatch sparse clean
 
-all: modules tools user
+.PHONY: all deps modules tools user unit fuzz selftests check demo bench \
+	install install-modules install-tools checkpatch sparse clean
+
+all: modules tools user selftests
 
 deps:
 	tools/install-deps.sh
@@ -50,14 +51,28 @@ modules: $(foreach k,$(KVERS),$(call kmod_dir,$(k))/kernel/wman.ko)
 tools:
 	$(MAKE) -C tools/wman O=$(BUILD)/tools
 
+# The kselftests' C helpers, built on the host before the VM runs them.
+selftests:
+	$(MAKE) -C selftests
+
+# User-space libraries and programs, each with its own Makefile.
+USER_DIRS := $(patsubst %/Makefile,%,$(wildcard user/pkm/Makefile \
+	user/keytree/Makefile user/pkmd/Makefile tools/pkmctl/Makefile))
+user_out = $(BUILD)/$(1)
+
 user:
-	@if [ -f user/keytree/Makefile ]; then \
-		$(MAKE) -C user/keytree O=$(BUILD)/user/keytree; fi
+	@set -e; for d in $(USER_DIRS); do \
+		$(MAKE) -C $$d O=$(call user_out,$$d); done
 
 unit: tools user
 	$(MAKE) -C tools/wman O=$(BUILD)/tools test
-	@if [ -f user/keytree/Makefile ]; then \
-		$(MAKE) -C user/keytree O=$(BUILD)/user/keytree test test-asan; fi
+	@set -e; for d in $(USER_DIRS); do \
+		$(MAKE) -C $$d O=$(call user_out,$$d) test test-asan; done
+
+fuzz: user
+	@set -e; for d in $(USER_DIRS); do \
+		if grep -q '^fuzz:' $$d/Makefile; then \
+			$(MAKE) -C $$d O=$(call user_out,$$d) fuzz; fi; done
 
 check: deps
 	tools/check.sh
