@@ -105,9 +105,13 @@ int main(int argc, char **argv)
 	bool json = false, pretty = false;
 	int opt;
 
-	/* "+": options end at the object, as in ip. */
-	while ((opt = getopt_long(argc, argv, "+jpsn:hV", long_options,
-				  NULL)) != -1) {
+	/*
+	 * Long options take one dash too (-json, -statistics), as in ip; "+"
+	 * ends the options at the object, ":" leaves the errors to us.
+	 */
+	opterr = 0;
+	while ((opt = getopt_long_only(argc, argv, "+:jpsn:hV", long_options,
+				       NULL)) != -1) {
 		switch (opt) {
 		case 'j':
 			json = true;
@@ -128,9 +132,13 @@ int main(int argc, char **argv)
 			printf("wman " WMAN_TOOL_VERSION " (genl family \"%s\" version %d)\n",
 			       WMAN_GENL_NAME, WMAN_GENL_VERSION);
 			return 0;
+		case ':':
+			die("option \"%s\" needs a value", argv[optind - 1]);
 		default:
-			usage(stderr);
-			return 1;
+			if (optopt)
+				die("unknown option \"-%c\"; try \"wman -h\"", optopt);
+			die("unknown option \"%s\"; try \"wman -h\"",
+			    argv[optind - 1]);
 		}
 	}
 	argc -= optind;

@@ -330,27 +330,32 @@ int group_info_parse(struct nlmsghdr *nlh, struct group_info *group)
 int event_info_parse(struct nlmsghdr *nlh, struct event_info *event)
 {
 	struct nlattr *tb[WMAN_A_MAX + 1];
-	struct nlattr *attrs[WMAN_TEK_A_MAX + 1];
+	struct nlattr *tek[WMAN_TEK_A_MAX + 1];
+	struct nlattr *conn[WMAN_CONN_A_MAX + 1];
 
+	/* TEK events name the TEK; unknown-sa names only the connection. */
 	if (parse_top(nlh, tb) || !tb[WMAN_A_IFINDEX] ||
-	    parse_nest(tb[WMAN_A_TEK], attrs, WMAN_TEK_A_MAX, tek_policy))
+	    parse_nest(tb[WMAN_A_TEK], tek, WMAN_TEK_A_MAX, tek_policy) ||
+	    parse_nest(tb[WMAN_A_CONN], conn, WMAN_CONN_A_MAX, conn_policy))
 		return -EINVAL;
 
 	memset(event, 0, sizeof(*event));
 	event->cmd = genlmsg_hdr(nlh)->cmd;
 	event->ifindex = nla_get_u32(tb[WMAN_A_IFINDEX]);
 	ifname_fill(tb, event->ifname);
-	if (attrs[WMAN_TEK_A_SAID]) {
+	if (tek[WMAN_TEK_A_SAID]) {
 		event->has_said = true;
-		event->said = nla_get_u16(attrs[WMAN_TEK_A_SAID]);
+		event->said = nla_get_u16(tek[WMAN_TEK_A_SAID]);
 	}
-	if (attrs[WMAN_TEK_A_EKS]) {
+	if (tek[WMAN_TEK_A_EKS]) {
 		event->has_eks = true;
-		event->eks = nla_get_u8(attrs[WMAN_TEK_A_EKS]);
+		event->eks = nla_get_u8(tek[WMAN_TEK_A_EKS]);
 	}
-	if (attrs[WMAN_TEK_A_CID]) {
+	if (tek[WMAN_TEK_A_CID] || conn[WMAN_CONN_A_CID]) {
 		event->has_cid = true;
-		event->cid = nla_get_u16(attrs[WMAN_TEK_A_CID]);
+		event->cid = nla_get_u16(tek[WMAN_TEK_A_CID] ?
+					 tek[WMAN_TEK_A_CID] :
+					 conn[WMAN_CONN_A_CID]);
 	}
 	return 0;
 }

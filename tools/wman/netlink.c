@@ -158,6 +158,16 @@ static void read_error_ext_ack(struct request_state *state,
 		     (int)nlh->nlmsg_len - (int)offset);
 }
 
+/* The ext ACK message; NL_SET_ERR_MSG_MOD's "wman: " is ours to print. */
+static const char *kernel_message(const struct request_state *state)
+{
+	static const char module_prefix[] = WMAN_GENL_NAME ": ";
+
+	if (strncmp(state->message, module_prefix, strlen(module_prefix)) == 0)
+		return state->message + strlen(module_prefix);
+	return state->message;
+}
+
 static int on_valid(struct nl_msg *msg, void *arg)
 {
 	struct request_state *state = arg;
@@ -189,7 +199,7 @@ static int on_ack(struct nl_msg *msg, void *arg)
 
 	read_error_ext_ack(state, nlmsg_hdr(msg));
 	if (state->message[0])
-		warn("warning: %s", state->message);
+		warn("warning: %s", kernel_message(state));
 	state->done = true;
 	return NL_STOP;
 }
@@ -230,14 +240,16 @@ static int on_dump_interrupted(struct nl_msg *msg, void *arg)
 
 static void report_error(const struct request_state *state)
 {
+	const char *message = kernel_message(state);
 	char missing[48] = "";
 
 	if (state->missing_type >= 0)
 		snprintf(missing, sizeof(missing), " (missing attribute %d)",
 			 state->missing_type);
-	if (state->message[0])
-		warn("%s%s: %s", state->message, missing,
-		     strerror(-state->error));
+	if (message[0])
+		warn("%s%s: %s", message, missing, strerror(-state->error));
+	else if (state->error == -EPERM)
+		warn("%s: CAP_NET_ADMIN is needed", strerror(-state->error));
 	else
 		warn("%s%s", strerror(-state->error), missing);
 }
@@ -320,6 +332,13 @@ static int on_notification(struct nl_msg *msg, void *arg)
 								 : NL_OK;
 }
 
+static int accept_any_sequence(struct nl_msg *msg, void *arg)
+{
+	(void)msg;
+	(void)arg;
+	return NL_OK;
+}
+
 static int64_t monotonic_ms(void)
 {
 	struct timespec now;
@@ -346,7 +365,7 @@ int wman_nl_listen(struct wman_nl *nl, reply_handler on_message, void *arg,
 	if (!cb)
 		die("out of memory");
 	/* Notifications carry no sequence number of ours. */
-	nl_socket_disable_seq_check(nl->sock);
+	nl_cb_set(cb, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, accept_any_sequence, NULL);
 	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_notification, &state);
 
 	while (!count || state.received < count) {
