@@ -74,9 +74,26 @@ parse_args() {
 }
 
 build_helpers() {
+	local cc=${CC:-cc} cflags=(-O2 -Wall -Wextra -Werror)
 	mkdir -p "$out_dir"
-	"${CC:-cc}" -O2 -Wall -Wextra -Werror -o "$out_dir/udpflood" \
-		"$repo_root/tools/bench/udpflood.c"
+	"$cc" "${cflags[@]}" -o "$out_dir/udpflood" "$repo_root/tools/bench/udpflood.c"
+	# shellcheck disable=SC2046 # pkg-config prints separate words
+	"$cc" "${cflags[@]}" -I "$repo_root/include" \
+		$(pkg-config --cflags libnl-genl-3.0) -o "$out_dir/tekroll" \
+		"$repo_root/tools/bench/tekroll.c" $(pkg-config --libs libnl-genl-3.0)
+}
+
+# The modules wman.ko needs (modinfo depends), in load order, for KVER:
+# the runner insmods what it is given and nothing more.
+module_dependencies() {
+	local kver=$1 module=$2 name
+	local -a names
+	IFS=, read -r -a names <<<"$(modinfo -F depends "$module")"
+	for name in "${names[@]}"; do
+		[[ -n $name ]] || continue
+		module_dependencies "$kver" "$(modinfo -k "$kver" -n "$name")"
+		modinfo -k "$kver" -n "$name"
+	done
 }
 
 # run_datapath KVER: one VM run; its console goes to build/bench/vm-KVER.log
@@ -85,7 +102,7 @@ run_datapath() {
 	local kver=$1 json=$out_dir/datapath-$1.json log=$out_dir/vm-$1.log
 	local module=$repo_root/build/kmod/$kver/kernel/wman.ko
 	local runner=("$repo_root/tools/vm-run" --timeout 1800)
-	local status=0
+	local status=0 dependency
 
 	if $on_host; then
 		runner+=(--host)
@@ -93,6 +110,9 @@ run_datapath() {
 		runner+=(--kernel "$kver")
 	fi
 	if [[ -f $module ]]; then
+		while read -r dependency; do
+			runner+=(--module "$dependency")
+		done < <(module_dependencies "$kver" "$module" | awk '!seen[$0]++')
 		runner+=(--module "$module")
 	else
 		log "$kver: no $module: the wman rows will say not available"

@@ -61,13 +61,16 @@ def delta($pair): $pair[1] | with_entries(.value -= $pair[0][.key]);
 def rollover_result($c):
 	([$rollover[] | select(.c == $c)] | first) as $r
 	| if $r != null then
-		{available: true, switchovers: $r.switchovers, seconds: $r.seconds,
+		{available: true, switchovers: $r.tekroll.switchovers,
+		 switchovers_planned: $switchovers, seconds: $r.tekroll.seconds,
+		 switchover_ms: {median: $r.tekroll.median_ms, max: $r.tekroll.max_ms},
+		 error: $r.tekroll.error,
 		 rate_pps_each_way: $r.rate, load_fraction: $load,
 		 downlink: flow($r.down), uplink: flow($r.up),
 		 counters: {bs: delta($r.counters.bs), ss: delta($r.counters.ss)}}
 		| .lost = .downlink.lost + .uplink.lost
 		| .target_lost = 0
-		| .pass = (.lost == 0)
+		| .pass = (.lost == 0 and .switchovers == $switchovers)
 	  else
 		{available: false,
 		 reason: ([$meta[] | select(.c == $c) | .reason] | first // "not run")}

@@ -32,7 +32,8 @@ usage() {
 	cat <<'EOF'
 usage: tools/bench/datapath.sh [--out FILE] [--runs N] [--seconds S]
                                [--rollovers N] [--rollover-load F]
-                               [--udpflood PATH] [--wman PATH]
+                               [--udpflood PATH] [--tekroll PATH] [--wman PATH]
+                               [--contenders LIST]
 
   --out FILE          JSON results (default build/bench/datapath.json)
   --runs N            rounds of each measurement, medians reported (default 5)
@@ -41,7 +42,10 @@ usage: tools/bench/datapath.sh [--out FILE] [--runs N] [--seconds S]
   --rollover-load F   rollover flow rate per direction, as a fraction of the
                       suite's measured 64-byte packet rate (default 0.5)
   --udpflood PATH     the UDP sender/receiver (default build/bench/udpflood)
+  --tekroll PATH      the TEK switchover driver (default build/bench/tekroll)
   --wman PATH         the wman tool (default build/tools/wman)
+  --contenders LIST   comma-separated subset of
+                      veth,macsec-gcm,esp-ccm,wman-ccm,wman-gcm (default all)
 EOF
 }
 
@@ -51,9 +55,10 @@ seconds=3
 rollovers=100
 rollover_load=0.5
 udpflood=$repo_root/build/bench/udpflood
+tekroll=$repo_root/build/bench/tekroll
 wman_tool=$repo_root/build/tools/wman
 
-readonly contenders=(veth macsec-gcm esp-ccm wman-ccm wman-gcm)
+contenders=(veth macsec-gcm esp-ccm wman-ccm wman-gcm)
 readonly iperf_port=5201
 readonly udp_port=6001
 readonly said=0x2001 cid=0x2001
@@ -83,6 +88,7 @@ die() {
 }
 
 parse_args() {
+	local c
 	while (($#)); do
 		[[ $1 == -h || $1 == --help ]] && { usage; exit 0; }
 		(($# >= 2)) || { usage >&2; exit 2; }
@@ -93,10 +99,15 @@ parse_args() {
 		--rollovers) rollovers=$2 ;;
 		--rollover-load) rollover_load=$2 ;;
 		--udpflood) udpflood=$2 ;;
+		--tekroll) tekroll=$2 ;;
 		--wman) wman_tool=$2 ;;
+		--contenders) IFS=, read -r -a contenders <<<"$2" ;;
 		*) usage >&2; exit 2 ;;
 		esac
 		shift 2
+	done
+	for c in "${contenders[@]}"; do
+		[[ -n ${lower[$c]:-} ]] || die "unknown contender '$c'"
 	done
 	[[ $runs =~ ^[1-9][0-9]*$ && $seconds =~ ^[1-9][0-9]*$ &&
 		$rollovers =~ ^[0-9]+$ ]] || die "runs, seconds and rollovers are whole numbers"
@@ -255,40 +266,46 @@ wman() {
 wman_missing_reason() {
 	if [[ ! -x $wman_tool ]]; then
 		echo "the wman tool is not built ($wman_tool)"
+	elif [[ ! -x $tekroll ]]; then
+		echo "tekroll is not built ($tekroll)"
 	elif [[ ! -d /sys/module/wman ]] && ! modprobe -q wman 2>/dev/null; then
 		echo "the wman module is not loaded"
 	fi
 }
 
-# The two TEK keys of a wman contender, by EKS; bench-local, never printed.
-declare -A tek_key=()
-
-# install_tek CONTENDER NS EKS
-install_tek() {
-	local c=$1 ns=$2 eks=$3
-	"$wman_tool" -n "$ns" tek add dev "${upper[$c]}" said "$said" \
-		eks "$eks" key "${tek_key[$c/$eks]}"
+# wman_step CONTENDER WMAN_ARGS...: one setup command; when it fails the
+# contender is marked unavailable with the tool's message.
+wman_step() {
+	local c=$1
+	shift
+	if ! "$wman_tool" "$@" 2>"$work/error"; then
+		unavailable[$c]="wman $* failed: $(head -c 300 "$work/error")"
+		return 1
+	fi
 }
 
 # setup_wman CONTENDER SUITE: BS on the bs side, SS on the ss side, one
 # unicast connection with one SA and the TEK of EKS 0.
 setup_wman() {
 	local c=$1 suite_name=$2 dev=${lower[$1]} up=${upper[$1]}
-	local mac_bs mac_ss ns
+	local mac_bs mac_ss key ns
 	create_lower "$c"
 	mac_bs=$(mac_of bs "$dev")
 	mac_ss=$(mac_of ss "$dev")
-	in_bs "$wman_tool" link add link "$dev" name "$up" role bs
-	in_ss "$wman_tool" link add link "$dev" name "$up" role ss bsid "$mac_bs"
-	tek_key[$c/0]=$(random_hex 16)
+	key=$(random_hex 16)
+	wman_step "$c" -n bs link add link "$dev" name "$up" role bs || return 0
+	wman_step "$c" -n ss link add link "$dev" name "$up" role ss bsid "$mac_bs" ||
+		return 0
 	for ns in bs ss; do
-		ip netns exec "$ns" "$wman_tool" sa add dev "$up" said "$said" \
-			suite "$suite_name" service unicast
-		install_tek "$c" "$ns" 0
+		wman_step "$c" -n "$ns" sa add dev "$up" said "$said" \
+			suite "$suite_name" service unicast || return 0
+		wman_step "$c" -n "$ns" tek add dev "$up" said "$said" eks 0 \
+			key "$key" || return 0
 	done
-	in_bs "$wman_tool" conn add dev "$up" cid "$cid" kind unicast sa "$said" \
-		peer "$mac_ss"
-	in_ss "$wman_tool" conn add dev "$up" cid "$cid" kind unicast sa "$said"
+	wman_step "$c" -n bs conn add dev "$up" cid "$cid" kind unicast sa "$said" \
+		peer "$mac_ss" || return 0
+	wman_step "$c" -n ss conn add dev "$up" cid "$cid" kind unicast sa "$said" ||
+		return 0
 	address_upper "$c"
 }
 
@@ -304,7 +321,7 @@ setup_contender() {
 			unavailable[$c]=$reason
 			return
 		fi
-		setup_wman "$c" "${c#wman-}"
+		setup_wman "$c" "aes-${c#wman-}"
 		;;
 	esac
 }
@@ -420,24 +437,10 @@ rollover_receivers_bound() {
 	[[ -n $(in_ss ss -Hlun 'sport = :7001') && -n $(in_bs ss -Hlun 'sport = :7002') ]]
 }
 
-# One switchover from EKS OLD to NEW, in the order that loses nothing:
-# the BS learns NEW first (it keeps sending with OLD, the older one, and
-# accepts both); then the SS (it sends with NEW, the newer one, and accepts
-# both); then OLD goes on the BS, which moves to NEW, and last on the SS.
-switch_tek() {
-	local c=$1 old=$2 new=$3
-	tek_key[$c/$new]=$(random_hex 16)
-	install_tek "$c" bs "$new"
-	install_tek "$c" ss "$new"
-	"$wman_tool" -n bs tek del dev "${upper[$c]}" said "$said" eks "$old"
-	"$wman_tool" -n ss tek del dev "${upper[$c]}" said "$said" eks "$old"
-	unset "tek_key[$c/$old]"
-}
-
 # rollover CONTENDER: a UDP flow each way at a fraction of the suite's
-# median packet rate while the TEK changes $rollovers times.
+# median packet rate while tekroll changes the TEK $rollovers times.
 rollover() {
-	local c=$1 dev=${upper[$1]} rate start elapsed i eks=0 rx0
+	local c=$1 dev=${upper[$1]} rate rx0
 	local before_bs before_ss after_bs after_ss receivers senders
 	rate=$(jq -rs --arg c "$c" --argjson load "$rollover_load" '
 		map(select(.c == $c and .kind == "udp") | .recv.pps) | sort
@@ -468,19 +471,18 @@ rollover() {
 	rx0=$(in_bs cat "/sys/class/net/$dev/statistics/rx_packets")
 	wait_until 20 "the uplink flow" rx_packets_above bs "$dev" $((rx0 + 100))
 
-	start=$EPOCHREALTIME
-	for ((i = 0; i < rollovers; i++)); do
-		switch_tek "$c" "$eks" $(((eks + 1) % 4))
-		eks=$(((eks + 1) % 4))
-	done
-	elapsed=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { print b - a }')
+	if ! "$tekroll" bs ss "$dev" "$said" 0 "$rollovers" >"$work/tekroll.json" \
+		2>"$work/error"; then
+		log "$c: tekroll failed: $(cat "$work/error")"
+		printf '{"error":"tekroll failed"}\n' >"$work/tekroll.json"
+	fi
 
 	kill -INT "${senders[@]}"
 	wait "${senders[@]}" "${receivers[@]}"
 	after_bs=$(link_counters bs "$dev")
 	after_ss=$(link_counters ss "$dev")
-	printf '{"c":"%s","switchovers":%s,"seconds":%s,"rate":%s,' \
-		"$c" "$rollovers" "$elapsed" "$rate"
+	printf '{"c":"%s","rate":%s,"tekroll":%s,' \
+		"$c" "$rate" "$(<"$work/tekroll.json")"
 	printf '"down":{"send":%s,"recv":%s},"up":{"send":%s,"recv":%s},' \
 		"$(<"$work/roll-down-send.json")" "$(<"$work/roll-down-recv.json")" \
 		"$(<"$work/roll-up-send.json")" "$(<"$work/roll-up-recv.json")"
@@ -516,7 +518,7 @@ write_json() {
 		--arg ccm "$(crypto_driver 'ccm(aes)')" \
 		--arg esp "$(crypto_driver 'rfc4309(ccm(aes))')" \
 		--argjson runs "$runs" --argjson seconds "$seconds" \
-		--argjson load "$rollover_load" \
+		--argjson load "$rollover_load" --argjson switchovers "$rollovers" \
 		--slurpfile meta "$work/meta.jsonl" \
 		--slurpfile results "$work/results.jsonl" \
 		--slurpfile rollover "$work/rollover.jsonl" \
@@ -545,8 +547,8 @@ main() {
 	for ((round = 1; round <= runs; round++)); do
 		measure_round
 	done
-	for c in wman-ccm wman-gcm; do
-		[[ -z ${unavailable[$c]:-} ]] || continue
+	for c in "${contenders[@]}"; do
+		[[ $c == wman-* && -z ${unavailable[$c]:-} ]] || continue
 		((rollovers > 0)) || continue
 		rollover "$c" >>"$work/rollover.jsonl"
 		log "$c rollover: $(tail -n 1 "$work/rollover.jsonl")"

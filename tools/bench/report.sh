@@ -72,16 +72,20 @@ print_targets() {
 }
 
 print_rollover() {
-	table '["TEK rollover", "switchovers", "took s", "pps each way", "frames sent", "lost", "target 0"],
+	table '["TEK rollover", "switchovers", "took s", "median ms", "pps each way", "frames sent", "lost", "target 0"],
 		(.rollover | to_entries[] | .key as $c | .value |
 		 if .available == false then
-			[$c, "n/a", "", "", "", "", ""]
+			[$c, "n/a", "", "", "", "", "", ""]
 		 else
-			[$c, .switchovers, (.seconds | fixed(1)), .rate_pps_each_way,
-			 (.downlink.sent + .uplink.sent), .lost, (.pass | verdict)]
+			[$c, "\(.switchovers // 0)/\(.switchovers_planned)",
+			 (.seconds | fixed(1)), (.switchover_ms.median | fixed(1)),
+			 .rate_pps_each_way, (.downlink.sent + .uplink.sent), .lost,
+			 (.pass | verdict)]
 		 end)'
-	jq -r '.rollover | to_entries[] | select(.value.available == false)
-		| "  \(.key) not available: \(.value.reason)"' "$json"
+	jq -r '.rollover | to_entries[] |
+		if .value.available == false then "  \(.key) not available: \(.value.reason)"
+		elif .value.error then "  \(.key): \(.value.error)"
+		else empty end' "$json"
 }
 
 print_header
