@@ -26,7 +26,7 @@ enum key_kind {
 	KEY_JOIN	= 3,	/* id: join epoch */
 };
 
-static void *xrealloc(void *p, size_t n)
+static inline void *xrealloc(void *p, size_t n)
 {
 	p = realloc(p, n ? n : 1);
 	if (!p) {
@@ -36,7 +36,7 @@ static void *xrealloc(void *p, size_t n)
 	return p;
 }
 
-static uint64_t hash_ref(uint8_t kind, uint32_t id)
+static inline uint64_t hash_ref(uint8_t kind, uint32_t id)
 {
 	uint64_t z = ((uint64_t)kind << 32 | id) + 0x9e3779b97f4a7c15ull;
 
@@ -45,7 +45,7 @@ static uint64_t hash_ref(uint8_t kind, uint32_t id)
 	return z ^ (z >> 31);
 }
 
-static uint64_t hash_key(uint8_t kind, uint32_t id, const uint8_t *key)
+static inline uint64_t hash_key(uint8_t kind, uint32_t id, const uint8_t *key)
 {
 	uint64_t h = hash_ref(kind, id), k;
 
@@ -71,7 +71,7 @@ struct keyset {
 	size_t slots;
 };
 
-static void keyset_free(struct keyset *ks)
+static inline void keyset_free(struct keyset *ks)
 {
 	free(ks->e);
 	free(ks->by_key);
@@ -79,7 +79,7 @@ static void keyset_free(struct keyset *ks)
 	memset(ks, 0, sizeof(*ks));
 }
 
-static size_t keyset_key_slot(const struct keyset *ks, uint8_t kind,
+static inline size_t keyset_key_slot(const struct keyset *ks, uint8_t kind,
 			      uint32_t id, const uint8_t *key)
 {
 	size_t s = hash_key(kind, id, key) & (ks->slots - 1);
@@ -95,7 +95,7 @@ static size_t keyset_key_slot(const struct keyset *ks, uint8_t kind,
 	return s;
 }
 
-static size_t keyset_ref_slot(const struct keyset *ks, uint8_t kind,
+static inline size_t keyset_ref_slot(const struct keyset *ks, uint8_t kind,
 			      uint32_t id)
 {
 	size_t s = hash_ref(kind, id) & (ks->slots - 1);
@@ -110,7 +110,7 @@ static size_t keyset_ref_slot(const struct keyset *ks, uint8_t kind,
 	return s;
 }
 
-static void keyset_rehash(struct keyset *ks, size_t slots)
+static inline void keyset_rehash(struct keyset *ks, size_t slots)
 {
 	free(ks->by_key);
 	free(ks->by_ref);
@@ -131,7 +131,7 @@ static void keyset_rehash(struct keyset *ks, size_t slots)
 	}
 }
 
-static int32_t keyset_find(const struct keyset *ks, uint8_t kind, uint32_t id,
+static inline int32_t keyset_find(const struct keyset *ks, uint8_t kind, uint32_t id,
 			   const uint8_t *key)
 {
 	if (!ks->slots)
@@ -139,7 +139,7 @@ static int32_t keyset_find(const struct keyset *ks, uint8_t kind, uint32_t id,
 	return ks->by_key[keyset_key_slot(ks, kind, id, key)];
 }
 
-static int32_t keyset_first(const struct keyset *ks, uint8_t kind,
+static inline int32_t keyset_first(const struct keyset *ks, uint8_t kind,
 			    uint32_t id)
 {
 	if (!ks->slots)
@@ -148,7 +148,7 @@ static int32_t keyset_first(const struct keyset *ks, uint8_t kind,
 }
 
 /* Returns the new entry's index, or -1 if it was there already. */
-static int32_t keyset_add(struct keyset *ks, uint8_t kind, uint32_t id,
+static inline int32_t keyset_add(struct keyset *ks, uint8_t kind, uint32_t id,
 			  const uint8_t *key, uint64_t born)
 {
 	struct keyset_entry *e;
@@ -209,7 +209,7 @@ struct adversary {
 	struct keytree_crypto crypto;
 };
 
-static void adv_init(struct adversary *adv, uint32_t group_id,
+static inline void adv_init(struct adversary *adv, uint32_t group_id,
 		     const struct keyset *truth)
 {
 	memset(adv, 0, sizeof(*adv));
@@ -221,7 +221,7 @@ static void adv_init(struct adversary *adv, uint32_t group_id,
 	}
 }
 
-static void adv_free(struct adversary *adv)
+static inline void adv_free(struct adversary *adv)
 {
 	keyset_free(&adv->known);
 	free(adv->log);
@@ -231,7 +231,7 @@ static void adv_free(struct adversary *adv)
 	keytree_crypto_fini(&adv->crypto);
 }
 
-static size_t adv_wait_slot(const struct adversary *adv, uint64_t ref)
+static inline size_t adv_wait_slot(const struct adversary *adv, uint64_t ref)
 {
 	size_t s = hash_ref((uint8_t)(ref >> 32), (uint32_t)ref) &
 		   (adv->wait_slots - 1);
@@ -241,7 +241,7 @@ static size_t adv_wait_slot(const struct adversary *adv, uint64_t ref)
 	return s;
 }
 
-static void adv_wait_grow(struct adversary *adv)
+static inline void adv_wait_grow(struct adversary *adv)
 {
 	size_t old_slots = adv->wait_slots;
 	int32_t *old_head = adv->wait_head;
@@ -264,7 +264,7 @@ static void adv_wait_grow(struct adversary *adv)
 	free(old_ref);
 }
 
-static int32_t adv_waiting(const struct adversary *adv, uint8_t kind,
+static inline int32_t adv_waiting(const struct adversary *adv, uint8_t kind,
 			   uint32_t id)
 {
 	if (!adv->wait_slots)
@@ -273,7 +273,7 @@ static int32_t adv_waiting(const struct adversary *adv, uint8_t kind,
 }
 
 /* Learn a key (if the server really had it) and queue it for use. */
-static void adv_note(struct adversary *adv, uint8_t kind, uint32_t id,
+static inline void adv_note(struct adversary *adv, uint8_t kind, uint32_t id,
 		     const uint8_t *key)
 {
 	int32_t idx;
@@ -291,7 +291,7 @@ static void adv_note(struct adversary *adv, uint8_t kind, uint32_t id,
 	adv->work[adv->work_n++] = idx;
 }
 
-static void adv_try(struct adversary *adv, const struct adv_entry *e,
+static inline void adv_try(struct adversary *adv, const struct adv_entry *e,
 		    const uint8_t *key)
 {
 	uint8_t out[KEYTREE_KEY_LEN], pad[KEYTREE_KEY_LEN];
@@ -314,7 +314,7 @@ static void adv_try(struct adversary *adv, const struct adv_entry *e,
 	}
 }
 
-static void adv_run(struct adversary *adv)
+static inline void adv_run(struct adversary *adv)
 {
 	while (adv->work_n) {
 		struct keyset_entry k = adv->known.e[adv->work[--adv->work_n]];
@@ -333,14 +333,14 @@ static void adv_run(struct adversary *adv)
 	}
 }
 
-static void adv_learn(struct adversary *adv, uint8_t kind, uint32_t id,
+static inline void adv_learn(struct adversary *adv, uint8_t kind, uint32_t id,
 		      const uint8_t *key)
 {
 	adv_note(adv, kind, id, key);
 	adv_run(adv);
 }
 
-static void adv_add_entry(struct adversary *adv, const struct adv_entry *src)
+static inline void adv_add_entry(struct adversary *adv, const struct adv_entry *src)
 {
 	uint64_t ref = (uint64_t)src->need_kind << 32 | src->need_id;
 	struct adv_entry *e;
@@ -374,7 +374,7 @@ static void adv_add_entry(struct adversary *adv, const struct adv_entry *src)
 }
 
 /* Everything a message offers to someone holding the right keys. */
-static void adv_add_message(struct adversary *adv, const struct keytree_msg *m)
+static inline void adv_add_message(struct adversary *adv, const struct keytree_msg *m)
 {
 	struct adv_entry e;
 
@@ -416,7 +416,7 @@ static void adv_add_message(struct adversary *adv, const struct keytree_msg *m)
 	}
 }
 
-static bool adv_knows(const struct adversary *adv, uint8_t kind, uint32_t id,
+static inline bool adv_knows(const struct adversary *adv, uint8_t kind, uint32_t id,
 		      const uint8_t *key)
 {
 	return keyset_find(&adv->known, kind, id, key) >= 0;
@@ -429,7 +429,7 @@ struct forge {
 	size_t len;
 };
 
-static void forge_attr(struct forge *f, uint8_t type, const void *value,
+static inline void forge_attr(struct forge *f, uint8_t type, const void *value,
 		       size_t len)
 {
 	f->buf[f->len++] = type;
@@ -438,7 +438,7 @@ static void forge_attr(struct forge *f, uint8_t type, const void *value,
 	f->len += len;
 }
 
-static void forge_header(struct forge *f, uint8_t kind, uint8_t scheme,
+static inline void forge_header(struct forge *f, uint8_t kind, uint8_t scheme,
 			 uint8_t degree, uint8_t height, uint32_t group_id,
 			 uint64_t seq)
 {
@@ -451,7 +451,7 @@ static void forge_header(struct forge *f, uint8_t kind, uint8_t scheme,
 	forge_attr(f, KEYTREE_ATTR_HEADER, h, sizeof(h));
 }
 
-static void forge_seal(struct forge *f, struct keytree_crypto *crypto,
+static inline void forge_seal(struct forge *f, struct keytree_crypto *crypto,
 		       const uint8_t *key, const char *label)
 {
 	uint8_t tag[KEYTREE_TAG_LEN];
