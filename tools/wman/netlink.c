@@ -83,7 +83,7 @@ void wman_nl_join_events(struct wman_nl *nl)
 }
 
 struct nl_msg *wman_nl_message(struct wman_nl *nl, uint8_t cmd, int flags,
-			    uint32_t ifindex)
+			       uint32_t ifindex)
 {
 	struct nl_msg *msg = nlmsg_alloc();
 
@@ -217,12 +217,11 @@ static int on_done(struct nl_msg *msg, void *arg)
 		return NL_STOP;
 	memcpy(&error, nlmsg_data(nlh), sizeof(error));
 	if (error < 0) {
-		if (nlh->nlmsg_flags & NLM_F_ACK_TLVS)
-			read_ext_ack(state, (struct nlattr *)((char *)nlmsg_data(nlh) +
-							      sizeof(error)),
-				     len - (int)sizeof(error));
-		else
-			read_ext_ack(state, NULL, 0);
+		int tlv_len = nlh->nlmsg_flags & NLM_F_ACK_TLVS ?
+			      len - (int)sizeof(error) : 0;
+
+		read_ext_ack(state, (struct nlattr *)((char *)nlmsg_data(nlh) +
+						      sizeof(error)), tlv_len);
 		state->error = error;
 		state->kernel_error = true;
 	}
@@ -241,21 +240,20 @@ static int on_dump_interrupted(struct nl_msg *msg, void *arg)
 static void report_error(const struct request_state *state)
 {
 	const char *message = kernel_message(state);
-	char missing[48] = "";
+	const char *error = strerror(-state->error);
 
-	if (state->missing_type >= 0)
-		snprintf(missing, sizeof(missing), " (missing attribute %d)",
-			 state->missing_type);
 	if (message[0])
-		warn("%s%s: %s", message, missing, strerror(-state->error));
+		warn("%s: %s", message, error);
+	else if (state->missing_type >= 0)
+		warn("%s (missing attribute %d)", error, state->missing_type);
 	else if (state->error == -EPERM)
-		warn("%s: CAP_NET_ADMIN is needed", strerror(-state->error));
+		warn("%s: CAP_NET_ADMIN is needed", error);
 	else
-		warn("%s%s", strerror(-state->error), missing);
+		warn("%s", error);
 }
 
-int wman_nl_request(struct wman_nl *nl, struct nl_msg *msg, reply_handler on_reply,
-	       void *arg)
+int wman_nl_request(struct wman_nl *nl, struct nl_msg *msg,
+		    reply_handler on_reply, void *arg)
 {
 	struct request_state state = {
 		.on_reply = on_reply,
@@ -294,8 +292,8 @@ int wman_nl_request(struct wman_nl *nl, struct nl_msg *msg, reply_handler on_rep
 	return state.interrupted ? NL_DUMP_INTERRUPTED : 0;
 }
 
-int wman_nl_collect(struct wman_nl *nl, struct nl_msg *msg, reply_handler on_reply,
-	       struct vec *items)
+int wman_nl_collect(struct wman_nl *nl, struct nl_msg *msg,
+		    reply_handler on_reply, struct vec *items)
 {
 	for (int attempt = 0; attempt < 2; attempt++) {
 		int err;
@@ -348,7 +346,7 @@ static int64_t monotonic_ms(void)
 }
 
 int wman_nl_listen(struct wman_nl *nl, reply_handler on_message, void *arg,
-	      uint64_t count, uint64_t timeout_s)
+		   uint64_t count, uint64_t timeout_s)
 {
 	struct listen_state state = {
 		.on_message = on_message,

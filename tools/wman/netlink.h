@@ -27,7 +27,7 @@ void wman_nl_join_events(struct wman_nl *nl);
 
 /* A generic netlink request for cmd, naming the device if ifindex != 0. */
 struct nl_msg *wman_nl_message(struct wman_nl *nl, uint8_t cmd, int flags,
-			    uint32_t ifindex);
+			       uint32_t ifindex);
 /* Exits when a request does not fit its message (err from nla_put*). */
 void put_check(int err);
 struct nlattr *nest_start(struct nl_msg *msg, int type);
@@ -44,15 +44,15 @@ typedef int (*reply_handler)(struct nlmsghdr *nlh, void *arg);
  * Returns 0, NL_DUMP_INTERRUPTED, or -errno after printing the kernel's
  * message.
  */
-int wman_nl_request(struct wman_nl *nl, struct nl_msg *msg, reply_handler on_reply,
-	       void *arg);
+int wman_nl_request(struct wman_nl *nl, struct nl_msg *msg,
+		    reply_handler on_reply, void *arg);
 
 /*
  * wman_nl_request for a dump or a get whose on_reply appends to items.  A dump
  * interrupted by a change is retried once from an empty items.
  */
-int wman_nl_collect(struct wman_nl *nl, struct nl_msg *msg, reply_handler on_reply,
-	       struct vec *items);
+int wman_nl_collect(struct wman_nl *nl, struct nl_msg *msg,
+		    reply_handler on_reply, struct vec *items);
 
 /*
  * Calls on_message for every message received (it returns 1 for one that
@@ -61,6 +61,6 @@ int wman_nl_collect(struct wman_nl *nl, struct nl_msg *msg, reply_handler on_rep
  * count was asked for and the time ran out first.
  */
 int wman_nl_listen(struct wman_nl *nl, reply_handler on_message, void *arg,
-	      uint64_t count, uint64_t timeout_s);
+		   uint64_t count, uint64_t timeout_s);
 
 #endif /* WMAN_NETLINK_H */
