@@ -63,6 +63,193 @@ const struct wman_suite_ops *wman_suite_find(u8 id)
 	return NULL;
 }
 
+/* Request pool */
+
+static unsigned int pool_depth = 64;
+module_param(pool_depth, uint, 0444);
+MODULE_PARM_DESC(pool_depth,
+		 "AEAD request contexts preallocated per CPU (0: allocate per frame)");
+
+#define POOL_DEPTH_MAX	4096
+
+/* One CPU's contexts: taken by that CPU only, given back by any. */
+struct wman_crypto_pool {
+	struct llist_head free;
+	struct wman_crypto_req **slots;	/* all of them, to free at unload */
+};
+
+/*
+ * A generation of per-CPU pools whose slots fit transform contexts up to
+ * reqsize.  A TEK whose transform needs more (an implementation loaded
+ * after the module) starts a larger generation; older ones stay until
+ * unload, because their slots may still be out.
+ */
+struct wman_pool_gen {
+	unsigned int reqsize;
+	struct wman_crypto_pool __percpu *cpu;
+	struct wman_pool_gen *older;
+};
+
+static struct wman_pool_gen __rcu *pool_gens;
+static DEFINE_MUTEX(pool_gens_lock);	/* serializes new generations */
+static atomic_long_t pool_fallbacks;	/* contexts allocated per frame */
+static struct dentry *debug_dir;
+
+struct wman_crypto_req *wman_crypto_req_get(struct crypto_aead *aead)
+{
+	unsigned int reqsize = crypto_aead_reqsize(aead);
+	struct wman_crypto_req *rq;
+	struct wman_pool_gen *gen;
+	struct llist_node *node;
+
+	/* one taker per pool: this CPU, with BH disabled */
+	lockdep_assert_in_softirq();
+
+	gen = rcu_dereference(pool_gens);
+	if (likely(gen && reqsize <= gen->reqsize)) {
+		node = llist_del_first(&this_cpu_ptr(gen->cpu)->free);
+		if (likely(node))
+			return llist_entry(node, struct wman_crypto_req,
+					   free_node);
+	}
+
+	atomic_long_inc(&pool_fallbacks);
+	rq = kmalloc(sizeof(*rq) + reqsize, GFP_ATOMIC);
+	if (rq)
+		rq->pool = NULL;
+	return rq;
+}
+
+void wman_crypto_req_put(struct wman_crypto_req *rq)
+{
+	if (rq->pool)
+		llist_add(&rq->free_node, &rq->pool->free);
+	else
+		kfree(rq);
+}
+
+static void pool_gen_free(struct wman_pool_gen *gen)
+{
+	struct wman_crypto_pool *pool;
+	unsigned int cpu, i;
+
+	for_each_possible_cpu(cpu) {
+		pool = per_cpu_ptr(gen->cpu, cpu);
+		if (!pool->slots)
+			continue;
+		for (i = 0; i < pool_depth; i++)
+			kfree(pool->slots[i]);
+		kfree(pool->slots);
+	}
+	free_percpu(gen->cpu);
+	kfree(gen);
+}
+
+static struct wman_pool_gen *pool_gen_alloc(unsigned int reqsize)
+{
+	size_t size = sizeof(struct wman_crypto_req) + reqsize;
+	struct wman_crypto_pool *pool;
+	struct wman_crypto_req *rq;
+	struct wman_pool_gen *gen;
+	unsigned int cpu, i;
+	int node;
+
+	gen = kzalloc(sizeof(*gen), GFP_KERNEL);
+	if (!gen)
+		return NULL;
+	gen->reqsize = reqsize;
+	gen->cpu = alloc_percpu(struct wman_crypto_pool);
+	if (!gen->cpu) {
+		kfree(gen);
+		return NULL;
+	}
+
+	for_each_possible_cpu(cpu) {
+		pool = per_cpu_ptr(gen->cpu, cpu);
+		node = cpu_to_node(cpu);
+		init_llist_head(&pool->free);
+		pool->slots = kcalloc_node(pool_depth, sizeof(*pool->slots),
+					   GFP_KERNEL, node);
+		if (!pool->slots)
+			goto err;
+		for (i = 0; i < pool_depth; i++) {
+			rq = kzalloc_node(size, GFP_KERNEL, node);
+			if (!rq)
+				goto err;
+			rq->pool = pool;
+			pool->slots[i] = rq;
+			llist_add(&rq->free_node, &pool->free);
+		}
+	}
+	return gen;
+
+err:
+	pool_gen_free(gen);
+	return NULL;
+}
+
+/* Makes pooled contexts fit a transform; without memory, allocation serves. */
+static void pool_fit(unsigned int reqsize)
+{
+	struct wman_pool_gen *gen, *cur;
+
+	if (!pool_depth)
+		return;
+	mutex_lock(&pool_gens_lock);
+	cur = rcu_dereference_protected(pool_gens,
+					lockdep_is_held(&pool_gens_lock));
+	if (!cur || reqsize > cur->reqsize) {
+		gen = pool_gen_alloc(reqsize);
+		if (gen) {
+			gen->older = cur;
+			rcu_assign_pointer(pool_gens, gen);
+		}
+	}
+	mutex_unlock(&pool_gens_lock);
+}
+
+/* The largest transform context of the suites' implementations now. */
+static unsigned int suites_reqsize(void)
+{
+	unsigned int i, max = 0;
+	struct crypto_aead *aead;
+
+	for (i = 0; i < ARRAY_SIZE(suites); i++) {
+		aead = crypto_alloc_aead(suites[i].alg, 0, 0);
+		if (IS_ERR(aead)) {
+			pr_warn("wman: %s unavailable: %ld\n", suites[i].alg,
+				PTR_ERR(aead));
+			continue;
+		}
+		max = max(max, crypto_aead_reqsize(aead));
+		crypto_free_aead(aead);
+	}
+	return max;
+}
+
+static int pool_show(struct seq_file *m, void *unused)
+{
+	unsigned int gens = 0, reqsize = 0;
+	struct wman_pool_gen *gen;
+
+	mutex_lock(&pool_gens_lock);
+	gen = rcu_dereference_protected(pool_gens,
+					lockdep_is_held(&pool_gens_lock));
+	if (gen)
+		reqsize = gen->reqsize;
+	for (; gen; gen = gen->older)
+		gens++;
+	mutex_unlock(&pool_gens_lock);
+
+	seq_printf(m, "depth %u\nreqsize %u\ngenerations %u\nfallbacks %lu\n",
+		   pool_depth, reqsize, gens,
+		   atomic_long_read(&pool_fallbacks));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(pool);
+
+/* Transforms */
+
 struct crypto_aead *wman_aead_alloc(const struct wman_suite_ops *suite,
 				    const u8 *key,
 				    struct netlink_ext_ack *extack)
@@ -91,6 +278,7 @@ struct crypto_aead *wman_aead_alloc(const struct wman_suite_ops *suite,
 		NL_SET_ERR_MSG_MOD(extack, "Cipher rejected the ICV length");
 		goto err_free;
 	}
+	pool_fit(crypto_aead_reqsize(aead));
 	return aead;
 
 err_free:
@@ -98,146 +286,6 @@ err_free:
 	crypto_free_aead(aead);
 	return ERR_PTR(err);
 }
-
-/* Request pool */
-
-static unsigned int pool_depth = 64;
-module_param(pool_depth, uint, 0444);
-MODULE_PARM_DESC(pool_depth,
-		 "AEAD request contexts preallocated per CPU (0: allocate per frame)");
-
-#define POOL_DEPTH_MAX	4096
-
-struct wman_crypto_pool {
-	struct llist_head free;
-	struct wman_crypto_req **slots;	/* all of them, to free at unload */
-};
-
-static struct wman_crypto_pool __percpu *pools;
-static unsigned int slot_reqsize;	/* largest transform context a slot fits */
-static atomic_long_t pool_fallbacks;	/* contexts allocated per frame */
-static struct dentry *debug_dir;
-
-struct wman_crypto_req *wman_crypto_req_get(struct crypto_aead *aead)
-{
-	unsigned int reqsize = crypto_aead_reqsize(aead);
-	struct wman_crypto_req *rq;
-	struct llist_node *node;
-
-	/* one taker per pool: this CPU, with BH disabled */
-	lockdep_assert_in_softirq();
-
-	if (likely(reqsize <= slot_reqsize)) {
-		node = llist_del_first(&this_cpu_ptr(pools)->free);
-		if (likely(node))
-			return llist_entry(node, struct wman_crypto_req,
-					   free_node);
-	}
-
-	atomic_long_inc(&pool_fallbacks);
-	rq = kmalloc(sizeof(*rq) + reqsize, GFP_ATOMIC);
-	if (rq)
-		rq->pool_cpu = -1;
-	return rq;
-}
-
-void wman_crypto_req_put(struct wman_crypto_req *rq)
-{
-	if (rq->pool_cpu < 0) {
-		kfree(rq);
-		return;
-	}
-	llist_add(&rq->free_node, &per_cpu_ptr(pools, rq->pool_cpu)->free);
-}
-
-static void pool_free(void)
-{
-	struct wman_crypto_pool *pool;
-	unsigned int cpu, i;
-
-	if (!pools)
-		return;
-	for_each_possible_cpu(cpu) {
-		pool = per_cpu_ptr(pools, cpu);
-		if (!pool->slots)
-			continue;
-		for (i = 0; i < pool_depth; i++)
-			kfree(pool->slots[i]);
-		kfree(pool->slots);
-	}
-	free_percpu(pools);
-	pools = NULL;
-}
-
-static int pool_alloc(void)
-{
-	size_t size = sizeof(struct wman_crypto_req) + slot_reqsize;
-	struct wman_crypto_pool *pool;
-	struct wman_crypto_req *rq;
-	unsigned int cpu, i;
-	int node;
-
-	pools = alloc_percpu(struct wman_crypto_pool);
-	if (!pools)
-		return -ENOMEM;
-	if (!pool_depth)
-		return 0;
-
-	for_each_possible_cpu(cpu) {
-		pool = per_cpu_ptr(pools, cpu);
-		node = cpu_to_node(cpu);
-		init_llist_head(&pool->free);
-		pool->slots = kcalloc_node(pool_depth, sizeof(*pool->slots),
-					   GFP_KERNEL, node);
-		if (!pool->slots)
-			goto err;
-		for (i = 0; i < pool_depth; i++) {
-			rq = kzalloc_node(size, GFP_KERNEL, node);
-			if (!rq)
-				goto err;
-			rq->pool_cpu = cpu;
-			pool->slots[i] = rq;
-			llist_add(&rq->free_node, &pool->free);
-		}
-	}
-	return 0;
-
-err:
-	pool_free();
-	return -ENOMEM;
-}
-
-/*
- * Slots are sized for the implementations the suites get now.  One that
- * is loaded later with a larger context is served by allocation, counted
- * like an empty pool.
- */
-static unsigned int suites_reqsize(void)
-{
-	unsigned int i, max = 0;
-	struct crypto_aead *aead;
-
-	for (i = 0; i < ARRAY_SIZE(suites); i++) {
-		aead = crypto_alloc_aead(suites[i].alg, 0, 0);
-		if (IS_ERR(aead)) {
-			pr_warn("wman: %s unavailable: %ld\n", suites[i].alg,
-				PTR_ERR(aead));
-			continue;
-		}
-		max = max(max, crypto_aead_reqsize(aead));
-		crypto_free_aead(aead);
-	}
-	return max;
-}
-
-static int pool_show(struct seq_file *m, void *unused)
-{
-	seq_printf(m, "depth %u\nslot_reqsize %u\nfallbacks %lu\n",
-		   pool_depth, slot_reqsize,
-		   atomic_long_read(&pool_fallbacks));
-	return 0;
-}
-DEFINE_SHOW_ATTRIBUTE(pool);
 
 /* Data path */
 
@@ -302,21 +350,23 @@ void wman_crypto_run(struct wman_crypto_req *rq, bool encrypt, const u8 *gmh,
 
 int wman_crypto_init(void)
 {
-	int err;
-
 	pool_depth = min(pool_depth, POOL_DEPTH_MAX);
-	slot_reqsize = suites_reqsize();
-	err = pool_alloc();
-	if (err)
-		return err;
-
+	pool_fit(suites_reqsize());
 	debug_dir = debugfs_create_dir("wman", NULL);
 	debugfs_create_file("crypto_pool", 0444, debug_dir, NULL, &pool_fops);
 	return 0;
 }
 
+/* Every device is gone, so every context is back in its pool. */
 void wman_crypto_uninit(void)
 {
+	struct wman_pool_gen *gen, *older;
+
 	debugfs_remove(debug_dir);
-	pool_free();
+	gen = rcu_dereference_protected(pool_gens, true);
+	RCU_INIT_POINTER(pool_gens, NULL);
+	for (; gen; gen = older) {
+		older = gen->older;
+		pool_gen_free(gen);
+	}
 }

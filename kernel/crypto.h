@@ -20,6 +20,7 @@
 
 #define WMAN_IV_MAX	16	/* ccm(aes); gcm(aes) uses 12 */
 
+struct wman_crypto_pool;
 struct wman_crypto_req;
 
 /*
@@ -31,7 +32,7 @@ typedef void (*wman_crypto_post_t)(struct wman_crypto_req *rq, int err);
 
 struct wman_crypto_req {
 	struct llist_node free_node;	/* in its pool while unused */
-	int pool_cpu;			/* owning pool; -1: allocated */
+	struct wman_crypto_pool *pool;	/* owner; NULL: allocated */
 	bool pinned;			/* holds a TEK and a device reference */
 	wman_crypto_post_t post;
 	struct wman_dev *wman;
