@@ -370,11 +370,12 @@ udp_port_bound() {
 udp_run() {
 	local c=$1 dst=${subnet[$1]}.2 receiver sent received
 	ip netns exec ss taskset -c 1 "$udpflood" recv "$dst" "$udp_port" \
-		-i 500 -t $((seconds + 30)) >"$work/recv.json" &
+		-t $((seconds + 30)) >"$work/recv.json" &
 	receiver=$!
 	wait_until 20 "the UDP receiver" udp_port_bound ss
 	in_bs taskset -c 0 "$udpflood" send "$dst" "$udp_port" -s 64 \
 		-t "$seconds" >"$work/send.json"
+	kill -INT "$receiver"
 	wait "$receiver"
 	sent=$(<"$work/send.json")
 	received=$(<"$work/recv.json")
@@ -451,10 +452,10 @@ rollover() {
 	before_bs=$(link_counters bs "$dev")
 	before_ss=$(link_counters ss "$dev")
 	ip netns exec ss taskset -c 1 "$udpflood" recv "${subnet[$c]}.2" 7001 \
-		-i 1000 >"$work/roll-down-recv.json" &
+		>"$work/roll-down-recv.json" &
 	receivers=($!)
 	ip netns exec bs taskset -c 0 "$udpflood" recv "${subnet[$c]}.1" 7002 \
-		-i 1000 >"$work/roll-up-recv.json" &
+		>"$work/roll-up-recv.json" &
 	receivers+=($!)
 	pids+=("${receivers[@]}")
 	wait_until 20 "the rollover receivers" rollover_receivers_bound
@@ -477,8 +478,11 @@ rollover() {
 		printf '{"error":"tekroll failed"}\n' >"$work/tekroll.json"
 	fi
 
+	# Senders first; the receivers then take what is in flight and stop.
 	kill -INT "${senders[@]}"
-	wait "${senders[@]}" "${receivers[@]}"
+	wait "${senders[@]}"
+	kill -INT "${receivers[@]}"
+	wait "${receivers[@]}"
 	after_bs=$(link_counters bs "$dev")
 	after_ss=$(link_counters ss "$dev")
 	printf '{"c":"%s","rate":%s,"tekroll":%s,' \

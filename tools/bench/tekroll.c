@@ -126,7 +126,11 @@ static struct nl_msg *request(const struct station *st, uint8_t cmd)
 	return msg;
 }
 
-/* Sends MSG, hands replies to ON_REPLY (may be NULL), waits for the ACK. */
+/*
+ * Sends MSG and waits for the kernel's answer.  With ON_REPLY (a "get"),
+ * the reply comes first and is handed to it, then the ACK; an error comes
+ * alone, in place of both.
+ */
 static void transact(const struct station *st, struct nl_msg *msg,
 		     nl_recvmsg_msg_cb_t on_reply, void *arg, const char *what)
 {
@@ -134,7 +138,12 @@ static void transact(const struct station *st, struct nl_msg *msg,
 
 	nl_socket_modify_cb(st->sock, NL_CB_VALID,
 			    on_reply ? NL_CB_CUSTOM : NL_CB_DEFAULT, on_reply, arg);
-	err = nl_send_sync(st->sock, msg);
+	err = nl_send_auto(st->sock, msg);
+	nlmsg_free(msg);
+	if (err >= 0 && on_reply)
+		err = nl_recvmsgs_default(st->sock);
+	if (err >= 0)
+		err = nl_wait_for_ack(st->sock);
 	if (err < 0)
 		die("%s: %s: %s", st->name, what, nl_geterror(err));
 }

@@ -9,9 +9,11 @@
  * The sender puts a 64-bit sequence number, starting at 0, at the head of
  * every datagram of SIZE bytes (default 64), for SECONDS (0: until SIGINT or
  * SIGTERM), at PPS datagrams per second (0: as fast as it can).  The receiver
- * counts what arrives until it has seen nothing for IDLE_MS after the first
- * datagram, until SECONDS have passed, or until SIGINT or SIGTERM.  Each
- * prints one JSON object on stdout when it stops:
+ * counts what arrives until SECONDS have passed, until it has seen nothing
+ * for IDLE_MS after the first datagram (0, the default: never), or until
+ * SIGINT or SIGTERM, after which it still takes what is queued until the
+ * socket has been quiet for 200 ms.  Each prints one JSON object on stdout
+ * when it stops:
  *
  *   send: {"sent":N,"send_errors":N,"seconds":S}
  *   recv: {"received":N,"unique":N,"lost":N,"duplicates":N,"reordered":N,
@@ -38,6 +40,7 @@
 #define BATCH		64
 #define MAX_SIZE	1472
 #define SEQ_SIZE	sizeof(uint64_t)
+#define DRAIN_QUIET_MS	200
 
 static volatile sig_atomic_t stop_requested;
 
@@ -272,22 +275,26 @@ static int run_receiver(const struct sockaddr_in *at, const struct recv_options 
 
 	start = now_seconds();
 	deadline = opt->seconds > 0 ? start + opt->seconds : 0;
-	while (!stop_requested) {
+	for (;;) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		double now = now_seconds();
-		int n;
+		int n, ready;
 
 		if (deadline && now >= deadline)
 			break;
-		if (c.received && (now - c.last) * 1000 >= opt->idle_ms)
+		if (opt->idle_ms && c.received &&
+		    (now - c.last) * 1000 >= opt->idle_ms)
 			break;
 		n = recvmmsg(fd, msgs, BATCH, 0, NULL);
 		if (n < 0) {
 			if (errno != EAGAIN && errno != EINTR)
 				die("recvmmsg");
-			/* Wake up at least every 100 ms to check the clocks. */
-			if (poll(&pfd, 1, 100) < 0 && errno != EINTR)
+			/* Asked to stop: what is queued is read, then quiet ends it. */
+			ready = poll(&pfd, 1, stop_requested ? DRAIN_QUIET_MS : 100);
+			if (ready < 0 && errno != EINTR)
 				die("poll");
+			if (ready == 0 && stop_requested)
+				break;
 			continue;
 		}
 		for (i = 0; i < n; i++)
@@ -312,7 +319,7 @@ static int run_receiver(const struct sockaddr_in *at, const struct recv_options 
 int main(int argc, char **argv)
 {
 	struct send_options sopt = { .size = 64 };
-	struct recv_options ropt = { .idle_ms = 1000 };
+	struct recv_options ropt = { .idle_ms = 0 };
 	struct sockaddr_in sin;
 	bool sending;
 	int opt;
@@ -343,7 +350,7 @@ int main(int argc, char **argv)
 			sopt.rate = parse_number(optarg, "rate", 0, 100000000);
 			break;
 		case 'i':
-			ropt.idle_ms = parse_number(optarg, "idle", 1, 3600000);
+			ropt.idle_ms = parse_number(optarg, "idle", 0, 3600000);
 			break;
 		default:
 			usage();
