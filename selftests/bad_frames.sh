@@ -65,7 +65,7 @@ sync_bs_monitor() {
 }
 
 setup() {
-	topo_setup
+	topo_setup uc group
 	capture_start 0 veth0 6 "$cap"
 	n0 ping -q -c 3 -i 0.05 -W 2 "${ip4[1]}" >/dev/null
 	capture_wait

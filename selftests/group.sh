@@ -22,9 +22,12 @@ datagrams=5
 echoes=3
 
 setup() {
-	topo_setup
+	topo_setup uc group bcast
 	wm3 tek del dev wman0 said "$grp_said" eks 0
 	wm2 tek del dev wman0 said "$bc_said" eks 0
+	for n in "${sss[@]}"; do
+		nn "$n" sysctl -qw net.ipv4.icmp_echo_ignore_broadcasts=0
+	done
 }
 
 # One UDP datagram from the BS to the group address (bash's /dev/udp).

@@ -114,8 +114,9 @@ ip0() { ipn 0 "$@"; }
 ip1() { ipn 1 "$@"; }
 ip2() { ipn 2 "$@"; }
 ip3() { ipn 3 "$@"; }
-# wm N ARGS...: the wman tool in node N.
-wm() { local n=$1; shift; nn "$n" "$WMAN" "$@"; }
+# wm N ARGS...: the wman tool in node N (its -n saves an exec of ip,
+# which counts under QEMU TCG).
+wm() { local n=$1; shift; "$WMAN" -n "${ns[$n]}" "$@"; }
 wm0() { wm 0 "$@"; }
 wm1() { wm 1 "$@"; }
 wm2() { wm 2 "$@"; }
@@ -169,6 +170,10 @@ require_env() {
 
 # ---- polling ---------------------------------------------------------------
 
+# nap SECONDS: sleep without an exec of sleep(1) (slow under QEMU TCG).
+exec {nap_fd}<> <(:)
+nap() { read -rt "$1" -u "$nap_fd" || :; }
+
 # wait_for SECONDS CMD...: poll CMD until it succeeds; fail after SECONDS.
 wait_for() {
 	local timeout=$1; shift
@@ -178,7 +183,7 @@ wait_for() {
 			log "timed out after ${timeout}s waiting for: $*"
 			return 1
 		fi
-		sleep 0.05
+		nap 0.05
 	done
 }
 
@@ -274,28 +279,38 @@ tek_add() {
 
 # ---- topology --------------------------------------------------------------
 
-# The plain namespaces with the bridge and veths, no wman device.
+# The plain namespaces with the bridge and veths, no wman device.  Batched
+# (ip -b): every exec costs under QEMU TCG.  addrgenmode none keeps IPv6
+# silent on every device of the air.
 topo_air() {
 	local n
-	ip netns add "$ns_air"
+	{
+		echo "netns add $ns_air"
+		for n in "${nodes[@]}"; do
+			echo "netns add ${ns[$n]}"
+		done
+		for n in "${nodes[@]}"; do
+			echo "link add air$n netns $ns_air type veth peer name veth0 netns ${ns[$n]}"
+		done
+	} | ip -b -
+	{
+		echo "link set lo up"
+		echo "link add br0 type bridge stp_state 0 mcast_snooping 0"
+		echo "link set br0 addrgenmode none"
+		echo "link set br0 up"
+		for n in "${nodes[@]}"; do
+			echo "link set air$n addrgenmode none"
+			echo "link set air$n master br0 up"
+		done
+	} | ip -n "$ns_air" -b -
 	for n in "${nodes[@]}"; do
-		ip netns add "${ns[$n]}"
-	done
-	for n in "$ns_air" "${ns[@]}"; do
-		ip netns exec "$n" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-			net.ipv6.conf.default.disable_ipv6=1 2>/dev/null || true
-		ip -n "$n" link set lo up
-	done
-	ip -n "$ns_air" link add br0 type bridge stp_state 0 mcast_snooping 0
-	ip -n "$ns_air" link set br0 up
-	for n in "${nodes[@]}"; do
-		ip -n "$ns_air" link add "air$n" type veth peer name veth0 netns "${ns[$n]}"
-		ip -n "$ns_air" link set "air$n" master br0 up
-		ipn "$n" link set veth0 address "${mac[$n]}" up
+		printf '%s\n' "link set lo up" "link set veth0 address ${mac[$n]}" \
+			"link set veth0 addrgenmode none" "link set veth0 up" |
+			ipn "$n" -b -
 	done
 }
 
-# wman0 on each veth0, addresses, static neighbours.
+# wman0 on each veth0, addresses, static neighbours (no ARP on the air).
 topo_links() {
 	local n
 	wm 0 link add link veth0 name wman0 role bs
@@ -303,24 +318,32 @@ topo_links() {
 		wm "$n" link add link veth0 name wman0 role ss bsid "${mac[0]}"
 	done
 	for n in "${nodes[@]}"; do
-		ipn "$n" addr add "${ip4[$n]}/24" dev wman0
-		ipn "$n" link set wman0 up
+		{
+			echo "link set wman0 addrgenmode none"
+			echo "addr add ${ip4[$n]}/24 dev wman0"
+			echo "link set wman0 up"
+			if ((n == 0)); then
+				for m in "${sss[@]}"; do
+					echo "neigh replace ${ip4[$m]} lladdr ${mac[$m]} dev wman0 nud permanent"
+				done
+				echo "route add 224.0.0.0/4 dev wman0"
+			else
+				echo "neigh replace ${ip4[0]} lladdr ${mac[0]} dev wman0 nud permanent"
+			fi
+		} | ipn "$n" -b -
 	done
-	for n in "${sss[@]}"; do
-		ip0 neigh replace "${ip4[$n]}" lladdr "${mac[$n]}" dev wman0 nud permanent
-		ipn "$n" neigh replace "${ip4[0]}" lladdr "${mac[0]}" dev wman0 nud permanent
-		# answer broadcast pings (the broadcast test)
-		nn "$n" sysctl -qw net.ipv4.icmp_echo_ignore_broadcasts=0
-	done
-	ip0 route add 224.0.0.0/4 dev wman0
 }
 
-# The static connections, SAs and TEKs of the table above.
+# The static connections, SAs and TEKs of the table above.  PARTS (default
+# all) selects: uc (unicast), mgmt, group, bcast.
 topo_keys() {
-	local n m
+	local parts=" ${*:-uc mgmt group bcast} " n m
 	for n in "${sss[@]}"; do
-		wm0 conn add dev wman0 cid "${mgmt_cid[$n]}" kind mgmt peer "${mac[$n]}"
-		wm "$n" conn add dev wman0 cid "${mgmt_cid[$n]}" kind mgmt
+		if [[ $parts == *" mgmt "* ]]; then
+			wm0 conn add dev wman0 cid "${mgmt_cid[$n]}" kind mgmt peer "${mac[$n]}"
+			wm "$n" conn add dev wman0 cid "${mgmt_cid[$n]}" kind mgmt
+		fi
+		[[ $parts == *" uc "* ]] || continue
 		for m in 0 "$n"; do
 			wm "$m" sa add dev wman0 said "${uc_said[$n]}" suite "$SUITE_UC" service unicast
 			tek_add "$m" "${uc_said[$n]}" 0
@@ -329,20 +352,27 @@ topo_keys() {
 		wm "$n" conn add dev wman0 cid "${uc_cid[$n]}" kind unicast sa "${uc_said[$n]}"
 	done
 	for n in "${nodes[@]}"; do
-		wm "$n" sa add dev wman0 said "$grp_said" suite "$SUITE_GRP" service multicast
-		tek_add "$n" "$grp_said" 0
-		wm "$n" conn add dev wman0 cid "$grp_cid" kind multicast sa "$grp_said"
-		wm "$n" sa add dev wman0 said "$bc_said" suite "$SUITE_BC" service broadcast
-		tek_add "$n" "$bc_said" 0
-		wm "$n" conn add dev wman0 cid "$bc_cid" kind broadcast sa "$bc_said"
+		if [[ $parts == *" group "* ]]; then
+			wm "$n" sa add dev wman0 said "$grp_said" suite "$SUITE_GRP" service multicast
+			tek_add "$n" "$grp_said" 0
+			wm "$n" conn add dev wman0 cid "$grp_cid" kind multicast sa "$grp_said"
+		fi
+		if [[ $parts == *" bcast "* ]]; then
+			wm "$n" sa add dev wman0 said "$bc_said" suite "$SUITE_BC" service broadcast
+			tek_add "$n" "$bc_said" 0
+			wm "$n" conn add dev wman0 cid "$bc_cid" kind broadcast sa "$bc_said"
+		fi
 	done
-	wm0 group add dev wman0 id "$grp_id" cid "$grp_cid" addr "$grp_mac"
+	if [[ $parts == *" group "* ]]; then
+		wm0 group add dev wman0 id "$grp_id" cid "$grp_cid" addr "$grp_mac"
+	fi
 }
 
+# topo_setup [PARTS...]: the whole topology, with the keys of PARTS.
 topo_setup() {
 	topo_air
 	topo_links
-	topo_keys
+	topo_keys "$@"
 }
 
 # Kill the background jobs started with bg (by this shell).

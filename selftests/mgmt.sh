@@ -152,7 +152,7 @@ both_heard() {
 	wait_for 1 grep -q '^cid ' "$TMP/ranging1.out" && grep -q '^cid ' "$TMP/ranging2.out"
 }
 
-topo_setup
+topo_setup mgmt
 run_test "mgmt: SS1 -> BS PKM-REQ (type 9), exact bytes, clear on the air" test_ss_to_bs
 run_test "mgmt: BS -> SS1 PKM-RSP (type 10) to the connection's peer" test_bs_to_ss
 run_test "mgmt: a 1400-byte PDU from a file" test_from_file

@@ -42,7 +42,7 @@ test_rmmod_under_traffic() {
 test_reload() {
 	pp insmod "$ko"
 	topo_links
-	topo_keys
+	topo_keys uc bcast
 	n0 ping -q -c 3 -i 0.1 -W 2 "${ip4[1]}" >/dev/null
 	n3 ping -q -c 3 -i 0.1 -W 2 "${ip4[0]}" >/dev/null
 	expect_cnt 1 3 said "${uc_said[1]}" rx-packets
@@ -51,7 +51,7 @@ test_reload() {
 test_kernel_log() { kmsg_clean; }
 
 kmsg_mark
-topo_setup
+topo_setup uc bcast
 run_test "module: rmmod wman under traffic removes every wman device" test_rmmod_under_traffic
 run_test "module: insmod again, the topology works" test_reload
 run_test "module: no kernel warning, no device waiting to be freed" test_kernel_log

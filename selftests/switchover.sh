@@ -91,7 +91,7 @@ switchover() {
 test_ccm() { switchover aes-ccm 1; }
 test_gcm() { switchover aes-gcm 2; }
 
-topo_setup
+topo_setup uc
 run_test "switchover aes-ccm: newer TEK installed, older expires, no frame lost" test_ccm
 run_test "switchover aes-gcm: newer TEK installed, older expires, no frame lost" test_gcm
 run_test "switchover: no namespace or device leaked" leak_check

@@ -93,7 +93,7 @@ test_link_delete() {
 test_kernel_log() { kmsg_clean; }
 
 kmsg_mark
-topo_setup
+topo_setup uc bcast
 run_test "teardown: TEKs, connections, SAs deleted and re-added under a flood" test_keys_under_traffic
 run_test "teardown: lower device deleted under a flood deletes wman0" test_lower_delete
 run_test "teardown: SS namespace deleted under a flood" test_netns_delete

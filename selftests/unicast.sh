@@ -80,8 +80,8 @@ test_clear_shows_marker() {
 	assert_eq "$(count_frames "$cap" 'ec == 0')" $((4 * pings)) "clear frames"
 }
 
-test_ccm() { SUITE_UC=aes-ccm topo_setup; test_unicast; }
-test_gcm() { topo_teardown; SUITE_UC=aes-gcm topo_setup; test_unicast; }
+test_ccm() { SUITE_UC=aes-ccm topo_setup uc; test_unicast; }
+test_gcm() { topo_teardown; SUITE_UC=aes-gcm topo_setup uc; test_unicast; }
 
 run_test "unicast aes-ccm: BS <-> 3 SSs, exact counters, no plaintext on the air" test_ccm
 run_test "unicast aes-gcm: BS <-> 3 SSs, exact counters, no plaintext on the air" test_gcm
