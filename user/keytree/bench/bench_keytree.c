@@ -154,7 +154,7 @@ struct delivery {
 };
 
 static void encode_all(struct bench *b, struct keytree_plan *plan,
-		       struct delivery *dv)
+		       struct delivery *dv, bool everything)
 {
 	size_t count = keytree_plan_unicast_count(plan);
 	int err;
@@ -174,7 +174,11 @@ static void encode_all(struct bench *b, struct keytree_plan *plan,
 	for (size_t i = 0; i < count; i++) {
 		uint32_t leaf = keytree_plan_unicast_leaf(plan, i);
 		size_t need = keytree_msg_unicast_size(plan, i), len;
-		uint8_t *out = buffer(b, need);
+		uint8_t *out;
+
+		if (!everything && !is_tracked(b, leaf))
+			continue;
+		out = buffer(b, need);
 
 		err = keytree_msg_encode_unicast(b->tree, plan, i, out, need,
 						 &len);
@@ -246,7 +250,7 @@ static void rekey(struct bench *b, struct op_result *r)
 	err = keytree_server_rekey(b->tree, 0, &plan);
 	if (err)
 		die("rekey", err);
-	encode_all(b, plan, &dv);
+	encode_all(b, plan, &dv, r != NULL);
 	if (r)
 		account(r, plan, &dv, cpu_us() - t0);
 	apply_tracked(b, &dv, r ? &r->member_us : NULL);
@@ -507,27 +511,37 @@ static void write_json(const char *path)
 	fclose(f);
 }
 
-/* Single leaves only, one line per (scheme, degree, n), for gnuplot. */
+/* Single leaves only, one block per (scheme, degree) in the order lkh
+ * d=2, 4, 8, offset d=2, 4, 8, blocks separated for gnuplot's `index`. */
 static void write_dat(const char *path)
 {
+	static const char *const schemes[] = { "lkh", "offset" };
+	static const unsigned int degrees[] = { 2, 4, 8 };
 	FILE *f = fopen(path, "w");
 
 	if (!f) {
 		perror(path);
 		exit(1);
 	}
-	fprintf(f, "# scheme degree n transmissions unicast_tx server_us "
-		   "bytes lkh_bound wrapped\n");
-	for (size_t i = 0; i < row_count; i++) {
-		const struct row *r = &rows[i];
+	fprintf(f, "# n transmissions unicast_tx server_us bytes lkh_bound "
+		   "wrapped\n");
+	for (int s = 0; s < 2; s++)
+		for (int d = 0; d < 3; d++) {
+			fprintf(f, "# %s d=%u\n", schemes[s], degrees[d]);
+			for (size_t i = 0; i < row_count; i++) {
+				const struct row *r = &rows[i];
 
-		if (strcmp(r->op, "leave"))
-			continue;
-		fprintf(f, "%s %u %" PRIu32 " %.2f %.0f %.2f %.0f %u %.2f\n",
-			r->scheme, r->degree, r->n, r->p2p + r->p2mp,
-			r->unicast_tx, r->server_us, r->bytes, r->lkh_bound,
-			r->keys_wrapped);
-	}
+				if (strcmp(r->op, "leave") ||
+				    strcmp(r->scheme, schemes[s]) ||
+				    r->degree != degrees[d])
+					continue;
+				fprintf(f, "%" PRIu32 " %.2f %.0f %.2f %.0f %u "
+					   "%.2f\n", r->n, r->p2p + r->p2mp,
+					r->unicast_tx, r->server_us, r->bytes,
+					r->lkh_bound, r->keys_wrapped);
+			}
+			fprintf(f, "\n\n");
+		}
 	fclose(f);
 }
 
