@@ -1008,8 +1008,13 @@ struct genl_family wman_genl_family __ro_after_init = {
 	.policy		= wman_policy,
 	.netnsok	= true,
 	.parallel_ops	= true,
-	/* strict validation and a zero reserved field for every command */
-	.resv_start_op	= WMAN_CMD_LINK_GET,
+	/*
+	 * Attributes are validated strictly for every command.  The core
+	 * also refuses any nlmsg flag but REQUEST, ACK and ECHO from
+	 * commands at or above resv_start_op; TEK_NEW takes NLM_F_REPLACE,
+	 * so the header checks start after it.
+	 */
+	.resv_start_op	= WMAN_CMD_TEK_NEW + 1,
 	.module		= THIS_MODULE,
 	.ops		= wman_ops,
 	.n_ops		= ARRAY_SIZE(wman_ops),
