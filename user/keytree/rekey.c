@@ -406,7 +406,10 @@ int keytree_server_plan_resync(struct keytree_server *tree, uint32_t leaf,
 	d = keytree_plan_add(plan, KEYTREE_DELIVERY_WELCOME,
 			     keytree_node_id(tree->height, 0),
 			     keytree_node_id(0, leaf));
-	(void)d;
+	if (!d) {
+		keytree_plan_free(plan);
+		return KEYTREE_ERR_INVAL;
+	}
 	plan->stats.keys_wrapped = tree->height +
 		(tree->scheme == KEYTREE_SCHEME_OFFSET);
 	plan->stats.p2p_deliveries = tree->height;

@@ -124,8 +124,6 @@ int keytree_tree_reserve_leaves(struct keytree_server *tree, uint32_t leaves)
 		uint32_t below = keytree_level_width(tree, level - 1,
 						     (uint32_t)new_cap);
 
-		if (level == 1)
-			below = (uint32_t)new_cap;
 		for (uint32_t i = 0; i < width; i++) {
 			uint32_t sum = 0;
 
