@@ -19,9 +19,8 @@
 #   vgcm    -- wgcm 10.9.5.1 (bs) ---- (ss) wgcm 10.9.5.2 -- vgcm
 #
 # Traffic flows from bs to ss (downlink); the TCP ACKs and, in the rollover
-# test, a second UDP flow go uplink.  Senders are pinned to CPU 0 and
-# receivers to CPU 1.  Processes that get signals are started with a plain
-# `ip netns exec` (it execs), so that $! is the process itself.
+# test, a second UDP flow go uplink.  The downlink sender is pinned to CPU 0
+# and its receiver to CPU 1 (the uplink flow the other way round).
 set -euo pipefail
 shopt -s inherit_errexit
 
@@ -68,6 +67,8 @@ declare -A upper=([veth]=vplain [macsec-gcm]=macsec0 [esp-ccm]=vesp
 	[wman-ccm]=wccm [wman-gcm]=wgcm)
 declare -A subnet=([veth]=10.9.1 [macsec-gcm]=10.9.2 [esp-ccm]=10.9.3
 	[wman-ccm]=10.9.4 [wman-gcm]=10.9.5)
+declare -A index=([veth]=1 [macsec-gcm]=2 [esp-ccm]=3 [wman-ccm]=4 [wman-gcm]=5)
+declare -A host_byte=([bs]=1 [ss]=2) peer_of=([bs]=ss [ss]=bs)
 declare -A suite=([veth]=none [macsec-gcm]="GCM-AES-128 ICV 16"
 	[esp-ccm]="rfc4309(ccm(aes)) ICV 8 transport"
 	[wman-ccm]="aes-ccm ICV 8" [wman-gcm]="aes-gcm ICV 16")
@@ -126,12 +127,13 @@ wait_until() {
 	done
 }
 
+# N random bytes in hex, from the kernel's CSPRNG through $SRANDOM.
 random_hex() {
-	od -An -tx1 -N"$1" /dev/urandom | tr -d ' \n'
-}
-
-mac_of() {
-	ip netns exec "$1" cat "/sys/class/net/$2/address"
+	local hex="" i
+	for ((i = 0; i < $1; i++)); do
+		printf -v hex '%s%02x' "$hex" $((SRANDOM & 255))
+	done
+	echo "$hex"
 }
 
 cleanup() {
@@ -167,99 +169,105 @@ create_namespaces() {
 		ip netns add "$ns"
 		# No IPv6: no router solicitations or DAD traffic in the counts.
 		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-			net.ipv6.conf.default.disable_ipv6=1
+			net.ipv6.conf.default.disable_ipv6=1 net.ipv6.conf.lo.disable_ipv6=1
 		ip -n "$ns" link set lo up
 	done
 }
 
-create_lower() {
-	local dev=${lower[$1]} ns
-	ip link add "$dev" netns bs type veth peer name "$dev" netns ss
-	for ns in bs ss; do
-		ip -n "$ns" link set "$dev" up
-	done
+# run_batch CONTENDER [NS]: the ip commands on stdin, in one process (in
+# namespace NS).  A failure marks the contender unavailable with ip's words.
+run_batch() {
+	local c=$1 where=${2:-root} ns_args=()
+	[[ -z ${2:-} ]] || ns_args=(-n "$2")
+	if ! ip "${ns_args[@]}" -batch - 2>"$work/error"; then
+		unavailable[$c]="ip -batch in $where: $(tr '\n' ' ' <"$work/error" | head -c 300)"
+		return 1
+	fi
 }
 
-# Addresses .1 (bs) and .2 (ss) on the contender's upper device, with
-# permanent neighbour entries: nothing but the measured traffic crosses.
-address_upper() {
-	local c=$1 dev=${upper[$1]} net=${subnet[$1]}
-	local mac_bs mac_ss
-	ip -n bs addr add "$net.1/24" dev "$dev"
-	ip -n ss addr add "$net.2/24" dev "$dev"
-	ip -n bs link set "$dev" up
-	ip -n ss link set "$dev" up
-	mac_bs=$(mac_of bs "$dev")
-	mac_ss=$(mac_of ss "$dev")
-	ip -n bs neigh replace "$net.2" lladdr "$mac_ss" dev "$dev" nud permanent
-	ip -n ss neigh replace "$net.1" lladdr "$mac_bs" dev "$dev" nud permanent
-	log "$c: $net.1 ($dev in bs) -> $net.2 ($dev in ss)"
+# The lower veth pair of CONTENDER, bs end MAC_BS and ss end MAC_SS (fixed
+# addresses: no step has to read one back).
+create_lower() {
+	local c=$1 dev=${lower[$1]}
+	run_batch "$c" <<-EOF
+		link add $dev netns bs address $(mac "$c" bs) type veth peer name $dev netns ss address $(mac "$c" ss)
+	EOF
+}
+
+mac() {
+	printf '02:00:00:00:%02x:%02x' "${index[$1]}" "${host_byte[$2]}"
+}
+
+# The ip commands that address CONTENDER's upper device in NS (.1 on bs,
+# .2 on ss) with a permanent neighbour entry: nothing but the measured
+# traffic crosses.
+address_lines() {
+	local c=$1 ns=$2 peer=${peer_of[$2]} dev=${upper[$1]} net=${subnet[$1]}
+	cat <<-EOF
+		addr add $net.${host_byte[$ns]}/24 dev $dev
+		link set $dev up
+		neigh replace $net.${host_byte[$peer]} lladdr $(mac "$c" "$peer") dev $dev nud permanent
+	EOF
 }
 
 setup_veth() {
-	create_lower veth
-	address_upper veth
+	local c=veth ns
+	create_lower "$c" || return 0
+	for ns in bs ss; do
+		run_batch "$c" "$ns" < <(address_lines "$c" "$ns") || return 0
+	done
 }
 
 setup_macsec() {
-	local c=macsec-gcm dev=${lower[macsec-gcm]}
-	local key_bs key_ss mac_bs mac_ss
-	create_lower "$c"
-	key_bs=$(random_hex 16)
-	key_ss=$(random_hex 16)
-	mac_bs=$(mac_of bs "$dev")
-	mac_ss=$(mac_of ss "$dev")
-	if ! ip -n bs link add link "$dev" macsec0 type macsec encrypt on \
-		2>"$work/error"; then
-		unavailable[$c]="this kernel has no MACsec: $(cat "$work/error")"
-		return
-	fi
-	ip -n ss link add link "$dev" macsec0 type macsec encrypt on
-	ip -n bs macsec add macsec0 tx sa 0 pn 1 on key 01 "$key_bs"
-	ip -n ss macsec add macsec0 tx sa 0 pn 1 on key 02 "$key_ss"
-	ip -n bs macsec add macsec0 rx port 1 address "$mac_ss"
-	ip -n bs macsec add macsec0 rx port 1 address "$mac_ss" sa 0 pn 1 on key 02 "$key_ss"
-	ip -n ss macsec add macsec0 rx port 1 address "$mac_bs"
-	ip -n ss macsec add macsec0 rx port 1 address "$mac_bs" sa 0 pn 1 on key 01 "$key_bs"
-	address_upper "$c"
+	local c=macsec-gcm dev=${lower[macsec-gcm]} ns peer
+	local -A key=([bs]=$(random_hex 16) [ss]=$(random_hex 16))
+	local -A key_id=([bs]=01 [ss]=02)
+	create_lower "$c" || return 0
+	for ns in bs ss; do
+		peer=${peer_of[$ns]}
+		run_batch "$c" "$ns" < <(
+			cat <<-EOF
+				link set $dev up
+				link add link $dev macsec0 type macsec encrypt on
+				macsec add macsec0 tx sa 0 pn 1 on key ${key_id[$ns]} ${key[$ns]}
+				macsec add macsec0 rx port 1 address $(mac "$c" "$peer")
+				macsec add macsec0 rx port 1 address $(mac "$c" "$peer") sa 0 pn 1 on key ${key_id[$peer]} ${key[$peer]}
+			EOF
+			address_lines "$c" "$ns"
+		) || return 0
+	done
 }
 
 # ESP transport mode between the two addresses, one SA per direction; the
 # key is 16 bytes of AES key and 3 bytes of salt (RFC 4309), the ICV 64 bits
 # like wman's aes-ccm.
 setup_esp() {
-	local c=esp-ccm net=${subnet[esp-ccm]} ns
+	local c=esp-ccm dev=${lower[esp-ccm]} net=${subnet[esp-ccm]} ns
 	local key_down key_up
-	create_lower "$c"
-	address_upper "$c"
 	key_down=0x$(random_hex 19)
 	key_up=0x$(random_hex 19)
-	if ! ip -n bs xfrm state add src "$net.1" dst "$net.2" proto esp \
-		spi 0x1001 reqid 1 mode transport \
-		aead 'rfc4309(ccm(aes))' "$key_down" 64 2>"$work/error"; then
-		unavailable[$c]="this kernel has no ESP with CCM: $(cat "$work/error")"
-		return
-	fi
-	ip -n ss xfrm state add src "$net.1" dst "$net.2" proto esp \
-		spi 0x1001 reqid 1 mode transport \
-		aead 'rfc4309(ccm(aes))' "$key_down" 64
+	create_lower "$c" || return 0
 	for ns in bs ss; do
-		ip -n "$ns" xfrm state add src "$net.2" dst "$net.1" proto esp \
-			spi 0x1002 reqid 2 mode transport \
-			aead 'rfc4309(ccm(aes))' "$key_up" 64
+		run_batch "$c" "$ns" < <(
+			echo "link set $dev up"
+			address_lines "$c" "$ns"
+			cat <<-EOF
+				xfrm state add src $net.1 dst $net.2 proto esp spi 0x1001 reqid 1 mode transport aead rfc4309(ccm(aes)) $key_down 64
+				xfrm state add src $net.2 dst $net.1 proto esp spi 0x1002 reqid 2 mode transport aead rfc4309(ccm(aes)) $key_up 64
+			EOF
+			if [[ $ns == bs ]]; then
+				cat <<-EOF
+					xfrm policy add src $net.1 dst $net.2 dir out tmpl src $net.1 dst $net.2 proto esp reqid 1 mode transport
+					xfrm policy add src $net.2 dst $net.1 dir in tmpl src $net.2 dst $net.1 proto esp reqid 2 mode transport
+				EOF
+			else
+				cat <<-EOF
+					xfrm policy add src $net.2 dst $net.1 dir out tmpl src $net.2 dst $net.1 proto esp reqid 2 mode transport
+					xfrm policy add src $net.1 dst $net.2 dir in tmpl src $net.1 dst $net.2 proto esp reqid 1 mode transport
+				EOF
+			fi
+		) || return 0
 	done
-	ip -n bs xfrm policy add src "$net.1" dst "$net.2" dir out \
-		tmpl src "$net.1" dst "$net.2" proto esp reqid 1 mode transport
-	ip -n bs xfrm policy add src "$net.2" dst "$net.1" dir in \
-		tmpl src "$net.2" dst "$net.1" proto esp reqid 2 mode transport
-	ip -n ss xfrm policy add src "$net.2" dst "$net.1" dir out \
-		tmpl src "$net.2" dst "$net.1" proto esp reqid 2 mode transport
-	ip -n ss xfrm policy add src "$net.1" dst "$net.2" dir in \
-		tmpl src "$net.1" dst "$net.2" proto esp reqid 1 mode transport
-}
-
-wman() {
-	"$wman_tool" "$@"
 }
 
 # Why wman cannot be measured here, or nothing.
@@ -268,7 +276,7 @@ wman_missing_reason() {
 		echo "the wman tool is not built ($wman_tool)"
 	elif [[ ! -x $tekroll ]]; then
 		echo "tekroll is not built ($tekroll)"
-	elif [[ ! -d /sys/module/wman ]] && ! modprobe -q wman 2>/dev/null; then
+	elif [[ ! -d /sys/module/wman ]]; then
 		echo "the wman module is not loaded"
 	fi
 }
@@ -288,14 +296,12 @@ wman_step() {
 # unicast connection with one SA and the TEK of EKS 0.
 setup_wman() {
 	local c=$1 suite_name=$2 dev=${lower[$1]} up=${upper[$1]}
-	local mac_bs mac_ss key ns
-	create_lower "$c"
-	mac_bs=$(mac_of bs "$dev")
-	mac_ss=$(mac_of ss "$dev")
+	local key ns
 	key=$(random_hex 16)
+	create_lower "$c" || return 0
 	wman_step "$c" -n bs link add link "$dev" name "$up" role bs || return 0
-	wman_step "$c" -n ss link add link "$dev" name "$up" role ss bsid "$mac_bs" ||
-		return 0
+	wman_step "$c" -n ss link add link "$dev" name "$up" role ss \
+		bsid "$(mac "$c" bs)" || return 0
 	for ns in bs ss; do
 		wman_step "$c" -n "$ns" sa add dev "$up" said "$said" \
 			suite "$suite_name" service unicast || return 0
@@ -303,10 +309,15 @@ setup_wman() {
 			key "$key" || return 0
 	done
 	wman_step "$c" -n bs conn add dev "$up" cid "$cid" kind unicast sa "$said" \
-		peer "$mac_ss" || return 0
+		peer "$(mac "$c" ss)" || return 0
 	wman_step "$c" -n ss conn add dev "$up" cid "$cid" kind unicast sa "$said" ||
 		return 0
-	address_upper "$c"
+	for ns in bs ss; do
+		run_batch "$c" "$ns" < <(
+			echo "link set $dev up"
+			address_lines "$c" "$ns"
+		) || return 0
+	done
 }
 
 setup_contender() {
@@ -324,6 +335,8 @@ setup_contender() {
 		setup_wman "$c" "aes-${c#wman-}"
 		;;
 	esac
+	[[ -n ${unavailable[$c]:-} ]] ||
+		log "$c: ${subnet[$c]}.1 (${upper[$c]} in bs) -> ${subnet[$c]}.2 (${upper[$c]} in ss)"
 }
 
 # A contender that was set up must carry traffic before it is measured.
@@ -354,27 +367,26 @@ start_iperf_server() {
 # tcp_run CONTENDER: one iperf3 run; the received bits per second, or null.
 tcp_run() {
 	local c=$1 result bps=null
+	# sum_received holds no nested object: its first bits_per_second is ours.
 	if result=$(in_bs timeout $((seconds + 30)) iperf3 -c "${subnet[$c]}.2" \
-		-p "$iperf_port" -t "$seconds" -A 0 -J 2>/dev/null); then
-		bps=$(jq '.end.sum_received.bits_per_second' <<<"$result")
+		-p "$iperf_port" -t "$seconds" -A 0 -J 2>/dev/null) &&
+		[[ $result =~ \"sum_received\":[^}]*\"bits_per_second\":[[:space:]]*([0-9.e+]+) ]]; then
+		bps=${BASH_REMATCH[1]}
 	fi
 	printf '{"c":"%s","kind":"tcp","bps":%s}\n' "$c" "$bps" >>"$work/results.jsonl"
 	log "round $round/$runs $c tcp: $bps bit/s"
 }
 
-udp_port_bound() {
-	[[ -n $(ip netns exec "$1" ss -Hlun "sport = :$udp_port") ]]
-}
-
 # udp_run CONTENDER: one udpflood run of 64-byte datagrams from bs to ss.
 udp_run() {
 	local c=$1 dst=${subnet[$1]}.2 receiver sent received
-	ip netns exec ss taskset -c 1 "$udpflood" recv "$dst" "$udp_port" \
+	rm -f "$work/ready"
+	"$udpflood" recv "$dst" "$udp_port" -n ss -c 1 -R "$work/ready" \
 		-t $((seconds + 30)) >"$work/recv.json" &
 	receiver=$!
-	wait_until 20 "the UDP receiver" udp_port_bound ss
-	in_bs taskset -c 0 "$udpflood" send "$dst" "$udp_port" -s 64 \
-		-t "$seconds" >"$work/send.json"
+	wait_until 20 "the UDP receiver" test -e "$work/ready"
+	"$udpflood" send "$dst" "$udp_port" -n bs -c 0 -s 64 -t "$seconds" \
+		>"$work/send.json"
 	kill -INT "$receiver"
 	wait "$receiver"
 	sent=$(<"$work/send.json")
@@ -434,10 +446,6 @@ rx_packets_above() {
 	(($(ip netns exec "$ns" cat "/sys/class/net/$dev/statistics/rx_packets") > floor))
 }
 
-rollover_receivers_bound() {
-	[[ -n $(in_ss ss -Hlun 'sport = :7001') && -n $(in_bs ss -Hlun 'sport = :7002') ]]
-}
-
 # rollover CONTENDER: a UDP flow each way at a fraction of the suite's
 # median packet rate while tekroll changes the TEK $rollovers times.
 rollover() {
@@ -451,19 +459,21 @@ rollover() {
 
 	before_bs=$(link_counters bs "$dev")
 	before_ss=$(link_counters ss "$dev")
-	ip netns exec ss taskset -c 1 "$udpflood" recv "${subnet[$c]}.2" 7001 \
+	rm -f "$work/ready-down" "$work/ready-up"
+	"$udpflood" recv "${subnet[$c]}.2" 7001 -n ss -c 1 -R "$work/ready-down" \
 		>"$work/roll-down-recv.json" &
 	receivers=($!)
-	ip netns exec bs taskset -c 0 "$udpflood" recv "${subnet[$c]}.1" 7002 \
+	"$udpflood" recv "${subnet[$c]}.1" 7002 -n bs -c 0 -R "$work/ready-up" \
 		>"$work/roll-up-recv.json" &
 	receivers+=($!)
 	pids+=("${receivers[@]}")
-	wait_until 20 "the rollover receivers" rollover_receivers_bound
-	ip netns exec bs taskset -c 0 "$udpflood" send "${subnet[$c]}.2" 7001 \
-		-s 64 -r "$rate" >"$work/roll-down-send.json" &
+	wait_until 20 "the downlink receiver" test -e "$work/ready-down"
+	wait_until 20 "the uplink receiver" test -e "$work/ready-up"
+	"$udpflood" send "${subnet[$c]}.2" 7001 -n bs -c 0 -s 64 -r "$rate" \
+		>"$work/roll-down-send.json" &
 	senders=($!)
-	ip netns exec ss taskset -c 1 "$udpflood" send "${subnet[$c]}.1" 7002 \
-		-s 64 -r "$rate" >"$work/roll-up-send.json" &
+	"$udpflood" send "${subnet[$c]}.1" 7002 -n ss -c 1 -s 64 -r "$rate" \
+		>"$work/roll-up-send.json" &
 	senders+=($!)
 	pids+=("${senders[@]}")
 
@@ -475,7 +485,7 @@ rollover() {
 	if ! "$tekroll" bs ss "$dev" "$said" 0 "$rollovers" >"$work/tekroll.json" \
 		2>"$work/error"; then
 		log "$c: tekroll failed: $(cat "$work/error")"
-		printf '{"error":"tekroll failed"}\n' >"$work/tekroll.json"
+		jq -cn --rawfile error "$work/error" '{error: $error}' >"$work/tekroll.json"
 	fi
 
 	# Senders first; the receivers then take what is in flight and stop.

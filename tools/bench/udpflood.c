@@ -3,8 +3,14 @@
  * udpflood: a UDP sender and receiver of sequence-numbered datagrams, for
  * packet-rate and loss measurements (tools/bench/datapath.sh).
  *
- *   udpflood send ADDR PORT [-s SIZE] [-t SECONDS] [-r PPS]
- *   udpflood recv ADDR PORT [-i IDLE_MS] [-t SECONDS]
+ *   udpflood send ADDR PORT [-s SIZE] [-t SECONDS] [-r PPS] [-n NETNS] [-c CPU]
+ *   udpflood recv ADDR PORT [-i IDLE_MS] [-t SECONDS] [-n NETNS] [-c CPU]
+ *                           [-R READY_FILE]
+ *
+ * -n enters the network namespace /run/netns/NETNS and -c pins the process
+ * to one CPU, so that a benchmark step costs one process (processes are
+ * dear under emulation).  The receiver creates READY_FILE once its socket
+ * is bound.
  *
  * The sender puts a 64-bit sequence number, starting at 0, at the head of
  * every datagram of SIZE bytes (default 64), for SECONDS (0: until SIGINT or
@@ -26,7 +32,9 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -53,8 +61,9 @@ static void on_stop_signal(int sig)
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: udpflood send ADDR PORT [-s SIZE] [-t SECONDS] [-r PPS]\n"
-		"       udpflood recv ADDR PORT [-i IDLE_MS] [-t SECONDS]\n");
+		"usage: udpflood send ADDR PORT [-s SIZE] [-t SECONDS] [-r PPS] [-n NETNS] [-c CPU]\n"
+		"       udpflood recv ADDR PORT [-i IDLE_MS] [-t SECONDS] [-n NETNS] [-c CPU]\n"
+		"                               [-R READY_FILE]\n");
 	exit(2);
 }
 
@@ -97,6 +106,34 @@ static void parse_address(const char *addr, const char *port,
 		fprintf(stderr, "udpflood: bad IPv4 address '%s'\n", addr);
 		exit(2);
 	}
+}
+
+static void enter_netns(const char *name)
+{
+	char path[256];
+	int fd;
+
+	if (strchr(name, '/') ||
+	    snprintf(path, sizeof(path), "/run/netns/%s", name) >= (int)sizeof(path)) {
+		fprintf(stderr, "udpflood: bad namespace name '%s'\n", name);
+		exit(2);
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		die(path);
+	if (setns(fd, CLONE_NEWNET) < 0)
+		die("setns");
+	close(fd);
+}
+
+static void pin_to_cpu(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set) < 0)
+		die("sched_setaffinity");
 }
 
 static void install_stop_handlers(void)
@@ -215,6 +252,7 @@ static bool bitmap_test_and_set(struct seen_bitmap *map, uint64_t seq)
 struct recv_options {
 	int idle_ms;
 	double seconds;
+	const char *ready_file;
 };
 
 struct recv_counts {
@@ -264,6 +302,13 @@ static int run_receiver(const struct sockaddr_in *at, const struct recv_options 
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	if (bind(fd, (const struct sockaddr *)at, sizeof(*at)) < 0)
 		die("bind");
+	if (opt->ready_file) {
+		int ready = open(opt->ready_file, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+
+		if (ready < 0)
+			die(opt->ready_file);
+		close(ready);
+	}
 
 	memset(msgs, 0, sizeof(msgs));
 	for (i = 0; i < BATCH; i++) {
@@ -337,7 +382,7 @@ int main(int argc, char **argv)
 	/* Options follow ADDR PORT; PORT stands in for getopt's argv[0]. */
 	argc -= 3;
 	argv += 3;
-	while ((opt = getopt(argc, argv, "s:t:r:i:")) != -1) {
+	while ((opt = getopt(argc, argv, "s:t:r:i:n:c:R:")) != -1) {
 		switch (opt) {
 		case 's':
 			sopt.size = parse_number(optarg, "size", SEQ_SIZE, MAX_SIZE);
@@ -351,6 +396,15 @@ int main(int argc, char **argv)
 			break;
 		case 'i':
 			ropt.idle_ms = parse_number(optarg, "idle", 0, 3600000);
+			break;
+		case 'n':
+			enter_netns(optarg);
+			break;
+		case 'c':
+			pin_to_cpu(parse_number(optarg, "cpu", 0, CPU_SETSIZE - 1));
+			break;
+		case 'R':
+			ropt.ready_file = optarg;
 			break;
 		default:
 			usage();
