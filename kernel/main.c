@@ -20,16 +20,16 @@ static int __init wman_mod_init(void)
 	err = wman_crypto_init();
 	if (err)
 		return err;
-	err = wman_device_init();
-	if (err)
-		goto err_crypto;
 	err = wman_genl_init();
 	if (err)
-		goto err_device;
+		goto err_crypto;
+	err = wman_device_init();
+	if (err)
+		goto err_genl;
 	return 0;
 
-err_device:
-	wman_device_uninit();
+err_genl:
+	wman_genl_uninit();
 err_crypto:
 	wman_crypto_uninit();
 	return err;
@@ -37,8 +37,9 @@ err_crypto:
 
 static void __exit wman_mod_exit(void)
 {
-	wman_genl_uninit();
+	/* devices first: their TEK timers and receive path send messages */
 	wman_device_uninit();
+	wman_genl_uninit();
 	/* TEKs and SAs of the deleted devices are freed by RCU callbacks */
 	rcu_barrier();
 	wman_crypto_uninit();
