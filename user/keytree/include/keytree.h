@@ -9,8 +9,10 @@
  *                          key (point-to-multipoint), or to a lone member
  *                          under its own key (point-to-point);
  *   KEYTREE_SCHEME_OFFSET  group key = f(join key, root leave key); a join
- *                          advances the join key one-way, a leave replaces
- *                          the path and publishes offsets in clear.
+ *                          steps the join key and the joiner's path keys
+ *                          one-way (members follow with no key sent), a
+ *                          leave replaces the path and publishes offsets
+ *                          in clear.
  *
  * The server stages joins and leaves, then keytree_server_rekey() commits
  * them as one batch and returns a plan: the list of deliveries.  The
