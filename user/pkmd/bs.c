@@ -1,0 +1,593 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Base station: startup from the database, the subscriber and station
+ * tables, dispatch of received management messages, sealing and sending
+ * PKM answers, and the operator's changes.
+ */
+#include <errno.h>
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <openssl/crypto.h>
+
+#include "bs.h"
+#include "log.h"
+#include "rng.h"
+
+#define TX_PN_RESERVE	1024	/* PNs persisted ahead, per write */
+
+/* Subscribers */
+
+struct subscriber *bs_subscriber_by_cn(struct bs *bs, const char *cn)
+{
+	for (size_t i = 0; i < bs->n_subs; i++)
+		if (strcmp(bs->subs[i]->rec.cn, cn) == 0)
+			return bs->subs[i];
+	return NULL;
+}
+
+struct subscriber *bs_subscriber_by_mac(struct bs *bs,
+					const uint8_t mac[MAC_LEN])
+{
+	for (size_t i = 0; i < bs->n_subs; i++)
+		if (memcmp(bs->subs[i]->rec.mac, mac, MAC_LEN) == 0)
+			return bs->subs[i];
+	return NULL;
+}
+
+static struct subscriber *subscriber_append(struct bs *bs,
+					    const struct store_subscriber *rec)
+{
+	struct subscriber *sub;
+
+	if (bs->n_subs == bs->cap_subs) {
+		size_t cap = bs->cap_subs ? 2 * bs->cap_subs : 64;
+		struct subscriber **subs = realloc(bs->subs, cap * sizeof(*subs));
+
+		if (!subs)
+			return NULL;
+		bs->subs = subs;
+		bs->cap_subs = cap;
+	}
+	sub = calloc(1, sizeof(*sub));
+	if (!sub)
+		return NULL;
+	sub->rec = *rec;
+	bs->subs[bs->n_subs++] = sub;
+	return sub;
+}
+
+static int load_subscriber(void *arg, const struct store_subscriber *rec)
+{
+	return subscriber_append(arg, rec) ? 0 : -ENOMEM;
+}
+
+static int load_member(void *arg, uint8_t group, const char *cn)
+{
+	struct subscriber *sub = bs_subscriber_by_cn(arg, cn);
+
+	if (sub)
+		group_bit_set(sub->groups, group, true);
+	return 0;
+}
+
+/* Stations */
+
+struct station *bs_station_by_mac(struct bs *bs, const uint8_t mac[MAC_LEN])
+{
+	for (unsigned int i = 1; i <= STATION_MAX; i++)
+		if (bs->stations[i] && !memcmp(bs->stations[i]->mac, mac, MAC_LEN))
+			return bs->stations[i];
+	return NULL;
+}
+
+static struct station *station_alloc(struct bs *bs, const uint8_t mac[MAC_LEN],
+				     uint16_t index)
+{
+	struct station *st = calloc(1, sizeof(*st));
+
+	if (!st)
+		return NULL;
+	memcpy(st->mac, mac, MAC_LEN);
+	st->index = index;
+	bs->stations[index] = st;
+	return st;
+}
+
+static int load_station(void *arg, const uint8_t mac[MAC_LEN], uint16_t index)
+{
+	struct bs *bs = arg;
+
+	if (index < 1 || index > STATION_MAX || bs->stations[index])
+		return -EINVAL;
+	return station_alloc(bs, mac, index) ? 0 : -ENOMEM;
+}
+
+static int station_conns(struct bs *bs, struct station *st)
+{
+	uint16_t cids[2] = { station_basic_cid(st), station_primary_cid(st) };
+
+	for (int i = 0; i < 2; i++) {
+		int err = kernel_conn_add(bs->kernel, cids[i], WMAN_CONN_MGMT,
+					  -1, st->mac);
+
+		if (err && err != -EEXIST) {
+			log_err("SS %s: cannot create management connection 0x%04x: %s",
+				mac_str(st->mac), cids[i],
+				kernel_error(bs->kernel, err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+struct station *bs_station_enter(struct bs *bs, const uint8_t mac[MAC_LEN])
+{
+	struct station *st = bs_station_by_mac(bs, mac);
+	unsigned int index;
+
+	if (!st) {
+		for (index = 1; index <= STATION_MAX; index++)
+			if (!bs->stations[index])
+				break;
+		if (index > STATION_MAX) {
+			log_err("SS %s: no CIDs left (%d stations)", mac_str(mac),
+				STATION_MAX);
+			return NULL;
+		}
+		if (store_station_add(bs->store, mac, (uint16_t)index))
+			return NULL;
+		st = station_alloc(bs, mac, (uint16_t)index);
+		if (!st)
+			return NULL;
+	}
+	return station_conns(bs, st) ? NULL : st;
+}
+
+void bs_ak_wipe(struct bs_ak *ak)
+{
+	OPENSSL_cleanse(ak, sizeof(*ak));
+}
+
+struct bs_ak *bs_station_ak(struct station *st, uint8_t seq)
+{
+	int64_t now = now_real_s();
+
+	for (int slot = 0; slot < 2; slot++) {
+		struct bs_ak *ak = &st->ak[slot];
+
+		if (ak->valid && ak->seq == seq && ak->expires > now)
+			return ak;
+	}
+	return NULL;
+}
+
+static int load_ak(void *arg, const struct store_ak *rec)
+{
+	struct bs *bs = arg;
+	struct station *st = bs_station_by_mac(bs, rec->mac);
+	struct bs_ak *ak;
+
+	if (!st || rec->slot > STORE_AK_PENDING)
+		return 0;
+	ak = &st->ak[rec->slot];
+	ak->valid = true;
+	ak->seq = rec->seq;
+	memcpy(ak->ak, rec->ak, sizeof(ak->ak));
+	ak->expires = rec->expires;
+	/* PNs up to the reservation may have gone out before a crash. */
+	ak->tx_pn = rec->tx_pn_reserved;
+	ak->tx_pn_reserved = rec->tx_pn_reserved;
+	ak->rx.next = rec->rx_next;
+	memcpy(ak->nonce, rec->nonce, sizeof(ak->nonce));
+	if (pkm_keys_derive(ak->ak, sizeof(ak->ak), st->mac, bs->kernel->bsid,
+			    &ak->keys)) {
+		bs_ak_wipe(ak);
+		return -EIO;
+	}
+	memcpy(st->recent_nonces[st->n_nonces++ % RECENT_NONCES], rec->nonce,
+	       sizeof(rec->nonce));
+	return 0;
+}
+
+/* Sending */
+
+/* The next downlink PN under ak, reserving more on disk when needed. */
+static int next_tx_pn(struct bs *bs, struct station *st, struct bs_ak *ak,
+		      uint32_t *pn)
+{
+	if (ak->tx_pn == UINT32_MAX) {
+		log_err("SS %s: downlink PNs of AK %u used up", mac_str(st->mac),
+			ak->seq);
+		return -ERANGE;
+	}
+	if (ak->tx_pn >= ak->tx_pn_reserved) {
+		uint32_t reserve = ak->tx_pn > UINT32_MAX - TX_PN_RESERVE ?
+				   UINT32_MAX : ak->tx_pn + TX_PN_RESERVE;
+
+		if (store_ak_set_tx(bs->store, st->mac, (uint8_t)(ak - st->ak),
+				    reserve))
+			return -EIO;
+		ak->tx_pn_reserved = reserve;
+	}
+	*pn = ak->tx_pn++;
+	return 0;
+}
+
+int bs_send(struct bs *bs, struct station *st, struct pkm_msg *m,
+	    struct bs_ak *ak)
+{
+	struct pkm_seal seal = { 0 };
+	uint8_t buf[PKM_MSG_MAX];
+	size_t len;
+	int err;
+
+	if (ak) {
+		seal.cmac_key = ak->keys.cmac_down;
+		err = next_tx_pn(bs, st, ak, &seal.pn);
+		if (err)
+			return err;
+	} else {
+		seal.sign_key = bs->key;
+	}
+	err = pkm_msg_build(m, &seal, buf, sizeof(buf), &len);
+	if (err) {
+		log_err("SS %s: cannot build %s: %s", mac_str(st->mac),
+			pkm_code_name(m->code), pkm_strerror(err));
+		return -EINVAL;
+	}
+	err = kernel_mgmt_tx(bs->kernel, station_primary_cid(st), st->mac, buf,
+			     len);
+	OPENSSL_cleanse(buf, len);
+	if (err)
+		log_warn("SS %s: cannot send %s: %s", mac_str(st->mac),
+			 pkm_code_name(m->code), kernel_error(bs->kernel, err));
+	return err;
+}
+
+/* Receiving */
+
+static void bs_mgmt_rx(void *arg, uint16_t cid, const uint8_t src[MAC_LEN],
+		       const uint8_t *payload, size_t len)
+{
+	struct bs *bs = arg;
+	struct station *st;
+	struct pkm_msg m;
+	int err;
+
+	if (cid == WMAN_CID_INITIAL_RANGING) {
+		bs_entry_rx(bs, src, payload, len);
+		return;
+	}
+	if (cid <= PRIMARY_CID_BASE || cid > PRIMARY_CID_BASE + STATION_MAX) {
+		log_debug("SS %s: message on CID 0x%04x ignored", mac_str(src), cid);
+		return;
+	}
+	st = bs->stations[cid - PRIMARY_CID_BASE];
+	if (!st || memcmp(st->mac, src, MAC_LEN) != 0) {
+		log_warn("SS %s: message on primary CID 0x%04x, which is not its own; dropped",
+			 mac_str(src), cid);
+		return;
+	}
+	if (payload[0] != PKM_MGMT_REQ) {
+		log_debug("SS %s: management type %u ignored", mac_str(src),
+			  payload[0]);
+		return;
+	}
+	err = pkm_msg_parse(payload, len, &m);
+	if (err) {
+		log_warn("SS %s: malformed PKM-REQ dropped: %s", mac_str(src),
+			 pkm_strerror(err));
+		return;
+	}
+	switch (m.code) {
+	case PKM_AUTH_REQUEST:
+		bs_auth_request(bs, st, &m);
+		break;
+	case PKM_KEY_REQUEST:
+		bs_key_request(bs, st, &m);
+		break;
+	case PKM_AUTH_INFO:
+		log_debug("SS %s: Auth Info (informative) ignored", mac_str(src));
+		break;
+	default:
+		log_warn("SS %s: unexpected %s dropped", mac_str(src),
+			 pkm_code_name(m.code));
+		break;
+	}
+}
+
+static void bs_tek_event(void *arg, uint8_t cmd, uint16_t said, uint8_t eks,
+			 int cid)
+{
+	bs_kernel_tek_event(arg, cmd, said, eks, cid);
+}
+
+/* Operator's changes */
+
+int bs_subscriber_add(struct bs *bs, const struct store_subscriber *s,
+		      char *why, size_t why_len)
+{
+	struct store_subscriber rec = *s;
+	int err;
+
+	if (!str_is_printable(rec.cn, STORE_CN_MAX)) {
+		snprintf(why, why_len, "CN must be 1 to %d printable ASCII characters",
+			 STORE_CN_MAX);
+		return -EINVAL;
+	}
+	if (!mac_is_unicast(rec.mac)) {
+		snprintf(why, why_len, "MAC address must be a unicast address");
+		return -EINVAL;
+	}
+	if (!str_is_printable(rec.provider, CONFIG_PROVIDER_MAX)) {
+		snprintf(why, why_len, "provider must be 1 to %d printable ASCII characters",
+			 CONFIG_PROVIDER_MAX);
+		return -EINVAL;
+	}
+	if (!rec.services || rec.services & ~7u) {
+		snprintf(why, why_len, "services must be some of unicast, multicast, broadcast");
+		return -EINVAL;
+	}
+	if (bs_subscriber_by_cn(bs, rec.cn)) {
+		snprintf(why, why_len, "subscriber %s exists", rec.cn);
+		return -EEXIST;
+	}
+	if (bs_subscriber_by_mac(bs, rec.mac)) {
+		snprintf(why, why_len, "MAC address %s belongs to subscriber %s",
+			 mac_str(rec.mac), bs_subscriber_by_mac(bs, rec.mac)->rec.cn);
+		return -EEXIST;
+	}
+	rec.revoked = false;
+	rec.created = now_real_s();
+	err = store_subscriber_add(bs->store, &rec);
+	if (err) {
+		snprintf(why, why_len, "database error");
+		return err;
+	}
+	if (!subscriber_append(bs, &rec)) {
+		snprintf(why, why_len, "out of memory");
+		return -ENOMEM;
+	}
+	log_notice("subscriber %s added: MAC %s, provider %s, services 0x%x",
+		   rec.cn, mac_str(rec.mac), rec.provider, rec.services);
+	return 0;
+}
+
+void bs_group_member_left(struct bs *bs, uint8_t group,
+			  const struct subscriber *sub, const char *reason)
+{
+	(void)bs;
+	/*
+	 * Hook for the group key tree (issue 4): a member left, so the
+	 * group's keys must change without it.  Until the tree exists, the
+	 * departed member keeps the current group TEKs until they expire
+	 * (at most two TEK lifetimes); it gets no new ones.
+	 */
+	log_notice("group %u: %s left (%s); it gets no further group keys",
+		   group, sub->rec.cn, reason);
+}
+
+int bs_subscriber_revoke(struct bs *bs, const char *cn, char *why,
+			 size_t why_len)
+{
+	struct subscriber *sub = bs_subscriber_by_cn(bs, cn);
+	struct station *st;
+	struct bs_sa *sa;
+	int err;
+
+	if (!sub) {
+		snprintf(why, why_len, "no subscriber %s", cn);
+		return -ENOENT;
+	}
+	if (sub->rec.revoked) {
+		snprintf(why, why_len, "subscriber %s is already revoked", cn);
+		return -EALREADY;
+	}
+	err = store_subscriber_revoke(bs->store, cn);
+	if (err) {
+		snprintf(why, why_len, "database error");
+		return err;
+	}
+	sub->rec.revoked = true;
+	log_notice("subscriber %s revoked", cn);
+
+	/* Its AKs are void: no Key Request of it verifies any more. */
+	st = bs_station_by_mac(bs, sub->rec.mac);
+	if (st) {
+		store_ak_delete(bs->store, st->mac);
+		bs_ak_wipe(&st->ak[STORE_AK_ACTIVE]);
+		bs_ak_wipe(&st->ak[STORE_AK_PENDING]);
+		sa = bs_sa_find(bs, station_unicast_said(st));
+		if (sa)
+			bs_sa_remove(sa);
+	}
+	for (unsigned int g = 0; g < CONFIG_MAX_GROUPS; g++)
+		if (group_bit(sub->groups, (uint8_t)g))
+			bs_group_member_left(bs, (uint8_t)g, sub, "revoked");
+	return 0;
+}
+
+int bs_group_member_add(struct bs *bs, uint8_t group, const char *cn,
+			char *why, size_t why_len)
+{
+	struct subscriber *sub = bs_subscriber_by_cn(bs, cn);
+	int err;
+
+	if (!policy_group(&bs->policy, group)) {
+		snprintf(why, why_len, "no group %u in the configuration", group);
+		return -ENOENT;
+	}
+	if (!sub) {
+		snprintf(why, why_len, "no subscriber %s", cn);
+		return -ENOENT;
+	}
+	if (group_bit(sub->groups, group)) {
+		snprintf(why, why_len, "%s is already a member of group %u", cn, group);
+		return -EEXIST;
+	}
+	err = store_member_add(bs->store, group, cn);
+	if (err) {
+		snprintf(why, why_len, "database error");
+		return err;
+	}
+	group_bit_set(sub->groups, group, true);
+	log_notice("group %u: %s added", group, cn);
+	return 0;
+}
+
+int bs_group_member_del(struct bs *bs, uint8_t group, const char *cn,
+			char *why, size_t why_len)
+{
+	struct subscriber *sub = bs_subscriber_by_cn(bs, cn);
+	int err;
+
+	if (!sub || !group_bit(sub->groups, group)) {
+		snprintf(why, why_len, "%s is not a member of group %u", cn, group);
+		return -ENOENT;
+	}
+	err = store_member_del(bs->store, group, cn);
+	if (err) {
+		snprintf(why, why_len, "database error");
+		return err;
+	}
+	group_bit_set(sub->groups, group, false);
+	bs_group_member_left(bs, group, sub, "removed by the operator");
+	return 0;
+}
+
+/* Startup and shutdown */
+
+static int load_identity(struct bs *bs)
+{
+	const struct config *cfg = bs->cfg;
+	struct pkm_cert_id id = { 0 };
+
+	bs->ca = pkm_ca_load_file(cfg->ca_certificate);
+	if (!bs->ca) {
+		log_err("%s: cannot read CA certificates", cfg->ca_certificate);
+		return -EINVAL;
+	}
+	bs->key = pkm_key_load_file(cfg->private_key);
+	if (!bs->key) {
+		log_err("%s: cannot read the private key", cfg->private_key);
+		return -EINVAL;
+	}
+	if (pkm_cert_load_der(cfg->certificate, &bs->cert_der, &bs->cert_len)) {
+		log_err("%s: cannot read the certificate", cfg->certificate);
+		return -EINVAL;
+	}
+	/* An SS would refuse our certificate: say so now. */
+	if (pkm_cert_verify(bs->ca, bs->cert_der, bs->cert_len, 0, 0, &id)) {
+		log_err("%s: the BS certificate does not verify against %s",
+			cfg->certificate, cfg->ca_certificate);
+		return -EINVAL;
+	}
+	if (EVP_PKEY_eq(id.pub, bs->key) != 1) {
+		log_err("%s does not match the certificate %s", cfg->private_key,
+			cfg->certificate);
+		pkm_cert_id_free(&id);
+		return -EINVAL;
+	}
+	log_info("BS identity %s", id.cn);
+	pkm_cert_id_free(&id);
+	return 0;
+}
+
+static int open_database(struct bs *bs)
+{
+	char dir[CONFIG_PATH_MAX];
+
+	str_copy(dir, sizeof(dir), bs->cfg->database);
+	/* Create the last directory level (e.g. /var/lib/pkmd), owner only. */
+	if (mkdir(dirname(dir), 0700) && errno != EEXIST) {
+		log_err("%s: cannot create its directory: %s", bs->cfg->database,
+			strerror(errno));
+		return -EIO;
+	}
+	return store_open(bs->cfg->database, &bs->store);
+}
+
+int bs_start(struct pkmd *d)
+{
+	struct bs *bs = calloc(1, sizeof(*bs));
+	unsigned int n_stations = 0;
+	int err;
+
+	if (!bs)
+		return PKMD_EXIT_SETUP;
+	d->bs = bs;
+	bs->d = d;
+	bs->cfg = d->cfg;
+	bs->kernel = &d->kernel;
+	bs->policy = (struct disc_policy){
+		.provider = d->cfg->provider,
+		.has_broadcast = d->cfg->has_broadcast,
+		.broadcast_said = d->cfg->broadcast_cid,
+		.groups = d->cfg->groups,
+		.n_groups = d->cfg->n_groups,
+	};
+	d->kernel.handlers = (struct kernel_handlers){
+		.mgmt_rx = bs_mgmt_rx, .tek_event = bs_tek_event, .arg = bs,
+	};
+	if (d->kernel.role != WMAN_ROLE_BS) {
+		log_err("%s is an SS device; this configuration is for a BS",
+			d->kernel.ifname);
+		return PKMD_EXIT_SETUP;
+	}
+	if (load_identity(bs) || open_database(bs))
+		return PKMD_EXIT_SETUP;
+	if (store_subscriber_each(bs->store, load_subscriber, bs) ||
+	    store_member_each(bs->store, load_member, bs) ||
+	    store_station_each(bs->store, load_station, bs) ||
+	    store_ak_each(bs->store, load_ak, bs)) {
+		log_err("%s: cannot load the database", bs->cfg->database);
+		return PKMD_EXIT_SETUP;
+	}
+	err = kernel_conn_add(bs->kernel, WMAN_CID_INITIAL_RANGING,
+			      WMAN_CONN_MGMT, -1, NULL);
+	if (err && err != -EEXIST) {
+		log_err("cannot create the initial ranging connection: %s",
+			kernel_error(bs->kernel, err));
+		return PKMD_EXIT_SETUP;
+	}
+	for (unsigned int i = 1; i <= STATION_MAX; i++) {
+		if (!bs->stations[i])
+			continue;
+		n_stations++;
+		if (station_conns(bs, bs->stations[i]))
+			return PKMD_EXIT_SETUP;
+	}
+	if (bs_sas_load(bs) || bs_sas_reconcile(bs))
+		return PKMD_EXIT_SETUP;
+	log_notice("BS on %s (BSID %s): %zu subscribers, %u stations",
+		   d->kernel.ifname, mac_str(d->kernel.bsid), bs->n_subs,
+		   n_stations);
+	return 0;
+}
+
+void bs_stop(struct pkmd *d)
+{
+	struct bs *bs = d->bs;
+
+	if (!bs)
+		return;
+	bs_sas_free(bs);
+	for (unsigned int i = 1; i <= STATION_MAX; i++) {
+		if (!bs->stations[i])
+			continue;
+		OPENSSL_cleanse(bs->stations[i], sizeof(*bs->stations[i]));
+		free(bs->stations[i]);
+	}
+	for (size_t i = 0; i < bs->n_subs; i++)
+		free(bs->subs[i]);
+	free(bs->subs);
+	store_close(bs->store);
+	pkm_ca_free(bs->ca);
+	EVP_PKEY_free(bs->key);
+	free(bs->cert_der);
+	free(bs);
+	d->bs = NULL;
+}

@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef PKMD_BS_H
+#define PKMD_BS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <openssl/x509.h>
+
+#include "discriminator.h"
+#include "eloop.h"
+#include "pkm.h"
+#include "pkmd.h"
+#include "store.h"
+
+/*
+ * Base station state.  Everything here is mirrored in the database
+ * (store.c) and written there before it is acted on.
+ *
+ * CIDs and SAIDs of a station follow from its index N (1..4095):
+ * Basic CID N, Primary Management CID 0x1000 + N, unicast transport
+ * connection and its SA 0x2000 + N.  Multicast and broadcast connections
+ * have the CIDs of the configuration, from 0x3000 up.  Every SA's SAID is
+ * the CID of its transport connection (control-plane.rst says why).
+ */
+#define STATION_MAX		4095
+#define PRIMARY_CID_BASE	0x1000
+#define UNICAST_CID_BASE	0x2000
+
+struct subscriber {
+	struct store_subscriber rec;
+	uint8_t groups[GROUP_BITMAP_BYTES];	/* memberships */
+};
+
+/* An AK issued to a station, with the keys derived from it. */
+struct bs_ak {
+	bool valid;
+	uint8_t seq;
+	uint8_t ak[PKM_AK_LEN];
+	struct pkm_keys keys;
+	int64_t expires;		/* epoch seconds */
+	uint32_t tx_pn;			/* next downlink PN */
+	uint32_t tx_pn_reserved;	/* persisted: never reuse below it */
+	struct pkm_replay rx;		/* uplink window, persisted */
+	uint8_t nonce[PKM_SS_RANDOM_LEN];
+};
+
+#define RECENT_NONCES		16
+
+struct station {
+	uint8_t mac[MAC_LEN];
+	uint16_t index;
+	struct bs_ak ak[2];		/* [STORE_AK_ACTIVE], [STORE_AK_PENDING] */
+	int64_t auth_invalid_ms;	/* last Auth Invalid, rate limit */
+	uint8_t recent_nonces[RECENT_NONCES][PKM_SS_RANDOM_LEN];
+	unsigned int n_nonces;
+};
+
+/* One SA and its two TEK generations (rec.tek[0] older, [1] newer). */
+struct bs_sa {
+	struct bs *bs;
+	struct store_sa rec;
+	struct timer rollover;		/* when the older TEK expires */
+};
+
+struct bs {
+	struct pkmd *d;
+	const struct config *cfg;
+	struct kernel *kernel;
+	struct store *store;
+	X509_STORE *ca;
+	EVP_PKEY *key;
+	uint8_t *cert_der;
+	size_t cert_len;
+
+	struct subscriber **subs;		/* each allocated alone */
+	size_t n_subs, cap_subs;
+	struct station *stations[STATION_MAX + 1];	/* by index */
+	struct bs_sa **sas;				/* by SAID, 65536 */
+	struct disc_policy policy;
+};
+
+static inline uint16_t station_basic_cid(const struct station *st)
+{
+	return st->index;
+}
+
+static inline uint16_t station_primary_cid(const struct station *st)
+{
+	return (uint16_t)(PRIMARY_CID_BASE + st->index);
+}
+
+static inline uint16_t station_unicast_said(const struct station *st)
+{
+	return (uint16_t)(UNICAST_CID_BASE + st->index);
+}
+
+/* bs.c */
+struct subscriber *bs_subscriber_by_cn(struct bs *bs, const char *cn);
+struct subscriber *bs_subscriber_by_mac(struct bs *bs,
+					const uint8_t mac[MAC_LEN]);
+struct station *bs_station_by_mac(struct bs *bs, const uint8_t mac[MAC_LEN]);
+/* Allocates (persistently) and creates its management connections. */
+struct station *bs_station_enter(struct bs *bs, const uint8_t mac[MAC_LEN]);
+/* Seals m for the station (CMAC under ak, or the BS's signature) and sends it. */
+int bs_send(struct bs *bs, struct station *st, struct pkm_msg *m,
+	    struct bs_ak *ak);
+void bs_ak_wipe(struct bs_ak *ak);
+/* The AK the station names by sequence number, if it is current. */
+struct bs_ak *bs_station_ak(struct station *st, uint8_t seq);
+
+/* Control operations; on failure 'why' says what was wrong. */
+int bs_subscriber_add(struct bs *bs, const struct store_subscriber *s,
+		      char *why, size_t why_len);
+int bs_subscriber_revoke(struct bs *bs, const char *cn, char *why,
+			 size_t why_len);
+int bs_group_member_add(struct bs *bs, uint8_t group, const char *cn,
+			char *why, size_t why_len);
+int bs_group_member_del(struct bs *bs, uint8_t group, const char *cn,
+			char *why, size_t why_len);
+
+/* bs_sa.c */
+int bs_sas_load(struct bs *bs);
+int bs_sas_reconcile(struct bs *bs);
+struct bs_sa *bs_sa_find(struct bs *bs, uint16_t said);
+struct bs_sa *bs_sa_unicast(struct bs *bs, struct station *st);
+/* Rolls over if the older TEK has expired; 0 or -errno. */
+int bs_sa_current(struct bs_sa *sa);
+int bs_sa_rekey(struct bs_sa *sa);
+void bs_sa_remove(struct bs_sa *sa);
+void bs_sas_free(struct bs *bs);
+void bs_kernel_tek_event(struct bs *bs, uint8_t cmd, uint16_t said,
+			 uint8_t eks, int cid);
+
+/* entry.c */
+void bs_entry_rx(struct bs *bs, const uint8_t src[MAC_LEN],
+		 const uint8_t *payload, size_t len);
+
+/* auth.c */
+void bs_auth_request(struct bs *bs, struct station *st, struct pkm_msg *m);
+/* Sends a signed Auth Invalid (rate-limited): the station's AK is unknown. */
+void bs_auth_invalid(struct bs *bs, struct station *st, const char *why);
+
+/* keys.c */
+void bs_key_request(struct bs *bs, struct station *st, struct pkm_msg *m);
+void bs_tek_invalid(struct bs *bs, struct bs_sa *sa, uint8_t eks);
+
+/* The key-tree hook (issue 4): a member left a group. */
+void bs_group_member_left(struct bs *bs, uint8_t group,
+			  const struct subscriber *sub, const char *reason);
+
+#endif

@@ -1,0 +1,486 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The BS's SAs and their TEK generations.
+ *
+ * Each SA keeps two TEKs, older and newer, with absolute expiry times in
+ * the database.  A new SA gets EKS 0 expiring after one TEK lifetime and
+ * EKS 1 after two, so that their lifetimes overlap by one lifetime.  When
+ * the older expires (the kernel's hard-expiry event, or our own timer,
+ * whichever comes first) the SA rolls over: the expired slot is deleted,
+ * the newer becomes the older, and a fresh newer one with the next EKS
+ * (mod 4) expires one lifetime after it.  Every change is written to the
+ * database first, then pushed to the kernel; a restart reinstalls only
+ * what the kernel lacks (bs_sas_reconcile).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "bs.h"
+#include "log.h"
+
+#define SAID_SPACE	65536
+
+static uint8_t conn_kind(uint8_t service)
+{
+	switch (service) {
+	case WMAN_SERVICE_UNICAST:
+		return WMAN_CONN_UNICAST;
+	case WMAN_SERVICE_MULTICAST:
+		return WMAN_CONN_MULTICAST;
+	default:
+		return WMAN_CONN_BROADCAST;
+	}
+}
+
+static uint32_t seconds_left(int64_t expires, int64_t now)
+{
+	return expires > now ? (uint32_t)(expires - now) : 0;
+}
+
+static const char *sa_what(const struct bs_sa *sa)
+{
+	static char buf[64];
+
+	if (sa->rec.has_owner)
+		snprintf(buf, sizeof(buf), "unicast SA of SS %s",
+			 mac_str(sa->rec.owner));
+	else if (sa->rec.has_group)
+		snprintf(buf, sizeof(buf), "multicast group %u",
+			 sa->rec.group_id);
+	else
+		snprintf(buf, sizeof(buf), "broadcast");
+	return buf;
+}
+
+struct bs_sa *bs_sa_find(struct bs *bs, uint16_t said)
+{
+	return bs->sas[said];
+}
+
+static void rollover_fired(struct timer *t)
+{
+	struct bs_sa *sa = container_of(t, struct bs_sa, rollover);
+
+	if (bs_sa_current(sa))
+		/* Kernel or database trouble: try again shortly. */
+		timer_start(&sa->rollover, 5000);
+}
+
+static void schedule(struct bs_sa *sa)
+{
+	int64_t left = sa->rec.tek[0].expires - now_real_s();
+
+	timer_start(&sa->rollover, left > 0 ? left * 1000 : 0);
+}
+
+static struct bs_sa *sa_alloc(struct bs *bs, const struct store_sa *rec)
+{
+	struct bs_sa *sa = calloc(1, sizeof(*sa));
+
+	if (!sa)
+		return NULL;
+	sa->bs = bs;
+	sa->rec = *rec;
+	timer_init(&sa->rollover, "tek-rollover", rollover_fired);
+	bs->sas[rec->said] = sa;
+	return sa;
+}
+
+static void sa_free(struct bs_sa *sa)
+{
+	timer_stop(&sa->rollover);
+	sa->bs->sas[sa->rec.said] = NULL;
+	OPENSSL_cleanse(sa, sizeof(*sa));
+	free(sa);
+}
+
+static int new_tek(struct store_tek *t, uint8_t eks, int64_t expires)
+{
+	t->eks = eks & 3;
+	t->expires = expires;
+	return pkm_random(t->key, sizeof(t->key)) ? -EIO : 0;
+}
+
+/* Installs one generation into the kernel, for the time it has left. */
+static int push_tek(struct bs_sa *sa, const struct store_tek *t, bool replace)
+{
+	struct kernel *k = sa->bs->kernel;
+	uint32_t left = seconds_left(t->expires, now_real_s());
+	int err;
+
+	if (!left)
+		return 0;
+	err = kernel_tek_add(k, sa->rec.said, t->eks, t->key, left, 0, 0,
+			     replace);
+	if (err)
+		log_err("SAID 0x%04x: cannot install TEK EKS %u: %s",
+			sa->rec.said, t->eks, kernel_error(k, err));
+	return err;
+}
+
+/* SA, connection and group mapping in the kernel, if missing. */
+static int push_objects(struct bs_sa *sa)
+{
+	struct kernel *k = sa->bs->kernel;
+	const struct store_sa *r = &sa->rec;
+	int err;
+
+	err = kernel_sa_add(k, r->said, r->suite, r->service);
+	if (err && err != -EEXIST)
+		goto fail;
+	err = kernel_conn_add(k, r->said, conn_kind(r->service), r->said,
+			      r->has_owner ? r->owner : NULL);
+	if (err && err != -EEXIST)
+		goto fail;
+	if (r->has_group) {
+		const struct config_group *g = policy_group(&sa->bs->policy,
+							    r->group_id);
+
+		err = g ? kernel_group_add(k, g->id, g->cid,
+					   (const uint8_t (*)[MAC_LEN])g->addrs,
+					   g->n_addrs) : 0;
+		if (err && err != -EEXIST)
+			goto fail;
+	}
+	return 0;
+fail:
+	log_err("SAID 0x%04x (%s): kernel refused: %s", r->said, sa_what(sa),
+		kernel_error(k, err));
+	return err;
+}
+
+/* Creates an SA with fresh TEKs: database, then kernel. */
+static struct bs_sa *sa_create(struct bs *bs, struct store_sa *rec)
+{
+	int64_t now = now_real_s();
+	uint32_t lifetime = bs->cfg->tek_lifetime;
+	struct bs_sa *sa;
+
+	if (new_tek(&rec->tek[0], 0, now + lifetime) ||
+	    new_tek(&rec->tek[1], 1, now + 2 * (int64_t)lifetime) ||
+	    store_sa_save(bs->store, rec)) {
+		OPENSSL_cleanse(rec, sizeof(*rec));
+		return NULL;
+	}
+	sa = sa_alloc(bs, rec);
+	OPENSSL_cleanse(rec, sizeof(*rec));
+	if (!sa)
+		return NULL;
+	if (push_objects(sa) == 0 && push_tek(sa, &sa->rec.tek[0], false) == 0)
+		push_tek(sa, &sa->rec.tek[1], false);
+	schedule(sa);
+	log_info("SAID 0x%04x: new %s SA (%s), EKS 0 and 1", sa->rec.said,
+		 sa_what(sa), suite_name(sa->rec.suite));
+	return sa;
+}
+
+struct bs_sa *bs_sa_unicast(struct bs *bs, struct station *st)
+{
+	struct store_sa rec = {
+		.said = station_unicast_said(st),
+		.service = WMAN_SERVICE_UNICAST,
+		.suite = bs->cfg->unicast_suite,
+		.has_owner = true,
+	};
+	struct bs_sa *sa = bs_sa_find(bs, rec.said);
+
+	if (sa)
+		return sa;
+	memcpy(rec.owner, st->mac, MAC_LEN);
+	return sa_create(bs, &rec);
+}
+
+/*
+ * Rolls the SA over as many times as its older TEK has expired (more than
+ * once only after a long absence of the daemon).
+ */
+static int rollover(struct bs_sa *sa, int64_t now)
+{
+	struct store_sa next = sa->rec;
+	struct kernel *k = sa->bs->kernel;
+	uint32_t lifetime = sa->bs->cfg->tek_lifetime;
+	uint8_t retired[2];
+	int n_retired = 0, n_new = 0;
+	int err;
+
+	while (next.tek[0].expires <= now) {
+		int64_t base = next.tek[1].expires > now ? next.tek[1].expires : now;
+
+		retired[n_retired++ % 2] = next.tek[0].eks;
+		next.tek[0] = next.tek[1];
+		if (new_tek(&next.tek[1], (uint8_t)(next.tek[0].eks + 1),
+			    base + lifetime)) {
+			OPENSSL_cleanse(&next, sizeof(next));
+			return -EIO;
+		}
+		n_new++;
+	}
+	if (!n_new)
+		return 0;
+	err = store_sa_save(sa->bs->store, &next);
+	if (err) {
+		OPENSSL_cleanse(&next, sizeof(next));
+		return err;
+	}
+	/* The kernel holds at most two: first out with the expired ones. */
+	for (int i = 0; i < 2; i++) {
+		uint8_t eks = sa->rec.tek[i].eks;
+
+		if (eks == next.tek[0].eks && n_new == 1)
+			continue;	/* the newer became the older */
+		err = kernel_tek_del(k, sa->rec.said, eks);
+		if (err && err != -ENOENT)
+			log_warn("SAID 0x%04x: cannot delete TEK EKS %u: %s",
+				 sa->rec.said, eks, kernel_error(k, err));
+	}
+	OPENSSL_cleanse(&sa->rec, sizeof(sa->rec));
+	sa->rec = next;
+	OPENSSL_cleanse(&next, sizeof(next));
+	if (n_new > 1)
+		push_tek(sa, &sa->rec.tek[0], false);
+	push_tek(sa, &sa->rec.tek[1], false);
+	log_info("SAID 0x%04x: TEK rollover: EKS %u retired, EKS %u in use, EKS %u new (%u s)",
+		 sa->rec.said, retired[0], sa->rec.tek[0].eks, sa->rec.tek[1].eks,
+		 seconds_left(sa->rec.tek[1].expires, now));
+	return 0;
+}
+
+int bs_sa_current(struct bs_sa *sa)
+{
+	int err = rollover(sa, now_real_s());
+
+	if (!err)
+		schedule(sa);
+	return err;
+}
+
+int bs_sa_rekey(struct bs_sa *sa)
+{
+	int64_t now = now_real_s();
+	int64_t saved = sa->rec.tek[0].expires;
+	int err;
+
+	sa->rec.tek[0].expires = now;
+	err = rollover(sa, now);
+	if (err) {
+		sa->rec.tek[0].expires = saved;
+		return err;
+	}
+	log_notice("SAID 0x%04x: rekeyed by the operator", sa->rec.said);
+	schedule(sa);
+	return 0;
+}
+
+void bs_sa_remove(struct bs_sa *sa)
+{
+	struct kernel *k = sa->bs->kernel;
+	uint16_t said = sa->rec.said;
+	int err;
+
+	if (sa->rec.has_group)
+		kernel_group_del(k, sa->rec.group_id);
+	err = kernel_conn_del(k, said);
+	if (err && err != -ENOENT)
+		log_warn("SAID 0x%04x: cannot delete its connection: %s", said,
+			 kernel_error(k, err));
+	err = kernel_sa_del(k, said);
+	if (err && err != -ENOENT)
+		log_warn("SAID 0x%04x: cannot delete it from the kernel: %s",
+			 said, kernel_error(k, err));
+	store_sa_delete(sa->bs->store, said);
+	log_info("SAID 0x%04x: %s SA removed", said, sa_what(sa));
+	sa_free(sa);
+}
+
+/* Loading and reconciliation */
+
+/* Is the stored SA still one the configuration and database want? */
+static bool sa_wanted(struct bs *bs, const struct store_sa *rec)
+{
+	const struct config *cfg = bs->cfg;
+	const struct config_group *g;
+	struct subscriber *sub;
+
+	switch (rec->service) {
+	case WMAN_SERVICE_UNICAST:
+		sub = rec->has_owner ? bs_subscriber_by_mac(bs, rec->owner) : NULL;
+		return sub && !sub->rec.revoked && bs_station_by_mac(bs, rec->owner) &&
+		       rec->said == station_unicast_said(bs_station_by_mac(bs, rec->owner)) &&
+		       rec->suite == cfg->unicast_suite;
+	case WMAN_SERVICE_MULTICAST:
+		g = rec->has_group ? policy_group(&bs->policy, rec->group_id) : NULL;
+		return g && g->cid == rec->said && g->suite == rec->suite;
+	case WMAN_SERVICE_BROADCAST:
+		return cfg->has_broadcast && rec->said == cfg->broadcast_cid &&
+		       rec->suite == cfg->broadcast_suite;
+	default:
+		return false;
+	}
+}
+
+static int load_one(void *arg, const struct store_sa *rec)
+{
+	struct bs *bs = arg;
+	struct bs_sa *sa;
+
+	if (bs->sas[rec->said]) {
+		log_err("database: SAID 0x%04x twice", rec->said);
+		return 0;
+	}
+	sa = sa_alloc(bs, rec);
+	if (!sa)
+		return -ENOMEM;
+	if (!sa_wanted(bs, rec)) {
+		log_notice("SAID 0x%04x: %s SA no longer configured or allowed; removing",
+			   rec->said, sa_what(sa));
+		bs_sa_remove(sa);
+	}
+	return 0;
+}
+
+int bs_sas_load(struct bs *bs)
+{
+	const struct config *cfg = bs->cfg;
+	int err;
+
+	bs->sas = calloc(SAID_SPACE, sizeof(*bs->sas));
+	if (!bs->sas)
+		return -ENOMEM;
+	err = store_sa_each(bs->store, load_one, bs);
+	if (err)
+		return err;
+	for (size_t i = 0; i < cfg->n_groups; i++) {
+		const struct config_group *g = &cfg->groups[i];
+		struct store_sa rec = {
+			.said = g->cid, .service = WMAN_SERVICE_MULTICAST,
+			.suite = g->suite, .has_group = true, .group_id = g->id,
+		};
+
+		if (!bs->sas[g->cid] && !sa_create(bs, &rec))
+			return -EIO;
+	}
+	if (cfg->has_broadcast && !bs->sas[cfg->broadcast_cid]) {
+		struct store_sa rec = {
+			.said = cfg->broadcast_cid,
+			.service = WMAN_SERVICE_BROADCAST,
+			.suite = cfg->broadcast_suite,
+		};
+
+		if (!sa_create(bs, &rec))
+			return -EIO;
+	}
+	return 0;
+}
+
+/* Brings one SA of the kernel in line with the database. */
+static int reconcile_one(struct bs_sa *sa)
+{
+	struct kernel *k = sa->bs->kernel;
+	struct kernel_sa_info info;
+	bool have[2] = { false, false };
+	int err, installed = 0;
+
+	err = kernel_sa_get(k, sa->rec.said, &info);
+	if (err == -ENOENT) {
+		memset(&info, 0, sizeof(info));
+	} else if (err) {
+		log_err("SAID 0x%04x: cannot read it from the kernel: %s",
+			sa->rec.said, kernel_error(k, err));
+		return err;
+	} else if (info.suite != sa->rec.suite || info.service != sa->rec.service) {
+		log_warn("SAID 0x%04x: the kernel's SA has another suite or service; replacing it",
+			 sa->rec.said);
+		kernel_conn_del(k, sa->rec.said);
+		kernel_sa_del(k, sa->rec.said);
+		memset(&info, 0, sizeof(info));
+	}
+	err = push_objects(sa);
+	if (err)
+		return err;
+	for (size_t i = 0; i < info.n_teks; i++) {
+		uint8_t eks = info.teks[i].eks;
+
+		if (eks == sa->rec.tek[0].eks)
+			have[0] = true;
+		else if (eks == sa->rec.tek[1].eks)
+			have[1] = true;
+		else if (kernel_tek_del(k, sa->rec.said, eks) == 0)
+			log_notice("SAID 0x%04x: stale TEK EKS %u deleted from the kernel",
+				   sa->rec.said, eks);
+	}
+	for (int i = 0; i < 2; i++) {
+		if (have[i])
+			continue;
+		err = push_tek(sa, &sa->rec.tek[i], false);
+		if (err)
+			return err;
+		installed++;
+	}
+	if (installed)
+		log_notice("SAID 0x%04x (%s): %d TEK%s reinstalled in the kernel",
+			   sa->rec.said, sa_what(sa), installed,
+			   installed > 1 ? "s" : "");
+	return 0;
+}
+
+int bs_sas_reconcile(struct bs *bs)
+{
+	int failures = 0, count = 0;
+
+	for (size_t said = 0; said < SAID_SPACE; said++) {
+		struct bs_sa *sa = bs->sas[said];
+
+		if (!sa)
+			continue;
+		count++;
+		/* Expired generations first, then the kernel. */
+		if (rollover(sa, now_real_s()) || reconcile_one(sa))
+			failures++;
+		schedule(sa);
+	}
+	log_info("%d SA%s checked against the kernel%s", count,
+		 count == 1 ? "" : "s", failures ? " with failures" : "");
+	return failures ? -EIO : 0;
+}
+
+void bs_sas_free(struct bs *bs)
+{
+	if (!bs->sas)
+		return;
+	for (size_t said = 0; said < SAID_SPACE; said++)
+		if (bs->sas[said])
+			sa_free(bs->sas[said]);
+	free(bs->sas);
+	bs->sas = NULL;
+}
+
+void bs_kernel_tek_event(struct bs *bs, uint8_t cmd, uint16_t said,
+			 uint8_t eks, int cid)
+{
+	struct bs_sa *sa = bs_sa_find(bs, said);
+
+	(void)cid;
+	if (!sa)
+		return;
+	switch (cmd) {
+	case WMAN_CMD_TEK_HARD_EXPIRED:
+	case WMAN_CMD_TEK_PN_EXHAUSTED:
+		if (eks != sa->rec.tek[0].eks)
+			break;
+		log_info("SAID 0x%04x: kernel: TEK EKS %u %s", said, eks,
+			 cmd == WMAN_CMD_TEK_HARD_EXPIRED ? "expired" :
+			 "ran out of packet numbers");
+		/* Expired in the kernel means expired: roll over now. */
+		if (sa->rec.tek[0].expires > now_real_s())
+			sa->rec.tek[0].expires = now_real_s();
+		if (bs_sa_current(sa))
+			timer_start(&sa->rollover, 5000);
+		break;
+	case WMAN_CMD_UNKNOWN_EKS:
+		bs_tek_invalid(bs, sa, eks);
+		break;
+	}
+}

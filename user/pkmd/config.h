@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef PKMD_CONFIG_H
+#define PKMD_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "util.h"
+
+/*
+ * The configuration file (Documentation/man/pkmd.conf.5): one INI file,
+ * read with libinih.  Every bad line is reported as FILE:LINE: REASON and
+ * the file is refused as a whole.
+ */
+
+enum pkmd_role {
+	ROLE_NONE,
+	ROLE_BS,
+	ROLE_SS,
+};
+
+#define CONFIG_PATH_MAX		256
+#define CONFIG_SUN_PATH_MAX	108	/* sizeof(sockaddr_un.sun_path) */
+#define CONFIG_IFNAME_MAX	16	/* IFNAMSIZ */
+#define CONFIG_PROVIDER_MAX	64
+#define CONFIG_MAX_GROUPS	256	/* the group ID is one byte */
+#define CONFIG_GROUP_MAX_ADDRS	64	/* WMAN_GROUP_MAX_ADDRS */
+
+/* CIDs below this are the BS's per-SS allocations (see control-plane.rst). */
+#define CONFIG_CID_STATIC_MIN	0x3000
+
+/* Service bits; multicast is asked for per group. */
+#define SERVICE_BIT(s)		(1u << (s))
+
+struct config_group {
+	uint8_t id;
+	uint16_t cid;		/* its connection; the SAID is the same */
+	uint8_t suite;		/* enum wman_suite */
+	size_t n_addrs;
+	uint8_t addrs[CONFIG_GROUP_MAX_ADDRS][MAC_LEN];
+};
+
+/* PKM timers, seconds: what the BS sends, the SS's defaults until then. */
+struct config_timers {
+	uint32_t authorize_wait;
+	uint32_t reauthorize_wait;
+	uint32_t auth_grace;
+	uint32_t operational_wait;
+	uint32_t rekey_wait;
+	uint32_t tek_grace;
+	uint32_t auth_reject_wait;
+};
+
+struct config {
+	char file[CONFIG_PATH_MAX];	/* for messages */
+	enum pkmd_role role;
+	char interface[CONFIG_IFNAME_MAX];
+	char control[CONFIG_SUN_PATH_MAX];
+	char database[CONFIG_PATH_MAX];
+	int log_level;			/* enum log_level */
+
+	/* Both roles: this station's identity and the CA of the peer. */
+	char ca_certificate[CONFIG_PATH_MAX];
+	char certificate[CONFIG_PATH_MAX];
+	char private_key[CONFIG_PATH_MAX];
+
+	/* BS */
+	char provider[CONFIG_PROVIDER_MAX + 1];
+	uint32_t ak_lifetime;
+	uint32_t tek_lifetime;
+	uint8_t unicast_suite;
+	size_t n_groups;
+	struct config_group *groups;	/* n_groups, sorted by id */
+	bool has_broadcast;
+	uint16_t broadcast_cid;
+	uint8_t broadcast_suite;
+
+	/* SS */
+	unsigned int services;		/* SERVICE_BIT(unicast|broadcast) */
+	size_t n_ss_groups;
+	uint8_t ss_groups[CONFIG_MAX_GROUPS];
+	size_t n_suites;
+	uint8_t suites[2];
+
+	struct config_timers timers;
+
+	/* [test] */
+	bool allow_short_lifetimes;
+	int request_service_type;	/* -1: none */
+};
+
+/*
+ * Reports each problem through report (one line, "FILE:LINE: REASON" or
+ * "FILE: REASON") and returns the number of problems; 0 means cfg is
+ * complete and checked.  cfg must be released with config_free() either
+ * way.
+ */
+typedef void (*config_report_fn)(void *arg, const char *line);
+
+int config_load_file(const char *path, struct config *cfg,
+		     config_report_fn report, void *arg);
+int config_load_string(const char *name, const char *text, size_t len,
+		       struct config *cfg, config_report_fn report, void *arg);
+void config_free(struct config *cfg);
+
+const char *role_name(enum pkmd_role role);
+const char *suite_name(uint8_t suite);
+const char *service_name(uint8_t service);
+
+/* 802.16-2004 limits; [test] allow-short-lifetimes lowers the minima. */
+#define AK_LIFETIME_MIN		86400u		/* 1 day */
+#define AK_LIFETIME_DEFAULT	604800u		/* 7 days */
+#define AK_LIFETIME_MAX		6048000u	/* 70 days */
+#define TEK_LIFETIME_MIN	1800u		/* 30 minutes */
+#define TEK_LIFETIME_DEFAULT	43200u		/* 12 hours */
+#define TEK_LIFETIME_MAX	604800u		/* 7 days */
+#define TEST_LIFETIME_MIN	4u
+
+#endif

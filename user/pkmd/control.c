@@ -1,0 +1,696 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Control socket server: line-delimited JSON requests, one response line
+ * each, several requests per connection allowed.  Descriptors are
+ * non-blocking; a client that does not read its responses only fills its
+ * own buffer (and is dropped past a limit), never blocks the daemon.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "bs.h"
+#include "control.h"
+#include "json.h"
+#include "log.h"
+#include "ss.h"
+
+#define MAX_CLIENTS	16
+#define LINE_MAX_BYTES	65536
+#define OUT_MAX_BYTES	(16 << 20)
+
+struct client {
+	int fd;
+	char in[LINE_MAX_BYTES];
+	size_t in_len;
+	struct json_out out;
+	size_t out_sent;
+	bool closing;
+};
+
+static struct {
+	struct pkmd *d;
+	int listen_fd;
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	struct client *clients[MAX_CLIENTS];
+} ctl = { .listen_fd = -1 };
+
+/* Responses */
+
+static void respond_error(struct json_out *o, int err, const char *why)
+{
+	jo_object_begin(o, NULL);
+	jo_bool(o, "ok", false);
+	jo_string(o, "error", why);
+	jo_string(o, "errno", err == -ENOENT ? "ENOENT" : err == -EEXIST ? "EEXIST" :
+		  err == -EINVAL ? "EINVAL" : err == -EBUSY ? "EBUSY" :
+		  err == -EALREADY ? "EALREADY" : err == -EOPNOTSUPP ? "EOPNOTSUPP" :
+		  "EIO");
+	jo_object_end(o);
+}
+
+static void result_begin(struct json_out *o)
+{
+	jo_object_begin(o, NULL);
+	jo_bool(o, "ok", true);
+}
+
+static void result_end(struct json_out *o)
+{
+	jo_object_end(o);
+}
+
+static int64_t seconds_left(int64_t expires, int64_t now)
+{
+	return expires > now ? expires - now : 0;
+}
+
+static void services_array(struct json_out *o, const char *key,
+			   unsigned int services)
+{
+	jo_array_begin(o, key);
+	for (uint8_t s = 0; s < 3; s++)
+		if (services & SERVICE_BIT(s))
+			jo_string(o, NULL, service_name(s));
+	jo_array_end(o);
+}
+
+/* Request helpers */
+
+static const char *need_string(const struct json *req, const char *key,
+			       struct json_out *o)
+{
+	const char *s = json_get_string(req, key);
+	char why[96];
+
+	if (!s) {
+		snprintf(why, sizeof(why), "missing string member \"%s\"", key);
+		respond_error(o, -EINVAL, why);
+	}
+	return s;
+}
+
+static bool need_int(const struct json *req, const char *key, int64_t min,
+		     int64_t max, int64_t *out, struct json_out *o)
+{
+	char why[96];
+
+	if (!json_get_int(req, key, out) || *out < min || *out > max) {
+		snprintf(why, sizeof(why), "member \"%s\" must be an integer from %lld to %lld",
+			 key, (long long)min, (long long)max);
+		respond_error(o, -EINVAL, why);
+		return false;
+	}
+	return true;
+}
+
+static struct bs *need_bs(struct json_out *o)
+{
+	if (!ctl.d->bs)
+		respond_error(o, -EOPNOTSUPP, "only a BS daemon does that");
+	return ctl.d->bs;
+}
+
+/* Commands */
+
+static void cmd_status(const struct json *req, struct json_out *o)
+{
+	struct pkmd *d = ctl.d;
+	int64_t now = now_real_s();
+	char mac[MAC_STR_LEN];
+
+	(void)req;
+	result_begin(o);
+	jo_object_begin(o, "result");
+	jo_string(o, "role", role_name(d->cfg->role));
+	jo_string(o, "interface", d->kernel.ifname);
+	jo_string(o, "address", mac_format(d->kernel.addr, mac));
+	jo_string(o, "bsid", mac_format(d->kernel.bsid, mac));
+	jo_int(o, "pid", getpid());
+	jo_int(o, "uptime", now - d->started);
+	if (d->bs) {
+		struct bs *bs = d->bs;
+		size_t stations = 0, authorized = 0, sas = 0;
+
+		for (unsigned int i = 1; i <= STATION_MAX; i++) {
+			if (!bs->stations[i])
+				continue;
+			stations++;
+			if (bs->stations[i]->ak[STORE_AK_ACTIVE].valid ||
+			    bs->stations[i]->ak[STORE_AK_PENDING].valid)
+				authorized++;
+		}
+		for (size_t s = 0; s < 65536; s++)
+			sas += bs->sas[s] != NULL;
+		jo_string(o, "provider", d->cfg->provider);
+		jo_int(o, "subscribers", (int64_t)bs->n_subs);
+		jo_int(o, "stations", (int64_t)stations);
+		jo_int(o, "authorized", (int64_t)authorized);
+		jo_int(o, "sas", (int64_t)sas);
+	} else if (d->ss) {
+		struct ss *ss = d->ss;
+
+		jo_bool(o, "entered", ss->entered);
+		if (ss->entered) {
+			jo_int(o, "basic_cid", ss->basic_cid);
+			jo_int(o, "primary_cid", ss->primary_cid);
+		}
+		jo_string(o, "auth_state", auth_state_name(ss->auth_state));
+		if (ss->ak.valid) {
+			jo_int(o, "ak_seq", ss->ak.seq);
+			jo_int(o, "ak_remaining",
+			       (ss->ak.expires_ms - now_mono_ms()) / 1000);
+			jo_string(o, "bs", ss->bs_cn);
+		}
+	}
+	jo_object_end(o);
+	result_end(o);
+}
+
+static void cmd_subscriber_add(const struct json *req, struct json_out *o)
+{
+	struct bs *bs = need_bs(o);
+	struct store_subscriber s = { 0 };
+	const struct json *services;
+	const char *cn, *mac, *provider;
+	char why[160];
+	int err;
+
+	if (!bs || !(cn = need_string(req, "cn", o)) ||
+	    !(mac = need_string(req, "mac", o)) ||
+	    !(provider = need_string(req, "provider", o)))
+		return;
+	if (!str_copy(s.cn, sizeof(s.cn), cn) ||
+	    !str_copy(s.provider, sizeof(s.provider), provider)) {
+		respond_error(o, -EINVAL, "cn or provider too long");
+		return;
+	}
+	if (mac_parse(mac, s.mac)) {
+		respond_error(o, -EINVAL, "mac is not a MAC address");
+		return;
+	}
+	services = json_get(req, "services");
+	if (!services) {
+		s.services = SERVICE_BIT(WMAN_SERVICE_UNICAST);
+	} else if (services->type != JSON_ARRAY) {
+		respond_error(o, -EINVAL, "services must be an array of strings");
+		return;
+	}
+	for (size_t i = 0; services && i < services->n; i++) {
+		const struct json *v = &services->items[i];
+		uint8_t svc;
+
+		for (svc = 0; svc < 3; svc++)
+			if (v->type == JSON_STRING && !strcmp(v->s, service_name(svc)))
+				break;
+		if (svc == 3) {
+			respond_error(o, -EINVAL, "services: each one of unicast, multicast, broadcast");
+			return;
+		}
+		s.services |= SERVICE_BIT(svc);
+	}
+	err = bs_subscriber_add(bs, &s, why, sizeof(why));
+	if (err) {
+		respond_error(o, err, why);
+		return;
+	}
+	result_begin(o);
+	result_end(o);
+}
+
+static void cmd_subscriber_list(const struct json *req, struct json_out *o)
+{
+	struct bs *bs = need_bs(o);
+	int64_t now = now_real_s();
+	char mac[MAC_STR_LEN];
+
+	(void)req;
+	if (!bs)
+		return;
+	result_begin(o);
+	jo_array_begin(o, "result");
+	for (size_t i = 0; i < bs->n_subs; i++) {
+		const struct subscriber *sub = bs->subs[i];
+		struct station *st = bs_station_by_mac(bs, sub->rec.mac);
+
+		jo_object_begin(o, NULL);
+		jo_string(o, "cn", sub->rec.cn);
+		jo_string(o, "mac", mac_format(sub->rec.mac, mac));
+		jo_string(o, "provider", sub->rec.provider);
+		services_array(o, "services", sub->rec.services);
+		jo_string(o, "state", sub->rec.revoked ? "revoked" : "enabled");
+		jo_array_begin(o, "groups");
+		for (unsigned int g = 0; g < CONFIG_MAX_GROUPS; g++)
+			if (group_bit(sub->groups, (uint8_t)g))
+				jo_int(o, NULL, g);
+		jo_array_end(o);
+		if (st) {
+			const struct bs_ak *ak = &st->ak[STORE_AK_ACTIVE];
+
+			jo_int(o, "basic_cid", station_basic_cid(st));
+			jo_int(o, "primary_cid", station_primary_cid(st));
+			jo_int(o, "unicast_said", station_unicast_said(st));
+			if (!ak->valid)
+				ak = &st->ak[STORE_AK_PENDING];
+			if (ak->valid) {
+				jo_int(o, "ak_seq", ak->seq);
+				jo_int(o, "ak_remaining", seconds_left(ak->expires, now));
+			}
+		}
+		jo_object_end(o);
+	}
+	jo_array_end(o);
+	result_end(o);
+}
+
+static void cmd_subscriber_revoke(const struct json *req, struct json_out *o)
+{
+	struct bs *bs = need_bs(o);
+	const char *cn;
+	char why[160];
+	int err;
+
+	if (!bs || !(cn = need_string(req, "cn", o)))
+		return;
+	err = bs_subscriber_revoke(bs, cn, why, sizeof(why));
+	if (err) {
+		respond_error(o, err, why);
+		return;
+	}
+	result_begin(o);
+	result_end(o);
+}
+
+static void cmd_group_list(const struct json *req, struct json_out *o)
+{
+	struct bs *bs = need_bs(o);
+	char mac[MAC_STR_LEN];
+
+	(void)req;
+	if (!bs)
+		return;
+	result_begin(o);
+	jo_array_begin(o, "result");
+	for (size_t i = 0; i < bs->cfg->n_groups; i++) {
+		const struct config_group *g = &bs->cfg->groups[i];
+
+		jo_object_begin(o, NULL);
+		jo_int(o, "id", g->id);
+		jo_int(o, "cid", g->cid);
+		jo_int(o, "said", g->cid);
+		jo_string(o, "suite", suite_name(g->suite));
+		jo_array_begin(o, "addresses");
+		for (size_t a = 0; a < g->n_addrs; a++)
+			jo_string(o, NULL, mac_format(g->addrs[a], mac));
+		jo_array_end(o);
+		jo_array_begin(o, "members");
+		for (size_t s = 0; s < bs->n_subs; s++)
+			if (group_bit(bs->subs[s]->groups, g->id))
+				jo_string(o, NULL, bs->subs[s]->rec.cn);
+		jo_array_end(o);
+		jo_object_end(o);
+	}
+	jo_array_end(o);
+	result_end(o);
+}
+
+static void cmd_group_member(const struct json *req, struct json_out *o,
+			     bool add)
+{
+	struct bs *bs = need_bs(o);
+	const char *cn;
+	int64_t group;
+	char why[160];
+	int err;
+
+	if (!bs || !need_int(req, "group", 0, 255, &group, o) ||
+	    !(cn = need_string(req, "cn", o)))
+		return;
+	err = add ? bs_group_member_add(bs, (uint8_t)group, cn, why, sizeof(why))
+		  : bs_group_member_del(bs, (uint8_t)group, cn, why, sizeof(why));
+	if (err) {
+		respond_error(o, err, why);
+		return;
+	}
+	result_begin(o);
+	result_end(o);
+}
+
+static void cmd_group_member_add(const struct json *req, struct json_out *o)
+{
+	cmd_group_member(req, o, true);
+}
+
+static void cmd_group_member_del(const struct json *req, struct json_out *o)
+{
+	cmd_group_member(req, o, false);
+}
+
+static void bs_sa_list(struct bs *bs, struct json_out *o)
+{
+	int64_t now = now_real_s();
+	char mac[MAC_STR_LEN];
+
+	for (size_t said = 0; said < 65536; said++) {
+		const struct bs_sa *sa = bs->sas[said];
+
+		if (!sa)
+			continue;
+		jo_object_begin(o, NULL);
+		jo_int(o, "said", sa->rec.said);
+		jo_int(o, "cid", sa->rec.said);
+		jo_string(o, "service", service_name(sa->rec.service));
+		if (sa->rec.has_group)
+			jo_int(o, "group", sa->rec.group_id);
+		if (sa->rec.has_owner) {
+			const struct subscriber *sub =
+				bs_subscriber_by_mac(bs, sa->rec.owner);
+
+			jo_string(o, "owner", mac_format(sa->rec.owner, mac));
+			if (sub)
+				jo_string(o, "cn", sub->rec.cn);
+		}
+		jo_string(o, "suite", suite_name(sa->rec.suite));
+		jo_array_begin(o, "teks");
+		for (int i = 0; i < 2; i++) {
+			jo_object_begin(o, NULL);
+			jo_int(o, "eks", sa->rec.tek[i].eks);
+			jo_string(o, "generation", i ? "newer" : "older");
+			jo_int(o, "remaining", seconds_left(sa->rec.tek[i].expires, now));
+			jo_object_end(o);
+		}
+		jo_array_end(o);
+		jo_object_end(o);
+	}
+}
+
+static void ss_sa_list(struct ss *ss, struct json_out *o)
+{
+	int64_t now = now_mono_ms();
+
+	for (size_t i = 0; i < ss->n_sas; i++) {
+		const struct ss_sa *sa = &ss->sas[i];
+
+		jo_object_begin(o, NULL);
+		jo_int(o, "said", sa->said);
+		jo_string(o, "service", service_name(sa->service));
+		if (sa->service > WMAN_SERVICE_BROADCAST)
+			jo_int(o, "service_type", sa->service);
+		if (sa->has_group)
+			jo_int(o, "group", sa->group_id);
+		if (sa->in_kernel)
+			jo_string(o, "suite", suite_name(sa->suite));
+		jo_string(o, "state", tek_state_name(sa->state));
+		if (sa->state == TEK_START && sa->last_error)
+			jo_int(o, "key_reject", sa->last_error);
+		jo_array_begin(o, "teks");
+		for (int t = 0; sa->in_kernel && t < 2; t++) {
+			if (!sa->tek[t].valid)
+				continue;
+			jo_object_begin(o, NULL);
+			jo_int(o, "eks", sa->tek[t].eks);
+			jo_string(o, "generation", t ? "newer" : "older");
+			jo_int(o, "remaining", sa->tek[t].expires_ms > now ?
+			       (sa->tek[t].expires_ms - now) / 1000 : 0);
+			jo_object_end(o);
+		}
+		jo_array_end(o);
+		jo_object_end(o);
+	}
+}
+
+static void cmd_sa_list(const struct json *req, struct json_out *o)
+{
+	(void)req;
+	result_begin(o);
+	jo_array_begin(o, "result");
+	if (ctl.d->bs)
+		bs_sa_list(ctl.d->bs, o);
+	else
+		ss_sa_list(ctl.d->ss, o);
+	jo_array_end(o);
+	result_end(o);
+}
+
+static void cmd_rekey(const struct json *req, struct json_out *o)
+{
+	char why[160] = "";
+	int64_t said;
+	int err;
+
+	if (!need_int(req, "said", 0, 0xffff, &said, o))
+		return;
+	if (ctl.d->bs) {
+		struct bs_sa *sa = bs_sa_find(ctl.d->bs, (uint16_t)said);
+
+		if (!sa) {
+			snprintf(why, sizeof(why), "no SA 0x%04x", (unsigned int)said);
+			err = -ENOENT;
+		} else {
+			err = bs_sa_rekey(sa);
+			if (err)
+				snprintf(why, sizeof(why), "rekey failed");
+		}
+	} else {
+		err = ss_rekey(ctl.d->ss, (uint16_t)said, why, sizeof(why));
+	}
+	if (err) {
+		respond_error(o, err, why);
+		return;
+	}
+	result_begin(o);
+	result_end(o);
+}
+
+static const struct {
+	const char *name;
+	void (*run)(const struct json *req, struct json_out *o);
+} commands[] = {
+	{ "status", cmd_status },
+	{ "subscriber-add", cmd_subscriber_add },
+	{ "subscriber-list", cmd_subscriber_list },
+	{ "subscriber-revoke", cmd_subscriber_revoke },
+	{ "group-list", cmd_group_list },
+	{ "group-member-add", cmd_group_member_add },
+	{ "group-member-del", cmd_group_member_del },
+	{ "sa-list", cmd_sa_list },
+	{ "rekey", cmd_rekey },
+};
+
+static void handle_line(struct client *c, const char *line, size_t len)
+{
+	struct json req;
+	char err[128];
+	const char *name;
+	size_t before = c->out.len;
+
+	if (json_parse(line, len, &req, err, sizeof(err))) {
+		char why[160];
+
+		snprintf(why, sizeof(why), "malformed request: %s", err);
+		respond_error(&c->out, -EINVAL, why);
+	} else if (req.type != JSON_OBJECT ||
+		   !(name = json_get_string(&req, "command"))) {
+		respond_error(&c->out, -EINVAL, "a request is an object with a \"command\"");
+	} else {
+		size_t i;
+
+		for (i = 0; i < ARRAY_SIZE(commands); i++)
+			if (strcmp(commands[i].name, name) == 0)
+				break;
+		if (i == ARRAY_SIZE(commands))
+			respond_error(&c->out, -EINVAL, "unknown command");
+		else
+			commands[i].run(&req, &c->out);
+		log_debug("control: %s", name);
+	}
+	json_free(&req);
+	if (c->out.len == before)	/* a command that said nothing */
+		respond_error(&c->out, -EIO, "no response");
+	jo_end_line(&c->out);
+}
+
+/* Connections */
+
+static void client_close(struct client *c)
+{
+	for (int i = 0; i < MAX_CLIENTS; i++)
+		if (ctl.clients[i] == c)
+			ctl.clients[i] = NULL;
+	eloop_del_fd(c->fd);
+	close(c->fd);
+	jo_free(&c->out);
+	free(c);
+}
+
+static void client_flush(struct client *c)
+{
+	while (c->out_sent < c->out.len) {
+		ssize_t n = send(c->fd, c->out.buf + c->out_sent,
+				 c->out.len - c->out_sent, MSG_NOSIGNAL);
+
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				break;
+			client_close(c);
+			return;
+		}
+		c->out_sent += (size_t)n;
+	}
+	if (c->out_sent == c->out.len) {
+		c->out.len = c->out_sent = 0;
+		if (c->closing) {
+			client_close(c);
+			return;
+		}
+	}
+	eloop_set_events(c->fd, POLLIN | (c->out.len ? POLLOUT : 0));
+}
+
+static void client_event(int fd, short revents, void *arg)
+{
+	struct client *c = arg;
+
+	(void)fd;
+	if (revents & POLLIN) {
+		ssize_t n = recv(c->fd, c->in + c->in_len,
+				 sizeof(c->in) - c->in_len, 0);
+		char *nl;
+
+		if (n <= 0) {
+			if (n < 0 && (errno == EAGAIN || errno == EINTR))
+				return;
+			/* Peer done sending: answer what came, then close. */
+			c->closing = true;
+			eloop_set_events(c->fd, POLLOUT);
+			client_flush(c);
+			return;
+		}
+		c->in_len += (size_t)n;
+		while ((nl = memchr(c->in, '\n', c->in_len))) {
+			size_t line = (size_t)(nl - c->in);
+
+			handle_line(c, c->in, line);
+			memmove(c->in, nl + 1, c->in_len - line - 1);
+			c->in_len -= line + 1;
+		}
+		if (c->in_len == sizeof(c->in) || c->out.failed ||
+		    c->out.len > OUT_MAX_BYTES) {
+			log_warn("control: request too long or response not read; connection dropped");
+			client_close(c);
+			return;
+		}
+	}
+	if (revents & (POLLOUT | POLLIN))
+		client_flush(c);
+	else if (revents & (POLLERR | POLLHUP | POLLNVAL))
+		client_close(c);
+}
+
+static void listen_event(int fd, short revents, void *arg)
+{
+	struct client *c;
+	int cfd, slot;
+
+	(void)revents;
+	(void)arg;
+	cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (cfd < 0)
+		return;
+	for (slot = 0; slot < MAX_CLIENTS && ctl.clients[slot]; slot++)
+		;
+	c = slot < MAX_CLIENTS ? calloc(1, sizeof(*c)) : NULL;
+	if (!c) {
+		log_warn("control: too many connections");
+		close(cfd);
+		return;
+	}
+	c->fd = cfd;
+	jo_init(&c->out, false);
+	if (eloop_add_fd(cfd, POLLIN, client_event, c)) {
+		close(cfd);
+		free(c);
+		return;
+	}
+	ctl.clients[slot] = c;
+}
+
+/* Another daemon answering on the path? */
+static bool socket_alive(const struct sockaddr_un *addr)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	bool alive;
+
+	if (fd < 0)
+		return false;
+	alive = connect(fd, (const struct sockaddr *)addr, sizeof(*addr)) == 0;
+	close(fd);
+	return alive;
+}
+
+int control_open(struct pkmd *d, const char *path)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	char dir[sizeof(addr.sun_path)];
+	mode_t old_mask;
+	int fd;
+
+	ctl.d = d;
+	if (!str_copy(addr.sun_path, sizeof(addr.sun_path), path)) {
+		log_err("control socket path %s too long", path);
+		return -EINVAL;
+	}
+	str_copy(dir, sizeof(dir), path);
+	if (mkdir(dirname(dir), 0755) && errno != EEXIST) {
+		log_err("control socket %s: cannot create its directory: %s",
+			path, strerror(errno));
+		return -errno;
+	}
+	if (socket_alive(&addr)) {
+		log_err("control socket %s: another daemon answers there", path);
+		return -EADDRINUSE;
+	}
+	unlink(path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	/* Owner and group only: the socket changes subscribers and keys. */
+	old_mask = umask(0117);
+	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) || listen(fd, 16)) {
+		int err = -errno;
+
+		umask(old_mask);
+		log_err("control socket %s: %s", path, strerror(-err));
+		close(fd);
+		return err;
+	}
+	umask(old_mask);
+	if (eloop_add_fd(fd, POLLIN, listen_event, NULL)) {
+		close(fd);
+		unlink(path);
+		return -EMFILE;
+	}
+	ctl.listen_fd = fd;
+	str_copy(ctl.path, sizeof(ctl.path), path);
+	return 0;
+}
+
+void control_close(void)
+{
+	for (int i = 0; i < MAX_CLIENTS; i++)
+		if (ctl.clients[i])
+			client_close(ctl.clients[i]);
+	if (ctl.listen_fd >= 0) {
+		eloop_del_fd(ctl.listen_fd);
+		close(ctl.listen_fd);
+		unlink(ctl.path);
+		ctl.listen_fd = -1;
+	}
+}

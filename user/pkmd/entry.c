@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Minimal network entry (control-plane.rst): the SS sends RNG-REQ with
+ * its MAC address on the initial ranging CID 0; the BS allocates the
+ * SS's Basic and Primary Management CIDs (once, persistently), creates
+ * them as management connections and answers RNG-RSP; the SS creates the
+ * same connections and starts authorization on the Primary one.  No PHY
+ * ranging, no SBC or REG.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "bs.h"
+#include "log.h"
+#include "rng.h"
+#include "ss.h"
+
+#define RANGING_RETRY_MS	2000
+#define RANGING_RETRY_MAX_MS	32000
+#define RANGING_REFUSED_MS	60000
+
+/* BS */
+
+static void bs_send_rng_rsp(struct bs *bs, const uint8_t mac[MAC_LEN],
+			    const struct station *st)
+{
+	struct rng_rsp rsp = { .status = RNG_STATUS_ABORT };
+	uint8_t buf[RNG_MSG_MAX];
+	size_t len;
+	int err;
+
+	memcpy(rsp.ss_mac, mac, MAC_LEN);
+	if (st) {
+		rsp.status = RNG_STATUS_SUCCESS;
+		rsp.basic_cid = station_basic_cid(st);
+		rsp.primary_cid = station_primary_cid(st);
+	}
+	if (rng_rsp_build(&rsp, buf, sizeof(buf), &len))
+		return;
+	err = kernel_mgmt_tx(bs->kernel, WMAN_CID_INITIAL_RANGING, mac, buf, len);
+	if (err)
+		log_warn("SS %s: cannot send RNG-RSP: %s", mac_str(mac),
+			 kernel_error(bs->kernel, err));
+}
+
+void bs_entry_rx(struct bs *bs, const uint8_t src[MAC_LEN],
+		 const uint8_t *payload, size_t len)
+{
+	struct station *st;
+	struct rng_req req;
+
+	if (payload[0] != MGMT_RNG_REQ) {
+		log_debug("SS %s: management type %u on the ranging CID ignored",
+			  mac_str(src), payload[0]);
+		return;
+	}
+	if (rng_req_parse(payload, len, &req)) {
+		log_warn("SS %s: malformed RNG-REQ dropped", mac_str(src));
+		return;
+	}
+	if (memcmp(req.ss_mac, src, MAC_LEN) != 0) {
+		log_warn("SS %s: RNG-REQ names another MAC address (%s), dropped",
+			 mac_str(src), mac_str(req.ss_mac));
+		return;
+	}
+	if (!bs_subscriber_by_mac(bs, src)) {
+		log_notice("SS %s: RNG-REQ refused (no subscriber with this MAC address)",
+			   mac_str(src));
+		bs_send_rng_rsp(bs, src, NULL);
+		return;
+	}
+	st = bs_station_enter(bs, src);
+	if (!st) {
+		bs_send_rng_rsp(bs, src, NULL);
+		return;
+	}
+	log_info("SS %s: ranged: basic CID 0x%04x, primary CID 0x%04x",
+		 mac_str(src), station_basic_cid(st), station_primary_cid(st));
+	bs_send_rng_rsp(bs, src, st);
+}
+
+/* SS */
+
+static void ss_send_rng_req(struct ss *ss)
+{
+	struct rng_req req;
+	uint8_t buf[RNG_MSG_MAX];
+	size_t len;
+	int err;
+
+	memcpy(req.ss_mac, ss->mac, MAC_LEN);
+	if (rng_req_build(&req, buf, sizeof(buf), &len))
+		return;
+	err = kernel_mgmt_tx(ss->kernel, WMAN_CID_INITIAL_RANGING, NULL, buf, len);
+	if (err)
+		log_warn("cannot send RNG-REQ: %s", kernel_error(ss->kernel, err));
+	else
+		log_debug("RNG-REQ sent to BS %s", mac_str(ss->bsid));
+}
+
+static void ranging_timer_fired(struct timer *t)
+{
+	struct ss *ss = container_of(t, struct ss, ranging_timer);
+	int64_t delay = RANGING_RETRY_MS;
+
+	for (unsigned int i = 0; i < ss->ranging_attempts && delay < RANGING_RETRY_MAX_MS; i++)
+		delay *= 2;
+	ss->ranging_attempts++;
+	ss_send_rng_req(ss);
+	timer_start(&ss->ranging_timer, delay);
+}
+
+void ss_entry_start(struct ss *ss)
+{
+	ss->entered = false;
+	ss->ranging_attempts = 0;
+	timer_init(&ss->ranging_timer, "ranging-retry", ranging_timer_fired);
+	log_info("network entry: RNG-REQ to BS %s", mac_str(ss->bsid));
+	ranging_timer_fired(&ss->ranging_timer);
+}
+
+static int mgmt_conn(struct ss *ss, uint16_t cid)
+{
+	int err = kernel_conn_add(ss->kernel, cid, WMAN_CONN_MGMT, -1, NULL);
+
+	if (err == -EEXIST)
+		return 0;
+	if (err)
+		log_err("cannot create management connection 0x%04x: %s", cid,
+			kernel_error(ss->kernel, err));
+	return err;
+}
+
+void ss_entry_rx(struct ss *ss, const uint8_t src[MAC_LEN],
+		 const uint8_t *payload, size_t len)
+{
+	struct rng_rsp rsp;
+
+	if (payload[0] != MGMT_RNG_RSP)
+		return;
+	if (memcmp(src, ss->bsid, MAC_LEN) != 0) {
+		log_debug("RNG-RSP from %s (not our BS) ignored", mac_str(src));
+		return;
+	}
+	if (rng_rsp_parse(payload, len, &rsp)) {
+		log_warn("malformed RNG-RSP from BS %s dropped", mac_str(src));
+		return;
+	}
+	if (memcmp(rsp.ss_mac, ss->mac, MAC_LEN) != 0)
+		return;
+	if (rsp.status != RNG_STATUS_SUCCESS) {
+		log_warn("network entry refused by BS %s (ranging status %u); retrying in %d s",
+			 mac_str(src), rsp.status, RANGING_REFUSED_MS / 1000);
+		timer_start(&ss->ranging_timer, RANGING_REFUSED_MS);
+		return;
+	}
+	if (ss->entered) {
+		if (rsp.basic_cid != ss->basic_cid ||
+		    rsp.primary_cid != ss->primary_cid)
+			log_warn("BS %s sent other CIDs (0x%04x, 0x%04x) after entry; ignored",
+				 mac_str(src), rsp.basic_cid, rsp.primary_cid);
+		return;
+	}
+	if (mgmt_conn(ss, rsp.basic_cid) || mgmt_conn(ss, rsp.primary_cid))
+		return;	/* the ranging timer retries */
+	timer_stop(&ss->ranging_timer);
+	ss->entered = true;
+	ss->basic_cid = rsp.basic_cid;
+	ss->primary_cid = rsp.primary_cid;
+	log_info("network entry done: basic CID 0x%04x, primary CID 0x%04x",
+		 rsp.basic_cid, rsp.primary_cid);
+	ss_auth_event(ss, AUTH_EV_COMM_ESTABLISHED);
+}

@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef PKMD_KERNEL_H
+#define PKMD_KERNEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <linux/wman.h>
+
+#include "util.h"
+
+/*
+ * The daemon's side of the "wman" generic netlink family (libnl-3):
+ * synchronous requests (connections, SAs, TEKs, groups, dumps,
+ * management PDUs to send) on one socket, and on a second one the
+ * management PDUs the module delivers to its registered listener plus the
+ * "events" multicast group.  Requests return 0 or -errno; the kernel's
+ * extended ACK message of the last failure is in kernel_error().
+ */
+
+struct nl_sock;
+
+struct kernel_handlers {
+	void (*mgmt_rx)(void *arg, uint16_t cid, const uint8_t src[MAC_LEN],
+			const uint8_t *payload, size_t len);
+	/* WMAN_CMD_TEK_SOFT_EXPIRED, _HARD_EXPIRED, _PN_EXHAUSTED, UNKNOWN_EKS */
+	void (*tek_event)(void *arg, uint8_t cmd, uint16_t said, uint8_t eks,
+			  int cid);
+	void *arg;
+};
+
+struct kernel {
+	struct nl_sock *req;
+	struct nl_sock *notify;
+	int family;
+	uint32_t ifindex;
+	char ifname[16];
+	uint8_t role;			/* enum wman_role */
+	uint8_t bsid[MAC_LEN];
+	uint8_t addr[MAC_LEN];		/* the device's own address */
+	struct kernel_handlers handlers;
+	char error[256];		/* extack of the last failed request */
+};
+
+struct kernel_tek_info {
+	uint8_t eks;
+	uint32_t tx_pn;
+	uint32_t state;			/* WMAN_TEK_STATE_* */
+	bool has_remaining;
+	uint32_t remaining;
+};
+
+struct kernel_sa_info {
+	uint16_t said;
+	uint8_t suite;
+	uint8_t service;
+	size_t n_teks;
+	struct kernel_tek_info teks[WMAN_EKS_COUNT];
+};
+
+struct kernel_conn_info {
+	uint16_t cid;
+	uint8_t kind;
+	bool has_said;
+	uint16_t said;
+	bool has_peer;
+	uint8_t peer[MAC_LEN];
+};
+
+/*
+ * Opens both sockets, reads the device's role and addresses, and registers
+ * as its management listener (-EBUSY: another daemon has).  Logs why it
+ * failed.
+ */
+int kernel_open(struct kernel *k, const char *ifname,
+		const struct kernel_handlers *handlers);
+void kernel_close(struct kernel *k);
+
+int kernel_notify_fd(const struct kernel *k);
+/* Reads and dispatches whatever the notification socket holds. */
+void kernel_notify_read(struct kernel *k);
+
+const char *kernel_error(const struct kernel *k, int err);
+
+int kernel_conn_add(struct kernel *k, uint16_t cid, uint8_t kind, int said,
+		    const uint8_t *peer);
+int kernel_conn_del(struct kernel *k, uint16_t cid);
+int kernel_sa_add(struct kernel *k, uint16_t said, uint8_t suite,
+		  uint8_t service);
+int kernel_sa_del(struct kernel *k, uint16_t said);
+int kernel_tek_add(struct kernel *k, uint16_t said, uint8_t eks,
+		   const uint8_t key[WMAN_KEY_LEN], uint32_t lifetime,
+		   uint32_t soft_lifetime, uint32_t tx_pn, bool replace);
+int kernel_tek_del(struct kernel *k, uint16_t said, uint8_t eks);
+int kernel_group_add(struct kernel *k, uint8_t id, uint16_t cid,
+		     const uint8_t (*addrs)[MAC_LEN], size_t n_addrs);
+int kernel_group_del(struct kernel *k, uint8_t id);
+int kernel_mgmt_tx(struct kernel *k, uint16_t cid, const uint8_t *dst,
+		   const uint8_t *payload, size_t len);
+
+int kernel_sa_get(struct kernel *k, uint16_t said, struct kernel_sa_info *out);
+int kernel_sa_dump(struct kernel *k,
+		   void (*cb)(void *arg, const struct kernel_sa_info *sa),
+		   void *arg);
+int kernel_conn_dump(struct kernel *k,
+		     void (*cb)(void *arg, const struct kernel_conn_info *c),
+		     void *arg);
+int kernel_group_dump(struct kernel *k,
+		      void (*cb)(void *arg, uint8_t id, uint16_t cid),
+		      void *arg);
+
+#endif

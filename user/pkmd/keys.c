@@ -1,0 +1,472 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Key Request, Key Reply, Key Reject and TEK Invalid, both sides.
+ *
+ * BS: a Key Request is checked in this order, and nothing is done before
+ * the digest and the packet number have verified: the AK it names must be
+ * current, its CMAC-Digest must verify under that AK's uplink key, its PN
+ * must be new (then the new PN is stored); only then does the
+ * discriminator decide, and the answer (Key Reply with both TEKs, or Key
+ * Reject with the Error-Code) is digested under the downlink key.
+ *
+ * SS: the TEK state machine of fsm.h, one per service, driven by the
+ * replies, its timers and the kernel's events.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "bs.h"
+#include "log.h"
+#include "ss.h"
+
+/* BS */
+
+static void bs_key_reject(struct bs *bs, struct station *st, struct bs_ak *ak,
+			  const struct pkm_msg *req, uint8_t error,
+			  const char *why)
+{
+	struct pkm_msg m = { .code = PKM_KEY_REJECT, .id = req->id };
+	struct pkm_key_reject *r = &m.u.key_rej;
+
+	r->ak_seq = ak->seq;
+	r->said = req->u.key_req.said;
+	r->error = error;
+	str_copy(r->display, sizeof(r->display), why);
+	log_notice("SS %s SAID 0x%04x: Key Reject (%u %s)", mac_str(st->mac),
+		   r->said, error, why);
+	bs_send(bs, st, &m, ak);
+}
+
+static int bs_key_reply(struct bs *bs, struct station *st, struct bs_ak *ak,
+			const struct pkm_msg *req, struct bs_sa *sa)
+{
+	struct pkm_msg m = { .code = PKM_KEY_REPLY, .id = req->id };
+	struct pkm_key_reply *r = &m.u.key_rep;
+	int64_t now = now_real_s();
+	int err;
+
+	r->ak_seq = ak->seq;
+	r->said = sa->rec.said;
+	for (int i = 0; i < 2; i++) {
+		const struct store_tek *t = &sa->rec.tek[i];
+		struct pkm_tek_params *p = &r->tek[i];
+
+		p->lifetime = t->expires > now ? (uint32_t)(t->expires - now) : 1;
+		p->eks = t->eks;
+		p->suite = (struct pkm_crypto_suite){ sa->rec.suite,
+						      PKM_DATA_AUTH_AEAD,
+						      PKM_TEK_ENC_AES_KW_128 };
+		if (pkm_tek_params_wrap(p, ak->keys.kek, t->key))
+			return -EIO;
+	}
+	err = bs_send(bs, st, &m, ak);
+	if (!err)
+		log_info("SS %s SAID 0x%04x: Key Reply (%s, EKS %u %u s, EKS %u %u s)",
+			 mac_str(st->mac), sa->rec.said,
+			 service_name(sa->rec.service), r->tek[0].eks,
+			 r->tek[0].lifetime, r->tek[1].eks, r->tek[1].lifetime);
+	return err;
+}
+
+/* Makes the pending AK the active one: the SS has used it. */
+static struct bs_ak *promote(struct bs *bs, struct station *st)
+{
+	struct bs_ak *active = &st->ak[STORE_AK_ACTIVE];
+	struct bs_ak *pending = &st->ak[STORE_AK_PENDING];
+
+	if (store_ak_promote(bs->store, st->mac))
+		return NULL;
+	bs_ak_wipe(active);
+	*active = *pending;
+	OPENSSL_cleanse(pending, sizeof(*pending));
+	log_info("SS %s: AK %u in use", mac_str(st->mac), active->seq);
+	return active;
+}
+
+void bs_key_request(struct bs *bs, struct station *st, struct pkm_msg *m)
+{
+	const struct pkm_key_request *r = &m->u.key_req;
+	struct pkm_verifier v = { 0 };
+	struct disc_subscriber who;
+	struct disc_request what;
+	struct disc_decision decision;
+	struct pkm_replay before;
+	struct subscriber *sub;
+	struct bs_ak *ak;
+	struct bs_sa *sa;
+	int err;
+
+	ak = bs_station_ak(st, r->ak_seq);
+	if (!ak) {
+		log_notice("SS %s: Key Request under AK %u, which is not current",
+			   mac_str(st->mac), r->ak_seq);
+		bs_auth_invalid(bs, st, "AK unknown or expired");
+		return;
+	}
+	before = ak->rx;
+	v.cmac_key = ak->keys.cmac_up;
+	v.replay = &ak->rx;
+	err = pkm_msg_verify(m, &v);
+	if (err) {
+		log_warn("SS %s SAID 0x%04x: Key Request %s (PN %u), dropped",
+			 mac_str(st->mac), r->said,
+			 err == PKM_E_REPLAY ? "replayed" : "digest does not verify",
+			 m->pn);
+		return;
+	}
+	/* The window moves on disk before anything answers the request. */
+	if (store_ak_set_rx(bs->store, st->mac,
+			    (uint8_t)(ak - st->ak), ak->rx.next)) {
+		ak->rx = before;
+		return;
+	}
+	if (ak == &st->ak[STORE_AK_PENDING]) {
+		ak = promote(bs, st);
+		if (!ak)
+			return;
+	}
+
+	sub = bs_subscriber_by_mac(bs, st->mac);
+	if (!sub) {
+		bs_key_reject(bs, st, ak, m, PKM_EC_UNAUTHORIZED_SS,
+			      "no subscriber with this MAC address");
+		return;
+	}
+	who = (struct disc_subscriber){
+		.revoked = sub->rec.revoked,
+		.services = sub->rec.services,
+		.provider = sub->rec.provider,
+		.groups = sub->groups,
+		.unicast_said = station_unicast_said(st),
+	};
+	what = (struct disc_request){
+		.service = r->service,
+		.has_group = r->has_group,
+		.group_id = r->group_id,
+		.said = r->said,
+	};
+	discriminate(&bs->policy, &who, &what, &decision);
+	if (!decision.grant) {
+		bs_key_reject(bs, st, ak, m, decision.error, decision.reason);
+		return;
+	}
+
+	sa = decision.said == station_unicast_said(st) ?
+	     bs_sa_unicast(bs, st) : bs_sa_find(bs, decision.said);
+	if (!sa || bs_sa_current(sa)) {
+		log_err("SS %s SAID 0x%04x: no keys to give", mac_str(st->mac),
+			decision.said);
+		bs_key_reject(bs, st, ak, m, PKM_EC_NONE, "internal error");
+		return;
+	}
+	if (bs_key_reply(bs, st, ak, m, sa))
+		log_err("SS %s SAID 0x%04x: cannot send the Key Reply",
+			mac_str(st->mac), sa->rec.said);
+}
+
+void bs_tek_invalid(struct bs *bs, struct bs_sa *sa, uint8_t eks)
+{
+	struct pkm_msg m = { .code = PKM_TEK_INVALID };
+	struct station *st;
+	struct bs_ak *ak;
+
+	if (!sa->rec.has_owner)
+		return;
+	st = bs_station_by_mac(bs, sa->rec.owner);
+	if (!st)
+		return;
+	ak = &st->ak[STORE_AK_ACTIVE];
+	if (!ak->valid || ak->expires <= now_real_s())
+		return;
+	m.u.tek_inv.ak_seq = ak->seq;
+	m.u.tek_inv.said = sa->rec.said;
+	m.u.tek_inv.error = PKM_EC_NONE;
+	snprintf(m.u.tek_inv.display, sizeof(m.u.tek_inv.display),
+		 "no TEK with EKS %u", eks);
+	log_notice("SS %s SAID 0x%04x: TEK Invalid (EKS %u)", mac_str(st->mac),
+		   sa->rec.said, eks);
+	bs_send(bs, st, &m, ak);
+}
+
+/* SS */
+
+#define RETX_BACKOFF_MAX	4	/* at most 16 times the wait timeout */
+#define RETX_WAIT_MAX_MS	30000
+
+static void send_key_request(struct ss_sa *sa, bool retransmission)
+{
+	struct ss *ss = sa->ss;
+	struct pkm_msg m = { .code = PKM_KEY_REQUEST };
+	struct pkm_key_request *r = &m.u.key_req;
+	uint32_t wait_s = sa->state == TEK_OP_WAIT ? ss->timers.operational_wait
+						   : ss->timers.rekey_wait;
+	int64_t wait_ms;
+
+	if (!ss->ak.valid)
+		return;
+	/* A retransmission keeps the identifier (and takes a new PN). */
+	if (retransmission && sa->request_outstanding) {
+		sa->retransmissions++;
+	} else {
+		sa->request_id = ss_next_id(ss);
+		sa->retransmissions = 0;
+	}
+	m.id = sa->request_id;
+	r->ak_seq = ss->ak.seq;
+	r->said = sa->said;
+	r->service = sa->service;
+	r->has_group = sa->has_group;
+	r->group_id = sa->group_id;
+	if (ss_send(ss, &m) == 0)
+		log_info("%s: Key Request (%s)%s", ss_sa_label(sa),
+			 service_name(sa->service),
+			 sa->retransmissions ? ", retransmitted" : "");
+	sa->request_outstanding = true;
+	wait_ms = (int64_t)wait_s * 1000
+		  << (sa->retransmissions < RETX_BACKOFF_MAX ?
+		      sa->retransmissions : RETX_BACKOFF_MAX);
+	if (wait_ms > RETX_WAIT_MAX_MS)
+		wait_ms = RETX_WAIT_MAX_MS;
+	timer_start(&sa->retx_timer, wait_ms);
+}
+
+/* Refresh a TEK Grace Time before the newer TEK expires, not too early. */
+static void start_refresh(struct ss_sa *sa)
+{
+	int64_t left = sa->tek[1].expires_ms - now_mono_ms();
+	int64_t delay = left - (int64_t)sa->ss->timers.tek_grace * 1000;
+
+	if (delay < left / 2)
+		delay = left / 2;
+	if (delay < 1000)
+		delay = 1000;
+	timer_start(&sa->refresh_timer, delay);
+	log_debug("%s: refresh in %lld s", ss_sa_label(sa),
+		  (long long)delay / 1000);
+}
+
+static void log_reject(const struct ss_sa *sa)
+{
+	log_warn("%s: Key Reject (%u %s): SA stopped, not asking again",
+		 ss_sa_label(sa), sa->last_error,
+		 pkm_error_code_name(sa->last_error));
+}
+
+void ss_tek_event(struct ss_sa *sa, enum tek_event ev,
+		  struct ss_key_material *km)
+{
+	const struct fsm_transition *t = tek_fsm_step(sa->state, ev);
+	enum tek_state prev = sa->state;
+	unsigned int acts;
+
+	if (!t) {
+		log_debug("%s: %s ignored in state %s", ss_sa_label(sa),
+			  tek_event_name(ev), tek_state_name(prev));
+		return;
+	}
+	sa->state = (enum tek_state)t->next;
+	acts = t->actions;
+	if (prev != sa->state)
+		log_info("%s: TEK state %s -> %s (%s)", ss_sa_label(sa),
+			 tek_state_name(prev), tek_state_name(sa->state),
+			 tek_event_name(ev));
+
+	if (acts & TEK_ACT_STOP_RETX) {
+		timer_stop(&sa->retx_timer);
+		sa->request_outstanding = false;
+	}
+	if (acts & TEK_ACT_STOP_REFRESH)
+		timer_stop(&sa->refresh_timer);
+	if (acts & TEK_ACT_REMOVE)
+		ss_sa_remove(sa);
+	if (acts & TEK_ACT_INSTALL) {
+		if (km && ss_sa_install(sa, km) == 0) {
+			start_refresh(sa);
+		} else {
+			/* Try again soon rather than run without keys. */
+			log_err("%s: keys not installed; asking again",
+				ss_sa_label(sa));
+			timer_start(&sa->refresh_timer,
+				    (int64_t)sa->ss->timers.rekey_wait * 1000);
+		}
+	}
+	if (acts & TEK_ACT_SEND_REQUEST)
+		send_key_request(sa, ev == TEK_EV_TIMEOUT);
+	if (acts & TEK_ACT_LOG_REJECT)
+		log_reject(sa);
+}
+
+/* The SA a Key Reply or Reject answers: the identifier pairs them. */
+static struct ss_sa *answered_sa(struct ss *ss, const struct pkm_msg *m,
+				 uint16_t said)
+{
+	for (size_t i = 0; i < ss->n_sas; i++) {
+		struct ss_sa *sa = &ss->sas[i];
+
+		if (!sa->request_outstanding || sa->request_id != m->id)
+			continue;
+		if (sa->said && sa->said != said) {
+			log_warn("%s for SAID 0x%04x answers a request for SAID 0x%04x, dropped",
+				 pkm_code_name(m->code), said, sa->said);
+			return NULL;
+		}
+		return sa;
+	}
+	log_info("unsolicited %s (identifier %u, SAID 0x%04x) dropped",
+		 pkm_code_name(m->code), m->id, said);
+	return NULL;
+}
+
+static bool suite_wanted(const struct ss *ss, uint8_t data_enc)
+{
+	for (size_t i = 0; i < ss->cfg->n_suites; i++)
+		if (ss->cfg->suites[i] == data_enc)
+			return true;
+	return false;
+}
+
+static void ss_key_reply(struct ss *ss, struct pkm_msg *m)
+{
+	const struct pkm_key_reply *r = &m->u.key_rep;
+	struct ss_key_material km = { .said = r->said };
+	struct ss_sa *sa = answered_sa(ss, m, r->said);
+	int64_t now = now_mono_ms();
+
+	if (!sa)
+		return;
+	km.suite = r->tek[0].suite.data_enc;
+	if (r->tek[1].suite.data_enc != km.suite || !suite_wanted(ss, km.suite) ||
+	    r->tek[0].suite.tek_enc != PKM_TEK_ENC_AES_KW_128 ||
+	    r->tek[1].suite.tek_enc != PKM_TEK_ENC_AES_KW_128 ||
+	    !r->tek[0].lifetime || !r->tek[1].lifetime) {
+		log_warn("%s: Key Reply with an unusable suite or lifetime, dropped",
+			 ss_sa_label(sa));
+		return;
+	}
+	for (int i = 0; i < 2; i++) {
+		if (pkm_key_reply_tek(m, (unsigned int)i, ss->ak.keys.kek,
+				      km.tek[i].key)) {
+			log_warn("%s: Key Reply: TEK does not unwrap, dropped",
+				 ss_sa_label(sa));
+			OPENSSL_cleanse(&km, sizeof(km));
+			return;
+		}
+		km.tek[i].valid = true;
+		km.tek[i].eks = r->tek[i].eks;
+		km.tek[i].expires_ms = now + (int64_t)r->tek[i].lifetime * 1000;
+		km.lifetime[i] = r->tek[i].lifetime;
+	}
+	log_info("%s: Key Reply (SAID 0x%04x, EKS %u %u s, EKS %u %u s)",
+		 ss_sa_label(sa), r->said, r->tek[0].eks, r->tek[0].lifetime,
+		 r->tek[1].eks, r->tek[1].lifetime);
+	ss_tek_event(sa, TEK_EV_KEY_REPLY, &km);
+	OPENSSL_cleanse(&km, sizeof(km));
+}
+
+static void ss_key_reject(struct ss *ss, struct pkm_msg *m)
+{
+	const struct pkm_key_reject *r = &m->u.key_rej;
+	struct ss_sa *sa = answered_sa(ss, m, r->said);
+
+	if (!sa)
+		return;
+	sa->last_error = r->error;
+	if (r->display[0])
+		log_info("%s: Key Reject says: %s", ss_sa_label(sa), r->display);
+	ss_tek_event(sa, TEK_EV_KEY_REJECT, NULL);
+}
+
+void ss_keys_rx(struct ss *ss, struct pkm_msg *m)
+{
+	struct pkm_verifier v = { 0 };
+	uint8_t ak_seq = m->code == PKM_KEY_REPLY ? m->u.key_rep.ak_seq :
+			 m->code == PKM_KEY_REJECT ? m->u.key_rej.ak_seq :
+			 m->u.tek_inv.ak_seq;
+	struct ss_sa *sa;
+	int err;
+
+	if (!ss->ak.valid || ak_seq != ss->ak.seq) {
+		log_info("%s under AK %u (not our current AK) dropped",
+			 pkm_code_name(m->code), ak_seq);
+		return;
+	}
+	v.cmac_key = ss->ak.keys.cmac_down;
+	v.replay = &ss->ak.rx;
+	err = pkm_msg_verify(m, &v);
+	if (err) {
+		log_warn("%s %s (PN %u), dropped", pkm_code_name(m->code),
+			 err == PKM_E_REPLAY ? "replayed" : "digest does not verify",
+			 m->pn);
+		return;
+	}
+	switch (m->code) {
+	case PKM_KEY_REPLY:
+		ss_key_reply(ss, m);
+		break;
+	case PKM_KEY_REJECT:
+		ss_key_reject(ss, m);
+		break;
+	case PKM_TEK_INVALID:
+		sa = ss_sa_find(ss, m->u.tek_inv.said);
+		if (!sa)
+			break;
+		log_notice("%s: TEK Invalid (%s)", ss_sa_label(sa),
+			   m->u.tek_inv.display);
+		ss_tek_event(sa, TEK_EV_TEK_INVALID, NULL);
+		break;
+	}
+}
+
+void ss_kernel_tek_event(struct ss *ss, uint8_t cmd, uint16_t said,
+			 uint8_t eks)
+{
+	struct ss_sa *sa = ss_sa_find(ss, said);
+
+	if (!sa)
+		return;
+	switch (cmd) {
+	case WMAN_CMD_TEK_SOFT_EXPIRED:
+	case WMAN_CMD_TEK_PN_EXHAUSTED:
+		log_info("%s: kernel: TEK EKS %u %s", ss_sa_label(sa), eks,
+			 cmd == WMAN_CMD_TEK_SOFT_EXPIRED ? "soft-expired" :
+			 "ran out of packet numbers");
+		ss_tek_event(sa, TEK_EV_REFRESH_TIMEOUT, NULL);
+		break;
+	case WMAN_CMD_TEK_HARD_EXPIRED:
+		if (sa->tek[1].valid && sa->tek[1].eks == eks) {
+			log_warn("%s: kernel: newer TEK EKS %u expired", ss_sa_label(sa), eks);
+			ss_tek_event(sa, TEK_EV_TEK_INVALID, NULL);
+		} else {
+			log_debug("%s: kernel: older TEK EKS %u expired", ss_sa_label(sa), eks);
+		}
+		break;
+	case WMAN_CMD_UNKNOWN_EKS:
+		log_info("%s: kernel: the BS uses EKS %u, which we lack",
+			 ss_sa_label(sa), eks);
+		ss_tek_event(sa, TEK_EV_TEK_INVALID, NULL);
+		break;
+	}
+}
+
+int ss_rekey(struct ss *ss, uint16_t said, char *why, size_t why_len)
+{
+	struct ss_sa *sa = ss_sa_find(ss, said);
+
+	if (!sa) {
+		snprintf(why, why_len, "no SA 0x%04x", said);
+		return -ENOENT;
+	}
+	if (sa->state == TEK_OPERATIONAL) {
+		ss_tek_event(sa, TEK_EV_REFRESH_TIMEOUT, NULL);
+		return 0;
+	}
+	if (sa->state == TEK_START && ss->auth_state == AUTH_AUTHORIZED) {
+		ss_tek_event(sa, TEK_EV_AUTHORIZED, NULL);
+		return 0;
+	}
+	snprintf(why, why_len, "SA 0x%04x is busy (state %s)", said,
+		 tek_state_name(sa->state));
+	return -EBUSY;
+}

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef PKMD_H
+#define PKMD_H
+
+#include "config.h"
+#include "kernel.h"
+
+/*
+ * The daemon as a whole: its configuration, its kernel device and the
+ * state of its role.  Exit codes (Documentation/man/pkmd.8):
+ */
+enum pkmd_exit {
+	PKMD_EXIT_OK = 0,		/* stopped by SIGTERM or SIGINT */
+	PKMD_EXIT_FAILURE = 1,		/* a fatal error while running */
+	PKMD_EXIT_USAGE = 2,		/* bad command line */
+	PKMD_EXIT_CONFIG = 3,		/* bad configuration file */
+	PKMD_EXIT_SETUP = 4,		/* interface, module, keys, database
+					   or control socket unusable */
+};
+
+struct bs;
+struct ss;
+
+struct pkmd {
+	struct config *cfg;
+	struct kernel kernel;
+	struct bs *bs;			/* role bs */
+	struct ss *ss;			/* role ss */
+	int64_t started;		/* epoch seconds */
+};
+
+/* BS: bs.c.  SS: ss.c.  Both 0 or a pkmd_exit code. */
+int bs_start(struct pkmd *d);
+void bs_stop(struct pkmd *d);
+int ss_start(struct pkmd *d);
+void ss_stop(struct pkmd *d);
+
+#endif

@@ -1,0 +1,436 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Subscriber station: startup, dispatch of received management messages,
+ * sealing and sending PKM requests, and the kernel side of its SAs.
+ *
+ * After a restart of the daemon the kernel may still hold the SAs of the
+ * previous run, and traffic goes on with them while the SS re-enters and
+ * re-authorizes.  New keys replace those slots; a replaced TEK keeps the
+ * transmit packet number the kernel had reached, because the BS may be
+ * handing out the same TEK again and its replay window remembers our PNs.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "log.h"
+#include "rng.h"
+#include "ss.h"
+
+uint8_t ss_next_id(struct ss *ss)
+{
+	return ++ss->next_pkm_id;
+}
+
+int ss_send(struct ss *ss, struct pkm_msg *m)
+{
+	struct pkm_seal seal = { 0 };
+	uint8_t buf[PKM_MSG_MAX];
+	size_t len;
+	int err;
+
+	if (m->code == PKM_AUTH_REQUEST) {
+		seal.sign_key = ss->key;
+	} else {
+		if (!ss->ak.valid || ss->ak.tx_pn == UINT32_MAX)
+			return -EINVAL;
+		seal.cmac_key = ss->ak.keys.cmac_up;
+		seal.pn = ss->ak.tx_pn++;
+	}
+	err = pkm_msg_build(m, &seal, buf, sizeof(buf), &len);
+	if (err) {
+		log_err("cannot build %s: %s", pkm_code_name(m->code),
+			pkm_strerror(err));
+		return -EINVAL;
+	}
+	err = kernel_mgmt_tx(ss->kernel, ss->primary_cid, NULL, buf, len);
+	if (err)
+		log_warn("cannot send %s: %s", pkm_code_name(m->code),
+			 kernel_error(ss->kernel, err));
+	return err;
+}
+
+const char *ss_sa_label(const struct ss_sa *sa)
+{
+	static char bufs[2][48];
+	static unsigned int next;
+	char *buf = bufs[next++ % 2];
+
+	if (sa->has_group)
+		snprintf(buf, 48, "SAID 0x%04x (group %u)", sa->said, sa->group_id);
+	else
+		snprintf(buf, 48, "SAID 0x%04x (%s)", sa->said,
+			 service_name(sa->service));
+	return buf;
+}
+
+struct ss_sa *ss_sa_find(struct ss *ss, uint16_t said)
+{
+	for (size_t i = 0; i < ss->n_sas; i++)
+		if (ss->sas[i].said == said)
+			return &ss->sas[i];
+	return NULL;
+}
+
+void ss_sa_wipe_keys(struct ss_sa *sa)
+{
+	OPENSSL_cleanse(sa->tek, sizeof(sa->tek));
+}
+
+static uint8_t conn_kind(uint8_t service)
+{
+	return service == WMAN_SERVICE_UNICAST ? WMAN_CONN_UNICAST :
+	       service == WMAN_SERVICE_MULTICAST ? WMAN_CONN_MULTICAST :
+	       WMAN_CONN_BROADCAST;
+}
+
+struct conn_scan {
+	uint16_t cid;
+	uint8_t kind;
+	bool found_right;
+	size_t n_wrong;
+	uint16_t wrong[8];
+};
+
+/* Connections in the way: ours with the wrong SA, or another uplink. */
+static void scan_conn(void *arg, const struct kernel_conn_info *c)
+{
+	struct conn_scan *s = arg;
+	bool ours = c->cid == s->cid;
+
+	if (ours && c->kind == s->kind && c->has_said && c->said == s->cid) {
+		s->found_right = true;
+		return;
+	}
+	if ((ours || (s->kind == WMAN_CONN_UNICAST &&
+		      c->kind == WMAN_CONN_UNICAST) ||
+	     (s->kind == WMAN_CONN_BROADCAST && c->kind == WMAN_CONN_BROADCAST)) &&
+	    s->n_wrong < ARRAY_SIZE(s->wrong))
+		s->wrong[s->n_wrong++] = c->cid;
+}
+
+static int ensure_conn(struct ss *ss, uint16_t said, uint8_t service)
+{
+	struct conn_scan s = { .cid = said, .kind = conn_kind(service) };
+	int err;
+
+	err = kernel_conn_dump(ss->kernel, scan_conn, &s);
+	if (err)
+		return err;
+	if (s.found_right)
+		return 0;
+	for (size_t i = 0; i < s.n_wrong; i++) {
+		log_info("connection 0x%04x of an earlier run deleted", s.wrong[i]);
+		kernel_conn_del(ss->kernel, s.wrong[i]);
+	}
+	return kernel_conn_add(ss->kernel, said, s.kind, said, NULL);
+}
+
+static bool same_tek(const struct ss_tek *a, const struct ss_tek *b)
+{
+	return a->valid && b->valid && a->eks == b->eks &&
+	       CRYPTO_memcmp(a->key, b->key, PKM_KEY_LEN) == 0;
+}
+
+int ss_sa_install(struct ss_sa *sa, struct ss_key_material *km)
+{
+	struct ss *ss = sa->ss;
+	struct kernel *k = ss->kernel;
+	struct kernel_sa_info info;
+	int err;
+
+	err = kernel_sa_get(k, km->said, &info);
+	if (!err && (info.suite != km->suite || info.service != sa->service)) {
+		kernel_conn_del(k, km->said);
+		kernel_sa_del(k, km->said);
+		err = -ENOENT;
+	}
+	if (err == -ENOENT) {
+		memset(&info, 0, sizeof(info));
+		err = kernel_sa_add(k, km->said, km->suite, sa->service);
+	}
+	if (err)
+		goto fail;
+
+	/* Slots the BS no longer uses go first: the SA holds two at most. */
+	for (size_t i = 0; i < info.n_teks; i++) {
+		uint8_t eks = info.teks[i].eks;
+
+		if (eks != km->tek[0].eks && eks != km->tek[1].eks)
+			kernel_tek_del(k, km->said, eks);
+	}
+	/* Older first: an SS sends with the one installed last. */
+	for (int i = 0; i < 2; i++) {
+		struct ss_tek *t = &km->tek[i];
+		uint32_t tx_pn = 0, soft = 0;
+		bool present = false;
+
+		if (same_tek(t, &sa->tek[0]) || same_tek(t, &sa->tek[1]))
+			continue;
+		for (size_t j = 0; j < info.n_teks; j++) {
+			if (info.teks[j].eks == t->eks) {
+				present = true;
+				tx_pn = info.teks[j].tx_pn & 0x7fffffffu;
+			}
+		}
+		/* The kernel tells us, too, when the newer one needs a refresh. */
+		if (i == 1 && km->lifetime[1] > ss->timers.tek_grace)
+			soft = km->lifetime[1] - ss->timers.tek_grace;
+		err = kernel_tek_add(k, km->said, t->eks, t->key, km->lifetime[i],
+				     soft, tx_pn, present);
+		if (err)
+			goto fail;
+	}
+	err = ensure_conn(ss, km->said, sa->service);
+	if (err)
+		goto fail;
+
+	ss_sa_wipe_keys(sa);
+	memcpy(sa->tek, km->tek, sizeof(sa->tek));
+	sa->said = km->said;
+	sa->suite = km->suite;
+	sa->in_kernel = true;
+	log_info("%s: TEKs EKS %u and %u installed (%s)", ss_sa_label(sa),
+		 km->tek[0].eks, km->tek[1].eks, suite_name(km->suite));
+	return 0;
+fail:
+	log_err("%s: kernel refused the keys: %s", ss_sa_label(sa),
+		kernel_error(k, err));
+	return err;
+}
+
+void ss_sa_remove(struct ss_sa *sa)
+{
+	struct kernel *k = sa->ss->kernel;
+	bool removed = false;
+
+	if (sa->said) {
+		removed = kernel_conn_del(k, sa->said) == 0;
+		removed |= kernel_sa_del(k, sa->said) == 0;
+	}
+	if (removed)
+		log_info("%s: removed from the kernel", ss_sa_label(sa));
+	ss_sa_wipe_keys(sa);
+	sa->in_kernel = false;
+}
+
+/* Receiving */
+
+static void ss_mgmt_rx(void *arg, uint16_t cid, const uint8_t src[MAC_LEN],
+		       const uint8_t *payload, size_t len)
+{
+	struct ss *ss = arg;
+	struct pkm_msg m;
+	int err;
+
+	if (cid == WMAN_CID_INITIAL_RANGING) {
+		ss_entry_rx(ss, src, payload, len);
+		return;
+	}
+	if (!ss->entered || cid != ss->primary_cid)
+		return;
+	if (memcmp(src, ss->bsid, MAC_LEN) != 0) {
+		log_warn("message on the primary CID from %s, not our BS; dropped",
+			 mac_str(src));
+		return;
+	}
+	if (payload[0] != PKM_MGMT_RSP)
+		return;
+	err = pkm_msg_parse(payload, len, &m);
+	if (err) {
+		log_warn("malformed PKM-RSP dropped: %s", pkm_strerror(err));
+		return;
+	}
+	switch (m.code) {
+	case PKM_AUTH_REPLY:
+	case PKM_AUTH_REJECT:
+	case PKM_AUTH_INVALID:
+		ss_auth_rx(ss, &m);
+		break;
+	case PKM_KEY_REPLY:
+	case PKM_KEY_REJECT:
+	case PKM_TEK_INVALID:
+		ss_keys_rx(ss, &m);
+		break;
+	default:
+		log_info("%s not handled here, dropped", pkm_code_name(m.code));
+		break;
+	}
+}
+
+static void ss_tek_event_cb(void *arg, uint8_t cmd, uint16_t said,
+			    uint8_t eks, int cid)
+{
+	(void)cid;
+	ss_kernel_tek_event(arg, cmd, said, eks);
+}
+
+/* Startup */
+
+static void retx_fired(struct timer *t)
+{
+	struct ss_sa *sa = container_of(t, struct ss_sa, retx_timer);
+
+	ss_tek_event(sa, TEK_EV_TIMEOUT, NULL);
+}
+
+static void refresh_fired(struct timer *t)
+{
+	struct ss_sa *sa = container_of(t, struct ss_sa, refresh_timer);
+
+	/* An install that failed is retried through a fresh request. */
+	ss_tek_event(sa, sa->state == TEK_OPERATIONAL && !sa->in_kernel ?
+		     TEK_EV_TEK_INVALID : TEK_EV_REFRESH_TIMEOUT, NULL);
+}
+
+static void sa_add(struct ss *ss, uint8_t service, bool has_group,
+		   uint8_t group_id)
+{
+	struct ss_sa *sa = &ss->sas[ss->n_sas++];
+
+	sa->ss = ss;
+	sa->state = TEK_START;
+	sa->service = service;
+	sa->has_group = has_group;
+	sa->group_id = group_id;
+	timer_init(&sa->retx_timer, "key-request-retransmission", retx_fired);
+	timer_init(&sa->refresh_timer, "tek-refresh", refresh_fired);
+}
+
+static int load_identity(struct ss *ss)
+{
+	const struct config *cfg = ss->cfg;
+	struct pkm_cert_id id = { 0 };
+
+	ss->ca = pkm_ca_load_file(cfg->ca_certificate);
+	if (!ss->ca) {
+		log_err("%s: cannot read CA certificates", cfg->ca_certificate);
+		return -EINVAL;
+	}
+	ss->key = pkm_key_load_file(cfg->private_key);
+	if (!ss->key) {
+		log_err("%s: cannot read the private key", cfg->private_key);
+		return -EINVAL;
+	}
+	if (pkm_cert_load_der(cfg->certificate, &ss->cert_der, &ss->cert_len)) {
+		log_err("%s: cannot read the certificate", cfg->certificate);
+		return -EINVAL;
+	}
+	if (ss->cert_len > PKM_CERT_MAX) {
+		log_err("%s: certificate of %zu bytes, at most %d fit a message",
+			cfg->certificate, ss->cert_len, PKM_CERT_MAX);
+		return -EINVAL;
+	}
+	/*
+	 * Our own CA check is advice only (the BS may trust another CA),
+	 * but the key must match and be one the BS can encrypt an AK to.
+	 */
+	if (EVP_PKEY_get_base_id(ss->key) != EVP_PKEY_RSA ||
+	    EVP_PKEY_get_bits(ss->key) < PKM_RSA_MIN_BITS) {
+		log_err("%s: an SS key must be RSA of at least %d bits",
+			cfg->private_key, PKM_RSA_MIN_BITS);
+		return -EINVAL;
+	}
+	if (pkm_cert_verify(ss->ca, ss->cert_der, ss->cert_len, 0, 1, &id) == 0) {
+		log_info("SS identity %s", id.cn);
+		pkm_cert_id_free(&id);
+	} else {
+		log_warn("%s does not verify against %s; the BS may refuse it",
+			 cfg->certificate, cfg->ca_certificate);
+	}
+	return 0;
+}
+
+/* Management connections of an earlier run; the BS hands out new ones. */
+static void scan_stale_mgmt(void *arg, const struct kernel_conn_info *c)
+{
+	struct conn_scan *s = arg;
+
+	if (c->kind == WMAN_CONN_MGMT && c->cid != WMAN_CID_INITIAL_RANGING &&
+	    s->n_wrong < ARRAY_SIZE(s->wrong))
+		s->wrong[s->n_wrong++] = c->cid;
+}
+
+int ss_start(struct pkmd *d)
+{
+	const struct config *cfg = d->cfg;
+	struct conn_scan stale = { 0 };
+	struct ss *ss = calloc(1, sizeof(*ss));
+	int err;
+
+	if (!ss)
+		return PKMD_EXIT_SETUP;
+	d->ss = ss;
+	ss->d = d;
+	ss->cfg = cfg;
+	ss->kernel = &d->kernel;
+	memcpy(ss->mac, d->kernel.addr, MAC_LEN);
+	memcpy(ss->bsid, d->kernel.bsid, MAC_LEN);
+	d->kernel.handlers = (struct kernel_handlers){
+		.mgmt_rx = ss_mgmt_rx, .tek_event = ss_tek_event_cb, .arg = ss,
+	};
+	if (d->kernel.role != WMAN_ROLE_SS) {
+		log_err("%s is a BS device; this configuration is for an SS",
+			d->kernel.ifname);
+		return PKMD_EXIT_SETUP;
+	}
+	if (load_identity(ss))
+		return PKMD_EXIT_SETUP;
+
+	/* One TEK state machine per service asked for. */
+	ss->sas = calloc(3 + cfg->n_ss_groups, sizeof(*ss->sas));
+	if (!ss->sas)
+		return PKMD_EXIT_SETUP;
+	if (cfg->services & SERVICE_BIT(WMAN_SERVICE_UNICAST))
+		sa_add(ss, WMAN_SERVICE_UNICAST, false, 0);
+	for (size_t i = 0; i < cfg->n_ss_groups; i++)
+		sa_add(ss, WMAN_SERVICE_MULTICAST, true, cfg->ss_groups[i]);
+	if (cfg->services & SERVICE_BIT(WMAN_SERVICE_BROADCAST))
+		sa_add(ss, WMAN_SERVICE_BROADCAST, false, 0);
+	if (cfg->request_service_type >= 0)
+		sa_add(ss, (uint8_t)cfg->request_service_type, false, 0);
+
+	if (kernel_conn_dump(ss->kernel, scan_stale_mgmt, &stale) == 0)
+		for (size_t i = 0; i < stale.n_wrong; i++)
+			kernel_conn_del(ss->kernel, stale.wrong[i]);
+	err = kernel_conn_add(ss->kernel, WMAN_CID_INITIAL_RANGING,
+			      WMAN_CONN_MGMT, -1, NULL);
+	if (err && err != -EEXIST) {
+		log_err("cannot create the initial ranging connection: %s",
+			kernel_error(ss->kernel, err));
+		return PKMD_EXIT_SETUP;
+	}
+	ss_auth_init(ss);
+	log_notice("SS %s on %s, BS %s: %zu service%s to ask for",
+		   mac_str(ss->mac), d->kernel.ifname, mac_str(ss->bsid),
+		   ss->n_sas, ss->n_sas == 1 ? "" : "s");
+	ss_entry_start(ss);
+	return 0;
+}
+
+void ss_stop(struct pkmd *d)
+{
+	struct ss *ss = d->ss;
+
+	if (!ss)
+		return;
+	/* The kernel keeps its keys: a restarted daemon carries on. */
+	for (size_t i = 0; i < ss->n_sas; i++) {
+		timer_stop(&ss->sas[i].retx_timer);
+		timer_stop(&ss->sas[i].refresh_timer);
+		ss_sa_wipe_keys(&ss->sas[i]);
+	}
+	timer_stop(&ss->ranging_timer);
+	timer_stop(&ss->auth_timer);
+	timer_stop(&ss->auth_grace_timer);
+	free(ss->sas);
+	OPENSSL_cleanse(&ss->ak, sizeof(ss->ak));
+	pkm_ca_free(ss->ca);
+	EVP_PKEY_free(ss->key);
+	EVP_PKEY_free(ss->bs_key);
+	free(ss->cert_der);
+	free(ss);
+	d->ss = NULL;
+}

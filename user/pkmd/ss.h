@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef PKMD_SS_H
+#define PKMD_SS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <openssl/x509.h>
+
+#include "eloop.h"
+#include "fsm.h"
+#include "pkm.h"
+#include "pkmd.h"
+
+/* Subscriber station state. */
+
+/* One TEK as installed in the kernel. */
+struct ss_tek {
+	bool valid;
+	uint8_t eks;
+	uint8_t key[PKM_KEY_LEN];
+	int64_t expires_ms;		/* monotonic */
+};
+
+/* One service the SS asks keys for: an SA and its TEK state machine. */
+struct ss_sa {
+	struct ss *ss;
+	enum tek_state state;
+	uint8_t service;		/* Service Type (any value, for tests) */
+	bool has_group;
+	uint8_t group_id;
+	uint16_t said;			/* 0 until the BS names it */
+	uint8_t suite;
+	bool request_outstanding;
+	uint8_t request_id;		/* PKM identifier of the Key Request */
+	unsigned int retransmissions;
+	struct timer retx_timer;	/* Operational/Rekey Wait Timeout */
+	struct timer refresh_timer;	/* TEK Grace Time before expiry */
+	struct ss_tek tek[2];		/* [0] older, [1] newer */
+	bool in_kernel;
+	uint8_t last_error;		/* of the last Key Reject */
+};
+
+/* A Key Reply's TEKs, unwrapped, for the install action. */
+struct ss_key_material {
+	uint16_t said;
+	uint8_t suite;
+	struct ss_tek tek[2];
+	uint32_t lifetime[2];
+};
+
+struct ss_ak {
+	bool valid;
+	uint8_t seq;
+	struct pkm_keys keys;
+	int64_t expires_ms;		/* monotonic */
+	uint32_t tx_pn;			/* next uplink PN */
+	struct pkm_replay rx;		/* downlink window */
+};
+
+struct ss {
+	struct pkmd *d;
+	const struct config *cfg;
+	struct kernel *kernel;
+	X509_STORE *ca;
+	EVP_PKEY *key;
+	uint8_t *cert_der;
+	size_t cert_len;
+	uint8_t mac[MAC_LEN];
+	uint8_t bsid[MAC_LEN];
+
+	/* network entry */
+	bool entered;
+	uint16_t basic_cid;
+	uint16_t primary_cid;
+	unsigned int ranging_attempts;
+	struct timer ranging_timer;
+
+	/* authorization */
+	enum auth_state auth_state;
+	struct timer auth_timer;	/* authorize/reauthorize/reject wait */
+	struct timer auth_grace_timer;
+	uint8_t auth_request_id;
+	uint8_t nonce[PKM_SS_RANDOM_LEN];
+	struct ss_ak ak;
+	EVP_PKEY *bs_key;		/* pinned from the verified Auth Reply */
+	char bs_cn[PKM_CN_MAX + 1];
+	size_t n_descs;
+	struct pkm_sa_desc descs[PKM_MAX_SA_DESC];
+	struct config_timers timers;	/* the BS's, once authorized */
+
+	uint8_t next_pkm_id;
+	size_t n_sas;
+	struct ss_sa *sas;
+};
+
+/* ss.c */
+int ss_send(struct ss *ss, struct pkm_msg *m);
+uint8_t ss_next_id(struct ss *ss);
+int ss_sa_install(struct ss_sa *sa, struct ss_key_material *km);
+void ss_sa_remove(struct ss_sa *sa);
+void ss_sa_wipe_keys(struct ss_sa *sa);
+struct ss_sa *ss_sa_find(struct ss *ss, uint16_t said);
+/* "SAID 0x2001" or "multicast group 5" for log lines. */
+const char *ss_sa_label(const struct ss_sa *sa);
+
+/* entry.c */
+void ss_entry_start(struct ss *ss);
+void ss_entry_rx(struct ss *ss, const uint8_t src[MAC_LEN],
+		 const uint8_t *payload, size_t len);
+
+/* auth.c */
+void ss_auth_init(struct ss *ss);
+void ss_auth_event(struct ss *ss, enum auth_event ev);
+void ss_auth_rx(struct ss *ss, struct pkm_msg *m);
+
+/* keys.c */
+void ss_tek_event(struct ss_sa *sa, enum tek_event ev,
+		  struct ss_key_material *km);
+void ss_keys_rx(struct ss *ss, struct pkm_msg *m);
+void ss_kernel_tek_event(struct ss *ss, uint8_t cmd, uint16_t said,
+			 uint8_t eks);
+int ss_rekey(struct ss *ss, uint16_t said, char *why, size_t why_len);
+
+#endif

@@ -1,0 +1,599 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * SQLite persistence of the BS.  The schema is created on first use
+ * (PRAGMA user_version says which); WAL with synchronous=NORMAL makes
+ * every committed change survive the daemon's death (kill -9), though
+ * not a power cut in the last moments.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <openssl/crypto.h>
+#include <sqlite3.h>
+
+#include "log.h"
+#include "store.h"
+
+#define SCHEMA_VERSION	1
+
+static const char schema[] =
+	"CREATE TABLE IF NOT EXISTS subscribers ("
+	"  cn TEXT PRIMARY KEY,"
+	"  mac TEXT NOT NULL UNIQUE,"
+	"  provider TEXT NOT NULL,"
+	"  services INTEGER NOT NULL,"
+	"  revoked INTEGER NOT NULL DEFAULT 0,"
+	"  created INTEGER NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS group_members ("
+	"  group_id INTEGER NOT NULL CHECK (group_id BETWEEN 0 AND 255),"
+	"  cn TEXT NOT NULL REFERENCES subscribers(cn),"
+	"  PRIMARY KEY (group_id, cn));"
+	"CREATE TABLE IF NOT EXISTS stations ("
+	"  mac TEXT PRIMARY KEY,"
+	"  idx INTEGER NOT NULL UNIQUE CHECK (idx BETWEEN 1 AND 4095));"
+	"CREATE TABLE IF NOT EXISTS sas ("
+	"  said INTEGER PRIMARY KEY,"
+	"  service INTEGER NOT NULL,"
+	"  suite INTEGER NOT NULL,"
+	"  group_id INTEGER,"
+	"  owner TEXT);"
+	"CREATE TABLE IF NOT EXISTS teks ("
+	"  said INTEGER NOT NULL REFERENCES sas(said) ON DELETE CASCADE,"
+	"  generation INTEGER NOT NULL CHECK (generation IN (0, 1)),"
+	"  eks INTEGER NOT NULL CHECK (eks BETWEEN 0 AND 3),"
+	"  key BLOB NOT NULL,"
+	"  expires INTEGER NOT NULL,"
+	"  PRIMARY KEY (said, generation));"
+	"CREATE TABLE IF NOT EXISTS aks ("
+	"  mac TEXT NOT NULL,"
+	"  slot INTEGER NOT NULL CHECK (slot IN (0, 1)),"
+	"  seq INTEGER NOT NULL,"
+	"  ak BLOB NOT NULL,"
+	"  expires INTEGER NOT NULL,"
+	"  tx_pn_reserved INTEGER NOT NULL,"
+	"  rx_next INTEGER NOT NULL,"
+	"  nonce BLOB NOT NULL,"
+	"  PRIMARY KEY (mac, slot));";
+
+/* Statements run per PKM message are prepared once. */
+enum stmt_id {
+	ST_AK_SET_RX,
+	ST_AK_SET_TX,
+	ST_COUNT
+};
+
+static const char *const stmt_sql[ST_COUNT] = {
+	[ST_AK_SET_RX] = "UPDATE aks SET rx_next = ?3 WHERE mac = ?1 AND slot = ?2",
+	[ST_AK_SET_TX] = "UPDATE aks SET tx_pn_reserved = ?3 WHERE mac = ?1 AND slot = ?2",
+};
+
+struct store {
+	sqlite3 *db;
+	sqlite3_stmt *stmt[ST_COUNT];
+};
+
+static int db_error(struct store *st, const char *what)
+{
+	log_err("database: %s: %s", what, sqlite3_errmsg(st->db));
+	return -EIO;
+}
+
+static int exec(struct store *st, const char *sql)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		log_err("database: %s", msg ? msg : "error");
+		sqlite3_free(msg);
+		return -EIO;
+	}
+	return 0;
+}
+
+static int prepare(struct store *st, const char *sql, sqlite3_stmt **stmt)
+{
+	if (sqlite3_prepare_v2(st->db, sql, -1, stmt, NULL) != SQLITE_OK)
+		return db_error(st, "prepare");
+	return 0;
+}
+
+/* Runs a statement that returns no rows, then finalizes it. */
+static int step_done(struct store *st, sqlite3_stmt *stmt, const char *what)
+{
+	int rc = sqlite3_step(stmt);
+	int err = 0;
+
+	if (rc == SQLITE_CONSTRAINT)
+		err = -EEXIST;
+	else if (rc != SQLITE_DONE)
+		err = db_error(st, what);
+	sqlite3_finalize(stmt);
+	return err;
+}
+
+static void bind_mac(sqlite3_stmt *stmt, int i, const uint8_t mac[MAC_LEN])
+{
+	char buf[MAC_STR_LEN];
+
+	sqlite3_bind_text(stmt, i, mac_format(mac, buf), -1, SQLITE_TRANSIENT);
+}
+
+static int column_mac(sqlite3_stmt *stmt, int i, uint8_t mac[MAC_LEN])
+{
+	const char *text = (const char *)sqlite3_column_text(stmt, i);
+
+	return text ? mac_parse(text, mac) : -1;
+}
+
+static int column_blob(sqlite3_stmt *stmt, int i, void *out, size_t len)
+{
+	if (sqlite3_column_bytes(stmt, i) != (int)len)
+		return -1;
+	memcpy(out, sqlite3_column_blob(stmt, i), len);
+	return 0;
+}
+
+static int column_text(sqlite3_stmt *stmt, int i, char *out, size_t cap)
+{
+	const char *text = (const char *)sqlite3_column_text(stmt, i);
+
+	return text && str_copy(out, cap, text) ? 0 : -1;
+}
+
+int store_open(const char *path, struct store **out)
+{
+	struct store *st = calloc(1, sizeof(*st));
+	sqlite3_stmt *stmt;
+	int version = -1;
+
+	if (!st)
+		return -ENOMEM;
+	if (sqlite3_open_v2(path, &st->db,
+			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+			    NULL) != SQLITE_OK) {
+		log_err("database %s: %s", path,
+			st->db ? sqlite3_errmsg(st->db) : "cannot open");
+		sqlite3_close(st->db);
+		free(st);
+		return -EIO;
+	}
+	/* It holds keys: owner only, before anything is written. */
+	chmod(path, 0600);
+	sqlite3_busy_timeout(st->db, 2000);
+	if (exec(st, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
+		     "PRAGMA foreign_keys = ON;"))
+		goto fail;
+	if (prepare(st, "PRAGMA user_version", &stmt))
+		goto fail;
+	if (sqlite3_step(stmt) == SQLITE_ROW)
+		version = sqlite3_column_int(stmt, 0);
+	sqlite3_finalize(stmt);
+	if (version != 0 && version != SCHEMA_VERSION) {
+		log_err("database %s: schema version %d, this pkmd knows %d",
+			path, version, SCHEMA_VERSION);
+		goto fail;
+	}
+	if (exec(st, "BEGIN") || exec(st, schema) ||
+	    exec(st, "PRAGMA user_version = 1") || exec(st, "COMMIT"))
+		goto fail;
+	for (int i = 0; i < ST_COUNT; i++)
+		if (prepare(st, stmt_sql[i], &st->stmt[i]))
+			goto fail;
+	*out = st;
+	return 0;
+
+fail:
+	store_close(st);
+	return -EIO;
+}
+
+void store_close(struct store *st)
+{
+	if (!st)
+		return;
+	for (int i = 0; i < ST_COUNT; i++)
+		sqlite3_finalize(st->stmt[i]);
+	sqlite3_close(st->db);
+	free(st);
+}
+
+/* Subscribers */
+
+int store_subscriber_add(struct store *st, const struct store_subscriber *s)
+{
+	sqlite3_stmt *stmt;
+
+	if (prepare(st, "INSERT INTO subscribers (cn, mac, provider, services, revoked, created)"
+			" VALUES (?1, ?2, ?3, ?4, ?5, ?6)", &stmt))
+		return -EIO;
+	sqlite3_bind_text(stmt, 1, s->cn, -1, SQLITE_TRANSIENT);
+	bind_mac(stmt, 2, s->mac);
+	sqlite3_bind_text(stmt, 3, s->provider, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(stmt, 4, (int)s->services);
+	sqlite3_bind_int(stmt, 5, s->revoked);
+	sqlite3_bind_int64(stmt, 6, s->created);
+	return step_done(st, stmt, "add subscriber");
+}
+
+int store_subscriber_revoke(struct store *st, const char *cn)
+{
+	sqlite3_stmt *stmt;
+	int err;
+
+	if (prepare(st, "UPDATE subscribers SET revoked = 1 WHERE cn = ?1",
+		    &stmt))
+		return -EIO;
+	sqlite3_bind_text(stmt, 1, cn, -1, SQLITE_TRANSIENT);
+	err = step_done(st, stmt, "revoke subscriber");
+	if (!err && sqlite3_changes(st->db) == 0)
+		err = -ENOENT;
+	return err;
+}
+
+int store_subscriber_each(struct store *st,
+			  int (*cb)(void *arg, const struct store_subscriber *s),
+			  void *arg)
+{
+	struct store_subscriber s;
+	sqlite3_stmt *stmt;
+	int rc = SQLITE_DONE, err = 0;
+
+	if (prepare(st, "SELECT cn, mac, provider, services, revoked, created"
+			" FROM subscribers ORDER BY cn", &stmt))
+		return -EIO;
+	while (!err && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		memset(&s, 0, sizeof(s));
+		if (column_text(stmt, 0, s.cn, sizeof(s.cn)) ||
+		    column_mac(stmt, 1, s.mac) ||
+		    column_text(stmt, 2, s.provider, sizeof(s.provider))) {
+			log_err("database: malformed subscriber row");
+			err = -EIO;
+			break;
+		}
+		s.services = (unsigned int)sqlite3_column_int(stmt, 3);
+		s.revoked = sqlite3_column_int(stmt, 4) != 0;
+		s.created = sqlite3_column_int64(stmt, 5);
+		err = cb(arg, &s);
+	}
+	if (!err && rc != SQLITE_DONE)
+		err = db_error(st, "list subscribers");
+	sqlite3_finalize(stmt);
+	return err;
+}
+
+/* Group memberships */
+
+int store_member_add(struct store *st, uint8_t group, const char *cn)
+{
+	sqlite3_stmt *stmt;
+
+	if (prepare(st, "INSERT INTO group_members (group_id, cn) VALUES (?1, ?2)",
+		    &stmt))
+		return -EIO;
+	sqlite3_bind_int(stmt, 1, group);
+	sqlite3_bind_text(stmt, 2, cn, -1, SQLITE_TRANSIENT);
+	return step_done(st, stmt, "add group member");
+}
+
+int store_member_del(struct store *st, uint8_t group, const char *cn)
+{
+	sqlite3_stmt *stmt;
+	int err;
+
+	if (prepare(st, "DELETE FROM group_members WHERE group_id = ?1 AND cn = ?2",
+		    &stmt))
+		return -EIO;
+	sqlite3_bind_int(stmt, 1, group);
+	sqlite3_bind_text(stmt, 2, cn, -1, SQLITE_TRANSIENT);
+	err = step_done(st, stmt, "delete group member");
+	if (!err && sqlite3_changes(st->db) == 0)
+		err = -ENOENT;
+	return err;
+}
+
+int store_member_each(struct store *st,
+		      int (*cb)(void *arg, uint8_t group, const char *cn),
+		      void *arg)
+{
+	sqlite3_stmt *stmt;
+	int rc = SQLITE_DONE, err = 0;
+
+	if (prepare(st, "SELECT group_id, cn FROM group_members ORDER BY group_id, cn",
+		    &stmt))
+		return -EIO;
+	while (!err && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		const char *cn = (const char *)sqlite3_column_text(stmt, 1);
+
+		err = cb(arg, (uint8_t)sqlite3_column_int(stmt, 0), cn ? cn : "");
+	}
+	if (!err && rc != SQLITE_DONE)
+		err = db_error(st, "list group members");
+	sqlite3_finalize(stmt);
+	return err;
+}
+
+/* Stations */
+
+int store_station_add(struct store *st, const uint8_t mac[MAC_LEN],
+		      uint16_t index)
+{
+	sqlite3_stmt *stmt;
+
+	if (prepare(st, "INSERT INTO stations (mac, idx) VALUES (?1, ?2)", &stmt))
+		return -EIO;
+	bind_mac(stmt, 1, mac);
+	sqlite3_bind_int(stmt, 2, index);
+	return step_done(st, stmt, "add station");
+}
+
+int store_station_each(struct store *st,
+		       int (*cb)(void *arg, const uint8_t mac[MAC_LEN],
+				 uint16_t index),
+		       void *arg)
+{
+	uint8_t mac[MAC_LEN];
+	sqlite3_stmt *stmt;
+	int rc = SQLITE_DONE, err = 0;
+
+	if (prepare(st, "SELECT mac, idx FROM stations ORDER BY idx", &stmt))
+		return -EIO;
+	while (!err && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if (column_mac(stmt, 0, mac)) {
+			log_err("database: malformed station row");
+			err = -EIO;
+			break;
+		}
+		err = cb(arg, mac, (uint16_t)sqlite3_column_int(stmt, 1));
+	}
+	if (!err && rc != SQLITE_DONE)
+		err = db_error(st, "list stations");
+	sqlite3_finalize(stmt);
+	return err;
+}
+
+/* SAs and their TEKs */
+
+static int sa_write(struct store *st, const struct store_sa *sa)
+{
+	sqlite3_stmt *stmt;
+	int err;
+
+	if (prepare(st, "INSERT OR REPLACE INTO sas (said, service, suite, group_id, owner)"
+			" VALUES (?1, ?2, ?3, ?4, ?5)", &stmt))
+		return -EIO;
+	sqlite3_bind_int(stmt, 1, sa->said);
+	sqlite3_bind_int(stmt, 2, sa->service);
+	sqlite3_bind_int(stmt, 3, sa->suite);
+	if (sa->has_group)
+		sqlite3_bind_int(stmt, 4, sa->group_id);
+	if (sa->has_owner)
+		bind_mac(stmt, 5, sa->owner);
+	err = step_done(st, stmt, "save SA");
+	if (err)
+		return err;
+
+	for (int gen = 0; gen < 2; gen++) {
+		const struct store_tek *t = &sa->tek[gen];
+
+		if (prepare(st, "INSERT OR REPLACE INTO teks (said, generation, eks, key, expires)"
+				" VALUES (?1, ?2, ?3, ?4, ?5)", &stmt))
+			return -EIO;
+		sqlite3_bind_int(stmt, 1, sa->said);
+		sqlite3_bind_int(stmt, 2, gen);
+		sqlite3_bind_int(stmt, 3, t->eks);
+		sqlite3_bind_blob(stmt, 4, t->key, sizeof(t->key), SQLITE_TRANSIENT);
+		sqlite3_bind_int64(stmt, 5, t->expires);
+		err = step_done(st, stmt, "save TEK");
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int store_sa_save(struct store *st, const struct store_sa *sa)
+{
+	int err;
+
+	if (exec(st, "BEGIN IMMEDIATE"))
+		return -EIO;
+	err = sa_write(st, sa);
+	if (err) {
+		exec(st, "ROLLBACK");
+		return err;
+	}
+	return exec(st, "COMMIT");
+}
+
+int store_sa_delete(struct store *st, uint16_t said)
+{
+	sqlite3_stmt *stmt;
+	int err;
+
+	if (prepare(st, "DELETE FROM sas WHERE said = ?1", &stmt))
+		return -EIO;
+	sqlite3_bind_int(stmt, 1, said);
+	err = step_done(st, stmt, "delete SA");
+	if (!err && sqlite3_changes(st->db) == 0)
+		err = -ENOENT;
+	return err;
+}
+
+int store_sa_each(struct store *st,
+		  int (*cb)(void *arg, const struct store_sa *sa), void *arg)
+{
+	sqlite3_stmt *stmt;
+	struct store_sa sa;
+	int rc = SQLITE_DONE, err = 0, have = 0;
+
+	/* One row per TEK generation; an SA is complete with both. */
+	if (prepare(st, "SELECT s.said, s.service, s.suite, s.group_id, s.owner,"
+			" t.generation, t.eks, t.key, t.expires"
+			" FROM sas s JOIN teks t ON t.said = s.said"
+			" ORDER BY s.said, t.generation", &stmt))
+		return -EIO;
+	memset(&sa, 0, sizeof(sa));
+	while (!err && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		uint16_t said = (uint16_t)sqlite3_column_int(stmt, 0);
+		int gen = sqlite3_column_int(stmt, 5);
+		struct store_tek *t;
+
+		if (have && said != sa.said) {
+			log_err("database: SA 0x%04x lacks a TEK generation", sa.said);
+			have = 0;
+		}
+		if (!have) {
+			memset(&sa, 0, sizeof(sa));
+			sa.said = said;
+			sa.service = (uint8_t)sqlite3_column_int(stmt, 1);
+			sa.suite = (uint8_t)sqlite3_column_int(stmt, 2);
+			sa.has_group = sqlite3_column_type(stmt, 3) != SQLITE_NULL;
+			sa.group_id = (uint8_t)sqlite3_column_int(stmt, 3);
+			sa.has_owner = sqlite3_column_type(stmt, 4) != SQLITE_NULL;
+			if (sa.has_owner && column_mac(stmt, 4, sa.owner)) {
+				err = -EIO;
+				break;
+			}
+		}
+		if (gen != have) {
+			log_err("database: SA 0x%04x: TEK generations out of order", said);
+			have = 0;
+			continue;
+		}
+		t = &sa.tek[gen];
+		t->eks = (uint8_t)sqlite3_column_int(stmt, 6);
+		if (column_blob(stmt, 7, t->key, sizeof(t->key))) {
+			log_err("database: SA 0x%04x: malformed TEK", said);
+			err = -EIO;
+			break;
+		}
+		t->expires = sqlite3_column_int64(stmt, 8);
+		if (++have == 2) {
+			err = cb(arg, &sa);
+			have = 0;
+		}
+	}
+	if (!err && rc != SQLITE_DONE)
+		err = db_error(st, "list SAs");
+	sqlite3_finalize(stmt);
+	OPENSSL_cleanse(&sa, sizeof(sa));
+	return err;
+}
+
+/* AKs */
+
+int store_ak_save(struct store *st, const struct store_ak *ak)
+{
+	sqlite3_stmt *stmt;
+
+	if (prepare(st, "INSERT OR REPLACE INTO aks (mac, slot, seq, ak, expires,"
+			" tx_pn_reserved, rx_next, nonce)"
+			" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", &stmt))
+		return -EIO;
+	bind_mac(stmt, 1, ak->mac);
+	sqlite3_bind_int(stmt, 2, ak->slot);
+	sqlite3_bind_int(stmt, 3, ak->seq);
+	sqlite3_bind_blob(stmt, 4, ak->ak, sizeof(ak->ak), SQLITE_TRANSIENT);
+	sqlite3_bind_int64(stmt, 5, ak->expires);
+	sqlite3_bind_int64(stmt, 6, ak->tx_pn_reserved);
+	sqlite3_bind_int64(stmt, 7, (sqlite3_int64)ak->rx_next);
+	sqlite3_bind_blob(stmt, 8, ak->nonce, sizeof(ak->nonce), SQLITE_TRANSIENT);
+	return step_done(st, stmt, "save AK");
+}
+
+int store_ak_promote(struct store *st, const uint8_t mac[MAC_LEN])
+{
+	sqlite3_stmt *stmt;
+	int err;
+
+	if (exec(st, "BEGIN IMMEDIATE"))
+		return -EIO;
+	err = prepare(st, "DELETE FROM aks WHERE mac = ?1 AND slot = 0", &stmt);
+	if (!err) {
+		bind_mac(stmt, 1, mac);
+		err = step_done(st, stmt, "promote AK");
+	}
+	if (!err)
+		err = prepare(st, "UPDATE aks SET slot = 0 WHERE mac = ?1 AND slot = 1",
+			      &stmt);
+	if (!err) {
+		bind_mac(stmt, 1, mac);
+		err = step_done(st, stmt, "promote AK");
+	}
+	if (err) {
+		exec(st, "ROLLBACK");
+		return err;
+	}
+	return exec(st, "COMMIT");
+}
+
+int store_ak_delete(struct store *st, const uint8_t mac[MAC_LEN])
+{
+	sqlite3_stmt *stmt;
+
+	if (prepare(st, "DELETE FROM aks WHERE mac = ?1", &stmt))
+		return -EIO;
+	bind_mac(stmt, 1, mac);
+	return step_done(st, stmt, "delete AKs");
+}
+
+static int ak_set(struct store *st, enum stmt_id id,
+		  const uint8_t mac[MAC_LEN], uint8_t slot, int64_t value)
+{
+	sqlite3_stmt *stmt = st->stmt[id];
+	int rc;
+
+	sqlite3_reset(stmt);
+	bind_mac(stmt, 1, mac);
+	sqlite3_bind_int(stmt, 2, slot);
+	sqlite3_bind_int64(stmt, 3, value);
+	rc = sqlite3_step(stmt);
+	sqlite3_reset(stmt);
+	return rc == SQLITE_DONE ? 0 : db_error(st, "update AK counters");
+}
+
+int store_ak_set_rx(struct store *st, const uint8_t mac[MAC_LEN],
+		    uint8_t slot, uint64_t rx_next)
+{
+	return ak_set(st, ST_AK_SET_RX, mac, slot, (int64_t)rx_next);
+}
+
+int store_ak_set_tx(struct store *st, const uint8_t mac[MAC_LEN],
+		    uint8_t slot, uint32_t tx_pn_reserved)
+{
+	return ak_set(st, ST_AK_SET_TX, mac, slot, tx_pn_reserved);
+}
+
+int store_ak_each(struct store *st,
+		  int (*cb)(void *arg, const struct store_ak *ak), void *arg)
+{
+	struct store_ak ak;
+	sqlite3_stmt *stmt;
+	int rc = SQLITE_DONE, err = 0;
+
+	if (prepare(st, "SELECT mac, slot, seq, ak, expires, tx_pn_reserved,"
+			" rx_next, nonce FROM aks ORDER BY mac, slot", &stmt))
+		return -EIO;
+	while (!err && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		memset(&ak, 0, sizeof(ak));
+		if (column_mac(stmt, 0, ak.mac) ||
+		    column_blob(stmt, 3, ak.ak, sizeof(ak.ak)) ||
+		    column_blob(stmt, 7, ak.nonce, sizeof(ak.nonce))) {
+			log_err("database: malformed AK row");
+			err = -EIO;
+			break;
+		}
+		ak.slot = (uint8_t)sqlite3_column_int(stmt, 1);
+		ak.seq = (uint8_t)sqlite3_column_int(stmt, 2);
+		ak.expires = sqlite3_column_int64(stmt, 4);
+		ak.tx_pn_reserved = (uint32_t)sqlite3_column_int64(stmt, 5);
+		ak.rx_next = (uint64_t)sqlite3_column_int64(stmt, 6);
+		err = cb(arg, &ak);
+	}
+	if (!err && rc != SQLITE_DONE)
+		err = db_error(st, "list AKs");
+	sqlite3_finalize(stmt);
+	OPENSSL_cleanse(&ak, sizeof(ak));
+	return err;
+}

@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef PKMD_STORE_H
+#define PKMD_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "util.h"
+
+/*
+ * The BS's database (SQLite, WAL): subscribers, multicast-group
+ * memberships, station CID allocations, SAs with their two TEK
+ * generations, and AK state.  The daemon keeps everything in memory and
+ * writes each change here before it acts on it, so that a restart (even
+ * after kill -9) resumes from the same state.  Functions return 0 or a
+ * negative errno value (-EEXIST, -ENOENT, -EIO).
+ */
+
+#define STORE_CN_MAX	64
+#define STORE_KEY_LEN	16
+#define STORE_AK_LEN	20
+#define STORE_NONCE_LEN	8
+
+struct store;
+
+struct store_subscriber {
+	char cn[STORE_CN_MAX + 1];
+	uint8_t mac[MAC_LEN];
+	char provider[CONFIG_PROVIDER_MAX + 1];
+	unsigned int services;		/* SERVICE_BIT(unicast|multicast|broadcast) */
+	bool revoked;
+	int64_t created;		/* epoch seconds */
+};
+
+struct store_tek {
+	uint8_t eks;
+	uint8_t key[STORE_KEY_LEN];
+	int64_t expires;		/* epoch seconds */
+};
+
+struct store_sa {
+	uint16_t said;			/* also the CID of its connection */
+	uint8_t service;		/* enum wman_service */
+	uint8_t suite;			/* enum wman_suite */
+	bool has_group;
+	uint8_t group_id;		/* multicast */
+	bool has_owner;
+	uint8_t owner[MAC_LEN];		/* unicast: the SS */
+	struct store_tek tek[2];	/* [0] older, [1] newer */
+};
+
+/* Slots of a station's AKs. */
+enum store_ak_slot {
+	STORE_AK_ACTIVE = 0,	/* the one the SS last used */
+	STORE_AK_PENDING = 1,	/* issued, not used yet */
+};
+
+struct store_ak {
+	uint8_t mac[MAC_LEN];
+	uint8_t slot;			/* enum store_ak_slot */
+	uint8_t seq;			/* 0..15 */
+	uint8_t ak[STORE_AK_LEN];
+	int64_t expires;		/* epoch seconds */
+	uint32_t tx_pn_reserved;	/* downlink PNs below this may be used */
+	uint64_t rx_next;		/* lowest uplink PN still acceptable */
+	uint8_t nonce[STORE_NONCE_LEN];	/* SS-Random of the Auth Request */
+};
+
+int store_open(const char *path, struct store **out);
+void store_close(struct store *st);
+
+int store_subscriber_add(struct store *st, const struct store_subscriber *s);
+int store_subscriber_revoke(struct store *st, const char *cn);
+int store_subscriber_each(struct store *st,
+			  int (*cb)(void *arg, const struct store_subscriber *s),
+			  void *arg);
+
+int store_member_add(struct store *st, uint8_t group, const char *cn);
+int store_member_del(struct store *st, uint8_t group, const char *cn);
+int store_member_each(struct store *st,
+		      int (*cb)(void *arg, uint8_t group, const char *cn),
+		      void *arg);
+
+/* A station's CIDs follow from its index (control-plane.rst). */
+int store_station_add(struct store *st, const uint8_t mac[MAC_LEN],
+		      uint16_t index);
+int store_station_each(struct store *st,
+		       int (*cb)(void *arg, const uint8_t mac[MAC_LEN],
+				 uint16_t index),
+		       void *arg);
+
+/* Inserts or replaces the SA and both its TEKs, in one transaction. */
+int store_sa_save(struct store *st, const struct store_sa *sa);
+int store_sa_delete(struct store *st, uint16_t said);
+int store_sa_each(struct store *st,
+		  int (*cb)(void *arg, const struct store_sa *sa), void *arg);
+
+int store_ak_save(struct store *st, const struct store_ak *ak);
+/* Moves PENDING to ACTIVE (replacing it), in one transaction. */
+int store_ak_promote(struct store *st, const uint8_t mac[MAC_LEN]);
+int store_ak_delete(struct store *st, const uint8_t mac[MAC_LEN]);
+int store_ak_set_rx(struct store *st, const uint8_t mac[MAC_LEN],
+		    uint8_t slot, uint64_t rx_next);
+int store_ak_set_tx(struct store *st, const uint8_t mac[MAC_LEN],
+		    uint8_t slot, uint32_t tx_pn_reserved);
+int store_ak_each(struct store *st,
+		  int (*cb)(void *arg, const struct store_ak *ak), void *arg);
+
+#endif
