@@ -142,7 +142,8 @@ test_unencrypted() {
 test_hard_expiry() {
 	local said=${uc_said[2]} cap2=$TMP/ss2.pcap up2 before m
 	for m in 0 2; do
-		tek_add "$m" "$said" 0 1 lifetime 2 replace
+		wm "$m" tek del dev wman0 said "$said" eks 0
+		tek_add "$m" "$said" 0 1 lifetime 2
 	done
 	capture_start 0 veth0 2 "$cap2"
 	n0 ping -q -c 1 -W 2 "${ip4[2]}" >/dev/null
@@ -162,9 +163,12 @@ test_hard_expiry() {
 
 # SS3's downlink TEK has 16 PNs left.
 test_pn_exhaustion() {
-	local said=${uc_said[3]} out=$TMP/ping3.out before
-	tek_add 0 "$said" 0 1 pn $((0x7ffffff0)) replace
-	tek_add 3 "$said" 0 1 replace
+	local said=${uc_said[3]} out=$TMP/ping3.out before m
+	for m in 0 3; do
+		wm "$m" tek del dev wman0 said "$said" eks 0
+	done
+	tek_add 0 "$said" 0 1 pn $((0x7ffffff0))
+	tek_add 3 "$said" 0 1
 	before=$(cnt 0 tx-no-key)
 	n0 ping -c 20 -i 0.05 -W 1 "${ip4[3]}" > "$out" 2>&1 || true
 	grep -q "20 packets transmitted, 16 received" "$out"

@@ -77,7 +77,7 @@ test_group_delivered() {
 
 datagram_lands() {
 	send_group_datagram ping
-	grep -q "group datagram ping" "$1"
+	grep -qs "group datagram ping" "$1"
 }
 
 test_broadcast() {

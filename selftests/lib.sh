@@ -244,6 +244,8 @@ refused() {
 no_link() { ! ipn "$1" link show "$2" >/dev/null 2>&1; }
 # link_attr N DEV JQ-PATH: one value of `ip -j -d link show DEV` in node N.
 link_attr() { ipn "$1" -j -d link show "$2" | jq -r ".[0]$3"; }
+# link_stat N DEV JQ-PATH: one value of `ip -s -j link show DEV`.
+link_stat() { ipn "$1" -s -j link show "$2" | jq -r ".[0]$3"; }
 # link_attr_is N DEV JQ-PATH VALUE
 link_attr_is() { [[ $(link_attr "$1" "$2" "$3" 2>/dev/null) == "$4" ]]; }
 
@@ -254,14 +256,11 @@ assert_eq() {
 	return 1
 }
 
-# The receive drop counters of a device, as one line (for "none rose").
+# The receive drop totals of a device, as one line (for "none rose"): in
+# ip -s link, RX dropped sums every receive drop reason, RX errors bad ICV,
+# replay and bad header (Documentation/data-plane.rst).
 rx_drops() {
-	local n=$1 c out=""
-	for c in rx-no-key rx-bad-icv rx-replay rx-bad-header rx-expired \
-		 rx-unknown-sa rx-unencrypted; do
-		out+="$c=$(cnt "$n" "$c") "
-	done
-	echo "$out"
+	ipn "$1" -s -j link show wman0 | jq -c '.[0].stats64.rx | {dropped, errors}'
 }
 
 # ---- keys ------------------------------------------------------------------
@@ -486,12 +485,24 @@ mon_count() {
 ktap_plan_plus() { ktap_set_plan $(($(grep -c '^run_test ' "$0") + $1)); }
 ktap_plan() { ktap_plan_plus 0; }
 
+# After a failure: the SAs, TEKs and counters of every node still there.
+dump_state() {
+	local n
+	for n in "${nodes[@]}"; do
+		ip netns list | grep -q -- "^${ns[$n]}\>" || continue
+		log "node $n:"
+		wm "$n" -s sa show dev wman0 2>&1 | sed 's/^/#   /' || true
+		wm "$n" -s link show wman0 2>&1 | sed 's/^/#   /' || true
+	done
+}
+
 # run_test DESCRIPTION FUNCTION: run FUNCTION in a subshell under set -e
 # (its first failing command fails it), report ok / not ok.
 run_test() {
-	local desc=$1 fn=$2 rc
+	local desc=$1 fn=$2 rc start=$SECONDS
 	log "--- $desc"
 	set +e
+	trap - ERR
 	(
 		set -eE
 		bg_pids=()
@@ -500,7 +511,10 @@ run_test() {
 		"$fn"
 	)
 	rc=$?
+	((rc == 0 || rc == KSFT_SKIP)) || dump_state
+	trap 'log "failed at ${BASH_SOURCE[0]##*/}:$LINENO: $BASH_COMMAND"' ERR
 	set -e
+	log "($((SECONDS - start)) s)"
 	case $rc in
 	0) ktap_test_pass "$desc" ;;
 	"$KSFT_SKIP") ktap_test_skip "$desc" ;;

@@ -72,6 +72,13 @@ test_cli_errors() {
 	assert_eq "$(wm0 -j conn show dev wman0 | jq length)" 3 "connections"
 }
 
+# NLM_F_REPLACE (tek add ... replace) installs into an occupied slot.
+test_tek_replace() {
+	tek_add 0 "$said" 1
+	pp tek_add 0 "$said" 1 1 replace lifetime 100
+	wm0 tek del dev wman0 said "$said" eks 1
+}
+
 # The kernel's message, not only the tool's: the tool prints what the
 # kernel said for a request it sent.
 test_cli_prints_extack() {
@@ -131,6 +138,7 @@ nl_case() {
 setup
 run_test "netlink: bad requests through the tool fail with a message" test_cli_errors
 run_test "netlink: the tool prints the kernel's extack message" test_cli_prints_extack
+run_test "netlink: tek add replace installs into an occupied slot" test_tek_replace
 run_test "netlink: without CAP_NET_ADMIN every change is refused" test_no_cap_net_admin
 run_test "netlink: reads work without CAP_NET_ADMIN and as nobody" test_unprivileged_reads
 nl_current() { nl_case "$nl_case_name"; }

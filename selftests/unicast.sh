@@ -60,8 +60,8 @@ test_unicast() {
 	# device totals: the sum over the SSs, also in ip -s link
 	expect_cnt 0 $((2 * pings * ${#sss[@]})) tx-packets
 	expect_cnt 0 $((2 * pings * ${#sss[@]})) rx-packets
-	assert_eq "$(link_attr 0 wman0 .stats64.rx.packets)" "$(cnt 0 rx-packets)" "ip -s link rx packets"
-	assert_eq "$(link_attr 0 wman0 .stats64.tx.packets)" "$(cnt 0 tx-packets)" "ip -s link tx packets"
+	assert_eq "$(link_stat 0 wman0 .stats64.rx.packets)" "$(cnt 0 rx-packets)" "ip -s link rx packets"
+	assert_eq "$(link_stat 0 wman0 .stats64.tx.packets)" "$(cnt 0 tx-packets)" "ip -s link tx packets"
 }
 
 # The same traffic on SS3's connection re-created without an SA travels in
