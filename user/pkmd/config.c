@@ -774,8 +774,6 @@ static char *reader(char *str, int num, void *stream)
 		snprintf(str, (size_t)num, "%s\n", line);
 		return str;
 	}
-	if (ctx->section == SEC_INVALID)
-		return str;
 	{
 		char *eq = strchr(s, '='), *colon = strchr(s, ':');
 
@@ -788,6 +786,9 @@ static char *reader(char *str, int num, void *stream)
 			return str;
 		}
 	}
+	/* Keys of a refused section: the header's report covers them. */
+	if (ctx->section == SEC_INVALID)
+		return str;
 	snprintf(str, (size_t)num, "%s\n", line);
 	return str;
 }

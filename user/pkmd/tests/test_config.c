@@ -1,0 +1,243 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The configuration reader: good files give the right values and
+ * defaults; every kind of bad line is refused with FILE:LINE and the
+ * reason; several bad lines are all reported.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "tap.h"
+
+struct reports {
+	char text[8192];
+	int count;
+};
+
+static void collect(void *arg, const char *line)
+{
+	struct reports *r = arg;
+	size_t len = strlen(r->text);
+
+	snprintf(r->text + len, sizeof(r->text) - len, "%s\n", line);
+	r->count++;
+}
+
+static int load(const char *text, struct config *cfg, struct reports *r)
+{
+	memset(r, 0, sizeof(*r));
+	return config_load_string("t.conf", text, strlen(text), cfg, collect, r);
+}
+
+#define BS_MIN "[pkmd]\nrole = bs\n[bs]\nca-certificate = ca.pem\n" \
+	"certificate = bs.pem\nprivate-key = bs.key\nprovider = net-a\n"
+#define SS_MIN "[pkmd]\nrole = ss\n[ss]\nca-certificate = ca.pem\n" \
+	"certificate = ss.pem\nprivate-key = ss.key\n"
+
+static void test_good(void)
+{
+	struct config cfg;
+	struct reports r;
+
+	is_int(load(BS_MIN, &cfg, &r), 0, "minimal BS configuration accepted");
+	ok(cfg.role == ROLE_BS && !strcmp(cfg.interface, "wman0") &&
+	   !strcmp(cfg.control, "/run/pkmd/wman0.sock") &&
+	   !strcmp(cfg.database, "/var/lib/pkmd/wman0.db"),
+	   "BS defaults: interface, control socket, database");
+	ok(cfg.ak_lifetime == AK_LIFETIME_DEFAULT &&
+	   cfg.tek_lifetime == TEK_LIFETIME_DEFAULT &&
+	   cfg.timers.tek_grace == 3600 && cfg.unicast_suite == 2 &&
+	   !cfg.has_broadcast && cfg.n_groups == 0,
+	   "BS defaults: lifetimes, grace time, suite, no broadcast, no groups");
+	ok(!strcmp(cfg.provider, "net-a"), "provider read");
+	config_free(&cfg);
+
+	is_int(load(BS_MIN "[pkmd2]\n", &cfg, &r), 1, "one bad section, one report");
+	config_free(&cfg);
+
+	is_int(load("[pkmd]\ninterface = wman7\nrole = bs\n[bs]\nca-certificate = a\n"
+		    "certificate = b\nprivate-key = c\nprovider = net-a\n"
+		    "[group 9]\ncid = 0x3009\n"
+		    "addresses = 01:00:5e:00:00:09 , 33:33:00:00:00:09\n"
+		    "suite = aes-gcm\n[group 2]\ncid = 12290\n[broadcast]\n",
+		    &cfg, &r), 0,
+	       "groups and broadcast accepted");
+	ok(cfg.n_groups == 2 && cfg.groups[0].id == 2 &&
+	   cfg.groups[0].cid == 0x3002 && cfg.groups[0].suite == 2 &&
+	   cfg.groups[1].id == 9 && cfg.groups[1].n_addrs == 2 &&
+	   cfg.groups[1].suite == 0x80 && cfg.groups[1].addrs[1][0] == 0x33,
+	   "groups sorted by ID with their CIDs, suites and addresses");
+	ok(cfg.has_broadcast && cfg.broadcast_cid == 0xffff &&
+	   !strcmp(cfg.interface, "wman7") &&
+	   !strcmp(cfg.control, "/run/pkmd/wman7.sock"),
+	   "broadcast offered; control socket named after the interface");
+	config_free(&cfg);
+
+	is_int(load(SS_MIN "services = broadcast,unicast\nmulticast-groups = 5, 7\n"
+		    "suites = aes-gcm\n[timers]\noperational-wait = 2\n",
+		    &cfg, &r), 0, "SS configuration accepted");
+	ok(cfg.role == ROLE_SS && cfg.services == (SERVICE_BIT(0) | SERVICE_BIT(2)) &&
+	   cfg.n_ss_groups == 2 && cfg.ss_groups[1] == 7 && cfg.n_suites == 1 &&
+	   cfg.suites[0] == 0x80 && cfg.timers.operational_wait == 2 &&
+	   cfg.request_service_type == -1,
+	   "SS services, groups, suites and timers");
+	config_free(&cfg);
+
+	is_int(load(BS_MIN "ak-lifetime = 60\ntek-lifetime = 20\n[timers]\n"
+		    "tek-grace-time = 5\nauth-grace-time = 10\n[test]\n"
+		    "allow-short-lifetimes = yes\n", &cfg, &r), 0,
+	       "short lifetimes accepted with [test] allow-short-lifetimes");
+	ok(cfg.tek_lifetime == 20 && cfg.timers.tek_grace == 5,
+	   "short lifetimes read");
+	config_free(&cfg);
+
+	is_int(load("; comment\n# comment\n\n  [pkmd]  \nrole=ss ; inline\n"
+		    "[ss]\nca-certificate=a\ncertificate=b\nprivate-key=c\n",
+		    &cfg, &r), 0, "comments, blank lines, spaces, inline comments");
+	ok(cfg.role == ROLE_SS, "value read before its inline comment");
+	config_free(&cfg);
+
+	is_int(load("\xef\xbb\xbf" SS_MIN, &cfg, &r), 0,
+	       "a UTF-8 byte order mark is skipped");
+	config_free(&cfg);
+}
+
+/* One bad line each: FILE:LINE: and a part of the reason. */
+static const struct {
+	const char *text;
+	const char *want;
+} bad[] = {
+	{ BS_MIN "[foo]\n", "t.conf:8: unknown section [foo]" },
+	{ "x = 1\n[pkmd]\nrole = bs\n", "t.conf:1: 'x' outside any section" },
+	{ BS_MIN "colour = red\n", "t.conf:8: unknown key 'colour' in [bs]" },
+	{ "[pkmd]\nrole = bs\nrole = ss\n", "t.conf:3: 'role' already set at line 2" },
+	{ "[pkmd]\nrole = ap\n", "t.conf:2: invalid role 'ap': expected bs or ss" },
+	{ BS_MIN "[pkmd]\n", "t.conf:8: [pkmd] already opened at line 1" },
+	{ "[pkmd]\nrole = bs\ninterface = a/b\n", "t.conf:3: invalid interface 'a/b'" },
+	{ "[pkmd]\nrole = bs\ninterface = wman0123456789ab\n", "t.conf:3: invalid interface" },
+	{ "[pkmd]\nrole = bs\ncontrol = run/x.sock\n", "t.conf:3: invalid control 'run/x.sock': must be an absolute path" },
+	{ "[pkmd]\nrole = bs\nlog-level = loud\n", "t.conf:3: invalid log-level 'loud'" },
+	{ "[pkmd]\nrole bs\n", "t.conf:2: expected name = value" },
+	{ "[pkmd\nrole = bs\n", "t.conf:1: malformed section header" },
+	{ "[pkmd] x\n", "t.conf:1: malformed section header" },
+	{ "[pkmd]\n= bs\n", "t.conf:2: missing key name" },
+	{ "[pkmd]\nro:le = bs\n", "t.conf:2: ':' in a key name" },
+	{ BS_MIN "[group 300]\ncid = 0x3000\n", "t.conf:8: invalid section [group 300]" },
+	{ BS_MIN "[group 5]\ncid = 0x3005\n[group 5]\n", "t.conf:10: [group 5] already defined at line 8" },
+	{ BS_MIN "[group 5]\ncid = 0x100\n", "t.conf:9: invalid cid '0x100': expected a CID from 0x3000" },
+	{ BS_MIN "[group 5]\ncid = 0x3005\naddresses = 02:00:00:00:00:01\n", "t.conf:10: invalid addresses" },
+	{ BS_MIN "[group 5]\ncid = 0x3005\naddresses = 01:00:5e:00:00:01,01:00:5e:00:00:01\n", "listed twice" },
+	{ BS_MIN "[group 5]\ncid = 0x3005\naddresses = 01:00:5e:00:00:01,\n", "t.conf:10: invalid addresses '01:00:5e:00:00:01,': empty item" },
+	{ BS_MIN "[group 5]\ncolour = red\n", "t.conf:9: unknown key 'colour' in [group 5]" },
+	{ BS_MIN "[group 5]\nsuite = aes-ccm\n", "t.conf:8: [group 5] needs a cid" },
+	{ BS_MIN "[group 5]\ncid = 0xfe05\n[group 6]\ncid = 0xfe05\n", "t.conf:11: cid 0xfe05 is also group 5's" },
+	{ BS_MIN "[broadcast]\n[group 5]\ncid = 0xffff\n", "t.conf:10: cid 0xffff is the broadcast connection's" },
+	{ BS_MIN "[broadcast]\nsuite = des\n", "t.conf:9: invalid suite 'des': expected aes-ccm or aes-gcm" },
+	{ BS_MIN "tek-lifetime = 20\n", "t.conf:8: tek-lifetime 20 is below the 802.16 minimum 1800" },
+	{ BS_MIN "tek-lifetime = 9999999\n", "t.conf:8: tek-lifetime 9999999 is above the maximum" },
+	{ BS_MIN "ak-lifetime = 3600\n", "t.conf:8: ak-lifetime 3600 is below the 802.16 minimum" },
+	{ BS_MIN "tek-lifetime = 3600\n[timers]\ntek-grace-time = 2000\n", "t.conf:10: tek-grace-time 2000 is more than half of tek-lifetime 3600" },
+	{ BS_MIN "tek-lifetime = 1h\n", "t.conf:8: invalid tek-lifetime '1h': expected a number of seconds" },
+	{ BS_MIN "tek-lifetime = 0\n", "t.conf:8: invalid tek-lifetime '0'" },
+	{ BS_MIN "tek-lifetime = -5\n", "t.conf:8: invalid tek-lifetime '-5'" },
+	{ BS_MIN "[timers]\nrekey-wait = 0x100\n", "t.conf:9: rekey-wait 256 is above the maximum 10" },
+	{ BS_MIN "[timers]\nauthorize-wait = 1\n", "t.conf:9: authorize-wait 1 is below the 802.16 minimum 2" },
+	{ SS_MIN "[bs]\n", "t.conf:7: [bs] in a role = ss file" },
+	{ "[pkmd]\nrole = ss\ndatabase = /x.db\n[ss]\nca-certificate = a\ncertificate = b\nprivate-key = c\n",
+	  "t.conf:3: database is for role = bs only" },
+	{ SS_MIN "[group 5]\ncid = 0x3005\n", "t.conf:7: [group 5] in a role = ss file" },
+	{ BS_MIN "[ss]\n", "t.conf:8: [ss] in a role = bs file" },
+	{ SS_MIN "services = unicast, video\n", "t.conf:7: invalid services 'unicast, video': unknown service 'video'" },
+	{ SS_MIN "services = multicast\n", "list multicast groups in multicast-groups" },
+	{ SS_MIN "services = unicast, unicast\n", "'unicast' listed twice" },
+	{ SS_MIN "multicast-groups = 5, 5\n", "t.conf:7: invalid multicast-groups '5, 5': group 5 listed twice" },
+	{ SS_MIN "multicast-groups = 256\n", "group ID '256' is not 0 to 255" },
+	{ SS_MIN "suites = aes-ccm, aes-ccm\n", "'aes-ccm' listed twice" },
+	{ SS_MIN "suites = aes-ccm, aes-gcm, aes-ccm\n", "more than 2 items" },
+	{ BS_MIN "[test]\nrequest-service-type = 3\n", "t.conf:9: request-service-type is for role = ss only" },
+	{ SS_MIN "[test]\nrequest-service-type = 256\n", "t.conf:8: invalid request-service-type '256'" },
+	{ SS_MIN "[test]\nallow-short-lifetimes = maybe\n", "t.conf:8: invalid allow-short-lifetimes 'maybe': expected yes or no" },
+	{ "[pkmd]\nrole = bs\x01\n", "t.conf:2: control character in line" },
+	{ "[pkmd]\nlog-level = info\n", "t.conf: missing role in [pkmd]" },
+	{ "[pkmd]\nrole = bs\n[bs]\nca-certificate = a\ncertificate = b\nprivate-key = c\n", "t.conf: missing provider in [bs]" },
+	{ "[pkmd]\nrole = ss\n[ss]\ncertificate = b\nprivate-key = c\n", "t.conf: missing ca-certificate in [ss]" },
+	{ SS_MIN "ca-certificate = other\n", "t.conf:7: 'ca-certificate' already set at line 4" },
+	{ "[pkmd]\nrole = ss\n[ss]\ncertificate =\n", "t.conf:4: invalid certificate '': empty path" },
+};
+
+static void test_bad(void)
+{
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct config cfg;
+		struct reports r;
+		int n = load(bad[i].text, &cfg, &r);
+
+		if (!ok(n >= 1 && strstr(r.text, bad[i].want),
+			"refused with \"%s\"", bad[i].want))
+			printf("#   reported: %s", r.count ? r.text : "nothing\n");
+		config_free(&cfg);
+	}
+}
+
+static void test_long_line(void)
+{
+	char text[4096];
+	struct config cfg;
+	struct reports r;
+	int n;
+
+	snprintf(text, sizeof(text), "[pkmd]\nrole = bs\ncontrol = /%02000d\n"
+		 "interface = wman1\n", 7);
+	n = load(text, &cfg, &r);
+	ok(n >= 1 && strstr(r.text, "t.conf:3: line too long"),
+	   "a line over the limit is refused with its number");
+	ok(!strstr(r.text, "t.conf:4"), "the line after it is read normally");
+	config_free(&cfg);
+}
+
+static void test_many(void)
+{
+	struct config cfg;
+	struct reports r;
+	int n = load("[pkmd]\nrole = bs\ncolour = red\nlog-level = loud\n[nope]\n"
+		     "x = 1\n[bs]\nno equals\n", &cfg, &r);
+
+	is_int(n, 4, "four bad lines, four reports");
+	ok(strstr(r.text, "t.conf:3:") && strstr(r.text, "t.conf:4:") &&
+	   strstr(r.text, "t.conf:5:") && strstr(r.text, "t.conf:8:"),
+	   "each with its own line number");
+	config_free(&cfg);
+}
+
+static void test_file(void)
+{
+	struct config cfg;
+	struct reports r;
+	int n;
+
+	memset(&r, 0, sizeof(r));
+	n = config_load_file("/nonexistent/pkmd.conf", &cfg, collect, &r);
+	ok(n == 1 && strstr(r.text, "/nonexistent/pkmd.conf: cannot open"),
+	   "a missing file is reported with its name");
+	config_free(&cfg);
+	memset(&r, 0, sizeof(r));
+	n = config_load_file(SRCDIR "/examples/bs.conf", &cfg, collect, &r);
+	ok(n == 0 && cfg.n_groups == 1 && cfg.has_broadcast,
+	   "examples/bs.conf is valid");
+	config_free(&cfg);
+	memset(&r, 0, sizeof(r));
+	n = config_load_file(SRCDIR "/examples/ss.conf", &cfg, collect, &r);
+	ok(n == 0 && cfg.n_ss_groups == 1, "examples/ss.conf is valid");
+	config_free(&cfg);
+}
+
+int main(void)
+{
+	test_good();
+	test_bad();
+	test_long_line();
+	test_many();
+	test_file();
+	return tap_finish();
+}

@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The database: every record type written, read back after closing and
+ * reopening (what a restart does), and the refusals the daemon relies on.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "store.h"
+#include "tap.h"
+
+struct seen {
+	int n;
+	struct store_subscriber subs[8];
+	uint8_t groups[8];
+	char members[8][STORE_CN_MAX + 1];
+	uint8_t macs[8][MAC_LEN];
+	uint16_t indexes[8];
+	struct store_sa sas[8];
+	struct store_ak aks[8];
+};
+
+static int on_sub(void *arg, const struct store_subscriber *s)
+{
+	struct seen *z = arg;
+
+	z->subs[z->n++] = *s;
+	return 0;
+}
+
+static int on_member(void *arg, uint8_t group, const char *cn)
+{
+	struct seen *z = arg;
+
+	z->groups[z->n] = group;
+	snprintf(z->members[z->n++], STORE_CN_MAX + 1, "%s", cn);
+	return 0;
+}
+
+static int on_station(void *arg, const uint8_t mac[MAC_LEN], uint16_t index)
+{
+	struct seen *z = arg;
+
+	memcpy(z->macs[z->n], mac, MAC_LEN);
+	z->indexes[z->n++] = index;
+	return 0;
+}
+
+static int on_sa(void *arg, const struct store_sa *sa)
+{
+	struct seen *z = arg;
+
+	z->sas[z->n++] = *sa;
+	return 0;
+}
+
+static int on_ak(void *arg, const struct store_ak *ak)
+{
+	struct seen *z = arg;
+
+	z->aks[z->n++] = *ak;
+	return 0;
+}
+
+static struct store_subscriber subscriber(const char *cn, uint8_t last)
+{
+	struct store_subscriber s = { .services = 5, .created = 1700000000 };
+
+	snprintf(s.cn, sizeof(s.cn), "%s", cn);
+	snprintf(s.provider, sizeof(s.provider), "net-a");
+	memcpy(s.mac, "\x02\x16\x00\x00\x00", 5);
+	s.mac[5] = last;
+	return s;
+}
+
+int main(void)
+{
+	char dir[] = "/tmp/pkmd-store-XXXXXX", path[64];
+	struct store_subscriber a = subscriber("ss-a", 0x11), b = subscriber("ss-b", 0x12);
+	struct store_sa sa = {
+		.said = 0x2001, .service = 0, .suite = 2, .has_owner = true,
+		.owner = { 2, 0x16, 0, 0, 0, 0x11 },
+		.tek = { { 3, { 1, 2, 3 }, 1700001000 }, { 0, { 4, 5, 6 }, 1700002000 } },
+	};
+	struct store_sa grp = {
+		.said = 0xfe05, .service = 1, .suite = 0x80, .has_group = true,
+		.group_id = 5,
+		.tek = { { 1, { 9 }, 1700003000 }, { 2, { 8 }, 1700004000 } },
+	};
+	struct store_ak ak = { .mac = { 2, 0x16, 0, 0, 0, 0x11 }, .slot = 1,
+			       .seq = 7, .ak = { 0xaa, [19] = 0xbb },
+			       .expires = 1800000000, .tx_pn_reserved = 1024,
+			       .rx_next = 5, .nonce = { 1, 2, 3, 4, 5, 6, 7, 8 } };
+	struct store *st;
+	struct seen z;
+	struct stat sb;
+
+	if (!mkdtemp(dir)) {
+		printf("Bail out! mkdtemp\n");
+		return 1;
+	}
+	snprintf(path, sizeof(path), "%s/pkmd.db", dir);
+
+	is_int(store_open(path, &st), 0, "a new database opens");
+	ok(stat(path, &sb) == 0 && (sb.st_mode & 0777) == 0600,
+	   "the database file is readable by its owner only");
+	is_int(store_subscriber_add(st, &a), 0, "subscriber added");
+	is_int(store_subscriber_add(st, &b), 0, "second subscriber added");
+	a.mac[5] = 0x99;
+	is_int(store_subscriber_add(st, &a), -EEXIST, "same CN refused");
+	b.mac[5] = 0x11;
+	snprintf(b.cn, sizeof(b.cn), "ss-c");
+	is_int(store_subscriber_add(st, &b), -EEXIST, "same MAC refused");
+	is_int(store_subscriber_revoke(st, "ss-b"), 0, "subscriber revoked");
+	is_int(store_subscriber_revoke(st, "nobody"), -ENOENT,
+	       "revoking an unknown CN is ENOENT");
+	is_int(store_member_add(st, 5, "ss-a"), 0, "member added");
+	is_int(store_member_add(st, 5, "ss-a"), -EEXIST, "twice refused");
+	is_int(store_member_add(st, 6, "ss-a"), 0, "member of a second group");
+	is_int(store_member_del(st, 6, "ss-a"), 0, "member deleted");
+	is_int(store_member_del(st, 6, "ss-a"), -ENOENT, "deleting twice is ENOENT");
+	is_int(store_station_add(st, sa.owner, 1), 0, "station added");
+	is_int(store_station_add(st, (uint8_t[]){ 2, 0x16, 0, 0, 0, 0x12 }, 1),
+	       -EEXIST, "a station index is allocated once");
+	is_int(store_sa_save(st, &sa), 0, "unicast SA saved");
+	is_int(store_sa_save(st, &grp), 0, "group SA saved");
+	is_int(store_ak_save(st, &ak), 0, "pending AK saved");
+	is_int(store_ak_set_rx(st, ak.mac, 1, 42), 0, "uplink PN window moved");
+	is_int(store_ak_set_tx(st, ak.mac, 1, 2048), 0, "downlink PN reserved");
+	store_close(st);
+
+	/* What a restarted daemon reads. */
+	is_int(store_open(path, &st), 0, "the database reopens");
+	memset(&z, 0, sizeof(z));
+	store_subscriber_each(st, on_sub, &z);
+	ok(z.n == 2 && !strcmp(z.subs[0].cn, "ss-a") && !z.subs[0].revoked &&
+	   z.subs[0].services == 5 && z.subs[0].mac[5] == 0x11 &&
+	   !strcmp(z.subs[0].provider, "net-a") &&
+	   z.subs[0].created == 1700000000 &&
+	   !strcmp(z.subs[1].cn, "ss-b") && z.subs[1].revoked,
+	   "subscribers round trip (CN, MAC, provider, services, revoked)");
+	memset(&z, 0, sizeof(z));
+	store_member_each(st, on_member, &z);
+	ok(z.n == 1 && z.groups[0] == 5 && !strcmp(z.members[0], "ss-a"),
+	   "memberships round trip");
+	memset(&z, 0, sizeof(z));
+	store_station_each(st, on_station, &z);
+	ok(z.n == 1 && z.indexes[0] == 1 && !memcmp(z.macs[0], sa.owner, MAC_LEN),
+	   "station allocations round trip");
+	memset(&z, 0, sizeof(z));
+	store_sa_each(st, on_sa, &z);
+	ok(z.n == 2 && z.sas[0].said == 0x2001 && z.sas[0].has_owner &&
+	   !z.sas[0].has_group && !memcmp(z.sas[0].owner, sa.owner, MAC_LEN) &&
+	   z.sas[0].tek[0].eks == 3 && z.sas[0].tek[1].eks == 0 &&
+	   !memcmp(z.sas[0].tek[0].key, sa.tek[0].key, STORE_KEY_LEN) &&
+	   !memcmp(z.sas[0].tek[1].key, sa.tek[1].key, STORE_KEY_LEN) &&
+	   z.sas[0].tek[1].expires == 1700002000,
+	   "unicast SA with both TEK generations round trips");
+	ok(z.sas[1].said == 0xfe05 && z.sas[1].has_group &&
+	   z.sas[1].group_id == 5 && !z.sas[1].has_owner &&
+	   z.sas[1].suite == 0x80 && z.sas[1].tek[0].eks == 1,
+	   "group SA round trips");
+	memset(&z, 0, sizeof(z));
+	store_ak_each(st, on_ak, &z);
+	ok(z.n == 1 && z.aks[0].slot == 1 && z.aks[0].seq == 7 &&
+	   !memcmp(z.aks[0].ak, ak.ak, STORE_AK_LEN) &&
+	   z.aks[0].expires == 1800000000 && z.aks[0].rx_next == 42 &&
+	   z.aks[0].tx_pn_reserved == 2048 &&
+	   !memcmp(z.aks[0].nonce, ak.nonce, STORE_NONCE_LEN),
+	   "AK with its PN window and reservation round trips");
+
+	/* A rollover replaces both generations in one transaction. */
+	sa.tek[0] = sa.tek[1];
+	sa.tek[1] = (struct store_tek){ 1, { 7 }, 1700005000 };
+	is_int(store_sa_save(st, &sa), 0, "SA rolled over");
+	is_int(store_ak_promote(st, ak.mac), 0, "pending AK promoted");
+	memset(&z, 0, sizeof(z));
+	store_sa_each(st, on_sa, &z);
+	ok(z.n == 2 && z.sas[0].tek[0].eks == 0 && z.sas[0].tek[1].eks == 1 &&
+	   z.sas[0].tek[1].key[0] == 7, "the rollover is what is read back");
+	memset(&z, 0, sizeof(z));
+	store_ak_each(st, on_ak, &z);
+	ok(z.n == 1 && z.aks[0].slot == 0 && z.aks[0].seq == 7,
+	   "the promoted AK is the active one");
+	is_int(store_sa_delete(st, 0x2001), 0, "SA deleted");
+	is_int(store_sa_delete(st, 0x2001), -ENOENT, "deleting twice is ENOENT");
+	is_int(store_ak_delete(st, ak.mac), 0, "AKs deleted");
+	memset(&z, 0, sizeof(z));
+	store_sa_each(st, on_sa, &z);
+	ok(z.n == 1 && z.sas[0].said == 0xfe05, "its TEKs went with it");
+	store_close(st);
+
+	snprintf(path, sizeof(path), "%s/pkmd.db-wal", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/pkmd.db-shm", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/pkmd.db", dir);
+	unlink(path);
+	rmdir(dir);
+	return tap_finish();
+}
