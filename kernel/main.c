@@ -40,7 +40,11 @@ static void __exit wman_mod_exit(void)
 	/* devices first: their TEK timers and receive path send messages */
 	wman_device_uninit();
 	wman_genl_uninit();
-	/* TEKs and SAs of the deleted devices are freed by RCU callbacks */
+	/*
+	 * TEKs of the deleted devices are freed by RCU callbacks, which
+	 * queue their SAs' callbacks: wait for both rounds.
+	 */
+	rcu_barrier();
 	rcu_barrier();
 	wman_crypto_uninit();
 }

@@ -41,15 +41,12 @@ bool wman_tek_get(struct wman_tek *tek)
 	return refcount_inc_not_zero(&tek->refcnt);
 }
 
-static void sa_free(struct wman_sa *sa)
-{
-	wman_stats_free(sa->stats);
-	kfree(sa);
-}
-
 static void sa_free_rcu(struct rcu_head *head)
 {
-	sa_free(container_of(head, struct wman_sa, rcu));
+	struct wman_sa *sa = container_of(head, struct wman_sa, rcu);
+
+	wman_stats_free(sa->stats);
+	kfree(sa);
 }
 
 static void sa_put(struct wman_sa *sa)
@@ -67,9 +64,8 @@ static void tek_free_rcu(struct rcu_head *head)
 	crypto_free_aead(tek->aead);
 	wman_stats_free(tek->stats);
 	kfree(tek);
-	/* the SA left its table at least one grace period ago */
-	if (refcount_dec_and_test(&sa->refcnt))
-		sa_free(sa);
+	/* readers may have found the SA in its table since this TEK's put */
+	sa_put(sa);
 }
 
 void wman_tek_put(struct wman_tek *tek)
