@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: GPL-2.0
+/* pkmctl group { list | member { add | del } }: multicast service groups. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "pkmctl.h"
+#include "util.h"
+
+static void print_groups(const struct json *list)
+{
+	static const char *const headers[] = { "GROUP", "CID", "SUITE",
+					       "ADDRESSES", "MEMBERS" };
+	struct table *t = table_new(headers, 5);
+
+	for (size_t i = 0; list && i < list->n; i++) {
+		const struct json *g = &list->items[i];
+		const char *row[] = { cell_int(g, "id"), cell_hex(g, "cid"),
+				      cell_str(g, "suite"),
+				      cell_list(g, "addresses"),
+				      cell_list(g, "members") };
+
+		table_row(t, row);
+	}
+	table_print(t);
+}
+
+static int group_list(struct args *a)
+{
+	const struct json *result;
+	struct json_out req;
+	struct json resp;
+	int code;
+
+	if (a->argc)
+		usage_error("group list takes no arguments");
+	jo_init(&req, false);
+	jo_object_begin(&req, NULL);
+	jo_string(&req, "command", "group-list");
+	jo_object_end(&req);
+	code = request(&req, &resp, &result);
+	jo_free(&req);
+	if (code)
+		return code;
+	if (opts.json)
+		print_json(result);
+	else
+		print_groups(result);
+	json_free(&resp);
+	return EXIT_OK;
+}
+
+static int group_member(struct args *a)
+{
+	const struct json *result;
+	struct json_out req;
+	struct json resp;
+	const char *command;
+	uint64_t group;
+	int code;
+
+	if (a->argc != 3)
+		usage_error("usage: pkmctl group member { add | del } GROUP CN");
+	if (keyword_is(a->argv[0], "add"))
+		command = "group-member-add";
+	else if (keyword_is(a->argv[0], "del") || keyword_is(a->argv[0], "delete"))
+		command = "group-member-del";
+	else
+		usage_error("group member: unknown command \"%s\" (add, del)", a->argv[0]);
+	if (parse_uint(a->argv[1], 255, &group))
+		usage_error("invalid group \"%s\": expected 0..255", a->argv[1]);
+
+	jo_init(&req, false);
+	jo_object_begin(&req, NULL);
+	jo_string(&req, "command", command);
+	jo_int(&req, "group", (int64_t)group);
+	jo_string(&req, "cn", a->argv[2]);
+	jo_object_end(&req);
+	code = request(&req, &resp, &result);
+	jo_free(&req);
+	if (code)
+		return code;
+	if (opts.json)
+		print_json(result);
+	json_free(&resp);
+	return EXIT_OK;
+}
+
+int cmd_group(struct args *a)
+{
+	struct args rest;
+
+	if (a->argc < 1)
+		usage_error("group: missing command (list, member)");
+	rest = (struct args){ a->argc - 1, a->argv + 1 };
+	if (keyword_is(a->argv[0], "list") || keyword_is(a->argv[0], "show"))
+		return group_list(&rest);
+	if (keyword_is(a->argv[0], "member"))
+		return group_member(&rest);
+	usage_error("group: unknown command \"%s\"", a->argv[0]);
+}
