@@ -18,6 +18,12 @@ def pps_runs($c): runs($c; "udp") | map(.recv.pps);
 
 def available($c): any($meta[]; .c == $c and (has("reason") | not));
 
+def link_stats($links; $dev):
+	[$links[0][] | select(.ifname == $dev) | .stats64
+	 | {rx_packets: .rx.packets, rx_dropped: .rx.dropped, rx_errors: .rx.errors,
+	    tx_packets: .tx.packets, tx_dropped: .tx.dropped, tx_errors: .tx.errors}]
+	| first;
+
 def contender($m):
 	if $m | has("reason") then
 		{available: false, suite: $m.suite, reason: $m.reason}
@@ -29,7 +35,10 @@ def contender($m):
 		   tcp_bps: {median: (tcp_runs($m.c) | median), runs: tcp_runs($m.c)},
 		   udp_pps: {median: (pps_runs($m.c) | median), runs: pps_runs($m.c)},
 		   udp_sent: $sent, udp_received: $got,
-		   udp_loss_ratio: (if $sent > 0 then ($sent - $got) / $sent else null end)}
+		   udp_loss_ratio: (if $sent > 0 then ($sent - $got) / $sent else null end),
+		   link_counters: {bs: link_stats($links_bs; $m.device),
+				   ss: link_stats($links_ss; $m.device)},
+		   wman_stats: ([$wman_stats[] | select(.c == $m.c) | {bs, ss}] | first)}
 	end;
 
 # A/B per round (the rounds interleave the contenders, so each pair ran
@@ -67,7 +76,8 @@ def rollover_result($c):
 		 error: $r.tekroll.error,
 		 rate_pps_each_way: $r.rate, load_fraction: $load,
 		 downlink: flow($r.down), uplink: flow($r.up),
-		 counters: {bs: delta($r.counters.bs), ss: delta($r.counters.ss)}}
+		 counters: {bs: delta($r.counters.bs), ss: delta($r.counters.ss)},
+		 wman_stats: $r.wman_stats}
 		| .lost = .downlink.lost + .uplink.lost
 		| .target_lost = 0
 		| .pass = (.lost == 0 and .switchovers == $switchovers)

@@ -434,6 +434,26 @@ record_meta() {
 	fi >>"$work/meta.jsonl"
 }
 
+# wman_stats NS DEV: the wman tool's counters (device, SAs, TEKs) as JSON,
+# or null.
+wman_stats() {
+	"$wman_tool" -n "$1" -j stats show dev "$2" 2>/dev/null || echo null
+}
+
+# Every device's counters after the rounds: drops and errors explain odd
+# figures.
+record_counters() {
+	local c ns
+	for ns in bs ss; do
+		ip -n "$ns" -j -s link show >"$work/links-$ns.json"
+	done
+	for c in "${contenders[@]}"; do
+		[[ $c == wman-* && -z ${unavailable[$c]:-} ]] || continue
+		printf '{"c":"%s","bs":%s,"ss":%s}\n' "$c" \
+			"$(wman_stats bs "${upper[$c]}")" "$(wman_stats ss "${upper[$c]}")"
+	done >"$work/wman-stats.jsonl"
+}
+
 link_counters() {
 	ip -n "$1" -j -s link show dev "$2" |
 		jq -c '.[0].stats64 | {rx_packets: .rx.packets, rx_dropped: .rx.dropped,
@@ -500,8 +520,10 @@ rollover() {
 	printf '"down":{"send":%s,"recv":%s},"up":{"send":%s,"recv":%s},' \
 		"$(<"$work/roll-down-send.json")" "$(<"$work/roll-down-recv.json")" \
 		"$(<"$work/roll-up-send.json")" "$(<"$work/roll-up-recv.json")"
-	printf '"counters":{"bs":[%s,%s],"ss":[%s,%s]}}\n' \
+	printf '"counters":{"bs":[%s,%s],"ss":[%s,%s]},' \
 		"$before_bs" "$after_bs" "$before_ss" "$after_ss"
+	printf '"wman_stats":{"bs":%s,"ss":%s}}\n' \
+		"$(wman_stats bs "$dev")" "$(wman_stats ss "$dev")"
 }
 
 # The highest-priority driver the kernel has for a crypto algorithm name.
@@ -522,8 +544,12 @@ hypervisor() {
 }
 
 write_json() {
+	local ns
 	mkdir -p "$(dirname "$out")"
-	touch "$work/results.jsonl" "$work/rollover.jsonl"
+	touch "$work/results.jsonl" "$work/rollover.jsonl" "$work/wman-stats.jsonl"
+	for ns in bs ss; do
+		[[ -s $work/links-$ns.json ]] || echo '[]' >"$work/links-$ns.json"
+	done
 	jq -n --arg kernel "$(uname -r)" \
 		--arg cpu "$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)" \
 		--argjson cpus "$(nproc)" --arg hypervisor "$(hypervisor)" \
@@ -536,6 +562,9 @@ write_json() {
 		--slurpfile meta "$work/meta.jsonl" \
 		--slurpfile results "$work/results.jsonl" \
 		--slurpfile rollover "$work/rollover.jsonl" \
+		--slurpfile wman_stats "$work/wman-stats.jsonl" \
+		--slurpfile links_bs "$work/links-bs.json" \
+		--slurpfile links_ss "$work/links-ss.json" \
 		-f "$repo_root/tools/bench/datapath.jq" >"$out"
 	log "wrote $out"
 }
@@ -561,6 +590,7 @@ main() {
 	for ((round = 1; round <= runs; round++)); do
 		measure_round
 	done
+	record_counters
 	for c in "${contenders[@]}"; do
 		[[ $c == wman-* && -z ${unavailable[$c]:-} ]] || continue
 		((rollovers > 0)) || continue
