@@ -113,52 +113,48 @@ static const struct name_value *counter_find(const char *word)
 	return NULL;
 }
 
-/* The counters of the device, of one of its SAs or of one TEK of it. */
+/* The counters of one TEK of sa, or of sa itself when eks is -1. */
+static const struct counters *sa_counters(const struct sa_info *sa, int eks)
+{
+	if (eks < 0)
+		return sa->has_stats ? &sa->stats : NULL;
+	for (unsigned int i = 0; i < sa->tek_count; i++)
+		if (sa->teks[i].eks == eks)
+			return sa->teks[i].has_stats ? &sa->teks[i].stats : NULL;
+	die("SA %u has no TEK with eks %d", sa->said, eks);
+}
+
+/*
+ * The counters of the device, of one of its SAs or of one TEK of it;
+ * -ENODATA when the kernel did not report them.
+ */
 static int counters_fetch(uint32_t ifindex, int said, int eks,
 			  struct counters *counters)
 {
+	struct vec links = VEC_OF(struct link_info);
+	struct vec sas = VEC_OF(struct sa_info);
+	const struct counters *found = NULL;
+	const struct link_info *link;
 	struct wman_nl nl;
-	struct vec items;
 	int err;
 
 	wman_nl_open_genl(&nl);
 	if (said < 0) {
-		const struct link_info *link;
-
-		items = (struct vec)VEC_OF(struct link_info);
-		err = link_collect(&nl, ifindex, &items);
-		link = items.items;
-		if (!err && (items.count != 1 || !link->has_stats))
-			err = -ENODATA;
-		if (!err)
-			*counters = link->stats;
+		err = link_collect(&nl, ifindex, &links);
+		link = links.items;
+		if (!err && links.count == 1 && link->has_stats)
+			found = &link->stats;
 	} else {
-		const struct sa_info *sa;
-
-		items = (struct vec)VEC_OF(struct sa_info);
-		err = sa_collect(&nl, ifindex, said, &items);
-		sa = items.items;
-		if (!err && items.count != 1)
-			err = -ENODATA;
-		if (!err && eks < 0) {
-			if (!sa->has_stats)
-				err = -ENODATA;
-			else
-				*counters = sa->stats;
-		} else if (!err) {
-			unsigned int i = 0;
-
-			while (i < sa->tek_count && sa->teks[i].eks != eks)
-				i++;
-			if (i == sa->tek_count)
-				die("SA %d has no TEK with eks %d", said, eks);
-			if (!sa->teks[i].has_stats)
-				err = -ENODATA;
-			else
-				*counters = sa->teks[i].stats;
-		}
+		err = sa_collect(&nl, ifindex, said, &sas);
+		if (!err && sas.count == 1)
+			found = sa_counters(sas.items, eks);
 	}
-	vec_free(&items);
+	if (!err && !found)
+		err = -ENODATA;
+	if (!err)
+		*counters = *found;
+	vec_free(&links);
+	vec_free(&sas);
 	wman_nl_close(&nl);
 	return err;
 }
