@@ -12,6 +12,10 @@
  *	One line per frame: index, outer addresses, GMH fields, PN.
  *   wman_frame grep FILE HEX
  *	Print how many frames contain the byte string HEX.
+ *   wman_frame craft IFACE DST CID [--eks N] [--ec N] [--pn PN] [--count K]
+ *	Send K (default 1) minimal frames from IFACE to DST on CID: a GMH
+ *	with a correct HCS, the PN, 16 zero bytes and an 8-byte zero ICV.
+ *	Enough to raise unknown-sa / unknown-eks on the receiver.
  *   wman_frame send IFACE FILE [--index N] [--count K] [--dst MAC]
  *		   [--pn PN] [--mutate MODE]...
  *	Send frame N (default 0) of FILE K times (default 1) on IFACE,
@@ -41,6 +45,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -82,6 +87,7 @@ static void usage(void)
 		"usage: wman_frame capture IFACE COUNT FILE [--timeout S]\n"
 		"       wman_frame list FILE\n"
 		"       wman_frame grep FILE HEX\n"
+		"       wman_frame craft IFACE DST CID [--eks N] [--ec N] [--pn PN] [--count K]\n"
 		"       wman_frame send IFACE FILE [--index N] [--count K] [--dst MAC]\n"
 		"                       [--pn PN] [--mutate MODE]...\n"
 		"MODE := truncate[=B] | bitflip | bad-hcs | eks=N | cid=N | ec=N | ht=N | len=N\n");
@@ -442,21 +448,46 @@ static void mutate(struct frame *f, const char *mode)
 	}
 }
 
+static int send_frames(const char *ifname, const uint8_t *frame, size_t len,
+		       unsigned long count)
+{
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET };
+	unsigned long k;
+	int fd;
+
+	fd = socket(AF_PACKET, SOCK_RAW, 0);
+	if (fd < 0)
+		die("socket");
+	sll.sll_ifindex = iface_index(ifname);
+	sll.sll_halen = ETH_ALEN;
+	memcpy(sll.sll_addr, frame, ETH_ALEN);
+	for (k = 0; k < count; k++) {
+		ssize_t sent = sendto(fd, frame, len, 0,
+				      (struct sockaddr *)&sll, sizeof(sll));
+
+		if (sent < 0)
+			die("sendto");
+		if ((size_t)sent != len)
+			fail("short send on %s", ifname);
+	}
+	close(fd);
+	return KSFT_PASS;
+}
+
 static int cmd_send(int argc, char **argv)
 {
 	static struct frame frames[MAX_FRAMES];
-	struct sockaddr_ll sll = { .sll_family = AF_PACKET };
-	unsigned long index = 0, count = 1, k;
+	unsigned long index = 0, count = 1;
 	const char *modes[16];
 	size_t n, nmodes = 0, m;
-	int fd, ifindex, i, have_pn = 0, have_dst = 0;
+	int i, have_pn = 0, have_dst = 0;
 	uint8_t dst[ETH_ALEN];
 	uint32_t pn = 0;
 	struct frame f;
 
 	if (argc < 3)
 		usage();
-	ifindex = iface_index(argv[1]);
+	iface_index(argv[1]);
 	n = pcap_read(argv[2], frames, MAX_FRAMES);
 	for (i = 3; i < argc; i++) {
 		if (i + 1 >= argc)
@@ -503,23 +534,61 @@ static int cmd_send(int argc, char **argv)
 		if (!strcmp(modes[m], "bad-hcs"))
 			mutate(&f, modes[m]);
 
-	fd = socket(AF_PACKET, SOCK_RAW, 0);
-	if (fd < 0)
-		die("socket");
-	sll.sll_ifindex = ifindex;
-	sll.sll_halen = ETH_ALEN;
-	memcpy(sll.sll_addr, f.data, ETH_ALEN);
-	for (k = 0; k < count; k++) {
-		ssize_t sent = sendto(fd, f.data, f.len, 0,
-				      (struct sockaddr *)&sll, sizeof(sll));
+	return send_frames(argv[1], f.data, f.len, count);
+}
 
-		if (sent < 0)
-			die("sendto");
-		if ((size_t)sent != f.len)
-			fail("short send on %s", argv[1]);
+static int cmd_craft(int argc, char **argv)
+{
+	uint8_t frame[PN_OFF + PN_LEN + 16 + 8] = { 0 };
+	unsigned long count = 1, eks = 0, ec = 1, cid, pn = 0;
+	uint8_t *g = frame + GMH_OFF;
+	struct ifreq ifr = { 0 };
+	size_t pdu_len;
+	int fd, i;
+
+	if (argc < 4)
+		usage();
+	parse_mac(argv[2], frame);
+	cid = parse_ulong(argv[3], 0xffff);
+	for (i = 4; i < argc; i++) {
+		if (i + 1 >= argc)
+			usage();
+		if (!strcmp(argv[i], "--eks"))
+			eks = parse_ulong(argv[++i], 3);
+		else if (!strcmp(argv[i], "--ec"))
+			ec = parse_ulong(argv[++i], 1);
+		else if (!strcmp(argv[i], "--pn"))
+			pn = parse_ulong(argv[++i], UINT32_MAX);
+		else if (!strcmp(argv[i], "--count"))
+			count = parse_ulong(argv[++i], 100000);
+		else
+			usage();
 	}
+
+	/* the source: IFACE's own address */
+	if (strlen(argv[1]) >= IFNAMSIZ)
+		fail("interface name too long: %s", argv[1]);
+	strcpy(ifr.ifr_name, argv[1]);
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	if (fd < 0 || ioctl(fd, SIOCGIFHWADDR, &ifr))
+		die(argv[1]);
 	close(fd);
-	return KSFT_PASS;
+	memcpy(frame + ETH_ALEN, ifr.ifr_hwaddr.sa_data, ETH_ALEN);
+	frame[12] = WMAN_ETH_P >> 8;
+	frame[13] = WMAN_ETH_P & 0xff;
+
+	pdu_len = sizeof(frame) - ETH_HLEN_;
+	g[0] = ec << 6;
+	g[1] = eks << 4 | ((pdu_len >> 8) & 7);
+	g[2] = pdu_len;
+	g[3] = cid >> 8;
+	g[4] = cid;
+	g[5] = gmh_hcs(g);
+	frame[PN_OFF] = pn;
+	frame[PN_OFF + 1] = pn >> 8;
+	frame[PN_OFF + 2] = pn >> 16;
+	frame[PN_OFF + 3] = pn >> 24;
+	return send_frames(argv[1], frame, sizeof(frame), count);
 }
 
 int main(int argc, char **argv)
@@ -534,6 +603,8 @@ int main(int argc, char **argv)
 		return cmd_grep(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "send"))
 		return cmd_send(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "craft"))
+		return cmd_craft(argc - 1, argv + 1);
 	usage();
 	return KSFT_FAIL;
 }
