@@ -36,7 +36,7 @@ usage: tools/bench/datapath.sh [--out FILE] [--runs N] [--seconds S]
 
   --out FILE          JSON results (default build/bench/datapath.json)
   --runs N            rounds of each measurement, medians reported (default 5)
-  --seconds S         length of one TCP or UDP run (default 3)
+  --seconds S         length of one TCP or UDP run (default 2)
   --rollovers N       TEK switchovers per wman suite under load (default 100)
   --rollover-load F   rollover flow rate per direction, as a fraction of the
                       suite's measured 64-byte packet rate (default 0.5)
@@ -50,7 +50,7 @@ EOF
 
 out=$repo_root/build/bench/datapath.json
 runs=5
-seconds=3
+seconds=2
 rollovers=100
 rollover_load=0.5
 udpflood=$repo_root/build/bench/udpflood
