@@ -40,15 +40,16 @@ static uint32_t seconds_left(int64_t expires, int64_t now)
 	return expires > now ? (uint32_t)(expires - now) : 0;
 }
 
+/* "unicast, SS 02:16:00:00:00:11", "multicast, group 1", "broadcast" */
 static const char *sa_what(const struct bs_sa *sa)
 {
 	static char buf[64];
 
 	if (sa->rec.has_owner)
-		snprintf(buf, sizeof(buf), "unicast SA of SS %s",
+		snprintf(buf, sizeof(buf), "unicast, SS %s",
 			 mac_str(sa->rec.owner));
 	else if (sa->rec.has_group)
-		snprintf(buf, sizeof(buf), "multicast group %u",
+		snprintf(buf, sizeof(buf), "multicast, group %u",
 			 sa->rec.group_id);
 	else
 		snprintf(buf, sizeof(buf), "broadcast");
@@ -172,7 +173,7 @@ static struct bs_sa *sa_create(struct bs *bs, struct store_sa *rec)
 	if (push_objects(sa) == 0 && push_tek(sa, &sa->rec.tek[0], false) == 0)
 		push_tek(sa, &sa->rec.tek[1], false);
 	schedule(sa);
-	log_info("SAID 0x%04x: new %s SA (%s), EKS 0 and 1", sa->rec.said,
+	log_info("SAID 0x%04x: new SA (%s; %s), EKS 0 and 1", sa->rec.said,
 		 sa_what(sa), suite_name(sa->rec.suite));
 	return sa;
 }
@@ -291,7 +292,7 @@ void bs_sa_remove(struct bs_sa *sa)
 		log_warn("SAID 0x%04x: cannot delete it from the kernel: %s",
 			 said, kernel_error(k, err));
 	store_sa_delete(sa->bs->store, said);
-	log_info("SAID 0x%04x: %s SA removed", said, sa_what(sa));
+	log_info("SAID 0x%04x: SA removed (%s)", said, sa_what(sa));
 	sa_free(sa);
 }
 
@@ -334,7 +335,7 @@ static int load_one(void *arg, const struct store_sa *rec)
 	if (!sa)
 		return -ENOMEM;
 	if (!sa_wanted(bs, rec)) {
-		log_notice("SAID 0x%04x: %s SA no longer configured or allowed; removing",
+		log_notice("SAID 0x%04x: SA no longer configured or allowed (%s); removing",
 			   rec->said, sa_what(sa));
 		bs_sa_remove(sa);
 	}
