@@ -129,6 +129,9 @@ run_datapath() {
 		tail -n 30 "$log" >&2
 		die "$kver: the data-path run failed (exit $status), see $log"
 	fi
+	# The tree the module and tools were built from (uncommitted edits show).
+	jq --arg rev "$(git -C "$repo_root" describe --always --dirty 2>/dev/null || echo unknown)" \
+		'.source_revision = $rev' "$json" >"$json.tmp" && mv "$json.tmp" "$json"
 	cp "$json" "$out_dir/datapath.json"
 	echo
 	"$repo_root/tools/bench/report.sh" "$json"

@@ -32,7 +32,7 @@ table() {
 }
 
 print_header() {
-	jq -r '"Data path: kernel \(.kernel), \(.cpu_model), \(.cpus) CPUs (hypervisor: \(.hypervisor))",
+	jq -r '"Data path: kernel \(.kernel), \(.cpu_model), \(.cpus) CPUs (hypervisor: \(.hypervisor)), tree \(.source_revision // "unknown")",
 		"\(.config.runs) interleaved rounds of \(.config.seconds_per_run) s per contender, bs to ss; medians of the rounds.",
 		"x columns: medians of the per-round ratios.  Crypto drivers:",
 		"  gcm(aes) \(.crypto_drivers["gcm(aes)"])",
