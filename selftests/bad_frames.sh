@@ -18,7 +18,7 @@
 #   EKS of a slot with another key    rx-bad-icv
 #   EC cleared on a keyed CID         rx-unencrypted
 #
-# SS2's TEKs get a 2 s lifetime: after it, ping fails (tx-no-key) and the
+# SS2's TEKs get an 8 s lifetime: after it, ping fails (tx-no-key) and the
 # captured frames are rx-expired.  SS3's downlink TEK starts at PN
 # 0x7ffffff0: 16 frames go out, then tx-no-key and tek-pn-exhausted.
 
@@ -33,6 +33,7 @@ cap=$TMP/ss1.pcap
 mon0=$TMP/mon0.out
 mon1=$TMP/mon1.out
 unknown_cid=$((0x0777))
+lifetime=8
 
 # inject FROM-NODE INDEX [wman_frame send options]: $burst copies of frame
 # INDEX of $cap, sent on FROM-NODE's veth0.
@@ -123,20 +124,21 @@ test_unencrypted() {
 	expect_drop 1 rx-unencrypted 0 "$down" --mutate ec=0
 }
 
-# SS2's TEKs expire after 2 s: the BS stops sending (tx-no-key) and drops
-# frames under the expired TEK (rx-expired).
+# SS2's TEKs expire after $lifetime s: the BS stops sending (tx-no-key) and
+# drops frames under the expired TEK (rx-expired).  The lifetime leaves
+# room for QEMU TCG, where a command takes about a second.
 test_hard_expiry() {
 	local said=${uc_said[2]} cap2=$TMP/ss2.pcap up2 before m
 	for m in 0 2; do
 		wm "$m" tek del dev wman0 said "$said" eks 0
-		tek_add "$m" "$said" 0 1 lifetime 2
+		tek_add "$m" "$said" 0 1 lifetime "$lifetime"
 	done
 	capture_start 0 veth0 2 "$cap2"
 	n0 ping -q -c 1 -W 2 "${ip4[2]}" >/dev/null
 	capture_wait
 	up2=$(pick_frame "$cap2" "src == \"${mac[2]}\" && cid == ${uc_cid[2]}")
 
-	wait_for 10 mon_has "$mon0" tek-hard-expired said "$said" eks 0
+	wait_for $((lifetime + 5)) mon_has "$mon0" tek-hard-expired said "$said" eks 0
 	before=$(cnt 0 tx-no-key)
 	fails n0 ping -q -c 3 -i 0.1 -W 1 "${ip4[2]}"
 	expect_cnt 0 $((before + 3)) tx-no-key

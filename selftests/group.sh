@@ -70,7 +70,7 @@ test_group_delivered() {
 		log "socat not installed"
 		return "$KSFT_SKIP"
 	}
-	bg n1 socat -u "UDP4-RECVFROM:5001,reuseaddr,ip-add-membership=$grp_ip4:wman0" "OPEN:$out,creat"
+	bgn 1 socat -u "UDP4-RECVFROM:5001,reuseaddr,ip-add-membership=$grp_ip4:wman0" "OPEN:$out,creat"
 	# socat binds asynchronously: resend until the first datagram lands
 	wait_for 10 datagram_lands "$out"
 }

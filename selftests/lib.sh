@@ -96,7 +96,10 @@ bg_pids=()
 
 # ---- output ----------------------------------------------------------------
 
-log() { printf '# %s\n' "$*"; }
+# The test's own stdout, kept for messages: an ERR trap may fire inside a
+# command whose output goes to /dev/null.
+exec {log_fd}>&1
+log() { printf '# %s\n' "$*" >&"$log_fd"; }
 # pp CMD...: log a command, then run it (as WireGuard's netns.sh does).
 pp() { log "$*"; "$@"; }
 
@@ -174,17 +177,21 @@ require_env() {
 exec {nap_fd}<> <(:)
 nap() { read -rt "$1" -u "$nap_fd" || :; }
 
-# wait_for SECONDS CMD...: poll CMD until it succeeds; fail after SECONDS.
-wait_for() {
+# poll_for SECONDS CMD...: poll CMD until it succeeds; fail after SECONDS.
+poll_for() {
 	local timeout=$1; shift
 	local deadline=$((${EPOCHREALTIME/./} + timeout * 1000000))
 	until "$@"; do
-		if ((${EPOCHREALTIME/./} > deadline)); then
-			log "timed out after ${timeout}s waiting for: $*"
-			return 1
-		fi
+		((${EPOCHREALTIME/./} <= deadline)) || return 1
 		nap 0.05
 	done
+}
+
+# wait_for SECONDS CMD...: the same, saying what it waited for in vain.
+wait_for() {
+	poll_for "$@" && return 0
+	log "timed out after ${1}s waiting for: ${*:2}"
+	return 1
 }
 
 # ---- counters --------------------------------------------------------------
@@ -402,12 +409,16 @@ cleanup() {
 trap cleanup EXIT
 
 # bg CMD...: start CMD in the background and remember it for cleanup.
-# The PID is in $bg_pid.
+# The PID is in $bg_pid.  CMD must be a program, not a shell function: the
+# PID must be the program's own, to signal it (a subshell running a
+# function would pass nothing on, and background jobs ignore SIGINT).
 bg() {
 	"$@" &
 	bg_pid=$!
 	bg_pids+=("$bg_pid")
 }
+# bgn N CMD...: the same in node N (ip netns exec execs CMD in place).
+bgn() { local n=$1; shift; bg ip netns exec "${ns[$n]}" "$@"; }
 
 # ---- captures and events ---------------------------------------------------
 
@@ -417,7 +428,7 @@ bg() {
 capture_start() {
 	local n=$1 iface=$2 count=$3 file=$4 timeout=${5:-20}
 	rm -f "$file"
-	bg nn "$n" "$FRAME" capture "$iface" "$count" "$file" --timeout "$timeout"
+	bgn "$n" "$FRAME" capture "$iface" "$count" "$file" --timeout "$timeout"
 	capture_pid=$bg_pid
 	wait_for 10 test -s "$file"
 }
@@ -501,7 +512,7 @@ ktap_plan() { ktap_plan_plus 0; }
 dump_state() {
 	local n
 	for n in "${nodes[@]}"; do
-		ip netns list | grep -q -- "^${ns[$n]}\>" || continue
+		ip netns list 2>/dev/null | grep -q -- "^${ns[$n]}\>" || continue
 		log "node $n:"
 		wm "$n" -s sa show dev wman0 2>&1 | sed 's/^/#   /' || true
 		wm "$n" -s link show wman0 2>&1 | sed 's/^/#   /' || true
@@ -539,7 +550,7 @@ run_test() {
 # too; this catches it on a host and names the test).
 kmsg_mark() {
 	kmsg_marker="wman-selftest ${0##*/} $$ $RANDOM"
-	echo "$kmsg_marker" > /dev/kmsg
+	echo "<6>$kmsg_marker" > /dev/kmsg
 }
 kmsg_clean() {
 	local problems
@@ -553,7 +564,7 @@ kmsg_clean() {
 # flood N DEST [ping options]: ping -f from node N in the background.
 flood() {
 	local n=$1 dst=$2; shift 2
-	bg nn "$n" ping -q -f "$@" "$dst" >/dev/null 2>&1
+	bgn "$n" ping -q -f "$@" "$dst" >/dev/null 2>&1
 }
 
 # Nothing of this test may outlive it: no namespace, no wman device left
@@ -563,6 +574,6 @@ leak_check() {
 	for n in "${ns[@]}" "$ns_air"; do
 		ip netns del "$n" 2>/dev/null || true
 	done
-	! ip netns list | grep -q -- "-$suffix\\>" &&
+	! ip netns list 2>/dev/null | grep -q -- "-$suffix\\>" &&
 	! ip -o link show type wman 2>/dev/null | grep -q .
 }

@@ -29,7 +29,7 @@ check_pdu() {
 	re='^cid (0x[0-9a-fA-F]+|[0-9]+) from ([0-9a-fA-F:]+) type ([0-9]+) len ([0-9]+) hex (.*)$'
 	assert_eq "$(grep -c '^cid ' "$file")" 1 "PDUs received"
 	line=$(grep '^cid ' "$file")
-	log "received: $line"
+	log "received: ${line:0:100}"
 	[[ $line =~ $re ]]
 	assert_eq $((BASH_REMATCH[1])) "$cid" "cid"
 	assert_eq "${BASH_REMATCH[2],,}" "$from" "sender"
@@ -42,7 +42,7 @@ check_pdu() {
 # listen_start N FILE: a listener for one PDU in node N.
 listen_start() {
 	: > "$2"
-	bg nn "$1" stdbuf -oL "$WMAN" mgmt listen dev wman0 count 1 timeout 30 > "$2" 2>&1
+	bg stdbuf -oL "$WMAN" -n "${ns[$1]}" mgmt listen dev wman0 count 1 timeout 30 > "$2" 2>&1
 	listen_pid=$bg_pid
 }
 
@@ -55,7 +55,7 @@ send_until_heard() {
 	for ((i = 0; i < 10; i++)); do
 		wm "$n" mgmt send dev wman0 "$@"
 		sends=$((sends + 1))
-		wait_for 1 grep -q '^cid ' "$file" 2>/dev/null && return 0
+		poll_for 1 grep -qs '^cid ' "$file" && return 0
 	done
 	return 1
 }
@@ -113,7 +113,7 @@ test_no_listener() {
 test_second_listener() {
 	local out=$TMP/first.out first
 	: > "$out"
-	bg nn 0 stdbuf -oL "$WMAN" mgmt listen dev wman0 count 2 timeout 30 > "$out" 2>&1
+	bg stdbuf -oL "$WMAN" -n "${ns[0]}" mgmt listen dev wman0 count 2 timeout 30 > "$out" 2>&1
 	first=$bg_pid
 	# registered once a PDU reached it
 	send_until_heard 1 "$out" cid "${mgmt_cid[1]}" hex "$req"
@@ -149,7 +149,7 @@ test_broadcast_and_to() {
 
 both_heard() {
 	wm0 mgmt send dev wman0 cid 0 hex "$rsp"
-	wait_for 1 grep -q '^cid ' "$TMP/ranging1.out" && grep -q '^cid ' "$TMP/ranging2.out"
+	poll_for 1 grep -qs '^cid ' "$TMP/ranging1.out" && grep -qs '^cid ' "$TMP/ranging2.out"
 }
 
 topo_setup mgmt

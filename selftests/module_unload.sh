@@ -26,7 +26,7 @@ test_rmmod_under_traffic() {
 	done
 	flood 0 "$bcast4" -b
 	monitor_start 0 "$TMP/mon.out"
-	bg nn 0 "$WMAN" mgmt listen dev wman0 timeout 60 > "$TMP/listen.out" 2>&1
+	bg "$WMAN" -n "${ns[0]}" mgmt listen dev wman0 timeout 60 > "$TMP/listen.out" 2>&1
 	start=$(cnt 0 tx-packets)
 	wait_for 10 cnt_ge 0 $((start + 200)) tx-packets
 

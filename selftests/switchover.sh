@@ -59,7 +59,7 @@ switchover() {
 	tek_add 0 "$said" 0 "$gen" soft-lifetime "$soft" lifetime "$hard"
 	tek_add 1 "$said" 0 "$gen" soft-lifetime "$soft" lifetime "$hard"
 
-	bg n1 ping -i 0.01 -W 2 "${ip4[0]}" > "$out" 2>&1
+	bgn 1 ping -i 0.01 -W 2 "${ip4[0]}" > "$out" 2>&1
 	pid=$bg_pid
 	wait_for 10 cnt_ge 0 20 said "$said" eks 0 rx-packets
 

@@ -60,18 +60,20 @@ test_lower_delete() {
 	flood 0 "${ip4[2]}" -s 1000
 	flood 2 "${ip4[0]}"
 	flowing 2
-	pp timeout 20 ip2 link del veth0
+	pp timeout 20 ip -n "${ns[2]}" link del veth0
 	wait_for 5 no_link 2 wman0
 	kill_bg
 	works 1
 }
+
+ns_gone() { ! ip netns list 2>/dev/null | grep -q -- "^$1\\>"; }
 
 test_netns_delete() {
 	flood 0 "${ip4[3]}"
 	flood 3 "${ip4[0]}" -s 1000
 	flowing 3
 	pp timeout 20 ip netns del "${ns[3]}"
-	wait_for 10 eval "! ip netns list | grep -q -- '${ns[3]}'"
+	wait_for 10 ns_gone "${ns[3]}"
 	kill_bg
 	works 1
 }
@@ -81,7 +83,7 @@ test_link_delete() {
 	flood 1 "${ip4[0]}"
 	flood 0 "$bcast4" -b
 	flowing 0
-	pp timeout 20 ip0 link del wman0
+	pp timeout 20 ip -n "${ns[0]}" link del wman0
 	no_link 0 wman0
 	kill_bg
 	# the lower device is whole and free again
