@@ -40,6 +40,18 @@ static uint32_t seconds_left(int64_t expires, int64_t now)
 	return expires > now ? (uint32_t)(expires - now) : 0;
 }
 
+/*
+ * Whole seconds left until expires, rounded down: the BS's kernel must
+ * stop using a TEK no later than the moment the SSs were told, and they
+ * were told the time left rounded up (keys.c).
+ */
+static uint32_t kernel_lifetime(int64_t expires)
+{
+	int64_t left_ms = expires * 1000 - now_real_ms();
+
+	return left_ms > 0 ? (uint32_t)(left_ms / 1000) : 0;
+}
+
 /* "unicast, SS 02:16:00:00:00:11", "multicast, group 1", "broadcast" */
 static const char *sa_what(const struct bs_sa *sa)
 {
@@ -72,9 +84,7 @@ static void rollover_fired(struct timer *t)
 
 static void schedule(struct bs_sa *sa)
 {
-	int64_t left = sa->rec.tek[0].expires - now_real_s();
-
-	timer_start(&sa->rollover, left > 0 ? left * 1000 : 0);
+	timer_start(&sa->rollover, sa->rec.tek[0].expires * 1000 - now_real_ms());
 }
 
 static struct bs_sa *sa_alloc(struct bs *bs, const struct store_sa *rec)
@@ -109,9 +119,10 @@ static int new_tek(struct store_tek *t, uint8_t eks, int64_t expires)
 static int push_tek(struct bs_sa *sa, const struct store_tek *t, bool replace)
 {
 	struct kernel *k = sa->bs->kernel;
-	uint32_t left = seconds_left(t->expires, now_real_s());
+	uint32_t left = kernel_lifetime(t->expires);
 	int err;
 
+	/* Under a second to live: the rollover is due, let it do the work. */
 	if (!left)
 		return 0;
 	err = kernel_tek_add(k, sa->rec.said, t->eks, t->key, left, 0, 0,

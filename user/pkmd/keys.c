@@ -44,7 +44,7 @@ static int bs_key_reply(struct bs *bs, struct station *st, struct bs_ak *ak,
 {
 	struct pkm_msg m = { .code = PKM_KEY_REPLY, .id = req->id };
 	struct pkm_key_reply *r = &m.u.key_rep;
-	int64_t now = now_real_s();
+	int64_t now_ms = now_real_ms();
 	int err;
 
 	r->ak_seq = ak->seq;
@@ -52,8 +52,10 @@ static int bs_key_reply(struct bs *bs, struct station *st, struct bs_ak *ak,
 	for (int i = 0; i < 2; i++) {
 		const struct store_tek *t = &sa->rec.tek[i];
 		struct pkm_tek_params *p = &r->tek[i];
+		int64_t left_ms = t->expires * 1000 - now_ms;
 
-		p->lifetime = t->expires > now ? (uint32_t)(t->expires - now) : 1;
+		/* Rounded up: the SS must not drop a TEK the BS still uses. */
+		p->lifetime = left_ms > 0 ? (uint32_t)((left_ms + 999) / 1000) : 1;
 		p->eks = t->eks;
 		p->suite = (struct pkm_crypto_suite){ sa->rec.suite,
 						      PKM_DATA_AUTH_AEAD,
@@ -429,6 +431,10 @@ void ss_kernel_tek_event(struct ss *ss, uint8_t cmd, uint16_t said,
 	switch (cmd) {
 	case WMAN_CMD_TEK_SOFT_EXPIRED:
 	case WMAN_CMD_TEK_PN_EXHAUSTED:
+		/* Only the newer TEK's soft expiry is the refresh point. */
+		if (cmd == WMAN_CMD_TEK_SOFT_EXPIRED &&
+		    (!sa->tek[1].valid || sa->tek[1].eks != eks))
+			break;
 		log_info("%s: kernel: TEK EKS %u %s", ss_sa_label(sa), eks,
 			 cmd == WMAN_CMD_TEK_SOFT_EXPIRED ? "soft-expired" :
 			 "ran out of packet numbers");

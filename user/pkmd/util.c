@@ -109,6 +109,14 @@ int64_t now_real_s(void)
 	return (int64_t)time(NULL);
 }
 
+int64_t now_real_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 bool str_copy(char *dst, size_t cap, const char *s)
 {
 	size_t len = strlen(s);

@@ -34,6 +34,8 @@ int parse_bool(const char *s, bool *out);
 int64_t now_mono_ms(void);
 /* Seconds since the epoch; what the database stores. */
 int64_t now_real_s(void);
+/* The same in milliseconds, to time what the database says. */
+int64_t now_real_ms(void);
 
 /* Copies at most cap-1 bytes and terminates; false if s was cut. */
 bool str_copy(char *dst, size_t cap, const char *s);

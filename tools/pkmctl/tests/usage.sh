@@ -1,11 +1,12 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# pkmctl against a stand-in for pkmd (a small Python server on a unix
-# socket that records each request and answers from a script): usage
+# pkmctl against a stand-in for pkmd (tests/fake_pkmd.c: a unix socket
+# server that records each request and answers from a script): usage
 # errors, exit codes, the requests sent and the output printed.  TAP.
 
 PKMCTL=${PKMCTL:-../../build/tools/pkmctl/pkmctl}
+FAKE_PKMD=${FAKE_PKMD:-../../build/tools/pkmctl/fake_pkmd}
 dir=$(mktemp -d /tmp/pkmctl-test.XXXXXX)
 sock=$dir/pkmd.sock
 n=0
@@ -37,29 +38,6 @@ status_is() {	# status_is WANT COMMAND...
 	[ "$got" = "$want" ] || { echo "# exit $got, want $want: $*"; cat "$dir/err" | sed 's/^/#   /'; return 1; }
 }
 
-# The stand-in answers each request with the next line of $dir/answers.
-cat >"$dir/server.py" <<'PY'
-import socket, sys, os
-path, answers, log = sys.argv[1:4]
-srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-srv.bind(path)
-srv.listen(4)
-lines = open(answers).read().splitlines()
-with open(log, "w") as out:
-    for answer in lines:
-        conn, _ = srv.accept()
-        data = b""
-        while not data.endswith(b"\n"):
-            chunk = conn.recv(4096)
-            if not chunk:
-                break
-            data += chunk
-        out.write(data.decode())
-        out.flush()
-        conn.sendall(answer.encode() + b"\n")
-        conn.close()
-PY
-
 check "no arguments: usage, exit 2" status_is 2 "$PKMCTL"
 check "unknown object: exit 2" status_is 2 "$PKMCTL" frobnicate
 check "unknown object is named" grep -q '"frobnicate"' "$dir/err"
@@ -80,7 +58,7 @@ cat >"$dir/answers" <<'EOF_ANSWERS'
 {"ok":true,"result":[{"id":5,"cid":65029,"said":65029,"suite":"aes-gcm","addresses":["01:00:5e:10:00:05"],"members":["ss1","ss2"]}]}
 {"ok":true}
 EOF_ANSWERS
-python3 "$dir/server.py" "$sock" "$dir/answers" "$dir/requests" &
+"$FAKE_PKMD" "$sock" "$dir/answers" "$dir/requests" &
 server=$!
 i=0
 while [ ! -S "$sock" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
