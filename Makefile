@@ -61,16 +61,16 @@ USER_DIRS := $(patsubst %/Makefile,%,$(wildcard user/pkm/Makefile \
 user_out = $(BUILD)/$(1)
 
 user:
-	@set -e; for d in $(USER_DIRS); do \
+	+@set -e; for d in $(USER_DIRS); do \
 		$(MAKE) -C $$d O=$(call user_out,$$d); done
 
 unit: tools user
 	$(MAKE) -C tools/wman O=$(BUILD)/tools test
-	@set -e; for d in $(USER_DIRS); do \
+	+@set -e; for d in $(USER_DIRS); do \
 		$(MAKE) -C $$d O=$(call user_out,$$d) test test-asan; done
 
 fuzz: user
-	@set -e; for d in $(USER_DIRS); do \
+	+@set -e; for d in $(USER_DIRS); do \
 		if grep -q '^fuzz:' $$d/Makefile; then \
 			$(MAKE) -C $$d O=$(call user_out,$$d) fuzz; fi; done
 

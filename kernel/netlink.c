@@ -46,6 +46,7 @@ static const struct nla_policy tek_policy[WMAN_TEK_A_MAX + 1] = {
 	[WMAN_TEK_A_LIFETIME] = { .type = NLA_U32 },
 	[WMAN_TEK_A_SOFT_LIFETIME] = { .type = NLA_U32 },
 	[WMAN_TEK_A_TX_PN] = NLA_POLICY_FULL_RANGE(NLA_U32, &tx_pn_range),
+	[WMAN_TEK_A_REPLACE] = { .type = NLA_FLAG },
 };
 
 static const struct nla_policy group_addrs_policy[WMAN_GROUP_A_ADDR + 1] = {
@@ -675,7 +676,7 @@ static int tek_new(struct sk_buff *skb, struct genl_info *info)
 		p.soft_lifetime = nla_get_u32(tb[WMAN_TEK_A_SOFT_LIFETIME]);
 	if (tb[WMAN_TEK_A_TX_PN])
 		p.tx_pn = nla_get_u32(tb[WMAN_TEK_A_TX_PN]);
-	p.replace = info->nlhdr->nlmsg_flags & NLM_F_REPLACE;
+	p.replace = nla_get_flag(tb[WMAN_TEK_A_REPLACE]);
 	if (p.lifetime && p.soft_lifetime >= p.lifetime) {
 		NL_SET_ERR_MSG_ATTR(info->extack, tb[WMAN_TEK_A_SOFT_LIFETIME],
 				    "Soft lifetime must be shorter than the lifetime");
@@ -1008,13 +1009,8 @@ struct genl_family wman_genl_family __ro_after_init = {
 	.policy		= wman_policy,
 	.netnsok	= true,
 	.parallel_ops	= true,
-	/*
-	 * Attributes are validated strictly for every command.  The core
-	 * also refuses any nlmsg flag but REQUEST, ACK and ECHO from
-	 * commands at or above resv_start_op; TEK_NEW takes NLM_F_REPLACE,
-	 * so the header checks start after it.
-	 */
-	.resv_start_op	= WMAN_CMD_TEK_NEW + 1,
+	/* strict attribute and header checks for every command */
+	.resv_start_op	= WMAN_CMD_LINK_GET,
 	.module		= THIS_MODULE,
 	.ops		= wman_ops,
 	.n_ops		= ARRAY_SIZE(wman_ops),

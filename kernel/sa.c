@@ -487,7 +487,7 @@ int wman_tek_add(struct wman_dev *wman, const struct wman_tek_params *p,
 	old = conf_deref(wman, sa->slots[p->eks]);
 	if (old && !p->replace) {
 		NL_SET_ERR_MSG_MOD(extack,
-				   "TEK slot of this EKS is in use (NLM_F_REPLACE replaces it)");
+				   "TEK slot of this EKS is in use (set the replace flag to overwrite it)");
 		return -EEXIST;
 	}
 	if (!old && sa_tek_count(wman, sa) >= WMAN_SLOT_COUNT) {

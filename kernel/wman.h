@@ -261,7 +261,7 @@ struct wman_tek_params {
 	u32 lifetime;		/* seconds, 0 = none */
 	u32 soft_lifetime;	/* seconds, 0 = none */
 	u32 tx_pn;
-	bool replace;		/* NLM_F_REPLACE: may overwrite the slot */
+	bool replace;		/* WMAN_TEK_A_REPLACE: may overwrite the slot */
 };
 
 int wman_tek_add(struct wman_dev *wman, const struct wman_tek_params *p,

@@ -72,7 +72,7 @@ test_cli_errors() {
 	assert_eq "$(wm0 -j conn show dev wman0 | jq length)" 3 "connections"
 }
 
-# NLM_F_REPLACE (tek add ... replace) installs into an occupied slot.
+# The replace flag (tek add ... replace) installs into an occupied slot.
 test_tek_replace() {
 	tek_add 0 "$said" 1
 	pp tek_add 0 "$said" 1 1 replace lifetime 100

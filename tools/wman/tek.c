@@ -129,8 +129,7 @@ static int tek_add(int argc, char **argv)
 
 	/* Connect first: the key then lives no longer than it must. */
 	wman_nl_open_genl(&nl);
-	msg = wman_nl_message(&nl, WMAN_CMD_TEK_NEW, tek.replace ? NLM_F_REPLACE : 0,
-			   tek.ifindex);
+	msg = wman_nl_message(&nl, WMAN_CMD_TEK_NEW, 0, tek.ifindex);
 	nest = nest_start(msg, WMAN_A_TEK);
 	put_check(nla_put_u16(msg, WMAN_TEK_A_SAID, tek.said));
 	put_check(nla_put_u8(msg, WMAN_TEK_A_EKS, tek.eks));
@@ -141,6 +140,8 @@ static int tek_add(int argc, char **argv)
 				      tek.soft_lifetime));
 	if (tek.tx_pn >= 0)
 		put_check(nla_put_u32(msg, WMAN_TEK_A_TX_PN, tek.tx_pn));
+	if (tek.replace)
+		put_check(nla_put_flag(msg, WMAN_TEK_A_REPLACE));
 	tek_key_read(&tek, key);
 	err = nla_put(msg, WMAN_TEK_A_KEY, WMAN_KEY_LEN, key);
 	explicit_bzero(key, sizeof(key));

@@ -518,8 +518,7 @@ int kernel_tek_add(struct kernel *k, uint16_t said, uint8_t eks,
 		   const uint8_t key[WMAN_KEY_LEN], uint32_t lifetime,
 		   uint32_t soft_lifetime, uint32_t tx_pn, bool replace)
 {
-	struct nl_msg *msg = message(k, WMAN_CMD_TEK_NEW,
-				     replace ? NLM_F_REPLACE : 0);
+	struct nl_msg *msg = message(k, WMAN_CMD_TEK_NEW, 0);
 	struct nlattr *nest;
 
 	if (!msg)
@@ -536,6 +535,8 @@ int kernel_tek_add(struct kernel *k, uint16_t said, uint8_t eks,
 					soft_lifetime));
 	if (tx_pn)
 		PUT_OR_FAIL(nla_put_u32(msg, WMAN_TEK_A_TX_PN, tx_pn));
+	if (replace)
+		PUT_OR_FAIL(nla_put_flag(msg, WMAN_TEK_A_REPLACE));
 	nla_nest_end(msg, nest);
 	return request(k, msg, NULL, NULL);
 nomem:

@@ -155,6 +155,7 @@ enum wman_tek_attr {
 	WMAN_TEK_A_STATE,	/* u32 WMAN_TEK_STATE_* bits, read-only */
 	WMAN_TEK_A_STATS,	/* nest of enum wman_stats_attr, read-only */
 	WMAN_TEK_A_CID,		/* u16, events only: CID of the frame */
+	WMAN_TEK_A_REPLACE,	/* flag: TEK_NEW may overwrite its slot */
 
 	__WMAN_TEK_A_MAX,
 	WMAN_TEK_A_MAX = __WMAN_TEK_A_MAX - 1
