@@ -304,16 +304,23 @@ static void crypto_done(WMAN_CRYPTO_DONE_ARG, int err)
 	local_bh_enable();
 }
 
-static bool aead_may_complete_async(struct crypto_aead *aead)
+bool wman_crypto_pin(struct wman_dev *wman, struct wman_tek *tek,
+		     bool *pinned)
 {
-	return crypto_aead_alg(aead)->base.cra_flags & CRYPTO_ALG_ASYNC;
+	*pinned = crypto_aead_alg(tek->aead)->base.cra_flags &
+		  CRYPTO_ALG_ASYNC;
+	if (!*pinned)
+		return true;
+	if (!wman_tek_get(tek))
+		return false;
+	dev_hold(wman->dev);
+	return true;
 }
 
 void wman_crypto_run(struct wman_crypto_req *rq, bool encrypt, const u8 *gmh,
 		     u32 pn, u8 *data, unsigned int cryptlen)
 {
 	struct wman_tek *tek = rq->tek;
-	struct crypto_aead *aead = tek->aead;
 	unsigned int buflen = cryptlen;
 	int err;
 
@@ -321,26 +328,10 @@ void wman_crypto_run(struct wman_crypto_req *rq, bool encrypt, const u8 *gmh,
 		buflen += tek->suite->icv_len;
 	tek->suite->build_iv(rq->iv, gmh, pn);
 	sg_init_one(&rq->sg, data, buflen);
-	aead_request_set_tfm(&rq->areq, aead);
+	aead_request_set_tfm(&rq->areq, tek->aead);
 	aead_request_set_callback(&rq->areq, 0, crypto_done, rq);
 	aead_request_set_crypt(&rq->areq, &rq->sg, &rq->sg, cryptlen, rq->iv);
 	aead_request_set_ad(&rq->areq, 0);
-
-	/*
-	 * Whether a request finishes before crypto_aead_*crypt() returns is
-	 * only known afterwards, and by then a concurrent TEK delete may
-	 * have dropped the slot's reference.  So pin up front, but only
-	 * where an asynchronous completion is possible at all.
-	 */
-	rq->pinned = aead_may_complete_async(aead);
-	if (rq->pinned) {
-		if (unlikely(!wman_tek_get(tek))) {
-			rq->pinned = false;
-			rq->post(rq, -ENOKEY);
-			return;
-		}
-		dev_hold(rq->wman->dev);
-	}
 
 	err = encrypt ? crypto_aead_encrypt(&rq->areq) :
 			crypto_aead_decrypt(&rq->areq);

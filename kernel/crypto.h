@@ -49,12 +49,22 @@ struct wman_crypto_req *wman_crypto_req_get(struct crypto_aead *aead);
 void wman_crypto_req_put(struct wman_crypto_req *rq);
 
 /*
+ * A request that may complete after its submitter has left the RCU
+ * read-side section must pin the TEK (its transform and counters) and the
+ * device.  Whether it does is only known once it was submitted, and by
+ * then a concurrent delete may have dropped the TEK's last reference; so
+ * requests pin before they are submitted, but only where the transform may
+ * complete asynchronously at all.  Returns false if the TEK is being
+ * freed; *pinned tells the post function to call wman_crypto_unpin().
+ */
+bool wman_crypto_pin(struct wman_dev *wman, struct wman_tek *tek,
+		     bool *pinned);
+
+/*
  * Encrypts (appending the ICV) or decrypts (checking and keeping the ICV)
  * cryptlen bytes at data in place, with the IV built from the GMH and the
- * PN as sent.  The caller fills wman, tek, skb, post and whatever its post
- * function reads, and holds the RCU read lock.  A request that may finish
- * asynchronously pins the TEK and the device until its post function calls
- * wman_crypto_unpin().
+ * PN as sent.  The caller fills wman, tek, skb, post, pinned and whatever
+ * its post function reads, and holds the RCU read lock.
  */
 void wman_crypto_run(struct wman_crypto_req *rq, bool encrypt, const u8 *gmh,
 		     u32 pn, u8 *data, unsigned int cryptlen);

@@ -84,8 +84,6 @@ static void rx_post(struct wman_crypto_req *rq, int err)
 	if (unlikely(err)) {
 		if (err == -EBADMSG)
 			rx_drop(skb, wman, tek->sa, tek, WMAN_STAT_RX_BAD_ICV);
-		else if (err == -ENOKEY)
-			rx_drop(skb, wman, tek->sa, tek, WMAN_STAT_RX_NO_KEY);
 		else
 			rx_drop_other(skb, wman);
 		goto out;
@@ -114,7 +112,7 @@ static void rx_decrypt(struct wman_dev *wman, struct wman_sa *sa,
 	bool to_bs = wman->role == WMAN_ROLE_BS;
 	struct wman_tek *tek;
 	u32 pn_wire, pn;
-	bool from_ss;
+	bool from_ss, pinned;
 
 	if (!h->encrypted) {
 		rx_drop(skb, wman, sa, NULL, WMAN_STAT_RX_UNENCRYPTED);
@@ -145,23 +143,31 @@ static void rx_decrypt(struct wman_dev *wman, struct wman_sa *sa,
 		return;
 	}
 
-	if (unlikely(rx_make_writable(skb))) {
-		rx_drop_other(skb, wman);
+	/* a TEK deleted meanwhile cannot be pinned: no key any more */
+	if (!wman_crypto_pin(wman, tek, &pinned)) {
+		rx_drop(skb, wman, sa, tek, WMAN_STAT_RX_NO_KEY);
 		return;
 	}
+	if (unlikely(rx_make_writable(skb)))
+		goto drop_other;
 	rq = wman_crypto_req_get(tek->aead);
-	if (unlikely(!rq)) {
-		rx_drop_other(skb, wman);
-		return;
-	}
+	if (unlikely(!rq))
+		goto drop_other;
 	rq->post = rx_post;
 	rq->wman = wman;
 	rq->tek = tek;
 	rq->skb = skb;
+	rq->pinned = pinned;
 	rq->pn = pn;
 	rq->len = h->len - WMAN_GMH_LEN - WMAN_PN_LEN - icv;
 	wman_crypto_run(rq, false, skb->data, pn_wire,
 			skb->data + WMAN_GMH_LEN + WMAN_PN_LEN, rq->len + icv);
+	return;
+
+drop_other:
+	if (pinned)
+		wman_crypto_unpin(wman, tek);
+	rx_drop_other(skb, wman);
 }
 
 /* Under RCU: steps 2 to 9 of the receive checks. */

@@ -73,23 +73,33 @@ static int tx_make_room(struct sk_buff *skb, unsigned int headroom,
 				tdelta, GFP_ATOMIC);
 }
 
-/* The TEK to send with and its next PN; NULL if the SA has none left. */
-static struct wman_tek *tx_tek(struct wman_sa *sa, u8 role, u32 *pn)
+/*
+ * The TEK to send with, pinned if need be, and its next PN; NULL if the SA
+ * has none left.  A TEK deleted or used up meanwhile makes way for the
+ * other one.
+ */
+static struct wman_tek *tx_tek(struct wman_dev *wman, struct wman_sa *sa,
+			       u32 *pn, bool *pinned)
 {
 	struct wman_tek *tek;
 	unsigned int tries;
 	s64 next;
 
-	for (tries = 0; tries < WMAN_SLOT_COUNT; tries++) {
-		tek = wman_sa_tx_tek(sa, role);
+	for (tries = 0; tries <= WMAN_SLOT_COUNT; tries++) {
+		tek = wman_sa_tx_tek(sa, wman->role);
 		if (!tek)
 			return NULL;
+		if (unlikely(!wman_crypto_pin(wman, tek, pinned)))
+			continue;
 		next = atomic64_fetch_inc(&tek->tx_pn);
 		if (likely(next < (s64)WMAN_PN_SPACE)) {
 			*pn = next;
 			return tek;
 		}
-		/* this TEK is used up; wman_sa_tx_tek() skips it now */
+		if (*pinned)
+			wman_crypto_unpin(wman, tek);
+		*pinned = false;
+		/* used up: wman_sa_tx_tek() skips it from now on */
 		if (!test_and_set_bit(WMAN_TEK_F_PN_EXHAUSTED, &tek->flags))
 			wman_event_tek(tek, WMAN_CMD_TEK_PN_EXHAUSTED);
 	}
@@ -110,14 +120,9 @@ static void tx_post(struct wman_crypto_req *rq, int err)
 		tx_count(wman, tek, len);
 		dev_queue_xmit(skb);
 	} else {
-		if (err == -ENOKEY) {
-			wman_stat_inc(wman->stats, WMAN_STAT_TX_NO_KEY);
-			wman_stat_inc(tek->sa->stats, WMAN_STAT_TX_NO_KEY);
-		} else {
-			net_warn_ratelimited("%s: encryption failed: %d\n",
-					     wman->dev->name, err);
-			dev_core_stats_tx_dropped_inc(wman->dev);
-		}
+		net_warn_ratelimited("%s: encryption failed: %d\n",
+				     wman->dev->name, err);
+		dev_core_stats_tx_dropped_inc(wman->dev);
 		kfree_skb(skb);
 	}
 
@@ -133,6 +138,7 @@ static void tx_one(struct wman_dev *wman, const struct wman_conn *conn,
 	struct wman_tek *tek = NULL;
 	unsigned int len, hdr, icv = 0;
 	struct wman_crypto_req *rq;
+	bool pinned = false;
 	struct wman_sa *sa;
 	u8 *gmh, *payload;
 	u32 pn = 0;
@@ -147,7 +153,7 @@ static void tx_one(struct wman_dev *wman, const struct wman_conn *conn,
 	if (conn->said != WMAN_SAID_NONE) {
 		sa = xa_load(&wman->sas, conn->said);
 		if (sa)
-			tek = tx_tek(sa, wman->role, &pn);
+			tek = tx_tek(wman, sa, &pn, &pinned);
 		if (unlikely(!tek)) {
 			wman_stat_inc(wman->stats, WMAN_STAT_TX_NO_KEY);
 			if (sa)
@@ -192,6 +198,7 @@ static void tx_one(struct wman_dev *wman, const struct wman_conn *conn,
 	rq->tek = tek;
 	rq->skb = skb;
 	rq->len = len;
+	rq->pinned = pinned;
 	__skb_put(skb, icv);
 	wman_crypto_run(rq, true, gmh, pn, payload, len);
 	return;
@@ -199,6 +206,8 @@ static void tx_one(struct wman_dev *wman, const struct wman_conn *conn,
 drop_other:
 	dev_core_stats_tx_dropped_inc(wman->dev);
 drop:
+	if (pinned)
+		wman_crypto_unpin(wman, tek);
 	kfree_skb(skb);
 }
 
