@@ -78,8 +78,8 @@ check: deps
 	tools/check.sh
 
 demo: deps all
-	tools/vm-run --module $(call kmod_dir,$(lastword $(KVERS)))/kernel/wman.ko \
-		-- tools/demo.sh
+	tools/vm-run --kernel $(lastword $(KVERS)) \
+		--module $(call kmod_dir,$(lastword $(KVERS)))/kernel/wman.ko -- tools/demo.sh
 
 bench: deps all
 	tools/bench.sh
