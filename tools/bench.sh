@@ -118,6 +118,7 @@ run_datapath() {
 		log "$kver: no $module: the wman rows will say not available"
 	fi
 	rm -f "$json"
+	: >"$log"
 	log "$kver: data path (console in $log)"
 	"${runner[@]}" -- "$repo_root/tools/bench/datapath.sh" --out "$json" \
 		"${datapath_args[@]}" >"$log" 2>&1 &
