@@ -63,8 +63,9 @@ if [[ -z $WMAN ]]; then
 		WMAN=$(command -v wman || true)
 	fi
 fi
-FRAME=$SELFTESTS/wman_frame
-NL_BAD=$SELFTESTS/wman_nl_bad
+# built by make -C selftests (OUTPUT=build/selftests)
+FRAME=${FRAME:-$TOP/build/selftests/wman_frame}
+NL_BAD=${NL_BAD:-$TOP/build/selftests/wman_nl_bad}
 
 suffix=$$
 ns_air=wman-air-$suffix
