@@ -162,8 +162,9 @@ int store_open(const char *path, struct store **out)
 	/* It holds keys: owner only, before anything is written. */
 	chmod(path, 0600);
 	sqlite3_busy_timeout(st->db, 2000);
+	/* secure_delete: retired TEKs and AKs are overwritten, not left behind. */
 	if (exec(st, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
-		     "PRAGMA foreign_keys = ON;"))
+		     "PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;"))
 		goto fail;
 	if (prepare(st, "PRAGMA user_version", &stmt))
 		goto fail;

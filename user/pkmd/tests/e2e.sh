@@ -16,8 +16,11 @@
 #   SS1  subscriber ss1, member of group 1, asks unicast, groups 1 and 2
 #        -> unicast keys, ping over wman0, group 1 keys, Key Reject 8 for 2
 #   SS2  certificate of another CA -> Auth Reject, no keys
-#   SS3  subscriber ss3 of provider net-b, asks broadcast -> Key Reject 3
+#   SS3  subscriber ss3 of provider net-b, asks broadcast -> Key Reject 3,
+#        and Service Type 3 (a [test] setting) -> Key Reject 7
 #
+# Group traffic from the BS reaches SS1 only; a tampered Key Request
+# injected on the link is dropped, logged and not answered.
 # and then kill -9 of the BS daemon (traffic goes on, the restart
 # reinstalls nothing and rekeys nothing) and a restart of SS1's daemon.
 
@@ -44,7 +47,8 @@ setup() {
 	write_bs_conf
 	write_ss_conf 1 ss1 ca unicast "1, 2"
 	write_ss_conf 2 ss2 ca unicast ""
-	write_ss_conf 3 ss3 ca unicast,broadcast ""
+	write_ss_conf 3 ss3 ca unicast,broadcast "" "[test]
+request-service-type = 3"
 	topo_air
 	topo_links
 }
@@ -118,6 +122,42 @@ test_broadcast_other_provider() {
 	fails wm3 sa show dev wman0 said 0xffff
 }
 
+test_unsupported_service() {
+	wait_for 10 log_has bs "SS ${mac[3]} SAID 0x0000: Key Reject \\(7 unsupported service type 3\\)"
+	wait_for 10 sa_state_is 3 0 start
+	assert_eq "$(sa_field "$(ss_sock 3)" 0 .key_reject)" 7 "SS3's reject code"
+}
+
+test_group_traffic() {
+	local i before1 before3
+	before1=$(cnt 1 said "$grp1_cid" rx-packets)
+	before3=$(cnt 3 rx-unknown-sa)
+	# three datagrams to the group: the BS sends them on group 1's
+	# connection under its TEK; SS1 decrypts them, SS3 has no such SA
+	for i in 1 2 3; do
+		n0 bash -c 'echo "group datagram $1" > "/dev/udp/$2/5001"' _ "$i" "$grp_ip4"
+	done
+	expect_cnt 1 $((before1 + 3)) said "$grp1_cid" rx-packets
+	expect_cnt 3 $((before3 + 3)) rx-unknown-sa
+	assert_eq "$(cnt 1 said "$grp1_cid" rx-bad-icv)" 0 "SS1 group bad ICV"
+}
+
+test_tampered_request() {
+	local seq tx pn hex
+	seq=$(ctl_bs -j subscriber list | jq -r '.[] | select(.cn == "ss1") | .ak_seq')
+	tx=$(cnt 0 mgmt-tx)
+	# a Key Request for SS1's unicast SA under its AK, with a made-up
+	# digest, sent from SS1's station on its primary CID
+	pn=$(printf '%08x' 100000)
+	hex="0907ee0a01$(printf '%02x' "$seq")0c0220011c01008c14${pn}$(printf '%032d' 0)"
+	pp wm1 mgmt send dev wman0 cid 0x1001 hex "$hex"
+	wait_for 5 log_has bs "SS ${mac[1]} SAID 0x2001: Key Request digest does not verify \\(PN 100000\\), dropped"
+	sleep 1
+	assert_eq "$(cnt 0 mgmt-tx)" "$tx" "management PDUs sent by the BS"
+	# and SS1 goes on as before
+	sa_state_is 1 "$uc_said1" operational
+}
+
 test_bs_kill9() {
 	local pid before after
 	before=$(ctl_bs -j sa list | jq -c '[.[] | {said, teks: [.teks[].eks]}]')
@@ -160,6 +200,9 @@ run_test "SS1, a member, gets group 1's TEKs" test_group_granted
 run_test "SS1 asks group 2: Key Reject 8, nothing installed, logged once" test_group_refused
 run_test "SS2 with another CA's certificate: Auth Reject, silent" test_other_ca
 run_test "SS3 of another provider asks broadcast: Key Reject 3" test_broadcast_other_provider
+run_test "SS3 asks Service Type 3: Key Reject 7" test_unsupported_service
+run_test "group traffic from the BS reaches the member only" test_group_traffic
+run_test "a tampered Key Request is dropped, logged, unanswered" test_tampered_request
 run_test "kill -9 of the BS daemon: traffic flows, restart keeps every key" test_bs_kill9
 run_test "SS1's daemon restarts and gets its keys again" test_ss_restart
 
