@@ -122,11 +122,6 @@ void timer_stop(struct timer *t)
 		heap_remove(t);
 }
 
-bool timer_pending(const struct timer *t)
-{
-	return t->heap_slot != 0;
-}
-
 int64_t timer_remaining_ms(const struct timer *t)
 {
 	int64_t left;

@@ -27,7 +27,6 @@ void timer_init(struct timer *t, const char *name,
 /* (Re)starts the timer to fire delay_ms from now (negative: now). */
 void timer_start(struct timer *t, int64_t delay_ms);
 void timer_stop(struct timer *t);
-bool timer_pending(const struct timer *t);
 /* Milliseconds until it fires, 0 if due, -1 if not pending. */
 int64_t timer_remaining_ms(const struct timer *t);
 

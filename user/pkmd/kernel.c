@@ -672,31 +672,18 @@ static int parse_sa(struct nlattr *attr, struct kernel_sa_info *out)
 	return 0;
 }
 
-struct sa_dump {
-	void (*cb)(void *arg, const struct kernel_sa_info *sa);
-	void *arg;
-	struct kernel_sa_info *one;	/* kernel_sa_get */
-};
-
 static int on_sa(struct nlmsghdr *nlh, void *arg)
 {
-	struct sa_dump *d = arg;
 	struct nlattr *tb[WMAN_A_MAX + 1];
-	struct kernel_sa_info sa;
 
 	if (genlmsg_parse(nlh, 0, tb, WMAN_A_MAX, NULL) || !tb[WMAN_A_SA] ||
-	    parse_sa(tb[WMAN_A_SA], &sa))
+	    parse_sa(tb[WMAN_A_SA], arg))
 		return -EINVAL;
-	if (d->one)
-		*d->one = sa;
-	else
-		d->cb(d->arg, &sa);
 	return 0;
 }
 
 int kernel_sa_get(struct kernel *k, uint16_t said, struct kernel_sa_info *out)
 {
-	struct sa_dump d = { .one = out };
 	struct nl_msg *msg = message(k, WMAN_CMD_SA_GET, 0);
 	struct nlattr *nest;
 
@@ -707,7 +694,7 @@ int kernel_sa_get(struct kernel *k, uint16_t said, struct kernel_sa_info *out)
 		goto nomem;
 	PUT_OR_FAIL(nla_put_u16(msg, WMAN_SA_A_SAID, said));
 	nla_nest_end(msg, nest);
-	return request(k, msg, on_sa, &d);
+	return request(k, msg, on_sa, out);
 nomem:
 	nlmsg_free(msg);
 	return -ENOMEM;
@@ -727,15 +714,6 @@ static int dump(struct kernel *k, uint8_t cmd,
 		if (err != -EAGAIN || attempt)
 			return err;
 	}
-}
-
-int kernel_sa_dump(struct kernel *k,
-		   void (*cb)(void *arg, const struct kernel_sa_info *sa),
-		   void *arg)
-{
-	struct sa_dump d = { .cb = cb, .arg = arg };
-
-	return dump(k, WMAN_CMD_SA_GET, on_sa, &d);
 }
 
 struct conn_dump {
@@ -774,32 +752,4 @@ int kernel_conn_dump(struct kernel *k,
 	struct conn_dump d = { cb, arg };
 
 	return dump(k, WMAN_CMD_CONN_GET, on_conn, &d);
-}
-
-struct group_dump {
-	void (*cb)(void *arg, uint8_t id, uint16_t cid);
-	void *arg;
-};
-
-static int on_group(struct nlmsghdr *nlh, void *arg)
-{
-	struct group_dump *d = arg;
-	struct nlattr *tb[WMAN_A_MAX + 1], *gt[WMAN_GROUP_A_MAX + 1];
-
-	if (genlmsg_parse(nlh, 0, tb, WMAN_A_MAX, NULL) || !tb[WMAN_A_GROUP] ||
-	    nla_parse_nested(gt, WMAN_GROUP_A_MAX, tb[WMAN_A_GROUP], NULL) ||
-	    !gt[WMAN_GROUP_A_ID] || !gt[WMAN_GROUP_A_CID])
-		return -EINVAL;
-	d->cb(d->arg, nla_get_u8(gt[WMAN_GROUP_A_ID]),
-	      nla_get_u16(gt[WMAN_GROUP_A_CID]));
-	return 0;
-}
-
-int kernel_group_dump(struct kernel *k,
-		      void (*cb)(void *arg, uint8_t id, uint16_t cid),
-		      void *arg)
-{
-	struct group_dump d = { cb, arg };
-
-	return dump(k, WMAN_CMD_GROUP_GET, on_group, &d);
 }

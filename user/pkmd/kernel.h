@@ -100,14 +100,8 @@ int kernel_mgmt_tx(struct kernel *k, uint16_t cid, const uint8_t *dst,
 		   const uint8_t *payload, size_t len);
 
 int kernel_sa_get(struct kernel *k, uint16_t said, struct kernel_sa_info *out);
-int kernel_sa_dump(struct kernel *k,
-		   void (*cb)(void *arg, const struct kernel_sa_info *sa),
-		   void *arg);
 int kernel_conn_dump(struct kernel *k,
 		     void (*cb)(void *arg, const struct kernel_conn_info *c),
 		     void *arg);
-int kernel_group_dump(struct kernel *k,
-		      void (*cb)(void *arg, uint8_t id, uint16_t cid),
-		      void *arg);
 
 #endif

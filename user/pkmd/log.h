@@ -17,7 +17,6 @@ enum log_level {
 
 void log_init(const char *ident, int use_syslog);
 void log_set_level(enum log_level level);
-enum log_level log_get_level(void);
 /* "error", "warning", "notice", "info", "debug"; -1 if unknown. */
 int log_level_parse(const char *name);
 const char *log_level_name(enum log_level level);
