@@ -126,13 +126,16 @@ test_unprivileged_reads() {
 	done
 }
 
+# Every case runs in one process (execs are slow under QEMU TCG); each
+# case's line is its own test.
 nl_case() {
-	local out
-	out=$(nn 0 "$NL_BAD" --dev wman0 --said "$said" --cid "$cid" "$1") || {
-		log "$out"
+	local line
+	line=$(grep -E "^(PASS|FAIL) $1: " "$TMP/nl_bad.out") || {
+		log "no result for case $1"
 		return 1
 	}
-	log "$out"
+	log "$line"
+	[[ $line == PASS* ]]
 }
 
 setup
@@ -141,6 +144,7 @@ run_test "netlink: the tool prints the kernel's extack message" test_cli_prints_
 run_test "netlink: tek add replace installs into an occupied slot" test_tek_replace
 run_test "netlink: without CAP_NET_ADMIN every change is refused" test_no_cap_net_admin
 run_test "netlink: reads work without CAP_NET_ADMIN and as nobody" test_unprivileged_reads
+nn 0 "$NL_BAD" --dev wman0 --said "$said" --cid "$cid" --all > "$TMP/nl_bad.out" || true
 nl_current() { nl_case "$nl_case_name"; }
 for nl_case_name in "${nl_cases[@]}"; do
 	run_test "netlink raw: $nl_case_name" nl_current

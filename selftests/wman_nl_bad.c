@@ -5,14 +5,15 @@
  * that the kernel rejects it with an extended ACK message.
  *
  *   wman_nl_bad --list
- *   wman_nl_bad [--dev IFNAME] [--said SAID] [--cid CID] CASE
+ *   wman_nl_bad [--dev IFNAME] [--said SAID] [--cid CID] {CASE | --all}
  *
  * --dev names an existing wman device, --said an SA installed on it and
  * --cid a unicast (not management) connection, so that the case's one
  * fault is the only thing wrong with the request.  Prints
- * "CASE: error E (text), extack 'MESSAGE'" and exits 0 when the request
- * failed with a message (or, for the ok-* control cases, succeeded), 1
- * otherwise, 4 when the family is missing.
+ * "PASS|FAIL CASE: error E (text), extack 'MESSAGE'" per case (PASS when
+ * the request failed with a message or, for the ok-* control cases,
+ * succeeded) and exits 0 when every case passed, 1 otherwise, 4 when the
+ * family is missing.  --all runs every case, in one process.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -495,7 +496,7 @@ static int on_valid(struct nl_msg *msg, void *arg)
 static void usage(void)
 {
 	fprintf(stderr, "usage: wman_nl_bad --list\n"
-			"       wman_nl_bad [--dev IFNAME] [--said SAID] [--cid CID] CASE\n");
+			"       wman_nl_bad [--dev IFNAME] [--said SAID] [--cid CID] {CASE | --all}\n");
 	exit(KSFT_FAIL);
 }
 
@@ -511,30 +512,80 @@ static unsigned long number(const char *s, unsigned long max)
 	return v;
 }
 
+/* Send one case's request; print its outcome; true if as expected. */
+static bool run_case(struct nl_sock *sk, int family, const struct bad_case *bc,
+		     const struct ctx *ctx)
+{
+	struct result res = { 0 };
+	struct nl_msg *msg;
+	struct nl_cb *cb;
+	bool pass;
+	int err;
+
+	msg = nlmsg_alloc_size(2 * WMAN_MGMT_MAX_LEN + 4096);
+	if (!msg || !genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, family, 0,
+				 NLM_F_ACK, bc->cmd, WMAN_GENL_VERSION)) {
+		fprintf(stderr, "wman_nl_bad: cannot build the message\n");
+		exit(KSFT_FAIL);
+	}
+	bc->build(msg, ctx);
+
+	cb = nl_cb_alloc(NL_CB_CUSTOM);
+	if (!cb)
+		exit(KSFT_FAIL);
+	nl_cb_err(cb, NL_CB_CUSTOM, on_error, &res);
+	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, on_ack, &res);
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_valid, &res);
+
+	err = nl_send_auto(sk, msg);
+	if (err < 0) {
+		fprintf(stderr, "wman_nl_bad: send: %s\n", nl_geterror(err));
+		exit(KSFT_FAIL);
+	}
+	while (!res.done) {
+		err = nl_recvmsgs(sk, cb);
+		if (err < 0 && !res.done) {
+			fprintf(stderr, "wman_nl_bad: receive: %s\n", nl_geterror(err));
+			exit(KSFT_FAIL);
+		}
+	}
+
+	if (bc->expect_ok)
+		pass = res.error == 0;
+	else
+		pass = res.error < 0 && res.msg[0];
+	printf("%s %s: error %d (%s), extack '%s'\n", pass ? "PASS" : "FAIL",
+	       bc->name, res.error, res.error ? strerror(-res.error) : "success",
+	       res.msg);
+	nlmsg_free(msg);
+	nl_cb_put(cb);
+	return pass;
+}
+
 int main(int argc, char **argv)
 {
 	struct ctx ctx = { .dev = "wman0", .said = 0x2001, .cid = 0x1001 };
+	const size_t ncases = sizeof(cases) / sizeof(cases[0]);
 	const struct bad_case *bc = NULL;
-	struct result res = { 0 };
+	bool all = false, pass = true;
 	struct nl_sock *sk;
-	struct nl_msg *msg;
-	struct nl_cb *cb;
-	int family, one = 1, i, err;
-	bool pass;
+	int family, one = 1, i;
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--list")) {
-			for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++)
+			for (size_t k = 0; k < ncases; k++)
 				printf("%s\n", cases[k].name);
 			return KSFT_PASS;
+		} else if (!strcmp(argv[i], "--all")) {
+			all = true;
 		} else if (!strcmp(argv[i], "--dev") && i + 1 < argc) {
 			ctx.dev = argv[++i];
 		} else if (!strcmp(argv[i], "--said") && i + 1 < argc) {
 			ctx.said = number(argv[++i], 0xffff);
 		} else if (!strcmp(argv[i], "--cid") && i + 1 < argc) {
 			ctx.cid = number(argv[++i], 0xffff);
-		} else if (!bc) {
-			for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++)
+		} else if (!bc && !all) {
+			for (size_t k = 0; k < ncases; k++)
 				if (!strcmp(argv[i], cases[k].name))
 					bc = &cases[k];
 			if (!bc) {
@@ -545,9 +596,7 @@ int main(int argc, char **argv)
 			usage();
 		}
 	}
-	if (!bc)
-		usage();
-	if (strlen(ctx.dev) >= IFNAMSIZ)
+	if ((!bc && !all) || strlen(ctx.dev) >= IFNAMSIZ)
 		usage();
 	ctx.ifindex = if_nametoindex(ctx.dev);
 
@@ -568,43 +617,12 @@ int main(int argc, char **argv)
 		return KSFT_FAIL;
 	}
 
-	msg = nlmsg_alloc_size(2 * WMAN_MGMT_MAX_LEN + 4096);
-	if (!msg || !genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, family, 0,
-				 NLM_F_ACK, bc->cmd, WMAN_GENL_VERSION)) {
-		fprintf(stderr, "wman_nl_bad: cannot build the message\n");
-		return KSFT_FAIL;
+	if (all) {
+		for (size_t k = 0; k < ncases; k++)
+			pass &= run_case(sk, family, &cases[k], &ctx);
+	} else {
+		pass = run_case(sk, family, bc, &ctx);
 	}
-	bc->build(msg, &ctx);
-
-	cb = nl_cb_alloc(NL_CB_CUSTOM);
-	if (!cb)
-		return KSFT_FAIL;
-	nl_cb_err(cb, NL_CB_CUSTOM, on_error, &res);
-	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, on_ack, &res);
-	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_valid, &res);
-
-	err = nl_send_auto(sk, msg);
-	if (err < 0) {
-		fprintf(stderr, "wman_nl_bad: send: %s\n", nl_geterror(err));
-		return KSFT_FAIL;
-	}
-	while (!res.done) {
-		err = nl_recvmsgs(sk, cb);
-		if (err < 0 && !res.done) {
-			fprintf(stderr, "wman_nl_bad: receive: %s\n", nl_geterror(err));
-			return KSFT_FAIL;
-		}
-	}
-
-	printf("%s: error %d (%s), extack '%s'\n", bc->name, res.error,
-	       res.error ? strerror(-res.error) : "success", res.msg);
-	if (bc->expect_ok)
-		pass = res.error == 0;
-	else
-		pass = res.error < 0 && res.msg[0];
-
-	nlmsg_free(msg);
-	nl_cb_put(cb);
 	nl_socket_free(sk);
 	return pass ? KSFT_PASS : KSFT_FAIL;
 }
