@@ -89,9 +89,9 @@ struct wman_pcpu_stats {
 	struct u64_stats_sync syncp;
 };
 
-/* Receive replay state of one TEK, protected by its lock. */
+/* Receive replay state of one TEK. */
 struct wman_replay {
-	spinlock_t lock;
+	spinlock_t lock;	/* protects the fields below */
 	bool seen;		/* a frame has been accepted */
 	u32 highest;		/* highest PN accepted, direction bit cleared */
 	u64 bitmap;		/* bit i: highest - i was accepted */

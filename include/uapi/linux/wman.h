@@ -217,6 +217,7 @@ enum {
 	IFLA_WMAN_BSID,		/* 6 bytes; BS default: its lower address */
 	__IFLA_WMAN_MAX,
 };
+
 #define IFLA_WMAN_MAX (__IFLA_WMAN_MAX - 1)
 
 #endif /* _UAPI_LINUX_WMAN_H */
