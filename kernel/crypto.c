@@ -137,8 +137,9 @@ static void pool_gen_free(struct wman_pool_gen *gen)
 		pool = per_cpu_ptr(gen->cpu, cpu);
 		if (!pool->slots)
 			continue;
+		/* a context held a frame's plaintext and cipher state */
 		for (i = 0; i < pool_depth; i++)
-			kfree(pool->slots[i]);
+			kfree_sensitive(pool->slots[i]);
 		kfree(pool->slots);
 	}
 	free_percpu(gen->cpu);
