@@ -210,5 +210,11 @@ run_test "a tampered Key Request is dropped, logged, unanswered" test_tampered_r
 run_test "kill -9 of the BS daemon: traffic flows, restart keeps every key" test_bs_kill9
 run_test "SS1's daemon restarts and gets its keys again" test_ss_restart
 
+# What an operator sees at the end, for the record.
+for cmd in "ctl_bs subscriber list" "ctl_bs group list" "ctl_bs sa list" \
+	   "ctl_ss 1 sa list" "ctl_ss 3 sa list" "ctl_ss 1 status"; do
+	log "---- pkmctl: $cmd"
+	$cmd 2>&1 | sed 's/^/# /' || true
+done
 dump_logs
 ktap_finished
