@@ -92,9 +92,18 @@ install-modules: modules
 	done
 
 PREFIX ?= /usr/local
-install-tools: tools
+MAN_PAGES := $(wildcard Documentation/man/*.[0-9])
+install-tools: tools user
 	install -D -m 0755 $(BUILD)/tools/wman $(DESTDIR)$(PREFIX)/sbin/wman
-	install -D -m 0644 Documentation/man/wman.8 $(DESTDIR)$(PREFIX)/share/man/man8/wman.8
+	install -D -m 0755 $(BUILD)/user/pkmd/pkmd $(DESTDIR)$(PREFIX)/sbin/pkmd
+	install -D -m 0755 $(BUILD)/tools/pkmctl/pkmctl $(DESTDIR)$(PREFIX)/sbin/pkmctl
+	install -D -m 0644 user/pkmd/pkmd@.service \
+		$(DESTDIR)/etc/systemd/system/pkmd@.service
+	@set -e; for page in $(MAN_PAGES); do \
+		section=$${page##*.}; \
+		install -D -m 0644 $$page \
+			$(DESTDIR)$(PREFIX)/share/man/man$$section/$$(basename $$page); \
+	done
 
 # Kernel style checks; checkpatch.pl comes from Debian's linux-source.
 checkpatch:
