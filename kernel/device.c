@@ -84,15 +84,29 @@ static int wman_init(struct net_device *dev)
 	if (!wman->stats)
 		return -ENOMEM;
 	err = wman_tables_init(wman);
-	if (err) {
-		wman_stats_free(wman->stats);
-		return err;
-	}
+	if (err)
+		goto free_stats;
+	/* received frames reach the stack through GRO, as on MACsec */
+	err = gro_cells_init(&wman->gro_cells, dev);
+	if (err)
+		goto destroy_tables;
 	mutex_init(&wman->conf_lock);
 	ratelimit_state_init(&wman->unknown_sa_rs, HZ, 10);
 	ratelimit_set_flags(&wman->unknown_sa_rs, RATELIMIT_MSG_ON_RELEASE);
 	netdev_hold(wman->lower, &wman->lower_tracker, GFP_KERNEL);
 	return 0;
+
+destroy_tables:
+	wman_tables_destroy(wman);
+free_stats:
+	wman_stats_free(wman->stats);
+	return err;
+}
+
+/* The receive handler is gone (dellink) before this runs. */
+static void wman_uninit(struct net_device *dev)
+{
+	gro_cells_destroy(&wman_priv(dev)->gro_cells);
 }
 
 /* Runs once the device is gone, or when its registration failed. */
@@ -144,6 +158,7 @@ static int wman_get_iflink(const struct net_device *dev)
 
 static const struct net_device_ops wman_netdev_ops = {
 	.ndo_init		= wman_init,
+	.ndo_uninit		= wman_uninit,
 	.ndo_start_xmit		= wman_xmit,
 	.ndo_change_mtu		= wman_change_mtu,
 	.ndo_get_stats64	= wman_get_stats64,
