@@ -88,7 +88,9 @@ bc_cid=$((0xffff))
 bc_said=$((0x3fff))
 
 # Suites of the SAs topo_setup creates; a test may change them first.
+# suite_uc[N], if set, is the suite of SS N's unicast SA.
 SUITE_UC=${SUITE_UC:-aes-ccm}
+suite_uc=()
 SUITE_GRP=${SUITE_GRP:-aes-gcm}
 SUITE_BC=${SUITE_BC:-aes-ccm}
 
@@ -352,7 +354,7 @@ topo_keys() {
 		fi
 		[[ $parts == *" uc "* ]] || continue
 		for m in 0 "$n"; do
-			wm "$m" sa add dev wman0 said "${uc_said[$n]}" suite "$SUITE_UC" service unicast
+			wm "$m" sa add dev wman0 said "${uc_said[$n]}" suite "${suite_uc[$n]:-$SUITE_UC}" service unicast
 			tek_add "$m" "${uc_said[$n]}" 0
 		done
 		wm0 conn add dev wman0 cid "${uc_cid[$n]}" kind unicast sa "${uc_said[$n]}" peer "${mac[$n]}"
