@@ -18,7 +18,7 @@
 #   EKS of a slot with another key    rx-bad-icv
 #   EC cleared on a keyed CID         rx-unencrypted
 #
-# SS2's TEKs get an 8 s lifetime: after it, ping fails (tx-no-key) and the
+# SS2's TEKs get a 15 s lifetime: after it, ping fails (tx-no-key) and the
 # captured frames are rx-expired.  SS3's downlink TEK starts at PN
 # 0x7ffffff0: 16 frames go out, then tx-no-key and tek-pn-exhausted.
 
@@ -33,7 +33,7 @@ cap=$TMP/ss1.pcap
 mon0=$TMP/mon0.out
 mon1=$TMP/mon1.out
 unknown_cid=$((0x0777))
-lifetime=8
+lifetime=15
 
 # inject FROM-NODE INDEX [wman_frame send options]: $burst copies of frame
 # INDEX of $cap, sent on FROM-NODE's veth0.
