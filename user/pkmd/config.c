@@ -448,6 +448,24 @@ static int set_request_service(struct parse_ctx *ctx, const char *v,
 	return 0;
 }
 
+static int set_mgmt_socket(struct parse_ctx *ctx, const char *v, char *why,
+			   size_t n)
+{
+	return parse_path(v, ctx->cfg->test_mgmt_socket,
+			  sizeof(ctx->cfg->test_mgmt_socket), true, why, n);
+}
+
+static int set_kernel_requests(struct parse_ctx *ctx, const char *v,
+			       char *why, size_t n)
+{
+	if (strcmp(v, "record") && strcmp(v, "discard")) {
+		snprintf(why, n, "expected discard or record");
+		return -1;
+	}
+	ctx->cfg->test_record_kernel = strcmp(v, "record") == 0;
+	return 0;
+}
+
 /* Keys of every section but [group N], which has its own table. */
 
 struct key_def {
@@ -465,7 +483,7 @@ enum key_index {
 	K_AUTHORIZE_WAIT, K_REAUTHORIZE_WAIT, K_AUTH_GRACE, K_OPERATIONAL_WAIT,
 	K_REKEY_WAIT, K_TEK_GRACE, K_AUTH_REJECT_WAIT,
 	K_BROADCAST_CID, K_BROADCAST_SUITE,
-	K_ALLOW_SHORT, K_REQUEST_SERVICE,
+	K_ALLOW_SHORT, K_REQUEST_SERVICE, K_MGMT_SOCKET, K_KERNEL_REQUESTS,
 	K_COUNT
 };
 
@@ -499,6 +517,8 @@ static const struct key_def keys[K_COUNT] = {
 	[K_BROADCAST_SUITE] = { SEC_BROADCAST, "suite", ROLE_BS, set_broadcast_suite },
 	[K_ALLOW_SHORT] = { SEC_TEST, "allow-short-lifetimes", ROLE_NONE, set_allow_short },
 	[K_REQUEST_SERVICE] = { SEC_TEST, "request-service-type", ROLE_SS, set_request_service },
+	[K_MGMT_SOCKET] = { SEC_TEST, "mgmt-socket", ROLE_BS, set_mgmt_socket },
+	[K_KERNEL_REQUESTS] = { SEC_TEST, "kernel-requests", ROLE_BS, set_kernel_requests },
 };
 
 _Static_assert(K_COUNT <= MAX_KEYS, "key_line is too small");

@@ -89,6 +89,8 @@ struct config {
 	/* [test] */
 	bool allow_short_lifetimes;
 	int request_service_type;	/* -1: none */
+	char test_mgmt_socket[CONFIG_SUN_PATH_MAX];	/* "": the device */
+	bool test_record_kernel;	/* kernel-requests = record */
 };
 
 /*

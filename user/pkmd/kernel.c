@@ -24,6 +24,7 @@
 
 #include "kernel.h"
 #include "log.h"
+#include "transport_test.h"
 
 #define NOTIFY_RCVBUF	(4 << 20)
 
@@ -122,6 +123,14 @@ static int request(struct kernel *k, struct nl_msg *msg,
 	int err;
 
 	k->error[0] = '\0';
+	if (k->test) {
+		err = test_link_request(k, nlmsg_hdr(msg), nlmsg_hdr(msg)->nlmsg_len);
+		OPENSSL_cleanse(nlmsg_hdr(msg), nlmsg_hdr(msg)->nlmsg_len);
+		nlmsg_free(msg);
+		if (cb)
+			nl_cb_put(cb);
+		return err;
+	}
 	if (!cb) {
 		nlmsg_free(msg);
 		return -ENOMEM;
@@ -322,11 +331,17 @@ malformed:
 
 int kernel_notify_fd(const struct kernel *k)
 {
+	if (k->test)
+		return test_link_notify_fd(k);
 	return nl_socket_get_fd(k->notify);
 }
 
 void kernel_notify_read(struct kernel *k)
 {
+	if (k->test) {
+		test_link_notify_read(k);
+		return;
+	}
 	for (;;) {
 		int err = nl_recvmsgs_default(k->notify);
 
@@ -422,8 +437,18 @@ fail:
 	return -EIO;
 }
 
+int kernel_open_test(struct kernel *k, const char *path, bool record,
+		     const struct kernel_handlers *handlers)
+{
+	memset(k, 0, sizeof(*k));
+	str_copy(k->ifname, sizeof(k->ifname), "test");
+	return test_link_open(k, path, record, handlers) ? -EIO : 0;
+}
+
 void kernel_close(struct kernel *k)
 {
+	if (k->test)
+		test_link_close(k);
 	if (k->req)
 		nl_socket_free(k->req);
 	if (k->notify)
@@ -616,6 +641,8 @@ int kernel_mgmt_tx(struct kernel *k, uint16_t cid, const uint8_t *dst,
 	struct nl_msg *msg;
 	struct nlattr *nest;
 
+	if (k->test)
+		return test_link_mgmt_tx(k, cid, dst, payload, len);
 	if (!len || len > WMAN_MGMT_MAX_LEN)
 		return -EMSGSIZE;
 	msg = message(k, WMAN_CMD_MGMT_TX, 0);

@@ -20,6 +20,7 @@
  */
 
 struct nl_sock;
+struct test_link;
 
 struct kernel_handlers {
 	void (*mgmt_rx)(void *arg, uint16_t cid, const uint8_t src[MAC_LEN],
@@ -41,6 +42,7 @@ struct kernel {
 	uint8_t addr[MAC_LEN];		/* the device's own address */
 	struct kernel_handlers handlers;
 	char error[256];		/* extack of the last failed request */
+	struct test_link *test;		/* [test] mgmt-socket: no device */
 };
 
 struct kernel_tek_info {
@@ -75,6 +77,12 @@ struct kernel_conn_info {
  */
 int kernel_open(struct kernel *k, const char *ifname,
 		const struct kernel_handlers *handlers);
+/*
+ * The test transport instead of a device (transport_test.h): management
+ * PDUs on a unix socket at path, kernel requests answered locally.
+ */
+int kernel_open_test(struct kernel *k, const char *path, bool record,
+		     const struct kernel_handlers *handlers);
 void kernel_close(struct kernel *k);
 
 int kernel_notify_fd(const struct kernel *k);

@@ -155,7 +155,11 @@ static int run(struct pkmd *d, bool foreground)
 		code = PKMD_EXIT_SETUP;
 		goto out;
 	}
-	if (kernel_open(&d->kernel, d->cfg->interface,
+	if (d->cfg->test_mgmt_socket[0] ?
+	    kernel_open_test(&d->kernel, d->cfg->test_mgmt_socket,
+			     d->cfg->test_record_kernel,
+			     &(struct kernel_handlers){ 0 }) :
+	    kernel_open(&d->kernel, d->cfg->interface,
 			&(struct kernel_handlers){ 0 })) {
 		code = PKMD_EXIT_SETUP;
 		goto out;
