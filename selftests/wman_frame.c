@@ -26,6 +26,17 @@
  *	  bad-hcs	corrupt the HCS
  *	  eks=N, cid=N, ec=N, ht=N, len=N
  *			rewrite that GMH field and recompute the HCS
+ *   wman_frame payload FILE [--index N]
+ *	Print the MAC PDU payload of frame N (after the GMH, as far as LEN
+ *	says) in hex: a management PDU's bytes, its type first.
+ *   wman_frame mgmt IFACE DST SRC CID HEX [--count K]
+ *	Send K (default 1) clear management PDUs with payload HEX on CID
+ *	from any source address SRC: what a station on the air that owns
+ *	no key can send.
+ *
+ * For management PDUs of type 9 and 10 (PKM-REQ, PKM-RSP) list also
+ * prints the PKM code and identifier, and the packet number when the
+ * message ends with a CMAC-Digest (Documentation/pkm-protocol.rst).
  *
  * GMH (802.16-2004 6.3.2.1.1), six bytes after the outer Ethernet header:
  *   0: HT(1) EC(1) Type(6)   1: ESF(1) CI(1) EKS(2) rsv(1) LEN[10:8]
@@ -90,7 +101,9 @@ static void usage(void)
 		"       wman_frame craft IFACE DST CID [--eks N] [--ec N] [--pn PN] [--count K]\n"
 		"       wman_frame send IFACE FILE [--index N] [--count K] [--dst MAC]\n"
 		"                       [--pn PN] [--mutate MODE]...\n"
-		"MODE := truncate[=B] | bitflip | bad-hcs | eks=N | cid=N | ec=N | ht=N | len=N\n");
+		"MODE := truncate[=B] | bitflip | bad-hcs | eks=N | cid=N | ec=N | ht=N | len=N\n"
+		"       wman_frame payload FILE [--index N]\n"
+		"       wman_frame mgmt IFACE DST SRC CID HEX [--count K]\n");
 	exit(KSFT_FAIL);
 }
 
@@ -331,6 +344,31 @@ static void print_mac(const uint8_t *m)
 	       m[5]);
 }
 
+/*
+ * PKM-REQ / PKM-RSP: type, code, identifier, attributes; a CMAC-Digest
+ * (type 140, 20 bytes: PN big endian, then the tag) is the last one.
+ */
+#define PKM_CMAC_DIGEST		140
+#define PKM_CMAC_TLV_LEN	22
+
+static void print_pkm(const uint8_t *p, size_t avail, unsigned int gmh_len)
+{
+	size_t n = gmh_len > GMH_LEN ? gmh_len - GMH_LEN : 0;
+	const uint8_t *t;
+
+	if (n > avail)
+		n = avail;
+	if (n < 3 || (p[0] != 9 && p[0] != 10))
+		return;
+	printf(" pkm-code %u pkm-id %u", p[1], p[2]);
+	if (n < 3 + PKM_CMAC_TLV_LEN)
+		return;
+	t = p + n - PKM_CMAC_TLV_LEN;
+	if (t[0] == PKM_CMAC_DIGEST && t[1] == PKM_CMAC_TLV_LEN - 2)
+		printf(" pkm-pn %u", (uint32_t)t[2] << 24 | t[3] << 16 |
+		       t[4] << 8 | t[5]);
+}
+
 static int cmd_list(int argc, char **argv)
 {
 	static struct frame frames[MAX_FRAMES];
@@ -368,6 +406,7 @@ static int cmd_list(int argc, char **argv)
 		} else if (!ec && frames[i].len > PN_OFF) {
 			/* management PDUs: their message type */
 			printf(" mgmt-type %u", d[PN_OFF]);
+			print_pkm(d + PN_OFF, frames[i].len - PN_OFF, len);
 		}
 		printf("\n");
 	}
@@ -591,6 +630,62 @@ static int cmd_craft(int argc, char **argv)
 	return send_frames(argv[1], frame, sizeof(frame), count);
 }
 
+static int cmd_payload(int argc, char **argv)
+{
+	static struct frame frames[MAX_FRAMES];
+	unsigned long index = 0;
+	unsigned int len;
+	size_t n, i;
+	const uint8_t *g;
+
+	if (argc == 4 && !strcmp(argv[2], "--index"))
+		index = parse_ulong(argv[3], MAX_FRAMES);
+	else if (argc != 2)
+		usage();
+	n = pcap_read(argv[1], frames, MAX_FRAMES);
+	if (index >= n)
+		fail("no such frame in %s", argv[1]);
+	if (!is_wman(&frames[index]) || frames[index].len < PN_OFF)
+		fail("frame is not a wman frame: %s", argv[1]);
+	g = frames[index].data + GMH_OFF;
+	len = ((g[1] & 7) << 8) | g[2];
+	if (len < GMH_LEN || len > frames[index].len - ETH_HLEN_)
+		fail("frame's LEN does not match its size: %s", argv[1]);
+	for (i = GMH_LEN; i < len; i++)
+		printf("%02x", g[i]);
+	printf("\n");
+	return KSFT_PASS;
+}
+
+static int cmd_mgmt(int argc, char **argv)
+{
+	static uint8_t frame[PN_OFF + 2047];
+	unsigned long count = 1, cid;
+	uint8_t *g = frame + GMH_OFF;
+	size_t plen, pdu_len;
+
+	if (argc != 6 && !(argc == 8 && !strcmp(argv[6], "--count")))
+		usage();
+	if (argc == 8)
+		count = parse_ulong(argv[7], 100000);
+	iface_index(argv[1]);
+	parse_mac(argv[2], frame);
+	parse_mac(argv[3], frame + ETH_ALEN);
+	cid = parse_ulong(argv[4], 0xffff);
+	/* LEN is 11 bits and counts the GMH */
+	plen = parse_hex(argv[5], frame + PN_OFF, 2047 - GMH_LEN);
+	frame[12] = WMAN_ETH_P >> 8;
+	frame[13] = WMAN_ETH_P & 0xff;
+	pdu_len = GMH_LEN + plen;
+	g[0] = 0;
+	g[1] = (pdu_len >> 8) & 7;
+	g[2] = pdu_len;
+	g[3] = cid >> 8;
+	g[4] = cid;
+	g[5] = gmh_hcs(g);
+	return send_frames(argv[1], frame, ETH_HLEN_ + pdu_len, count);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2)
@@ -605,6 +700,10 @@ int main(int argc, char **argv)
 		return cmd_send(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "craft"))
 		return cmd_craft(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "payload"))
+		return cmd_payload(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "mgmt"))
+		return cmd_mgmt(argc - 1, argv + 1);
 	usage();
 	return KSFT_FAIL;
 }
