@@ -13,6 +13,7 @@
 #include <openssl/crypto.h>
 
 #include "bs.h"
+#include "bs_group.h"
 #include "log.h"
 #include "rng.h"
 
@@ -359,15 +360,14 @@ int bs_subscriber_add(struct bs *bs, const struct store_subscriber *s,
 void bs_group_member_left(struct bs *bs, uint8_t group,
 			  const struct subscriber *sub, const char *reason)
 {
-	(void)bs;
 	/*
-	 * Hook for the group key tree (issue 4): a member left, so the
-	 * group's keys must change without it.  Until the tree exists, the
-	 * departed member keeps the current group TEKs until they expire
-	 * (at most two TEK lifetimes); it gets no new ones.
+	 * A group with a key tree rekeys without the member (bs_group.c);
+	 * in one without, the departed member keeps the current group TEKs
+	 * until they expire (at most two TEK lifetimes).
 	 */
 	log_notice("group %u: %s left (%s); it gets no further group keys",
 		   group, sub->rec.cn, reason);
+	bs_group_leave(bs, group, sub->rec.cn, reason);
 }
 
 int bs_subscriber_revoke(struct bs *bs, const char *cn, char *why,
@@ -560,7 +560,7 @@ int bs_start(struct pkmd *d)
 		if (station_conns(bs, bs->stations[i]))
 			return PKMD_EXIT_SETUP;
 	}
-	if (bs_sas_load(bs) || bs_sas_reconcile(bs))
+	if (bs_sas_load(bs) || bs_sas_reconcile(bs) || bs_groups_start(bs))
 		return PKMD_EXIT_SETUP;
 	log_notice("BS on %s (BSID %s): %zu subscribers, %u stations",
 		   d->kernel.ifname, mac_str(d->kernel.bsid), bs->n_subs,
@@ -574,6 +574,7 @@ void bs_stop(struct pkmd *d)
 
 	if (!bs)
 		return;
+	bs_groups_stop(bs);
 	bs_sas_free(bs);
 	for (unsigned int i = 1; i <= STATION_MAX; i++) {
 		if (!bs->stations[i])

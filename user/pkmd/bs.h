@@ -57,6 +57,8 @@ struct station {
 };
 
 /* One SA and its two TEK generations (rec.tek[0] older, [1] newer). */
+struct bs_group;
+
 struct bs_sa {
 	struct bs *bs;
 	struct store_sa rec;
@@ -77,6 +79,7 @@ struct bs {
 	size_t n_subs, cap_subs;
 	struct station *stations[STATION_MAX + 1];	/* by index */
 	struct bs_sa **sas;				/* by SAID, 65536 */
+	struct bs_group **groups;	/* by group ID, 256; NULL: no tree */
 	struct disc_policy policy;
 };
 
@@ -143,6 +146,8 @@ void bs_auth_invalid(struct bs *bs, struct station *st, const char *why);
 
 /* keys.c */
 void bs_key_request(struct bs *bs, struct station *st, struct pkm_msg *m);
+int bs_key_reply(struct bs *bs, struct station *st, struct bs_ak *ak,
+		 const struct pkm_msg *req, struct bs_sa *sa);
 void bs_tek_invalid(struct bs *bs, struct bs_sa *sa, uint8_t eks);
 
 /* The key-tree hook (issue 4): a member left a group. */

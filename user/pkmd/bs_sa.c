@@ -19,6 +19,7 @@
 #include <openssl/crypto.h>
 
 #include "bs.h"
+#include "bs_group.h"
 #include "log.h"
 
 #define SAID_SPACE	65536
@@ -68,6 +69,26 @@ static const char *sa_what(const struct bs_sa *sa)
 	return buf;
 }
 
+/*
+ * A group with a key tree: bs_group.c owns its TEKs, which change with
+ * the membership and not on a lifetime rollover; tek[0] is the one the
+ * BS sends with, tek[1] the newest (the same one outside a switch).
+ */
+static bool tree_sa(const struct bs_sa *sa)
+{
+	const struct config_group *g;
+
+	if (!sa->rec.has_group)
+		return false;
+	g = policy_group(&sa->bs->policy, sa->rec.group_id);
+	return g && g->tree != CONFIG_TREE_NONE;
+}
+
+static bool single_generation(const struct bs_sa *sa)
+{
+	return sa->rec.tek[0].eks == sa->rec.tek[1].eks;
+}
+
 struct bs_sa *bs_sa_find(struct bs *bs, uint16_t said)
 {
 	return bs->sas[said];
@@ -84,6 +105,10 @@ static void rollover_fired(struct timer *t)
 
 static void schedule(struct bs_sa *sa)
 {
+	if (tree_sa(sa)) {
+		timer_stop(&sa->rollover);
+		return;
+	}
 	timer_start(&sa->rollover, sa->rec.tek[0].expires * 1000 - now_real_ms());
 }
 
@@ -218,6 +243,8 @@ static int rollover(struct bs_sa *sa, int64_t now)
 	int n_retired = 0, n_new = 0;
 	int err;
 
+	if (tree_sa(sa))
+		return 0;
 	while (next.tek[0].expires <= now) {
 		int64_t base = next.tek[1].expires > now ? next.tek[1].expires : now;
 
@@ -424,7 +451,7 @@ static int reconcile_one(struct bs_sa *sa)
 				   sa->rec.said, eks);
 	}
 	for (int i = 0; i < 2; i++) {
-		if (have[i])
+		if (have[i] || (i == 1 && single_generation(sa)))
 			continue;
 		err = push_tek(sa, &sa->rec.tek[i], false);
 		if (err)
@@ -482,6 +509,10 @@ void bs_kernel_tek_event(struct bs *bs, uint8_t cmd, uint16_t said,
 	case WMAN_CMD_TEK_PN_EXHAUSTED:
 		if (eks != sa->rec.tek[0].eks)
 			break;
+		if (tree_sa(sa)) {
+			bs_group_tek_expired(bs, sa);
+			break;
+		}
 		log_info("SAID 0x%04x: kernel: TEK EKS %u %s", said, eks,
 			 cmd == WMAN_CMD_TEK_HARD_EXPIRED ? "expired" :
 			 "ran out of packet numbers");

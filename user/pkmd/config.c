@@ -60,7 +60,7 @@ struct parse_ctx {
 
 	/* Where each key was set (0: not set), for duplicates and checks. */
 	int key_line[MAX_KEYS];
-	int group_key_line[CONFIG_MAX_GROUPS][4];
+	int group_key_line[CONFIG_MAX_GROUPS][8];
 };
 
 __attribute__((format(printf, 3, 4)))
@@ -525,9 +525,27 @@ _Static_assert(K_COUNT <= MAX_KEYS, "key_line is too small");
 
 /* [group N] */
 
-enum group_key { GK_CID, GK_SUITE, GK_ADDRESSES, GK_COUNT };
-static const char *const group_keys[GK_COUNT] = { "cid", "suite",
-						   "addresses" };
+enum group_key { GK_CID, GK_SUITE, GK_ADDRESSES, GK_TREE, GK_DEGREE,
+		 GK_BATCH, GK_SWITCH, GK_COUNT };
+static const char *const group_keys[GK_COUNT] = {
+	"cid", "suite", "addresses", "key-tree", "tree-degree",
+	"rekey-batch", "switch-delay",
+};
+
+_Static_assert(GK_COUNT <= 8, "group_key_line is too small");
+
+static int parse_ms(const char *v, uint32_t max, uint32_t *out, char *why,
+		    size_t n)
+{
+	uint64_t ms;
+
+	if (parse_uint(v, max, &ms)) {
+		snprintf(why, n, "expected milliseconds, 0 to %u", max);
+		return -1;
+	}
+	*out = (uint32_t)ms;
+	return 0;
+}
 
 static int set_group_key(struct parse_ctx *ctx, enum group_key k,
 			 const char *v, char *why, size_t n)
@@ -541,6 +559,34 @@ static int set_group_key(struct parse_ctx *ctx, enum group_key k,
 		return parse_cid(v, &g->cid, why, n);
 	case GK_SUITE:
 		return parse_suite(v, &g->suite, why, n);
+	case GK_TREE:
+		if (strcmp(v, "none") == 0) {
+			g->tree = CONFIG_TREE_NONE;
+		} else if (strcmp(v, "lkh") == 0) {
+			g->tree = CONFIG_TREE_LKH;
+		} else if (strcmp(v, "offset") == 0) {
+			g->tree = CONFIG_TREE_OFFSET;
+		} else {
+			snprintf(why, n, "expected none, lkh or offset");
+			return -1;
+		}
+		return 0;
+	case GK_DEGREE: {
+		uint64_t d;
+
+		if (parse_uint(v, 8, &d) || d < 2) {
+			snprintf(why, n, "expected 2 to 8");
+			return -1;
+		}
+		g->tree_degree = (uint8_t)d;
+		return 0;
+	}
+	case GK_BATCH:
+		return parse_ms(v, CONFIG_REKEY_BATCH_MAX, &g->rekey_batch_ms,
+				why, n);
+	case GK_SWITCH:
+		return parse_ms(v, CONFIG_SWITCH_DELAY_MAX, &g->switch_delay_ms,
+				why, n);
 	case GK_ADDRESSES:
 		str_copy(copy, sizeof(copy), v);
 		count = split_list(copy, items, ARRAY_SIZE(items), why, n);
@@ -594,7 +640,7 @@ static int on_pair(void *user, const char *section, const char *name,
 			if (strcmp(name, group_keys[k]) == 0)
 				break;
 		if (k == GK_COUNT) {
-			problem(ctx, ctx->line, "unknown key '%s' in [group %u] (cid, suite, addresses)",
+			problem(ctx, ctx->line, "unknown key '%s' in [group %u] (cid, suite, addresses, key-tree, tree-degree, rekey-batch, switch-delay)",
 				name, ctx->group->id);
 			return 1;
 		}
@@ -673,6 +719,8 @@ static void on_section(struct parse_ctx *ctx, const char *name)
 		ctx->group = &ctx->cfg->groups[ctx->cfg->n_groups++];
 		ctx->group->id = (uint8_t)id;
 		ctx->group->suite = 2;
+		ctx->group->tree_degree = CONFIG_TREE_DEGREE_DEFAULT;
+		ctx->group->switch_delay_ms = CONFIG_SWITCH_DELAY_DEFAULT;
 		ctx->section = SEC_GROUP;
 		return;
 	}
@@ -900,6 +948,24 @@ static void check_groups(struct parse_ctx *ctx)
 					"cid 0x%04x is also group %u's", g->cid,
 					cfg->groups[j].id);
 		}
+	}
+	/* A tree group's rekey connection must be free as well. */
+	for (size_t i = 0; i < cfg->n_groups; i++) {
+		const struct config_group *g = &cfg->groups[i];
+		uint16_t rekey = CONFIG_GROUP_REKEY_CID(g->cid);
+		int line = ctx->group_key_line[g->id][GK_TREE];
+
+		if (g->tree == CONFIG_TREE_NONE)
+			continue;
+		if ((ctx->key_line[K_BROADCAST_CID] ||
+		     ctx->section_line[SEC_BROADCAST]) &&
+		    rekey == cfg->broadcast_cid)
+			problem(ctx, line, "rekey cid 0x%04x (cid ^ 0x100) is the broadcast connection's",
+				rekey);
+		for (size_t j = 0; j < cfg->n_groups; j++)
+			if (cfg->groups[j].cid == rekey)
+				problem(ctx, line, "rekey cid 0x%04x (cid ^ 0x100) is group %u's",
+					rekey, cfg->groups[j].id);
 	}
 	if (cfg->n_groups)
 		qsort(cfg->groups, cfg->n_groups, sizeof(cfg->groups[0]),

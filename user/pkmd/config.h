@@ -34,10 +34,25 @@ enum pkmd_role {
 /* Service bits; multicast is asked for per group. */
 #define SERVICE_BIT(s)		(1u << (s))
 
+/* [group N] key-tree: 0 none, else enum keytree_scheme (1 lkh, 2 offset) */
+#define CONFIG_TREE_NONE	0
+#define CONFIG_TREE_LKH		1
+#define CONFIG_TREE_OFFSET	2
+#define CONFIG_TREE_DEGREE_DEFAULT	4
+#define CONFIG_SWITCH_DELAY_DEFAULT	500	/* ms */
+#define CONFIG_REKEY_BATCH_MAX		60000	/* ms */
+#define CONFIG_SWITCH_DELAY_MAX		60000	/* ms */
+/* A tree group's rekey messages to the whole group travel on this CID. */
+#define CONFIG_GROUP_REKEY_CID(cid)	((uint16_t)((cid) ^ 0x0100))
+
 struct config_group {
 	uint8_t id;
 	uint16_t cid;		/* its connection; the SAID is the same */
 	uint8_t suite;		/* enum wman_suite */
+	uint8_t tree;		/* CONFIG_TREE_* */
+	uint8_t tree_degree;	/* 2..8 */
+	uint32_t rekey_batch_ms;	/* 0: rekey at once */
+	uint32_t switch_delay_ms;	/* new TEK installed -> BS sends with it */
 	size_t n_addrs;
 	uint8_t addrs[CONFIG_GROUP_MAX_ADDRS][MAC_LEN];
 };

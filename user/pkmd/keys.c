@@ -18,6 +18,7 @@
 #include <openssl/crypto.h>
 
 #include "bs.h"
+#include "bs_group.h"
 #include "log.h"
 #include "ss.h"
 
@@ -39,18 +40,22 @@ static void bs_key_reject(struct bs *bs, struct station *st, struct bs_ak *ak,
 	bs_send(bs, st, &m, ak);
 }
 
-static int bs_key_reply(struct bs *bs, struct station *st, struct bs_ak *ak,
-			const struct pkm_msg *req, struct bs_sa *sa)
+int bs_key_reply(struct bs *bs, struct station *st, struct bs_ak *ak,
+		 const struct pkm_msg *req, struct bs_sa *sa)
 {
 	struct pkm_msg m = { .code = PKM_KEY_REPLY, .id = req->id };
 	struct pkm_key_reply *r = &m.u.key_rep;
 	int64_t now_ms = now_real_ms();
+	/* A tree group hands out its newest TEK only (twice): the older one
+	 * may predate the requester's join. */
+	bool newest_only = sa->rec.has_group &&
+			   bs_group_has_tree(bs, sa->rec.group_id);
 	int err;
 
 	r->ak_seq = ak->seq;
 	r->said = sa->rec.said;
 	for (int i = 0; i < 2; i++) {
-		const struct store_tek *t = &sa->rec.tek[i];
+		const struct store_tek *t = &sa->rec.tek[newest_only ? 1 : i];
 		struct pkm_tek_params *p = &r->tek[i];
 		int64_t left_ms = t->expires * 1000 - now_ms;
 
@@ -163,6 +168,9 @@ void bs_key_request(struct bs *bs, struct station *st, struct pkm_msg *m)
 		bs_key_reject(bs, st, ak, m, PKM_EC_NONE, "internal error");
 		return;
 	}
+	/* A group with a key tree answers once the join is committed. */
+	if (bs_group_key_request(bs, st, ak, m, sa))
+		return;
 	if (bs_key_reply(bs, st, ak, m, sa))
 		log_err("SS %s SAID 0x%04x: cannot send the Key Reply",
 			mac_str(st->mac), sa->rec.said);

@@ -18,6 +18,7 @@
 #include "log.h"
 #include "rng.h"
 #include "ss.h"
+#include "ss_group.h"
 
 uint8_t ss_next_id(struct ss *ss)
 {
@@ -169,6 +170,9 @@ int ss_sa_install(struct ss_sa *sa, struct ss_key_material *km)
 
 		if (same_tek(t, &sa->tek[0]) || same_tek(t, &sa->tek[1]))
 			continue;
+		/* a group with a key tree sends its one TEK twice */
+		if (i == 1 && same_tek(t, &km->tek[0]))
+			continue;
 		for (size_t j = 0; j < info.n_teks; j++) {
 			if (info.teks[j].eks == t->eks) {
 				present = true;
@@ -194,6 +198,7 @@ int ss_sa_install(struct ss_sa *sa, struct ss_key_material *km)
 	sa->in_kernel = true;
 	log_info("%s: TEKs EKS %u and %u installed (%s)", ss_sa_label(sa),
 		 km->tek[0].eks, km->tek[1].eks, suite_name(km->suite));
+	ss_group_sa_ready(ss, sa->said);
 	return 0;
 fail:
 	log_err("%s: kernel refused the keys: %s", ss_sa_label(sa),
@@ -229,8 +234,12 @@ static void ss_mgmt_rx(void *arg, uint16_t cid, const uint8_t src[MAC_LEN],
 		ss_entry_rx(ss, src, payload, len);
 		return;
 	}
-	if (!ss->entered || cid != ss->primary_cid)
+	if (!ss->entered)
 		return;
+	if (cid != ss->primary_cid) {
+		ss_group_rx_multicast(ss, cid, src, payload, len);
+		return;
+	}
 	if (memcmp(src, ss->bsid, MAC_LEN) != 0) {
 		log_warn("message on the primary CID from %s, not our BS; dropped",
 			 mac_str(src));
@@ -253,6 +262,9 @@ static void ss_mgmt_rx(void *arg, uint16_t cid, const uint8_t src[MAC_LEN],
 	case PKM_KEY_REJECT:
 	case PKM_TEK_INVALID:
 		ss_keys_rx(ss, &m);
+		break;
+	case PKM_GROUP_KEY_UPDATE:
+		ss_group_rx_unicast(ss, &m);
 		break;
 	default:
 		log_info("%s not handled here, dropped", pkm_code_name(m.code));
@@ -417,6 +429,7 @@ void ss_stop(struct pkmd *d)
 	if (!ss)
 		return;
 	/* The kernel keeps its keys: a restarted daemon carries on. */
+	ss_group_stop(ss);
 	for (size_t i = 0; i < ss->n_sas; i++) {
 		timer_stop(&ss->sas[i].retx_timer);
 		timer_stop(&ss->sas[i].refresh_timer);

@@ -12,6 +12,8 @@
 #include "pkm.h"
 #include "pkmd.h"
 
+struct ss_group_state;
+
 /* Subscriber station state. */
 
 /* One TEK as installed in the kernel. */
@@ -39,6 +41,8 @@ struct ss_sa {
 	struct ss_tek tek[2];		/* [0] older, [1] newer */
 	bool in_kernel;
 	uint8_t last_error;		/* of the last Key Reject */
+	struct ss_group_state *tree;	/* a group with a key tree */
+	bool tree_conn;			/* its rekey connection exists */
 };
 
 /* A Key Reply's TEKs, unwrapped, for the install action. */

@@ -55,7 +55,12 @@ static const char schema[] =
 	"  tx_pn_reserved INTEGER NOT NULL,"
 	"  rx_next INTEGER NOT NULL,"
 	"  nonce BLOB NOT NULL,"
-	"  PRIMARY KEY (mac, slot));";
+	"  PRIMARY KEY (mac, slot));"
+	"CREATE TABLE IF NOT EXISTS group_trees ("
+	"  group_id INTEGER PRIMARY KEY CHECK (group_id BETWEEN 0 AND 255),"
+	"  tree BLOB NOT NULL,"
+	"  members BLOB NOT NULL,"
+	"  rekey BLOB NOT NULL);";
 
 /* Statements run per PKM message are prepared once. */
 enum stmt_id {
@@ -597,4 +602,106 @@ int store_ak_each(struct store *st,
 	sqlite3_finalize(stmt);
 	OPENSSL_cleanse(&ak, sizeof(ak));
 	return err;
+}
+
+/* Group key trees */
+
+static int bind_blob(sqlite3_stmt *stmt, int i, const uint8_t *p, size_t len)
+{
+	/* An empty blob is a zero-length blob, never NULL. */
+	return sqlite3_bind_blob(stmt, i, len ? (const void *)p : "", (int)len,
+				 SQLITE_TRANSIENT);
+}
+
+int store_group_tree_save(struct store *st, const struct store_group_tree *t,
+			  const struct store_sa *sa)
+{
+	sqlite3_stmt *stmt;
+	int err;
+
+	if (exec(st, "BEGIN IMMEDIATE"))
+		return -EIO;
+	err = prepare(st, "INSERT OR REPLACE INTO group_trees"
+			  " (group_id, tree, members, rekey) VALUES (?1, ?2, ?3, ?4)",
+		      &stmt);
+	if (!err) {
+		sqlite3_bind_int(stmt, 1, t->group_id);
+		bind_blob(stmt, 2, t->tree, t->tree_len);
+		bind_blob(stmt, 3, t->members, t->members_len);
+		bind_blob(stmt, 4, t->rekey, t->rekey_len);
+		err = step_done(st, stmt, "save group tree");
+	}
+	if (!err && sa)
+		err = sa_write(st, sa);
+	if (err) {
+		exec(st, "ROLLBACK");
+		return err;
+	}
+	return exec(st, "COMMIT");
+}
+
+static int column_dup(sqlite3_stmt *stmt, int i, uint8_t **out, size_t *len)
+{
+	int n = sqlite3_column_bytes(stmt, i);
+	const void *p = sqlite3_column_blob(stmt, i);
+
+	*out = malloc(n > 0 ? (size_t)n : 1);
+	if (!*out)
+		return -ENOMEM;
+	if (n > 0)
+		memcpy(*out, p, (size_t)n);
+	*len = n > 0 ? (size_t)n : 0;
+	return 0;
+}
+
+int store_group_tree_load(struct store *st, uint8_t group,
+			  struct store_group_tree *t)
+{
+	sqlite3_stmt *stmt;
+	int rc, err = 0;
+
+	memset(t, 0, sizeof(*t));
+	t->group_id = group;
+	if (prepare(st, "SELECT tree, members, rekey FROM group_trees"
+			" WHERE group_id = ?1", &stmt))
+		return -EIO;
+	sqlite3_bind_int(stmt, 1, group);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		if (column_dup(stmt, 0, &t->tree, &t->tree_len) ||
+		    column_dup(stmt, 1, &t->members, &t->members_len) ||
+		    column_dup(stmt, 2, &t->rekey, &t->rekey_len))
+			err = -ENOMEM;
+	} else if (rc == SQLITE_DONE) {
+		err = -ENOENT;
+	} else {
+		err = db_error(st, "load group tree");
+	}
+	sqlite3_finalize(stmt);
+	if (err)
+		store_group_tree_free(t);
+	return err;
+}
+
+int store_group_tree_delete(struct store *st, uint8_t group)
+{
+	sqlite3_stmt *stmt;
+
+	if (prepare(st, "DELETE FROM group_trees WHERE group_id = ?1", &stmt))
+		return -EIO;
+	sqlite3_bind_int(stmt, 1, group);
+	return step_done(st, stmt, "delete group tree");
+}
+
+void store_group_tree_free(struct store_group_tree *t)
+{
+	if (t->tree)
+		OPENSSL_cleanse(t->tree, t->tree_len);
+	if (t->members)
+		OPENSSL_cleanse(t->members, t->members_len);
+	free(t->tree);
+	free(t->members);
+	free(t->rekey);
+	t->tree = t->members = t->rekey = NULL;
+	t->tree_len = t->members_len = t->rekey_len = 0;
 }

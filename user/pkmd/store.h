@@ -107,4 +107,28 @@ int store_ak_set_tx(struct store *st, const uint8_t mac[MAC_LEN],
 int store_ak_each(struct store *st,
 		  int (*cb)(void *arg, const struct store_ak *ak), void *arg);
 
+/*
+ * A multicast group's key tree (bs_group.c): the library's saved tree,
+ * the daemon's member table and the payloads of the last rekey, each an
+ * opaque blob here.  Saved with the group SA's TEKs in one transaction.
+ */
+struct store_group_tree {
+	uint8_t group_id;
+	uint8_t *tree;
+	size_t tree_len;
+	uint8_t *members;
+	size_t members_len;
+	uint8_t *rekey;
+	size_t rekey_len;
+};
+
+/* sa may be NULL. */
+int store_group_tree_save(struct store *st, const struct store_group_tree *t,
+			  const struct store_sa *sa);
+/* Allocates the blobs (store_group_tree_free); -ENOENT if none saved. */
+int store_group_tree_load(struct store *st, uint8_t group,
+			  struct store_group_tree *t);
+int store_group_tree_delete(struct store *st, uint8_t group);
+void store_group_tree_free(struct store_group_tree *t);
+
 #endif

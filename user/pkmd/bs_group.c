@@ -1,0 +1,956 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * BS: the key tree of each multicast group configured with key-tree = lkh
+ * or offset (Documentation/control-plane.rst, "Group key trees").
+ *
+ * Joins come from granted Key Requests for the group, leaves from the
+ * operator (member removal, revocation) and from the database at startup.
+ * A commit (at once, or after the group's rekey-batch interval) runs
+ * keytree_server_rekey(), derives the next TEK from the new group key and
+ * then, in this order:
+ *
+ *   1. writes the tree, the member table, the rekey's payloads and the SA
+ *      with the new TEK as its newer generation, in one transaction;
+ *   2. installs the new TEK in the kernel (other EKS slot; the BS keeps
+ *      sending with the older one);
+ *   3. sends the multicast payload, signed, on the group's rekey
+ *      connection, and each unicast one on its member's primary management
+ *      connection, CMAC-digested;
+ *   4. answers the joiners' Key Requests;
+ *   5. after switch-delay, deletes the older TEK from the kernel, so that
+ *      the BS sends with the new one, and records that.
+ *
+ * A commit wanted during the switch waits for its end.  After a restart,
+ * a group found between 1 and 5 gets its payloads sent again and its
+ * switch timer started afresh; members that applied them already refuse
+ * them as replays.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "bs.h"
+#include "bs_group.h"
+#include "group.h"
+#include "log.h"
+
+#define REKEY_MULTICAST_LEAF	0xffffffffu
+
+struct bs_group_member {
+	uint32_t leaf;
+	char cn[STORE_CN_MAX + 1];
+	uint8_t ikey[KEYTREE_KEY_LEN];
+	bool staged;			/* join not committed yet */
+	/* the Key Request to answer once the join is committed */
+	bool reply;
+	uint8_t mac[MAC_LEN];
+	uint8_t ak_seq;
+	uint8_t pkm_id;
+};
+
+struct bs_group {
+	struct bs *bs;
+	const struct config_group *cfg;
+	struct keytree_server *tree;
+	struct bs_group_member *members;
+	size_t n_members, cap_members;
+	bool staged;			/* joins or leaves staged */
+	bool force;			/* a new group key wanted anyway */
+	struct timer batch;
+	struct timer switch_timer;
+	struct timer lifetime;
+	uint8_t *rekey;			/* the last rekey's payloads */
+	size_t rekey_len;
+	uint64_t commits;
+};
+
+static struct bs_sa *group_sa(struct bs_group *g)
+{
+	return bs_sa_find(g->bs, g->cfg->cid);
+}
+
+static bool switching(const struct bs_sa *sa)
+{
+	return sa->rec.tek[0].eks != sa->rec.tek[1].eks;
+}
+
+const char *bs_group_scheme_name(uint8_t tree)
+{
+	return tree == CONFIG_TREE_LKH ? "lkh" :
+	       tree == CONFIG_TREE_OFFSET ? "offset" : "none";
+}
+
+bool bs_group_has_tree(const struct bs *bs, uint8_t group)
+{
+	return bs->groups && bs->groups[group];
+}
+
+/* Member table */
+
+static struct bs_group_member *member_by_cn(struct bs_group *g, const char *cn)
+{
+	for (size_t i = 0; i < g->n_members; i++)
+		if (strcmp(g->members[i].cn, cn) == 0)
+			return &g->members[i];
+	return NULL;
+}
+
+static struct bs_group_member *member_by_leaf(struct bs_group *g,
+					      uint32_t leaf)
+{
+	for (size_t i = 0; i < g->n_members; i++)
+		if (g->members[i].leaf == leaf)
+			return &g->members[i];
+	return NULL;
+}
+
+static struct bs_group_member *member_add(struct bs_group *g)
+{
+	if (g->n_members == g->cap_members) {
+		size_t cap = g->cap_members ? 2 * g->cap_members : 16;
+		struct bs_group_member *m = realloc(g->members, cap * sizeof(*m));
+
+		if (!m)
+			return NULL;
+		g->members = m;
+		g->cap_members = cap;
+	}
+	memset(&g->members[g->n_members], 0, sizeof(g->members[0]));
+	return &g->members[g->n_members++];
+}
+
+static void member_drop(struct bs_group *g, struct bs_group_member *m)
+{
+	size_t i = (size_t)(m - g->members);
+
+	OPENSSL_cleanse(m, sizeof(*m));
+	memmove(m, m + 1, (g->n_members - i - 1) * sizeof(*m));
+	g->n_members--;
+}
+
+/* Blobs: big-endian, every length checked when read. */
+
+static void put_u32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static uint32_t get_u32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+/*
+ * Member table: count (4), then per committed member leaf (4),
+ * individual key (16), CN length (1), CN.
+ */
+int bs_group_members_encode(const struct bs_group_member_rec *recs, size_t n,
+			    uint8_t **out, size_t *len)
+{
+	size_t cap = 4, pos = 4;
+	uint8_t *buf;
+
+	for (size_t i = 0; i < n; i++)
+		cap += 4 + KEYTREE_KEY_LEN + 1 + strlen(recs[i].cn);
+	buf = malloc(cap);
+	if (!buf)
+		return -ENOMEM;
+	put_u32(buf, (uint32_t)n);
+	for (size_t i = 0; i < n; i++) {
+		size_t cn_len = strlen(recs[i].cn);
+
+		put_u32(buf + pos, recs[i].leaf);
+		memcpy(buf + pos + 4, recs[i].ikey, KEYTREE_KEY_LEN);
+		buf[pos + 4 + KEYTREE_KEY_LEN] = (uint8_t)cn_len;
+		memcpy(buf + pos + 5 + KEYTREE_KEY_LEN, recs[i].cn, cn_len);
+		pos += 5 + KEYTREE_KEY_LEN + cn_len;
+	}
+	*out = buf;
+	*len = pos;
+	return 0;
+}
+
+int bs_group_members_decode(const uint8_t *buf, size_t len,
+			    struct bs_group_member_rec **out, size_t *n_out)
+{
+	struct bs_group_member_rec *recs;
+	size_t pos = 4;
+	uint32_t n;
+
+	if (len < 4)
+		return -EINVAL;
+	n = get_u32(buf);
+	if (n > (len - 4) / (5 + KEYTREE_KEY_LEN))
+		return -EINVAL;
+	recs = calloc(n ? n : 1, sizeof(*recs));
+	if (!recs)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < n; i++) {
+		size_t cn_len;
+
+		if (len - pos < 5 + KEYTREE_KEY_LEN)
+			goto bad;
+		cn_len = buf[pos + 4 + KEYTREE_KEY_LEN];
+		if (!cn_len || cn_len > STORE_CN_MAX ||
+		    len - pos - 5 - KEYTREE_KEY_LEN < cn_len)
+			goto bad;
+		recs[i].leaf = get_u32(buf + pos);
+		memcpy(recs[i].ikey, buf + pos + 4, KEYTREE_KEY_LEN);
+		memcpy(recs[i].cn, buf + pos + 5 + KEYTREE_KEY_LEN, cn_len);
+		recs[i].cn[cn_len] = '\0';
+		pos += 5 + KEYTREE_KEY_LEN + cn_len;
+	}
+	if (pos != len)
+		goto bad;
+	*out = recs;
+	*n_out = n;
+	return 0;
+bad:
+	OPENSSL_cleanse(recs, n * sizeof(*recs));
+	free(recs);
+	return -EINVAL;
+}
+
+/*
+ * Rekey payloads: count (4), then per payload the recipient leaf (4,
+ * all ones for the multicast one), length (4), the keytree message.
+ */
+int bs_group_rekey_encode(struct keytree_server *tree,
+			  const struct keytree_plan *plan, uint8_t **out,
+			  size_t *len)
+{
+	size_t n_uni = keytree_plan_unicast_count(plan);
+	bool mcast = keytree_plan_has_multicast(plan);
+	size_t cap = 4, pos = 4, n = 0;
+	uint8_t *buf;
+	int err;
+
+	if (mcast)
+		cap += 8 + keytree_msg_multicast_size(plan);
+	for (size_t i = 0; i < n_uni; i++)
+		cap += 8 + keytree_msg_unicast_size(plan, i);
+	buf = malloc(cap);
+	if (!buf)
+		return -ENOMEM;
+	if (mcast) {
+		size_t l;
+
+		err = keytree_msg_encode_multicast(tree, plan, buf + pos + 8,
+						   cap - pos - 8, &l);
+		if (err)
+			goto fail;
+		put_u32(buf + pos, REKEY_MULTICAST_LEAF);
+		put_u32(buf + pos + 4, (uint32_t)l);
+		pos += 8 + l;
+		n++;
+	}
+	for (size_t i = 0; i < n_uni; i++) {
+		size_t l;
+
+		err = keytree_msg_encode_unicast(tree, plan, i, buf + pos + 8,
+						 cap - pos - 8, &l);
+		if (err)
+			goto fail;
+		put_u32(buf + pos, keytree_plan_unicast_leaf(plan, i));
+		put_u32(buf + pos + 4, (uint32_t)l);
+		pos += 8 + l;
+		n++;
+	}
+	put_u32(buf, (uint32_t)n);
+	*out = buf;
+	*len = pos;
+	return 0;
+fail:
+	log_err("key tree: cannot encode a rekey message: %s",
+		keytree_strerror(err));
+	free(buf);
+	return -EIO;
+}
+
+int bs_group_rekey_each(const uint8_t *buf, size_t len,
+			int (*cb)(void *arg, bool multicast, uint32_t leaf,
+				  const uint8_t *msg, size_t msg_len),
+			void *arg)
+{
+	size_t pos = 4;
+	uint32_t n;
+
+	if (!len)
+		return 0;
+	if (len < 4)
+		return -EINVAL;
+	n = get_u32(buf);
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t leaf, l;
+		int err;
+
+		if (len - pos < 8)
+			return -EINVAL;
+		leaf = get_u32(buf + pos);
+		l = get_u32(buf + pos + 4);
+		if (len - pos - 8 < l)
+			return -EINVAL;
+		err = cb(arg, leaf == REKEY_MULTICAST_LEAF, leaf, buf + pos + 8, l);
+		if (err)
+			return err;
+		pos += 8 + l;
+	}
+	return pos == len ? 0 : -EINVAL;
+}
+
+/* Sending */
+
+static int send_multicast(struct bs_group *g, const uint8_t *payload,
+			  size_t len)
+{
+	struct bs *bs = g->bs;
+	struct pkm_msg m = { .code = PKM_GROUP_KEY_UPDATE };
+	struct pkm_seal seal = { .sign_key = bs->key };
+	uint8_t buf[PKM_MSG_MAX];
+	size_t out;
+	int err;
+
+	m.u.gku.said = g->cfg->cid;
+	m.u.gku.payload = (struct pkm_bytes){ payload, len };
+	err = pkm_msg_build(&m, &seal, buf, sizeof(buf), &out);
+	if (err) {
+		log_err("group %u: rekey message of %zu bytes cannot be built: %s",
+			g->cfg->id, len, pkm_strerror(err));
+		return -EMSGSIZE;
+	}
+	err = kernel_mgmt_tx(bs->kernel, CONFIG_GROUP_REKEY_CID(g->cfg->cid),
+			     NULL, buf, out);
+	if (err)
+		log_warn("group %u: cannot send the rekey message: %s",
+			 g->cfg->id, kernel_error(bs->kernel, err));
+	return err;
+}
+
+static struct station *member_station(struct bs_group *g,
+				      const struct bs_group_member *mem)
+{
+	struct subscriber *sub = bs_subscriber_by_cn(g->bs, mem->cn);
+
+	return sub ? bs_station_by_mac(g->bs, sub->rec.mac) : NULL;
+}
+
+static int send_unicast(struct bs_group *g, uint32_t leaf,
+			const uint8_t *payload, size_t len)
+{
+	struct bs_group_member *mem = member_by_leaf(g, leaf);
+	struct pkm_msg m = { .code = PKM_GROUP_KEY_UPDATE };
+	struct station *st;
+	struct bs_ak *ak;
+
+	if (!mem || !(st = member_station(g, mem))) {
+		log_warn("group %u: no station for leaf %u; its rekey message is not sent",
+			 g->cfg->id, leaf);
+		return 0;
+	}
+	ak = &st->ak[STORE_AK_ACTIVE];
+	if (!ak->valid || ak->expires <= now_real_s()) {
+		log_info("group %u: %s has no current AK; it will resync",
+			 g->cfg->id, mem->cn);
+		return 0;
+	}
+	m.u.gku.said = g->cfg->cid;
+	m.u.gku.payload = (struct pkm_bytes){ payload, len };
+	return bs_send(g->bs, st, &m, ak);
+}
+
+static int send_one(void *arg, bool multicast, uint32_t leaf,
+		    const uint8_t *msg, size_t len)
+{
+	struct bs_group *g = arg;
+
+	if (multicast)
+		send_multicast(g, msg, len);
+	else
+		send_unicast(g, leaf, msg, len);
+	return 0;
+}
+
+static void send_rekey(struct bs_group *g)
+{
+	if (bs_group_rekey_each(g->rekey, g->rekey_len, send_one, g))
+		log_err("group %u: saved rekey payloads are malformed",
+			g->cfg->id);
+}
+
+/* Persistence */
+
+static int save(struct bs_group *g, const struct store_sa *sa)
+{
+	struct store_group_tree t = { .group_id = g->cfg->id };
+	struct bs_group_member_rec *recs;
+	size_t n = 0, need = 0;
+	int err;
+
+	recs = calloc(g->n_members ? g->n_members : 1, sizeof(*recs));
+	if (!recs)
+		return -ENOMEM;
+	for (size_t i = 0; i < g->n_members; i++) {
+		if (g->members[i].staged)
+			continue;
+		recs[n].leaf = g->members[i].leaf;
+		memcpy(recs[n].ikey, g->members[i].ikey, KEYTREE_KEY_LEN);
+		str_copy(recs[n].cn, sizeof(recs[n].cn), g->members[i].cn);
+		n++;
+	}
+	err = bs_group_members_encode(recs, n, &t.members, &t.members_len);
+	OPENSSL_cleanse(recs, g->n_members * sizeof(*recs));
+	free(recs);
+	if (err)
+		return err;
+	keytree_server_save(g->tree, NULL, 0, &need);
+	t.tree = malloc(need ? need : 1);
+	err = !t.tree ? -ENOMEM :
+	      keytree_server_save(g->tree, t.tree, need, &t.tree_len) ? -EIO : 0;
+	if (!err) {
+		t.rekey = g->rekey;
+		t.rekey_len = g->rekey_len;
+		err = store_group_tree_save(g->bs->store, &t, sa);
+		t.rekey = NULL;
+		t.rekey_len = 0;
+	}
+	store_group_tree_free(&t);
+	return err;
+}
+
+/* Kernel */
+
+static void kernel_install(struct bs_group *g, struct bs_sa *sa,
+			   const struct store_tek *t)
+{
+	struct kernel *k = g->bs->kernel;
+	int64_t left = t->expires - now_real_s();
+	int err;
+
+	err = kernel_tek_add(k, sa->rec.said, t->eks, t->key,
+			     left > 1 ? (uint32_t)left - 1 : 1, 0, 0, true);
+	if (err)
+		log_err("group %u: cannot install TEK EKS %u: %s", g->cfg->id,
+			t->eks, kernel_error(k, err));
+}
+
+static void kernel_delete(struct bs_group *g, uint16_t said, uint8_t eks)
+{
+	struct kernel *k = g->bs->kernel;
+	int err = kernel_tek_del(k, said, eks);
+
+	if (err && err != -ENOENT)
+		log_warn("group %u: cannot delete TEK EKS %u: %s", g->cfg->id,
+			 eks, kernel_error(k, err));
+}
+
+static void schedule_lifetime(struct bs_group *g, struct bs_sa *sa)
+{
+	int64_t half = (int64_t)g->bs->cfg->tek_lifetime * 500;
+
+	timer_start(&g->lifetime,
+		    sa->rec.tek[1].expires * 1000 - half - now_real_ms());
+}
+
+/*
+ * A TEK nobody gets, for a group without members: sent with at once,
+ * EKS two ahead of the tree's sequence number so the next tree TEK
+ * (one ahead) finds its slot free.
+ */
+static int set_random_tek(struct bs_group *g, struct bs_sa *sa)
+{
+	struct store_sa next = sa->rec;
+	uint8_t eks = group_tek_eks(keytree_server_seq(g->tree) + 2);
+	int err;
+
+	next.tek[1].eks = eks;
+	next.tek[1].expires = now_real_s() + g->bs->cfg->tek_lifetime;
+	if (pkm_random(next.tek[1].key, sizeof(next.tek[1].key))) {
+		OPENSSL_cleanse(&next, sizeof(next));
+		return -EIO;
+	}
+	next.tek[0] = next.tek[1];
+	err = store_sa_save(g->bs->store, &next);
+	if (!err) {
+		kernel_install(g, sa, &next.tek[1]);
+		for (int i = 0; i < 2; i++)
+			if (sa->rec.tek[i].eks != eks)
+				kernel_delete(g, sa->rec.said, sa->rec.tek[i].eks);
+		sa->rec = next;
+		schedule_lifetime(g, sa);
+		log_info("group %u: no members; TEK EKS %u known to nobody",
+			 g->cfg->id, eks);
+	}
+	OPENSSL_cleanse(&next, sizeof(next));
+	return err;
+}
+
+/* Commit */
+
+static void answer_joiners(struct bs_group *g, struct bs_sa *sa)
+{
+	for (size_t i = 0; i < g->n_members; i++) {
+		struct bs_group_member *mem = &g->members[i];
+		struct pkm_msg req = { .code = PKM_KEY_REQUEST };
+		struct station *st;
+		struct bs_ak *ak;
+
+		if (!mem->reply)
+			continue;
+		mem->reply = false;
+		st = bs_station_by_mac(g->bs, mem->mac);
+		ak = st ? bs_station_ak(st, mem->ak_seq) : NULL;
+		if (!ak)
+			continue;	/* it will ask again */
+		req.id = mem->pkm_id;
+		req.u.key_req.said = sa->rec.said;
+		bs_key_reply(g->bs, st, ak, &req, sa);
+	}
+}
+
+static void commit(struct bs_group *g)
+{
+	struct bs_sa *sa = group_sa(g);
+	struct keytree_plan *plan = NULL;
+	struct store_sa next;
+	uint8_t gk[KEYTREE_KEY_LEN];
+	uint8_t *rekey = NULL;
+	size_t rekey_len = 0;
+	bool have_key;
+	uint64_t seq;
+	int err;
+
+	timer_stop(&g->batch);
+	if (!sa)
+		return;
+	if (switching(sa))
+		return;		/* the end of the switch commits */
+	if (!g->staged && !g->force)
+		return;
+	err = keytree_server_rekey(g->tree, g->force ? KEYTREE_REKEY_FORCE : 0,
+				   &plan);
+	if (err == KEYTREE_ERR_NOTHING || err == KEYTREE_ERR_EMPTY) {
+		g->staged = g->force = false;
+		if (!keytree_server_member_count(g->tree))
+			set_random_tek(g, sa);
+		return;
+	}
+	if (err) {
+		log_err("group %u: rekey failed: %s", g->cfg->id,
+			keytree_strerror(err));
+		return;
+	}
+	g->staged = g->force = false;
+	next = sa->rec;
+	have_key = keytree_server_group_key(g->tree, gk, &seq) == 0;
+	if (have_key) {
+		struct store_tek *t = &next.tek[1];
+
+		t->eks = group_tek_eks(seq);
+		t->expires = now_real_s() + g->bs->cfg->tek_lifetime;
+		if (group_tek(gk, g->cfg->id, seq, t->key))
+			have_key = false;
+	}
+	OPENSSL_cleanse(gk, sizeof(gk));
+	if (have_key)
+		err = bs_group_rekey_encode(g->tree, plan, &rekey, &rekey_len);
+	for (size_t i = 0; i < g->n_members; i++)
+		g->members[i].staged = false;
+	if (!have_key || err) {
+		/* No member left (or no message): nobody gets a key. */
+		keytree_plan_free(plan);
+		free(g->rekey);
+		g->rekey = NULL;
+		g->rekey_len = 0;
+		save(g, NULL);
+		set_random_tek(g, sa);
+		answer_joiners(g, sa);
+		return;
+	}
+	free(g->rekey);
+	g->rekey = rekey;
+	g->rekey_len = rekey_len;
+	/* 1: everything in one transaction, before anything is sent */
+	err = save(g, &next);
+	if (err) {
+		log_err("group %u: rekey %llu not saved; members get it with the next one",
+			g->cfg->id, (unsigned long long)seq);
+		OPENSSL_cleanse(&next, sizeof(next));
+		keytree_plan_free(plan);
+		return;
+	}
+	sa->rec = next;
+	OPENSSL_cleanse(&next, sizeof(next));
+	g->commits++;
+	/* 2, 3, 4 */
+	kernel_install(g, sa, &sa->rec.tek[1]);
+	send_rekey(g);
+	{
+		struct keytree_plan_stats s;
+
+		keytree_plan_get_stats(plan, &s);
+		log_notice("group %u: rekey %llu (%u joins, %u leaves, %u members): %u multicast, %u unicast messages; TEK EKS %u installed",
+			   g->cfg->id, (unsigned long long)seq, s.joins,
+			   s.leaves, keytree_server_member_count(g->tree),
+			   s.p2mp_messages, s.p2p_messages,
+			   sa->rec.tek[1].eks);
+	}
+	keytree_plan_free(plan);
+	answer_joiners(g, sa);
+	/* 5 */
+	timer_start(&g->switch_timer, g->cfg->switch_delay_ms);
+}
+
+static void want_commit(struct bs_group *g)
+{
+	if (!g->cfg->rekey_batch_ms) {
+		commit(g);
+		return;
+	}
+	if (timer_remaining_ms(&g->batch) < 0)
+		timer_start(&g->batch, g->cfg->rekey_batch_ms);
+}
+
+static void batch_fired(struct timer *t)
+{
+	commit(container_of(t, struct bs_group, batch));
+}
+
+static void switch_fired(struct timer *t)
+{
+	struct bs_group *g = container_of(t, struct bs_group, switch_timer);
+	struct bs_sa *sa = group_sa(g);
+	struct store_sa next;
+	uint8_t old;
+
+	if (!sa || !switching(sa))
+		return;
+	next = sa->rec;
+	old = next.tek[0].eks;
+	next.tek[0] = next.tek[1];
+	if (store_sa_save(g->bs->store, &next)) {
+		OPENSSL_cleanse(&next, sizeof(next));
+		timer_start(&g->switch_timer, 1000);
+		return;
+	}
+	sa->rec = next;
+	OPENSSL_cleanse(&next, sizeof(next));
+	kernel_delete(g, sa->rec.said, old);
+	log_info("group %u: sending with TEK EKS %u; EKS %u deleted", g->cfg->id,
+		 sa->rec.tek[0].eks, old);
+	schedule_lifetime(g, sa);
+	if (g->staged || g->force)
+		want_commit(g);
+}
+
+static void lifetime_fired(struct timer *t)
+{
+	struct bs_group *g = container_of(t, struct bs_group, lifetime);
+
+	log_info("group %u: TEK half-way through its lifetime; new group key",
+		 g->cfg->id);
+	g->force = true;
+	commit(g);
+}
+
+/* Joins and leaves */
+
+static void stage_leave(struct bs_group *g, struct bs_group_member *mem,
+			const char *reason)
+{
+	int err = keytree_server_leave(g->tree, mem->leaf);
+
+	if (err)
+		log_err("group %u: %s (leaf %u) cannot leave: %s", g->cfg->id,
+			mem->cn, mem->leaf, keytree_strerror(err));
+	else
+		log_info("group %u: %s leaves leaf %u (%s)", g->cfg->id,
+			 mem->cn, mem->leaf, reason);
+	member_drop(g, mem);
+	g->staged = true;
+}
+
+void bs_group_leave(struct bs *bs, uint8_t group, const char *cn,
+		    const char *reason)
+{
+	struct bs_group *g = bs_group_has_tree(bs, group) ? bs->groups[group] : NULL;
+	struct bs_group_member *mem;
+
+	if (!g || !(mem = member_by_cn(g, cn)))
+		return;
+	stage_leave(g, mem, reason);
+	want_commit(g);
+}
+
+static void send_resync(struct bs_group *g, struct bs_group_member *mem)
+{
+	struct keytree_plan *plan;
+	uint8_t *buf = NULL;
+	size_t len;
+
+	if (keytree_server_plan_resync(g->tree, mem->leaf, &plan))
+		return;
+	if (bs_group_rekey_encode(g->tree, plan, &buf, &len) == 0)
+		bs_group_rekey_each(buf, len, send_one, g);
+	free(buf);
+	keytree_plan_free(plan);
+}
+
+bool bs_group_key_request(struct bs *bs, struct station *st, struct bs_ak *ak,
+			  const struct pkm_msg *req, struct bs_sa *sa)
+{
+	struct bs_group *g;
+	struct subscriber *sub;
+	struct bs_group_member *mem;
+	uint8_t ikey[KEYTREE_KEY_LEN];
+	uint32_t leaf;
+	int err;
+
+	if (!sa->rec.has_group || !bs_group_has_tree(bs, sa->rec.group_id))
+		return false;
+	g = bs->groups[sa->rec.group_id];
+	sub = bs_subscriber_by_mac(bs, st->mac);
+	if (!sub || group_member_key(ak->keys.kek, g->cfg->id, ikey))
+		return true;
+	mem = member_by_cn(g, sub->rec.cn);
+	if (mem && CRYPTO_memcmp(mem->ikey, ikey, sizeof(ikey)) == 0) {
+		if (mem->staged) {
+			mem->reply = true;
+			mem->ak_seq = ak->seq;
+			mem->pkm_id = req->id;
+		} else {
+			/* a member asking again: its path, then the TEK */
+			send_resync(g, mem);
+			bs_key_reply(bs, st, ak, req, sa);
+		}
+		OPENSSL_cleanse(ikey, sizeof(ikey));
+		return true;
+	}
+	if (mem)	/* another AK since it joined: join afresh */
+		stage_leave(g, mem, "joins again under a new AK");
+	err = keytree_server_join(g->tree, ikey, &leaf);
+	if (err || !(mem = member_add(g))) {
+		log_err("group %u: %s cannot join: %s", g->cfg->id, sub->rec.cn,
+			err ? keytree_strerror(err) : "out of memory");
+		if (!err)
+			keytree_server_leave(g->tree, leaf);
+		OPENSSL_cleanse(ikey, sizeof(ikey));
+		return true;
+	}
+	mem->leaf = leaf;
+	str_copy(mem->cn, sizeof(mem->cn), sub->rec.cn);
+	memcpy(mem->ikey, ikey, sizeof(ikey));
+	OPENSSL_cleanse(ikey, sizeof(ikey));
+	mem->staged = true;
+	mem->reply = true;
+	memcpy(mem->mac, st->mac, MAC_LEN);
+	mem->ak_seq = ak->seq;
+	mem->pkm_id = req->id;
+	g->staged = true;
+	log_info("group %u: %s joins at leaf %u", g->cfg->id, sub->rec.cn, leaf);
+	want_commit(g);
+	return true;
+}
+
+void bs_group_tek_expired(struct bs *bs, struct bs_sa *sa)
+{
+	struct bs_group *g = bs->groups[sa->rec.group_id];
+
+	g->force = true;
+	commit(g);
+}
+
+/* Startup */
+
+static bool still_member(struct bs *bs, uint8_t group, const char *cn)
+{
+	struct subscriber *sub = bs_subscriber_by_cn(bs, cn);
+
+	return sub && !sub->rec.revoked && group_bit(sub->groups, group);
+}
+
+static int load(struct bs_group *g)
+{
+	struct store_group_tree t;
+	struct bs_group_member_rec *recs = NULL;
+	size_t n = 0;
+	int err;
+
+	err = store_group_tree_load(g->bs->store, g->cfg->id, &t);
+	if (err == -ENOENT)
+		return keytree_server_new(&g->tree, g->cfg->id, g->cfg->tree,
+					  g->cfg->tree_degree) ? -ENOMEM : 0;
+	if (err)
+		return err;
+	err = keytree_server_load(&g->tree, t.tree, t.tree_len);
+	if (err) {
+		log_err("group %u: saved key tree unusable: %s", g->cfg->id,
+			keytree_strerror(err));
+		store_group_tree_free(&t);
+		return -EIO;
+	}
+	if (bs_group_members_decode(t.members, t.members_len, &recs, &n)) {
+		store_group_tree_free(&t);
+		return -EIO;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct bs_group_member *mem = member_add(g);
+
+		if (!mem || !keytree_server_is_member(g->tree, recs[i].leaf)) {
+			err = -EIO;
+			break;
+		}
+		mem->leaf = recs[i].leaf;
+		memcpy(mem->ikey, recs[i].ikey, KEYTREE_KEY_LEN);
+		str_copy(mem->cn, sizeof(mem->cn), recs[i].cn);
+	}
+	OPENSSL_cleanse(recs, n * sizeof(*recs));
+	free(recs);
+	g->rekey = t.rekey;
+	g->rekey_len = t.rekey_len;
+	t.rekey = NULL;
+	store_group_tree_free(&t);
+	return err;
+}
+
+static int start_one(struct bs *bs, const struct config_group *cfg)
+{
+	struct bs_group *g = calloc(1, sizeof(*g));
+	struct bs_sa *sa;
+	int err;
+
+	if (!g)
+		return -ENOMEM;
+	g->bs = bs;
+	g->cfg = cfg;
+	timer_init(&g->batch, "group-rekey-batch", batch_fired);
+	timer_init(&g->switch_timer, "group-tek-switch", switch_fired);
+	timer_init(&g->lifetime, "group-tek-lifetime", lifetime_fired);
+	bs->groups[cfg->id] = g;
+	err = load(g);
+	if (err)
+		return err;
+	err = kernel_conn_add(bs->kernel, CONFIG_GROUP_REKEY_CID(cfg->cid),
+			      WMAN_CONN_MGMT, -1, NULL);
+	if (err && err != -EEXIST) {
+		log_err("group %u: cannot create its rekey connection 0x%04x: %s",
+			cfg->id, CONFIG_GROUP_REKEY_CID(cfg->cid),
+			kernel_error(bs->kernel, err));
+		return err;
+	}
+	sa = group_sa(g);
+	if (!sa)
+		return -ENOENT;
+	/* Leaves the database knows of and the tree does not yet. */
+	for (size_t i = g->n_members; i-- > 0;)
+		if (!still_member(bs, cfg->id, g->members[i].cn))
+			stage_leave(g, &g->members[i], "no longer a member");
+	if (switching(sa)) {
+		/* stopped between 1 and 5: the rekey again, then the switch */
+		log_notice("group %u: resuming rekey %llu (TEK EKS %u -> %u)",
+			   cfg->id,
+			   (unsigned long long)keytree_server_seq(g->tree),
+			   sa->rec.tek[0].eks, sa->rec.tek[1].eks);
+		send_rekey(g);
+		timer_start(&g->switch_timer, cfg->switch_delay_ms);
+	} else if (!keytree_server_member_count(g->tree) &&
+		   sa->rec.tek[0].eks != group_tek_eks(keytree_server_seq(g->tree) + 2)) {
+		set_random_tek(g, sa);
+	} else {
+		schedule_lifetime(g, sa);
+	}
+	if (g->staged)
+		want_commit(g);
+	log_info("group %u: key tree %s, degree %u, %u members, rekey %llu",
+		 cfg->id, bs_group_scheme_name(cfg->tree), cfg->tree_degree,
+		 keytree_server_member_count(g->tree),
+		 (unsigned long long)keytree_server_seq(g->tree));
+	return 0;
+}
+
+int bs_groups_start(struct bs *bs)
+{
+	bs->groups = calloc(CONFIG_MAX_GROUPS, sizeof(*bs->groups));
+	if (!bs->groups)
+		return -ENOMEM;
+	for (size_t i = 0; i < bs->cfg->n_groups; i++) {
+		const struct config_group *cfg = &bs->cfg->groups[i];
+		int err;
+
+		if (cfg->tree == CONFIG_TREE_NONE) {
+			/* a tree of an earlier configuration goes */
+			store_group_tree_delete(bs->store, cfg->id);
+			continue;
+		}
+		err = start_one(bs, cfg);
+		if (err) {
+			log_err("group %u: key tree unusable", cfg->id);
+			return err;
+		}
+	}
+	return 0;
+}
+
+void bs_groups_stop(struct bs *bs)
+{
+	if (!bs->groups)
+		return;
+	for (unsigned int i = 0; i < CONFIG_MAX_GROUPS; i++) {
+		struct bs_group *g = bs->groups[i];
+
+		if (!g)
+			continue;
+		timer_stop(&g->batch);
+		timer_stop(&g->switch_timer);
+		timer_stop(&g->lifetime);
+		keytree_server_free(g->tree);
+		if (g->members)
+			OPENSSL_cleanse(g->members,
+					g->cap_members * sizeof(*g->members));
+		free(g->members);
+		free(g->rekey);
+		free(g);
+	}
+	free(bs->groups);
+	bs->groups = NULL;
+}
+
+void bs_group_json(struct bs *bs, uint8_t group, struct json_out *o)
+{
+	struct bs_group *g = bs_group_has_tree(bs, group) ? bs->groups[group] : NULL;
+	struct bs_sa *sa = g ? group_sa(g) : NULL;
+
+	if (!g) {
+		jo_null(o, "tree");
+		return;
+	}
+	jo_object_begin(o, "tree");
+	jo_string(o, "scheme", bs_group_scheme_name(g->cfg->tree));
+	jo_int(o, "degree", g->cfg->tree_degree);
+	jo_int(o, "height", keytree_server_height(g->tree));
+	jo_int(o, "members", keytree_server_member_count(g->tree));
+	jo_int(o, "epoch", (int64_t)keytree_server_seq(g->tree));
+	jo_int(o, "rekey_batch_ms", g->cfg->rekey_batch_ms);
+	jo_int(o, "switch_delay_ms", g->cfg->switch_delay_ms);
+	jo_int(o, "rekey_cid", CONFIG_GROUP_REKEY_CID(g->cfg->cid));
+	if (sa) {
+		jo_int(o, "tx_eks", sa->rec.tek[0].eks);
+		jo_bool(o, "switching", switching(sa));
+	}
+	jo_bool(o, "staged", g->staged);
+	jo_array_begin(o, "leaves");
+	for (size_t i = 0; i < g->n_members; i++) {
+		jo_object_begin(o, NULL);
+		jo_string(o, "cn", g->members[i].cn);
+		jo_int(o, "leaf", g->members[i].leaf);
+		jo_bool(o, "staged", g->members[i].staged);
+		jo_object_end(o);
+	}
+	jo_array_end(o);
+	jo_object_end(o);
+}

@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * SS: Group Key Update Commands of multicast groups with a key tree.
+ *
+ * A unicast one (welcome or point-to-point wraps) comes on the primary
+ * management connection, CMAC-digested under the AK like a Key Reply; a
+ * multicast one on the group's rekey connection (group CID ^ 0x100),
+ * signed by the BS whose key the Auth Reply pinned.  Only then does the
+ * key tree check its own tag and sequence number (ss_group_member.c).
+ * A new group key gives the next TEK, which goes into the other EKS slot
+ * of the group's SA, next to the one the BS still sends with; the older
+ * of two leaves the kernel when a third arrives.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "group.h"
+#include "log.h"
+#include "ss.h"
+#include "ss_group.h"
+
+static struct ss_sa *group_sa(struct ss *ss, uint8_t group)
+{
+	for (size_t i = 0; i < ss->n_sas; i++)
+		if (ss->sas[i].has_group && ss->sas[i].group_id == group)
+			return &ss->sas[i];
+	return NULL;
+}
+
+static void ensure_rekey_conn(struct ss *ss, struct ss_sa *sa)
+{
+	uint16_t cid;
+	int err;
+
+	if (!sa->said || !sa->tree || sa->tree_conn)
+		return;
+	cid = CONFIG_GROUP_REKEY_CID(sa->said);
+	err = kernel_conn_add(ss->kernel, cid, WMAN_CONN_MGMT, -1, NULL);
+	if (err && err != -EEXIST) {
+		log_warn("%s: cannot create rekey connection 0x%04x: %s",
+			 ss_sa_label(sa), cid, kernel_error(ss->kernel, err));
+		return;
+	}
+	sa->tree_conn = true;
+}
+
+void ss_group_sa_ready(struct ss *ss, uint16_t said)
+{
+	struct ss_sa *sa = ss_sa_find(ss, said);
+
+	if (sa && sa->has_group)
+		ensure_rekey_conn(ss, sa);
+}
+
+/* The new TEK next to the one in use; the older of two goes first. */
+static int install(struct ss *ss, struct ss_sa *sa, uint8_t eks,
+		   const uint8_t key[PKM_KEY_LEN])
+{
+	struct kernel *k = ss->kernel;
+	struct kernel_sa_info info;
+	bool present = false;
+	int err;
+
+	err = kernel_sa_get(k, sa->said, &info);
+	if (err)
+		return err;
+	for (size_t i = 0; i < info.n_teks; i++)
+		if (info.teks[i].eks == eks)
+			present = true;
+	if (!present && info.n_teks >= 2)
+		for (size_t i = 0; i < info.n_teks; i++)
+			if (!sa->tek[1].valid || info.teks[i].eks != sa->tek[1].eks)
+				kernel_tek_del(k, sa->said, info.teks[i].eks);
+	err = kernel_tek_add(k, sa->said, eks, key, 0, 0, 0, present);
+	if (err)
+		return err;
+	sa->tek[0] = sa->tek[1];
+	sa->tek[1].valid = true;
+	sa->tek[1].eks = eks;
+	memcpy(sa->tek[1].key, key, PKM_KEY_LEN);
+	sa->tek[1].expires_ms = sa->tek[0].expires_ms;
+	return 0;
+}
+
+static void handle(struct ss *ss, uint16_t said, const uint8_t *payload,
+		   size_t len, bool multicast)
+{
+	uint8_t ikey[KEYTREE_KEY_LEN], tek[PKM_KEY_LEN];
+	struct ss_sa *sa;
+	uint8_t group;
+	uint64_t seq;
+	int err;
+
+	if (ss_group_payload_group(payload, len, &group)) {
+		log_warn("Group Key Update with a malformed payload, dropped");
+		return;
+	}
+	sa = group_sa(ss, group);
+	if (!sa || (sa->said && sa->said != said)) {
+		log_info("Group Key Update for group %u (SAID 0x%04x), which we do not hold, dropped",
+			 group, said);
+		return;
+	}
+	if (!sa->tree) {
+		sa->tree = calloc(1, sizeof(*sa->tree));
+		if (!sa->tree)
+			return;
+		sa->tree->group = group;
+	}
+	if (group_member_key(ss->ak.keys.kek, group, ikey))
+		return;
+	err = ss_group_apply(sa->tree, ikey, payload, len, &seq, tek);
+	OPENSSL_cleanse(ikey, sizeof(ikey));
+	if (err == -EAGAIN) {
+		log_debug("%s: rekey message kept until the rest arrives",
+			  ss_sa_label(sa));
+		return;
+	}
+	if (err) {
+		log_warn("%s: %s rekey message refused: %s", ss_sa_label(sa),
+			 multicast ? "multicast" : "unicast",
+			 keytree_strerror(sa->tree->last_error));
+		return;
+	}
+	if (!sa->said)
+		sa->said = said;
+	ensure_rekey_conn(ss, sa);
+	if (!sa->in_kernel) {
+		/* joining: the Key Reply that follows installs it */
+		log_info("%s: group key of rekey %llu (EKS %u)", ss_sa_label(sa),
+			 (unsigned long long)seq, group_tek_eks(seq));
+		OPENSSL_cleanse(tek, sizeof(tek));
+		return;
+	}
+	err = install(ss, sa, group_tek_eks(seq), tek);
+	OPENSSL_cleanse(tek, sizeof(tek));
+	if (err)
+		log_err("%s: TEK of rekey %llu not installed: %s", ss_sa_label(sa),
+			(unsigned long long)seq, kernel_error(ss->kernel, err));
+	else
+		log_info("%s: rekey %llu: TEK EKS %u installed", ss_sa_label(sa),
+			 (unsigned long long)seq, group_tek_eks(seq));
+}
+
+void ss_group_rx_unicast(struct ss *ss, struct pkm_msg *m)
+{
+	struct pkm_verifier v = { 0 };
+	int err;
+
+	if (!ss->ak.valid || m->authn != PKM_AUTHN_CMAC) {
+		log_info("Group Key Update on the primary connection without our digest, dropped");
+		return;
+	}
+	v.cmac_key = ss->ak.keys.cmac_down;
+	v.replay = &ss->ak.rx;
+	err = pkm_msg_verify(m, &v);
+	if (err) {
+		log_warn("Group Key Update %s (PN %u), dropped",
+			 err == PKM_E_REPLAY ? "replayed" : "digest does not verify",
+			 m->pn);
+		return;
+	}
+	handle(ss, m->u.gku.said, m->u.gku.payload.p, m->u.gku.payload.len,
+	       false);
+}
+
+bool ss_group_rx_multicast(struct ss *ss, uint16_t cid, const uint8_t src[6],
+			   const uint8_t *payload, size_t len)
+{
+	struct pkm_verifier v = { 0 };
+	struct ss_sa *sa = NULL;
+	struct pkm_msg m;
+	int err;
+
+	for (size_t i = 0; i < ss->n_sas; i++)
+		if (ss->sas[i].has_group && ss->sas[i].said &&
+		    CONFIG_GROUP_REKEY_CID(ss->sas[i].said) == cid)
+			sa = &ss->sas[i];
+	if (!sa)
+		return false;
+	if (memcmp(src, ss->bsid, MAC_LEN) != 0 || !ss->bs_key) {
+		log_warn("rekey message on 0x%04x from %s, not our BS; dropped",
+			 cid, mac_str(src));
+		return true;
+	}
+	err = pkm_msg_parse(payload, len, &m);
+	if (err || m.code != PKM_GROUP_KEY_UPDATE ||
+	    m.authn != PKM_AUTHN_SIG_BS || m.u.gku.said != sa->said) {
+		log_warn("%s: malformed or unsigned rekey message dropped",
+			 ss_sa_label(sa));
+		return true;
+	}
+	v.peer_key = ss->bs_key;
+	if (pkm_msg_verify(&m, &v)) {
+		log_warn("%s: rekey message whose signature does not verify, dropped",
+			 ss_sa_label(sa));
+		if (sa->tree)
+			sa->tree->refused++;
+		return true;
+	}
+	handle(ss, m.u.gku.said, m.u.gku.payload.p, m.u.gku.payload.len, true);
+	return true;
+}
+
+void ss_group_stop(struct ss *ss)
+{
+	for (size_t i = 0; i < ss->n_sas; i++) {
+		struct ss_sa *sa = &ss->sas[i];
+
+		if (!sa->tree)
+			continue;
+		ss_group_state_clear(sa->tree);
+		free(sa->tree);
+		sa->tree = NULL;
+	}
+}
