@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * BS: the saved forms of a group's key tree state besides the library's
+ * own (bs_group.c): the member table and the last rekey's payloads.
+ * Kept apart from the daemon so that the unit tests link them alone.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "bs_group.h"
+#include "log.h"
+
+#define REKEY_MULTICAST_LEAF	0xffffffffu
+
+/* Blobs: big-endian, every length checked when read. */
+
+static void put_u32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static uint32_t get_u32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+/*
+ * Member table: count (4), then per committed member leaf (4),
+ * individual key (16), CN length (1), CN.
+ */
+int bs_group_members_encode(const struct bs_group_member_rec *recs, size_t n,
+			    uint8_t **out, size_t *len)
+{
+	size_t cap = 4, pos = 4;
+	uint8_t *buf;
+
+	for (size_t i = 0; i < n; i++)
+		cap += 4 + KEYTREE_KEY_LEN + 1 + strlen(recs[i].cn);
+	buf = malloc(cap);
+	if (!buf)
+		return -ENOMEM;
+	put_u32(buf, (uint32_t)n);
+	for (size_t i = 0; i < n; i++) {
+		size_t cn_len = strlen(recs[i].cn);
+
+		put_u32(buf + pos, recs[i].leaf);
+		memcpy(buf + pos + 4, recs[i].ikey, KEYTREE_KEY_LEN);
+		buf[pos + 4 + KEYTREE_KEY_LEN] = (uint8_t)cn_len;
+		memcpy(buf + pos + 5 + KEYTREE_KEY_LEN, recs[i].cn, cn_len);
+		pos += 5 + KEYTREE_KEY_LEN + cn_len;
+	}
+	*out = buf;
+	*len = pos;
+	return 0;
+}
+
+int bs_group_members_decode(const uint8_t *buf, size_t len,
+			    struct bs_group_member_rec **out, size_t *n_out)
+{
+	struct bs_group_member_rec *recs;
+	size_t pos = 4;
+	uint32_t n;
+
+	if (len < 4)
+		return -EINVAL;
+	n = get_u32(buf);
+	if (n > (len - 4) / (5 + KEYTREE_KEY_LEN))
+		return -EINVAL;
+	recs = calloc(n ? n : 1, sizeof(*recs));
+	if (!recs)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < n; i++) {
+		size_t cn_len;
+
+		if (len - pos < 5 + KEYTREE_KEY_LEN)
+			goto bad;
+		cn_len = buf[pos + 4 + KEYTREE_KEY_LEN];
+		if (!cn_len || cn_len > STORE_CN_MAX ||
+		    len - pos - 5 - KEYTREE_KEY_LEN < cn_len)
+			goto bad;
+		recs[i].leaf = get_u32(buf + pos);
+		memcpy(recs[i].ikey, buf + pos + 4, KEYTREE_KEY_LEN);
+		memcpy(recs[i].cn, buf + pos + 5 + KEYTREE_KEY_LEN, cn_len);
+		recs[i].cn[cn_len] = '\0';
+		pos += 5 + KEYTREE_KEY_LEN + cn_len;
+	}
+	if (pos != len)
+		goto bad;
+	*out = recs;
+	*n_out = n;
+	return 0;
+bad:
+	OPENSSL_cleanse(recs, n * sizeof(*recs));
+	free(recs);
+	return -EINVAL;
+}
+
+/*
+ * Rekey payloads: count (4), then per payload the recipient leaf (4,
+ * all ones for the multicast one), length (4), the keytree message.
+ */
+int bs_group_rekey_encode(struct keytree_server *tree,
+			  const struct keytree_plan *plan, uint8_t **out,
+			  size_t *len)
+{
+	size_t n_uni = keytree_plan_unicast_count(plan);
+	bool mcast = keytree_plan_has_multicast(plan);
+	size_t cap = 4, pos = 4, n = 0;
+	uint8_t *buf;
+	int err;
+
+	if (mcast)
+		cap += 8 + keytree_msg_multicast_size(plan);
+	for (size_t i = 0; i < n_uni; i++)
+		cap += 8 + keytree_msg_unicast_size(plan, i);
+	buf = malloc(cap);
+	if (!buf)
+		return -ENOMEM;
+	if (mcast) {
+		size_t l;
+
+		err = keytree_msg_encode_multicast(tree, plan, buf + pos + 8,
+						   cap - pos - 8, &l);
+		if (err)
+			goto fail;
+		put_u32(buf + pos, REKEY_MULTICAST_LEAF);
+		put_u32(buf + pos + 4, (uint32_t)l);
+		pos += 8 + l;
+		n++;
+	}
+	for (size_t i = 0; i < n_uni; i++) {
+		size_t l;
+
+		err = keytree_msg_encode_unicast(tree, plan, i, buf + pos + 8,
+						 cap - pos - 8, &l);
+		if (err)
+			goto fail;
+		put_u32(buf + pos, keytree_plan_unicast_leaf(plan, i));
+		put_u32(buf + pos + 4, (uint32_t)l);
+		pos += 8 + l;
+		n++;
+	}
+	put_u32(buf, (uint32_t)n);
+	*out = buf;
+	*len = pos;
+	return 0;
+fail:
+	log_err("key tree: cannot encode a rekey message: %s",
+		keytree_strerror(err));
+	free(buf);
+	return -EIO;
+}
+
+int bs_group_rekey_each(const uint8_t *buf, size_t len,
+			int (*cb)(void *arg, bool multicast, uint32_t leaf,
+				  const uint8_t *msg, size_t msg_len),
+			void *arg)
+{
+	size_t pos = 4;
+	uint32_t n;
+
+	if (!len)
+		return 0;
+	if (len < 4)
+		return -EINVAL;
+	n = get_u32(buf);
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t leaf, l;
+		int err;
+
+		if (len - pos < 8)
+			return -EINVAL;
+		leaf = get_u32(buf + pos);
+		l = get_u32(buf + pos + 4);
+		if (len - pos - 8 < l)
+			return -EINVAL;
+		err = cb(arg, leaf == REKEY_MULTICAST_LEAF, leaf, buf + pos + 8, l);
+		if (err)
+			return err;
+		pos += 8 + l;
+	}
+	return pos == len ? 0 : -EINVAL;
+}
