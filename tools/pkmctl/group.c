@@ -9,15 +9,22 @@
 static void print_groups(const struct json *list)
 {
 	static const char *const headers[] = { "GROUP", "CID", "SUITE",
-					       "ADDRESSES", "MEMBERS" };
-	struct table *t = table_new(headers, 5);
+					       "ADDRESSES", "MEMBERS", "TREE",
+					       "DEGREE", "IN-TREE", "EPOCH" };
+	struct table *t = table_new(headers, 9);
 
 	for (size_t i = 0; list && i < list->n; i++) {
 		const struct json *g = &list->items[i];
+		const struct json *tree = json_get(g, "tree");
+		bool has_tree = tree && tree->type == JSON_OBJECT;
 		const char *row[] = { cell_int(g, "id"), cell_hex(g, "cid"),
 				      cell_str(g, "suite"),
 				      cell_list(g, "addresses"),
-				      cell_list(g, "members") };
+				      cell_list(g, "members"),
+				      has_tree ? cell_str(tree, "scheme") : "none",
+				      has_tree ? cell_int(tree, "degree") : "-",
+				      has_tree ? cell_int(tree, "members") : "-",
+				      has_tree ? cell_int(tree, "epoch") : "-" };
 
 		table_row(t, row);
 	}

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "bs.h"
+#include "bs_group.h"
 #include "control.h"
 #include "json.h"
 #include "log.h"
@@ -315,6 +316,7 @@ static void cmd_group_list(const struct json *req, struct json_out *o)
 			if (group_bit(bs->subs[s]->groups, g->id))
 				jo_string(o, NULL, bs->subs[s]->rec.cn);
 		jo_array_end(o);
+		bs_group_json(bs, g->id, o);
 		jo_object_end(o);
 	}
 	jo_array_end(o);

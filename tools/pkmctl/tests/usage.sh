@@ -55,7 +55,7 @@ cat >"$dir/answers" <<'EOF_ANSWERS'
 {"ok":true,"result":[{"said":8193,"cid":8193,"service":"unicast","owner":"02:16:00:00:00:11","cn":"ss1","suite":"aes-ccm","teks":[{"eks":0,"generation":"older","remaining":100},{"eks":1,"generation":"newer","remaining":200}]}]}
 {"ok":true,"result":{"role":"ss","interface":"wman0","entered":true,"auth_state":"authorized"}}
 {"ok":false,"error":"no subscriber nobody","errno":"ENOENT"}
-{"ok":true,"result":[{"id":5,"cid":65029,"said":65029,"suite":"aes-gcm","addresses":["01:00:5e:10:00:05"],"members":["ss1","ss2"]}]}
+{"ok":true,"result":[{"id":5,"cid":65029,"said":65029,"suite":"aes-gcm","addresses":["01:00:5e:10:00:05"],"members":["ss1","ss2"],"tree":{"scheme":"lkh","degree":4,"height":1,"members":2,"epoch":7}},{"id":6,"cid":65030,"said":65030,"suite":"aes-ccm","addresses":[],"members":[],"tree":null}]}
 {"ok":true}
 EOF_ANSWERS
 "$FAKE_PKMD" "$sock" "$dir/answers" "$dir/requests" &
@@ -72,7 +72,8 @@ check "status -j: the result as JSON" grep -qx '{"role":"ss","interface":"wman0"
 check "a refusal: exit 1" status_is 1 "$PKMCTL" -s "$sock" subscriber revoke nobody
 check "a refusal: the daemon's reason on stderr" grep -q "no subscriber nobody" "$dir/err"
 check "group list: exit 0" status_is 0 "$PKMCTL" -s "$sock" group list
-check "group list: a row" grep -Eq '^5 +0xfe05 +aes-gcm +01:00:5e:10:00:05 +ss1,ss2$' "$dir/out"
+check "group list: a row with its tree" grep -Eq '^5 +0xfe05 +aes-gcm +01:00:5e:10:00:05 +ss1,ss2 +lkh +4 +2 +7$' "$dir/out"
+check "group list: a group without a tree" grep -Eq '^6 +0xfe06 +aes-ccm +- +- +none +- +- +-$' "$dir/out"
 check "group member del: exit 0" status_is 0 "$PKMCTL" -s "$sock" group member del 5 ss2
 check "group member del: the request" grep -qx '{"command":"group-member-del","group":5,"cn":"ss2"}' "$dir/requests"
 
