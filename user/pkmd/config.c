@@ -435,6 +435,16 @@ static int set_allow_short(struct parse_ctx *ctx, const char *v, char *why,
 	return 0;
 }
 
+static int set_expose_keys(struct parse_ctx *ctx, const char *v, char *why,
+			   size_t n)
+{
+	if (parse_bool(v, &ctx->cfg->expose_keys)) {
+		snprintf(why, n, "expected yes or no");
+		return -1;
+	}
+	return 0;
+}
+
 static int set_request_service(struct parse_ctx *ctx, const char *v,
 			       char *why, size_t n)
 {
@@ -483,7 +493,7 @@ enum key_index {
 	K_AUTHORIZE_WAIT, K_REAUTHORIZE_WAIT, K_AUTH_GRACE, K_OPERATIONAL_WAIT,
 	K_REKEY_WAIT, K_TEK_GRACE, K_AUTH_REJECT_WAIT,
 	K_BROADCAST_CID, K_BROADCAST_SUITE,
-	K_ALLOW_SHORT, K_REQUEST_SERVICE, K_MGMT_SOCKET, K_KERNEL_REQUESTS,
+	K_ALLOW_SHORT, K_REQUEST_SERVICE, K_EXPOSE_KEYS, K_MGMT_SOCKET, K_KERNEL_REQUESTS,
 	K_COUNT
 };
 
@@ -517,6 +527,7 @@ static const struct key_def keys[K_COUNT] = {
 	[K_BROADCAST_SUITE] = { SEC_BROADCAST, "suite", ROLE_BS, set_broadcast_suite },
 	[K_ALLOW_SHORT] = { SEC_TEST, "allow-short-lifetimes", ROLE_NONE, set_allow_short },
 	[K_REQUEST_SERVICE] = { SEC_TEST, "request-service-type", ROLE_SS, set_request_service },
+	[K_EXPOSE_KEYS] = { SEC_TEST, "expose-keys", ROLE_SS, set_expose_keys },
 	[K_MGMT_SOCKET] = { SEC_TEST, "mgmt-socket", ROLE_BS, set_mgmt_socket },
 	[K_KERNEL_REQUESTS] = { SEC_TEST, "kernel-requests", ROLE_BS, set_kernel_requests },
 };

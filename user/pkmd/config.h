@@ -104,6 +104,7 @@ struct config {
 	/* [test] */
 	bool allow_short_lifetimes;
 	int request_service_type;	/* -1: none */
+	bool expose_keys;		/* SS: sa list shows group keys */
 	char test_mgmt_socket[CONFIG_SUN_PATH_MAX];	/* "": the device */
 	bool test_record_kernel;	/* kernel-requests = record */
 };

@@ -22,6 +22,7 @@
 #include "json.h"
 #include "log.h"
 #include "ss.h"
+#include "ss_group.h"
 
 #define MAX_CLIENTS	16
 #define LINE_MAX_BYTES	65536
@@ -412,6 +413,7 @@ static void ss_sa_list(struct ss *ss, struct json_out *o)
 		jo_string(o, "state", tek_state_name(sa->state));
 		if (sa->state == TEK_START && sa->last_error)
 			jo_int(o, "key_reject", sa->last_error);
+		ss_group_json(ss, sa, o);
 		jo_array_begin(o, "teks");
 		for (int t = 0; sa->in_kernel && t < 2; t++) {
 			if (!sa->tek[t].valid)

@@ -18,6 +18,7 @@
 #include <openssl/crypto.h>
 
 #include "group.h"
+#include "json.h"
 #include "log.h"
 #include "ss.h"
 #include "ss_group.h"
@@ -216,4 +217,48 @@ void ss_group_stop(struct ss *ss)
 		free(sa->tree);
 		sa->tree = NULL;
 	}
+}
+
+static void key_hex(struct json_out *o, const uint8_t *key)
+{
+	char hex[2 * PKM_KEY_LEN + 1];
+
+	for (int i = 0; i < PKM_KEY_LEN; i++)
+		snprintf(hex + 2 * i, 3, "%02x", key[i]);
+	jo_string(o, NULL, hex);
+}
+
+void ss_group_json(const struct ss *ss, const struct ss_sa *sa,
+		   struct json_out *o)
+{
+	const struct ss_group_state *st = sa->tree;
+	uint8_t gk[KEYTREE_KEY_LEN];
+	uint64_t seq;
+
+	if (!st)
+		return;
+	jo_object_begin(o, "tree");
+	jo_bool(o, "member", st->member && keytree_member_has_key(st->member));
+	if (st->member) {
+		jo_int(o, "leaf", keytree_member_leaf(st->member));
+		jo_int(o, "epoch", (int64_t)keytree_member_seq(st->member));
+	}
+	jo_int(o, "rekeys", (int64_t)st->rekeys);
+	jo_int(o, "refused", (int64_t)st->refused);
+	if (st->last_error)
+		jo_string(o, "last_error", keytree_strerror(st->last_error));
+	jo_object_end(o);
+	if (!ss->cfg->expose_keys)
+		return;
+	/* [test] expose-keys: every key this SA's state holds */
+	jo_array_begin(o, "test_keys");
+	for (int t = 0; t < 2; t++)
+		if (sa->tek[t].valid)
+			key_hex(o, sa->tek[t].key);
+	if (st->member &&
+	    keytree_member_group_key(st->member, gk, &seq) == 0) {
+		key_hex(o, gk);
+		OPENSSL_cleanse(gk, sizeof(gk));
+	}
+	jo_array_end(o);
 }

@@ -50,5 +50,10 @@ bool ss_group_rx_multicast(struct ss *ss, uint16_t cid,
 /* After a Key Reply for a group SA: its rekey connection exists. */
 void ss_group_sa_ready(struct ss *ss, uint16_t said);
 void ss_group_stop(struct ss *ss);
+struct json_out;
+struct ss_sa;
+/* "tree": {...} of a group SA for pkmctl sa list (nothing without one). */
+void ss_group_json(const struct ss *ss, const struct ss_sa *sa,
+		   struct json_out *o);
 
 #endif
