@@ -306,6 +306,22 @@ static void bs_tek_event(void *arg, uint8_t cmd, uint16_t said, uint8_t eks,
 	bs_kernel_tek_event(arg, cmd, said, eks, cid);
 }
 
+/*
+ * Group commit: the receive windows of a run of Key Requests go to disk
+ * in one transaction, and the answers leave only once it is committed.
+ */
+static void bs_rx_batch(void *arg, bool begin)
+{
+	struct bs *bs = arg;
+
+	if (begin) {
+		store_batch_begin(bs->store);
+		kernel_hold(bs->kernel);
+		return;
+	}
+	kernel_release(bs->kernel, store_batch_end(bs->store) == 0);
+}
+
 /* Operator's changes */
 
 int bs_subscriber_add(struct bs *bs, const struct store_subscriber *s,
@@ -530,7 +546,8 @@ int bs_start(struct pkmd *d)
 		.n_groups = d->cfg->n_groups,
 	};
 	d->kernel.handlers = (struct kernel_handlers){
-		.mgmt_rx = bs_mgmt_rx, .tek_event = bs_tek_event, .arg = bs,
+		.mgmt_rx = bs_mgmt_rx, .tek_event = bs_tek_event,
+		.rx_batch = bs_rx_batch, .arg = bs,
 	};
 	if (d->kernel.role != WMAN_ROLE_BS) {
 		log_err("%s is an SS device; this configuration is for a BS",

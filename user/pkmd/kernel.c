@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <net/if.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -342,19 +343,24 @@ void kernel_notify_read(struct kernel *k)
 		test_link_notify_read(k);
 		return;
 	}
-	for (;;) {
+	if (k->handlers.rx_batch)
+		k->handlers.rx_batch(k->handlers.arg, true);
+	/* A bounded run, then the event loop comes back for the rest. */
+	for (int i = 0; i < KERNEL_RX_BATCH; i++) {
 		int err = nl_recvmsgs_default(k->notify);
 
 		if (err == -NLE_AGAIN || err == 0)
-			return;
+			break;
 		if (err == -NLE_NOMEM) {
 			/* ENOBUFS: the socket overflowed; peers retransmit. */
 			log_warn("kernel notifications lost: receive buffer overrun");
 			continue;
 		}
 		log_err("reading kernel notifications: %s", nl_geterror(err));
-		return;
+		break;
 	}
+	if (k->handlers.rx_batch)
+		k->handlers.rx_batch(k->handlers.arg, false);
 }
 
 /* Registration needs the notify socket to send, and to read its ACK. */
@@ -447,6 +453,10 @@ int kernel_open_test(struct kernel *k, const char *path, bool record,
 
 void kernel_close(struct kernel *k)
 {
+	kernel_release(k, false);
+	free(k->held);
+	k->held = NULL;
+	k->cap_held = 0;
 	if (k->test)
 		test_link_close(k);
 	if (k->req)
@@ -635,16 +645,66 @@ nomem:
 	return -ENOMEM;
 }
 
+static int hold(struct kernel *k, uint16_t cid, const uint8_t *dst,
+		const uint8_t *payload, size_t len)
+{
+	struct kernel_held *h;
+
+	if (k->n_held == k->cap_held) {
+		size_t cap = k->cap_held ? 2 * k->cap_held : KERNEL_RX_BATCH;
+		struct kernel_held *p = realloc(k->held, cap * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		k->held = p;
+		k->cap_held = cap;
+	}
+	h = &k->held[k->n_held++];
+	h->cid = cid;
+	h->has_dst = dst != NULL;
+	if (dst)
+		memcpy(h->dst, dst, MAC_LEN);
+	h->len = len;
+	memcpy(h->payload, payload, len);
+	return 0;
+}
+
+void kernel_hold(struct kernel *k)
+{
+	k->holding = true;
+}
+
+void kernel_release(struct kernel *k, bool send)
+{
+	k->holding = false;
+	for (size_t i = 0; i < k->n_held; i++) {
+		struct kernel_held *h = &k->held[i];
+		int err = send ? kernel_mgmt_tx(k, h->cid,
+						h->has_dst ? h->dst : NULL,
+						h->payload, h->len) : 0;
+
+		if (err)
+			log_warn("cannot send a management message on CID 0x%04x: %s",
+				 h->cid, kernel_error(k, err));
+		OPENSSL_cleanse(h->payload, h->len);
+	}
+	if (!send && k->n_held)
+		log_err("%zu management messages not sent", k->n_held);
+	k->n_held = 0;
+}
+
 int kernel_mgmt_tx(struct kernel *k, uint16_t cid, const uint8_t *dst,
 		   const uint8_t *payload, size_t len)
 {
 	struct nl_msg *msg;
 	struct nlattr *nest;
 
-	if (k->test)
-		return test_link_mgmt_tx(k, cid, dst, payload, len);
 	if (!len || len > WMAN_MGMT_MAX_LEN)
 		return -EMSGSIZE;
+	if (k->holding)
+		return hold(k, cid, dst, payload, len);
+	if (k->test)
+		return test_link_mgmt_tx(k, cid, dst, payload, len);
 	msg = message(k, WMAN_CMD_MGMT_TX, 0);
 	if (!msg)
 		return -ENOMEM;

@@ -28,7 +28,24 @@ struct kernel_handlers {
 	/* WMAN_CMD_TEK_SOFT_EXPIRED, _HARD_EXPIRED, _PN_EXHAUSTED, UNKNOWN_EKS */
 	void (*tek_event)(void *arg, uint8_t cmd, uint16_t said, uint8_t eks,
 			  int cid);
+	/*
+	 * Optional: called before (begin true) and after a run of received
+	 * PDUs, at most KERNEL_RX_BATCH of them, so that the role can
+	 * commit their effects at once (group commit).
+	 */
+	void (*rx_batch)(void *arg, bool begin);
 	void *arg;
+};
+
+#define KERNEL_RX_BATCH	64
+
+/* A management PDU held back by kernel_hold(). */
+struct kernel_held {
+	uint16_t cid;
+	bool has_dst;
+	uint8_t dst[MAC_LEN];
+	size_t len;
+	uint8_t payload[WMAN_MGMT_MAX_LEN];
 };
 
 struct kernel {
@@ -43,6 +60,9 @@ struct kernel {
 	struct kernel_handlers handlers;
 	char error[256];		/* extack of the last failed request */
 	struct test_link *test;		/* [test] mgmt-socket: no device */
+	bool holding;			/* kernel_hold() .. kernel_release() */
+	struct kernel_held *held;
+	size_t n_held, cap_held;
 };
 
 struct kernel_tek_info {
@@ -106,6 +126,12 @@ int kernel_group_add(struct kernel *k, uint8_t id, uint16_t cid,
 int kernel_group_del(struct kernel *k, uint8_t id);
 int kernel_mgmt_tx(struct kernel *k, uint16_t cid, const uint8_t *dst,
 		   const uint8_t *payload, size_t len);
+/*
+ * From kernel_hold() on, kernel_mgmt_tx() keeps the PDUs; kernel_release()
+ * sends them in order (send true) or drops them, and wipes its copies.
+ */
+void kernel_hold(struct kernel *k);
+void kernel_release(struct kernel *k, bool send);
 
 int kernel_sa_get(struct kernel *k, uint16_t said, struct kernel_sa_info *out);
 int kernel_conn_dump(struct kernel *k,

@@ -77,6 +77,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 struct store {
 	sqlite3 *db;
 	sqlite3_stmt *stmt[ST_COUNT];
+	bool batch;			/* store_batch_begin() .. _end() */
+	bool batch_open;		/* a receive-window transaction is open */
 };
 
 static int db_error(struct store *st, const char *what)
@@ -85,10 +87,14 @@ static int db_error(struct store *st, const char *what)
 	return -EIO;
 }
 
+static int batch_commit(struct store *st);
+
 static int exec(struct store *st, const char *sql)
 {
 	char *msg = NULL;
 
+	if (batch_commit(st))
+		return -EIO;
 	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
 		log_err("database: %s", msg ? msg : "error");
 		sqlite3_free(msg);
@@ -99,6 +105,8 @@ static int exec(struct store *st, const char *sql)
 
 static int prepare(struct store *st, const char *sql, sqlite3_stmt **stmt)
 {
+	if (batch_commit(st))
+		return -EIO;
 	if (sqlite3_prepare_v2(st->db, sql, -1, stmt, NULL) != SQLITE_OK)
 		return db_error(st, "prepare");
 	return 0;
@@ -199,6 +207,7 @@ void store_close(struct store *st)
 {
 	if (!st)
 		return;
+	batch_commit(st);
 	for (int i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(st->stmt[i]);
 	sqlite3_close(st->db);
@@ -559,15 +568,56 @@ static int ak_set(struct store *st, enum stmt_id id,
 	return rc == SQLITE_DONE ? 0 : db_error(st, "update AK counters");
 }
 
+/*
+ * Group commit (control-plane.rst, "Persistence"): between
+ * store_batch_begin() and store_batch_end() the receive windows of Key
+ * Requests share one transaction, which any other write commits first,
+ * so that every other change still reaches the disk before it is acted
+ * on.  The caller holds the answers until store_batch_end() succeeds.
+ */
+static int batch_commit(struct store *st)
+{
+	char *msg = NULL;
+
+	if (!st->batch_open)
+		return 0;
+	st->batch_open = false;
+	if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, &msg) == SQLITE_OK)
+		return 0;
+	log_err("database: commit: %s", msg ? msg : "error");
+	sqlite3_free(msg);
+	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	return -EIO;
+}
+
+void store_batch_begin(struct store *st)
+{
+	st->batch = true;
+}
+
+int store_batch_end(struct store *st)
+{
+	st->batch = false;
+	return batch_commit(st);
+}
+
 int store_ak_set_rx(struct store *st, const uint8_t mac[MAC_LEN],
 		    uint8_t slot, uint64_t rx_next)
 {
+	if (st->batch && !st->batch_open) {
+		if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
+		    SQLITE_OK)
+			return db_error(st, "begin");
+		st->batch_open = true;
+	}
 	return ak_set(st, ST_AK_SET_RX, mac, slot, (int64_t)rx_next);
 }
 
 int store_ak_set_tx(struct store *st, const uint8_t mac[MAC_LEN],
 		    uint8_t slot, uint32_t tx_pn_reserved)
 {
+	if (batch_commit(st))
+		return -EIO;
 	return ak_set(st, ST_AK_SET_TX, mac, slot, tx_pn_reserved);
 }
 

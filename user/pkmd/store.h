@@ -104,6 +104,13 @@ int store_ak_set_rx(struct store *st, const uint8_t mac[MAC_LEN],
 		    uint8_t slot, uint64_t rx_next);
 int store_ak_set_tx(struct store *st, const uint8_t mac[MAC_LEN],
 		    uint8_t slot, uint32_t tx_pn_reserved);
+/*
+ * Group commit of receive windows: store_ak_set_rx() calls between these
+ * share one transaction; any other write commits it first.  0 or -EIO
+ * from the commit: then the windows are not on disk.
+ */
+void store_batch_begin(struct store *st);
+int store_batch_end(struct store *st);
 int store_ak_each(struct store *st,
 		  int (*cb)(void *arg, const struct store_ak *ak), void *arg);
 

@@ -24,7 +24,6 @@
 #include "log.h"
 #include "transport_test.h"
 
-#define RECS_PER_WAKEUP	64		/* then timers and the control socket */
 #define SOCK_BUF	(4 << 20)
 
 /* The BSID the test link pretends to have; HELLO tells the client. */
@@ -95,18 +94,20 @@ static void client_read(int fd, short revents, void *arg)
 	uint8_t buf[TEST_REC_HDR_LEN + WMAN_MGMT_MAX_LEN + 1];
 
 	(void)revents;
-	for (int i = 0; i < RECS_PER_WAKEUP; i++) {
+	if (k->handlers.rx_batch)
+		k->handlers.rx_batch(k->handlers.arg, true);
+	for (int i = 0; i < KERNEL_RX_BATCH; i++) {
 		ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC);
 		size_t len;
 
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK ||
 			      errno == EINTR))
-			return;
+			break;
 		if (n <= 0) {
 			if (n < 0)
 				log_warn("test link: %s", strerror(errno));
 			client_close(t);
-			return;
+			break;
 		}
 		len = (size_t)n;
 		if (len > sizeof(buf) - 1 || len < TEST_REC_HDR_LEN + 1 ||
@@ -121,10 +122,9 @@ static void client_read(int fd, short revents, void *arg)
 					    (uint16_t)(buf[2] << 8 | buf[3]),
 					    buf + 4, buf + TEST_REC_HDR_LEN,
 					    len - TEST_REC_HDR_LEN);
-		/* The handler may have closed the link. */
-		if (t->client_fd != fd)
-			return;
 	}
+	if (k->handlers.rx_batch)
+		k->handlers.rx_batch(k->handlers.arg, false);
 }
 
 void test_link_notify_read(struct kernel *k)
