@@ -1,37 +1,280 @@
-#!/bin/sh
-# The test command: build everything, run the host unit tests, the kernel
-# style checks, and the kselftests in a VM on every installed kernel.
-# Every stage prints TAP; the last line totals them for CI.
+#!/bin/bash
+# The test command (`make check`, what CI runs): build everything, run the
+# host unit tests, the kernel style checks and the fuzzers for a bounded
+# time, then, in a VM per installed kernel, the data-plane kselftests and
+# the daemon tests.  Every stage prints TAP and its elapsed time; the last
+# line totals the TAP results for CI.
+#
+#   tools/check.sh [--list] [STAGE...]
+#
+# With STAGE arguments only those stages run (after the build, which always
+# runs).  A STAGE is a name from --list, or such a name without its
+# "-KVER" suffix for every kernel: "tools/check.sh fuzz kselftest".
+#
+# Environment:
+#   FUZZ_TIME=S          seconds per fuzz harness (default 20)
+#   CHECK_VM_JOBS=N      VM stages run at once (default 2); with more than
+#                        one, each stage's output is buffered and printed
+#                        whole, in stage order
+#   CHECK_PKMD_KERNELS   kernels of the daemon stage (default: every one)
+#   CHECK_VM_TIMEOUT=S   limit of one VM stage (default 1500)
 set -u
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-cd "$top"
-logs="$top/build/check"
+cd "$top" || exit 1
+logs=$top/build/check
+fuzz_time=${FUZZ_TIME:-20}
+vm_jobs=${CHECK_VM_JOBS:-2}
+vm_timeout=${CHECK_VM_TIMEOUT:-1500}
+kernels=$(tools/kernels | tr "\n" " ")
+pkmd_kernels=${CHECK_PKMD_KERNELS:-$kernels}
+
+stage_names=(build unit checkpatch sparse fuzz)
+for kver in $kernels; do
+	stage_names+=("kselftest-$kver")
+done
+for kver in $pkmd_kernels; do
+	stage_names+=("pkmd-$kver")
+done
+
+case ${1:-} in
+--list)
+	printf '%s\n' "${stage_names[@]}"
+	exit 0
+	;;
+-h | --help)
+	sed -n '2,/^set -u/{/^set -u/d;s/^# \{0,1\}//;p}' "$0"
+	exit 0
+	;;
+esac
+wanted=("$@")
+for want in "${wanted[@]}"; do
+	known=false
+	for name in "${stage_names[@]}"; do
+		[[ $name == "$want" || $name == "$want"-* ]] && known=true
+	done
+	$known || { echo "check: no stage '$want' (see --list)" >&2; exit 2; }
+done
+
+# selected NAME: whether stage NAME runs.
+selected() {
+	local want
+	[[ $1 == build ]] && return 0
+	((${#wanted[@]})) || return 0
+	for want in "${wanted[@]}"; do
+		[[ $1 == "$want" || $1 == "$want"-* ]] && return 0
+	done
+	return 1
+}
+
 rm -rf "$logs" && mkdir -p "$logs"
 stages_failed=0
+check_start=$SECONDS
 
-# stage NAME COMMAND...: run, show and log it; count a non-zero exit.
-stage() {
-	name=$1
+# run_stage NAME COMMAND...: run COMMAND, its output into NAME.log (and on
+# stdout with STREAM=1), its status into NAME.status, its time into NAME.time.
+run_stage() {
+	local name=$1 start=$SECONDS
 	shift
-	printf '# === %s ===\n' "$name"
-	{ "$@"; echo $? >"$logs/$name.status"; } 2>&1 | tee "$logs/$name.log"
-	status=$(cat "$logs/$name.status")
-	if [ "$status" -ne 0 ]; then
+	local filter=cat
+	[[ $name == build || $name == unit || $name == checkpatch ||
+		$name == sparse || $name == fuzz ]] || filter=tap_times
+	if [[ ${STREAM:-0} == 1 ]]; then
+		{ "$@"; echo $? >"$logs/$name.status"; } 2>&1 | $filter | tee "$logs/$name.log"
+	else
+		{ "$@"; echo $? >"$logs/$name.status"; } 2>&1 | $filter >"$logs/$name.log"
+	fi
+	echo $((SECONDS - start)) >"$logs/$name.time"
+}
+
+# tap_times: pass a VM stage's output on, adding after each top-level TAP
+# result the seconds since the one before: the time of one test file.
+tap_times() {
+	local line last=$SECONDS
+	while IFS= read -r line; do
+		printf '%s\n' "$line"
+		case $line in
+		"TAP version "*)
+			echo "# time: $((SECONDS - last)) s to boot and start the tests"
+			last=$SECONDS
+			;;
+		"ok "[0-9]* | "not ok "[0-9]*)
+			echo "# time: $((SECONDS - last)) s"
+			last=$SECONDS
+			;;
+		esac
+	done
+}
+
+# end_stage NAME: the stage's time; count a non-zero exit.
+end_stage() {
+	local name=$1 status
+	status=$(cat "$logs/$name.status" 2>/dev/null || echo 125)
+	echo "# stage $name: $(cat "$logs/$name.time") s"
+	if [[ $status != 0 ]]; then
 		echo "# stage $name failed (exit $status)"
 		stages_failed=$((stages_failed + 1))
 	fi
 }
 
-stage build make -j2 all
-stage unit make -s unit
-stage checkpatch tools/kernel-checks.sh checkpatch
-stage sparse tools/kernel-checks.sh sparse $(tools/kernels)
-for kver in $(tools/kernels); do
-	stage "kselftest-$kver" tools/vm-run --kernel "$kver" \
-		--module "build/kmod/$kver/kernel/wman.ko" -- selftests/run.sh
-done
+# ---- fuzzing -----------------------------------------------------------------
 
+# The user directories with a fuzz target, as the top-level Makefile finds them.
+fuzz_dirs() {
+	local d
+	for d in user/pkm user/keytree user/pkmd tools/pkmctl; do
+		grep -qs '^fuzz:' "$d/Makefile" && echo "$d"
+	done
+}
+
+# fuzz_dir DIR: each harness DIR/fuzz/fuzz_NAME.c for $fuzz_time seconds,
+# one after the other (they share DIR's fuzz build), through DIR's own
+# `make fuzz` limited to that harness (FUZZERS=NAME).  Leaves
+# fuzz/NAME.log and fuzz/NAME.status.
+fuzz_dir() {
+	local dir=$1 src name status
+	for src in "$dir"/fuzz/fuzz_*.c; do
+		name=$(basename "$src" .c)
+		status=0
+		# A harness stuck on one input cannot hold the stage for long.
+		timeout -k 10 $((fuzz_time * 3 + 300)) \
+			make -C "$dir" O="$top/build/$dir" fuzz FUZZ_TIME="$fuzz_time" \
+			FUZZERS="$name" >"$logs/fuzz/$name.log" 2>&1 </dev/null || status=$?
+		echo "$status" >"$logs/fuzz/$name.status"
+	done
+}
+
+# Two directories at a time; a TAP line per harness, with the tail of the
+# log of a failed one.
+fuzz_all() {
+	local dirs=() src name n=0 runs pids=() dir
+	mapfile -t dirs < <(fuzz_dirs)
+	mkdir -p "$logs/fuzz"
+	for dir in "${dirs[@]}"; do
+		for src in "$dir"/fuzz/fuzz_*.c; do
+			[[ -e $src ]] && n=$((n + 1))
+		done
+	done
+	echo "1..$n"
+	# Every directory at once would overload two cores; pair them.
+	for dir in "${dirs[@]}"; do
+		fuzz_dir "$dir" &
+		pids+=($!)
+		if ((${#pids[@]} == 2)); then
+			wait -n "${pids[@]}"
+			mapfile -t pids < <(jobs -pr)
+		fi
+	done
+	wait
+	n=0
+	for dir in "${dirs[@]}"; do
+		for src in "$dir"/fuzz/fuzz_*.c; do
+			[[ -e $src ]] || continue
+			name=$(basename "$src" .c)
+			n=$((n + 1))
+			runs=$(grep -ohE '(stat::number_of_executed_units: [0-9]+|Done [0-9]+ runs)' \
+				"$logs/fuzz/$name.log" | grep -oE '[0-9]+' | tail -n 1)
+			if [[ $(cat "$logs/fuzz/$name.status" 2>/dev/null) == 0 ]]; then
+				echo "ok $n - fuzz $dir $name: ${fuzz_time} s, ${runs:-?} runs"
+			else
+				tail -n 40 "$logs/fuzz/$name.log" | sed 's/^/# /'
+				echo "not ok $n - fuzz $dir $name (log: build/check/fuzz/$name.log)"
+			fi
+		done
+	done
+	! grep -qvx 0 "$logs"/fuzz/*.status 2>/dev/null
+}
+
+# ---- VM stages ---------------------------------------------------------------
+
+# The daemon tests' entry point: the kselftest directory once it exists.
+pkmd_tests() {
+	if [[ -x selftests/pkmd/run.sh ]]; then
+		echo selftests/pkmd/run.sh
+	else
+		echo user/pkmd/tests/run.sh
+	fi
+}
+
+# The command of stage NAME, as one line for the log.
+stage_command() {
+	local kver=${1#*-}
+	case $1 in
+	build) echo "make -j2 all" ;;
+	unit) echo "make -s unit" ;;
+	checkpatch) echo "tools/kernel-checks.sh checkpatch" ;;
+	sparse) echo "tools/kernel-checks.sh sparse" "$kernels" ;;
+	fuzz) echo "fuzz_all" ;;
+	kselftest-*)
+		echo "tools/vm-run --kernel $kver --timeout $vm_timeout" \
+			"--module build/kmod/$kver/kernel/wman.ko -- selftests/run.sh"
+		;;
+	pkmd-*)
+		echo "tools/vm-run --kernel $kver --timeout $vm_timeout" \
+			"--module build/kmod/$kver/kernel/wman.ko -- $(pkmd_tests)"
+		;;
+	esac
+}
+
+# pool JOBS NAME...: run the selected stages among NAME, JOBS at a time.
+# With one job a stage streams its output; with more each stage's output
+# is buffered and printed whole, in the order given, as soon as the stage
+# and all before it are done.
+pool() {
+	local jobs=$1 names=() name cmd i next=0 printed=0 running=0
+	shift
+	for name in "$@"; do
+		selected "$name" && names+=("$name")
+	done
+	while ((printed < ${#names[@]})); do
+		while ((running < jobs && next < ${#names[@]})); do
+			name=${names[next]}
+			read -r -a cmd <<<"$(stage_command "$name")"
+			if ((jobs == 1)); then
+				printf '# === %s ===\n# %s\n' "$name" "${cmd[*]}"
+				STREAM=1 run_stage "$name" "${cmd[@]}"
+				end_stage "$name"
+				printed=$((printed + 1))
+			else
+				echo "# started $name (output follows when done)"
+				run_stage "$name" "${cmd[@]}" &
+				running=$((running + 1))
+			fi
+			next=$((next + 1))
+		done
+		((printed < ${#names[@]})) || break
+		wait -n
+		running=$(jobs -pr | wc -l)
+		for ((i = printed; i < next; i++)); do
+			[[ -e $logs/${names[i]}.time ]] || break
+			printf '# === %s ===\n# %s\n' "${names[i]}" "$(stage_command "${names[i]}")"
+			cat "$logs/${names[i]}.log"
+			end_stage "${names[i]}"
+			printed=$((i + 1))
+		done
+	done
+}
+
+vm_stage_names() {
+	local name
+	for name in "${stage_names[@]}"; do
+		[[ $name == kselftest-* || $name == pkmd-* ]] && echo "$name"
+	done
+}
+
+pool 1 build
+# make -s unit and the kernel checks each keep one core busy.
+pool 2 unit checkpatch sparse
+# fuzz_all runs two harnesses at a time itself.
+pool 1 fuzz
+# A VM under TCG keeps about one host core busy: two at once on two cores
+# take little more time than one.
+# shellcheck disable=SC2046
+pool "$vm_jobs" $(vm_stage_names)
+
+echo "# stage times (s):$(for name in "${stage_names[@]}"; do
+	[[ -e $logs/$name.time ]] && printf ' %s %s' "$name" "$(cat "$logs/$name.time")"
+done), total $((SECONDS - check_start))"
 passed=$(cat "$logs"/*.log | grep -c -E '^ *ok [0-9]+' || true)
 failed=$(cat "$logs"/*.log | grep -c -E '^ *not ok [0-9]+' || true)
 failed=$((failed + stages_failed))
