@@ -804,7 +804,8 @@ static int report(struct run *R)
 	bool ok = !R->c.lost && !R->c.duplicated && !R->c.mismatched;
 	FILE *f;
 
-	qsort(R->lat_us, R->n_lat, sizeof(*R->lat_us), u32_cmp);
+	if (R->n_lat)
+		qsort(R->lat_us, R->n_lat, sizeof(*R->lat_us), u32_cmp);
 	say(R, "# Key Requests: %lu answered in %.3f s: %.0f/s, latency p50 %u us, p99 %u us, max %u us (window %u)\n",
 	    R->answered, R->t_sustained, rate, percentile(R, 0.50),
 	    percentile(R, 0.99), R->n_lat ? R->lat_us[R->n_lat - 1] : 0,
