@@ -7,6 +7,8 @@
 #     each suite against plain veth, MACsec and IPsec ESP; TEK rollovers
 #     under load), JSON in build/bench/, tables on stdout.
 #  2. Key trees: `make -C user/keytree bench`, when user/keytree exists.
+#  3. Key server: tools/bench/pkmd.sh on this machine (pkmd with its test
+#     transport against pkmload), JSON in build/bench/pkmd.json.
 set -euo pipefail
 shopt -s inherit_errexit
 
@@ -17,7 +19,8 @@ readonly out_dir=$repo_root/build/bench
 usage() {
 	cat <<'EOF'
 usage: tools/bench.sh [--kernel KVER]... [--all-kernels] [--host]
-                      [--no-keytree] [-- DATAPATH_OPTIONS...]
+                      [--no-keytree] [--no-pkmd] [--only-pkmd]
+                      [-- DATAPATH_OPTIONS...]
 
   --kernel KVER   boot this kernel (repeatable; default: the newest one
                   that tools/kernels lists)
@@ -25,18 +28,23 @@ usage: tools/bench.sh [--kernel KVER]... [--all-kernels] [--host]
   --host          run on this machine's kernel instead of a VM
                   (tools/vm-run --host: it must be able to load wman.ko)
   --no-keytree    skip the key-tree benchmark
+  --no-pkmd       skip the key-server benchmark
+  --only-pkmd     only the key-server benchmark (no VM, no key trees)
 
 DATAPATH_OPTIONS go to tools/bench/datapath.sh (--runs, --seconds,
 --rollovers, --rollover-load; see tools/bench/datapath.sh --help).
 
 Writes build/bench/datapath-KVER.json per kernel, and build/bench/datapath.json
-for the last kernel run; a target missed is reported, not an error.
+for the last kernel run, and build/bench/pkmd.json; a target missed is
+reported, not an error (a wrong key from the key server is an error).
 EOF
 }
 
 kernels=()
 on_host=false
 keytree=true
+pkmd=true
+datapath=true
 datapath_args=()
 
 log() {
@@ -59,6 +67,8 @@ parse_args() {
 		--all-kernels) mapfile -t kernels < <("$repo_root/tools/kernels") ;;
 		--host) on_host=true ;;
 		--no-keytree) keytree=false ;;
+		--no-pkmd) pkmd=false ;;
+		--only-pkmd) datapath=false; keytree=false ;;
 		-h | --help) usage; exit 0 ;;
 		--) shift; datapath_args=("$@"); break ;;
 		*) usage >&2; exit 2 ;;
@@ -147,6 +157,15 @@ run_keytree() {
 	make -C "$repo_root/user/keytree" O="$repo_root/build/user/keytree" bench
 }
 
+run_pkmd() {
+	$pkmd || return 0
+	log "key server: tools/bench/pkmd.sh"
+	"$repo_root/tools/bench/pkmd.sh" --out "$out_dir/pkmd.json"
+	echo
+	"$repo_root/tools/bench/report.sh" --pkmd "$out_dir/pkmd.json"
+	echo
+}
+
 list_results() {
 	echo "Results:"
 	find "$out_dir" "$repo_root/build/user/keytree" -maxdepth 2 \
@@ -156,11 +175,14 @@ list_results() {
 main() {
 	local kver
 	parse_args "$@"
-	build_helpers
-	for kver in "${kernels[@]}"; do
-		run_datapath "$kver"
-	done
+	if $datapath; then
+		build_helpers
+		for kver in "${kernels[@]}"; do
+			run_datapath "$kver"
+		done
+	fi
 	run_keytree
+	run_pkmd
 	list_results
 }
 

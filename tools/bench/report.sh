@@ -3,14 +3,21 @@
 # The single-quoted strings are jq programs, not shell expansions.
 # shellcheck disable=SC2016
 #
-# Print the results of tools/bench/datapath.sh as tables.
+# Print the results of tools/bench/datapath.sh, or with --pkmd those of
+# tools/bench/pkmd.sh, as tables.
 #
 # usage: tools/bench/report.sh [build/bench/datapath.json]
+#        tools/bench/report.sh --pkmd [build/bench/pkmd.json]
 set -euo pipefail
 shopt -s inherit_errexit
 
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)
-json=${1:-$repo_root/build/bench/datapath.json}
+mode=datapath
+if [[ ${1:-} == --pkmd ]]; then
+	mode=pkmd
+	shift
+fi
+json=${1:-$repo_root/build/bench/$mode.json}
 [[ -r $json ]] || { echo "report: no $json" >&2; exit 1; }
 
 # jq definitions shared by the tables: fixed(D) prints a number with D
@@ -88,6 +95,36 @@ print_rollover() {
 		else empty end' "$json"
 }
 
+# The key server: targets as ratios, then what each figure came from.
+print_pkmd() {
+	jq -r '"Key server: pkmd (BS) on CPU \(.bs_cpu) and pkmload on CPU \(.loadgen_cpu) of \(.cpus), \(.scheduling), kernel \(.kernel), tree \(.source_revision)",
+		"\(.cpu_model); load average at the end \(.load_average)",
+		"\(.throughput.ss) SSs over the test transport (Documentation/loadgen.rst); \(.throughput.key_requests.seconds | floor) s of Key Requests per run."' "$json"
+	echo
+	table '.targets as $t | .throughput as $r | .light as $l |
+		($r.key_requests.per_s / $t.key_requests_per_s) as $ratio |
+		["measure", "value", "target", "ratio", ""],
+		["Key Requests/s (window \($r.window))", ($r.key_requests.per_s | fixed(0)),
+		 ">= \($t.key_requests_per_s)", ($ratio | fixed(2)), ($ratio >= 1 | verdict)],
+		["  latency p50 / p99 ms", "\($r.key_requests.p50_us / 1000 | fixed(2)) / \($r.key_requests.p99_us / 1000 | fixed(2))", "", "", ""],
+		["  BS CPU per request us", ($r.key_requests.bs_cpu_us_per_request | fixed(1)),
+		 "", "", "(\(1e6 / $r.key_requests.bs_cpu_us_per_request | fixed(0))/s for a whole core)"],
+		["Key Requests/s (window \($l.window))", ($l.key_requests.per_s | fixed(0)), "", "", ""],
+		["  latency p50 / p99 ms", "\($l.key_requests.p50_us / 1000 | fixed(3)) / \($l.key_requests.p99_us / 1000 | fixed(3))", "", "", ""],
+		["storm: SSs ranged+authorized+keyed", $r.ss, ">= \($t.storm_ss)",
+		 ($r.ss / $t.storm_ss | fixed(2)), ($r.ss >= $t.storm_ss | verdict)],
+		["  authorizations/s", ($r.storm.auth_per_s | fixed(0)), "", "", ""],
+		["  first unicast keys/s", ($r.storm.keys_per_s | fixed(0)), "", "", ""],
+		["  ranging+auth+keys s", ($r.storm.total_s | fixed(2)), "", "", ""],
+		["lost/duplicated/mismatched",
+		 "\($r.lost + $l.lost)/\($r.duplicated + $l.duplicated)/\($r.mismatched + $l.mismatched)",
+		 "0/0/0", "", (($r.ok and $l.ok) | verdict)]'
+}
+
+if [[ $mode == pkmd ]]; then
+	print_pkmd
+	exit 0
+fi
 print_header
 print_contenders
 print_targets
