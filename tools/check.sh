@@ -71,8 +71,22 @@ rm -rf "$logs" && mkdir -p "$logs"
 stages_failed=0
 check_start=$SECONDS
 
+# cpu_seconds FILE: the user and system time of the finished children in
+# FILE, the output of `times` (its second line), in whole seconds.
+cpu_seconds() {
+	local line m s total=0 part
+	line=$(sed -n 2p "$1" 2>/dev/null)
+	for part in $line; do
+		[[ $part =~ ^([0-9]+)m([0-9]+)[.,]([0-9]+)s$ ]] || continue
+		m=${BASH_REMATCH[1]} s=${BASH_REMATCH[2]}
+		total=$((total + m * 60 + 10#$s))
+	done
+	echo "$total"
+}
+
 # run_stage NAME COMMAND...: run COMMAND, its output into NAME.log (and on
-# stdout with STREAM=1), its status into NAME.status, its time into NAME.time.
+# stdout with STREAM=1), its status into NAME.status, its time into NAME.time
+# and the processor time it used (every core) into NAME.cpu.
 run_stage() {
 	local name=$1 start=$SECONDS
 	shift
@@ -80,11 +94,14 @@ run_stage() {
 	[[ $name == build || $name == unit || $name == checkpatch ||
 		$name == sparse || $name == fuzz ]] || filter=tap_times
 	if [[ ${STREAM:-0} == 1 ]]; then
-		{ "$@"; echo $? >"$logs/$name.status"; } 2>&1 | $filter | tee "$logs/$name.log"
+		{ "$@"; echo $? >"$logs/$name.status"; times >"$logs/$name.times"; } 2>&1 |
+			$filter | tee "$logs/$name.log"
 	else
-		{ "$@"; echo $? >"$logs/$name.status"; } 2>&1 | $filter >"$logs/$name.log"
+		{ "$@"; echo $? >"$logs/$name.status"; times >"$logs/$name.times"; } 2>&1 |
+			$filter >"$logs/$name.log"
 	fi
 	echo $((SECONDS - start)) >"$logs/$name.time"
+	cpu_seconds "$logs/$name.times" >"$logs/$name.cpu"
 }
 
 # tap_times: pass a VM stage's output on, adding after each top-level TAP
@@ -110,7 +127,7 @@ tap_times() {
 end_stage() {
 	local name=$1 status
 	status=$(cat "$logs/$name.status" 2>/dev/null || echo 125)
-	echo "# stage $name: $(cat "$logs/$name.time") s"
+	echo "# stage $name: $(cat "$logs/$name.time") s (processor time $(cat "$logs/$name.cpu" 2>/dev/null) s)"
 	if [[ $status != 0 ]]; then
 		echo "# stage $name failed (exit $status)"
 		stages_failed=$((stages_failed + 1))
@@ -275,6 +292,9 @@ pool "$vm_jobs" $(vm_stage_names)
 echo "# stage times (s):$(for name in "${stage_names[@]}"; do
 	[[ -e $logs/$name.time ]] && printf ' %s %s' "$name" "$(cat "$logs/$name.time")"
 done), total $((SECONDS - check_start))"
+echo "# processor time (s):$(for name in "${stage_names[@]}"; do
+	[[ -e $logs/$name.cpu ]] && printf ' %s %s' "$name" "$(cat "$logs/$name.cpu")"
+done)"
 passed=$(cat "$logs"/*.log | grep -c -E '^ *ok [0-9]+' || true)
 failed=$(cat "$logs"/*.log | grep -c -E '^ *not ok [0-9]+' || true)
 failed=$((failed + stages_failed))
