@@ -48,8 +48,10 @@ $(foreach k,$(KVERS),$(eval $(call kmod_rule,$(k))))
 
 modules: $(foreach k,$(KVERS),$(call kmod_dir,$(k))/kernel/wman.ko)
 
+# wman, and link_wman.so: the "wman" link kind for ip(8)'s plugin loader.
 tools:
 	$(MAKE) -C tools/wman O=$(BUILD)/tools
+	$(MAKE) -C tools/iproute2 O=$(BUILD)/tools
 
 # The kselftests' C helpers, built on the host before the VM runs them.
 selftests:
@@ -98,6 +100,7 @@ install-tools: tools user
 	install -D -m 0755 $(BUILD)/tools/wman $(DESTDIR)$(PREFIX)/sbin/wman
 	install -D -m 0755 $(BUILD)/user/pkmd/pkmd $(DESTDIR)$(PREFIX)/sbin/pkmd
 	install -D -m 0755 $(BUILD)/tools/pkmctl/pkmctl $(DESTDIR)$(PREFIX)/sbin/pkmctl
+	$(MAKE) -C tools/iproute2 O=$(BUILD)/tools install
 	install -D -m 0644 user/pkmd/pkmd@.service \
 		$(DESTDIR)/etc/systemd/system/pkmd@.service
 	@set -e; for page in $(MAN_PAGES); do \
