@@ -9,7 +9,7 @@
 # then the same with a small window (latency under light load).
 #
 # usage: tools/bench/pkmd.sh [--ss N] [--seconds S] [--window W]
-#                            [--light-window W] [--out FILE]
+#                            [--light-window W] [--no-rt] [--out FILE]
 set -euo pipefail
 shopt -s inherit_errexit
 
@@ -23,6 +23,7 @@ seconds=5
 window=256
 light_window=8
 out=$repo_root/build/bench/pkmd.json
+rt=true
 
 log() {
 	printf 'pkmd-bench: %s\n' "$*" >&2
@@ -40,6 +41,7 @@ while (($#)); do
 	--window) window=$2; shift ;;
 	--light-window) light_window=$2; shift ;;
 	--out) out=$2; shift ;;
+	--no-rt) rt=false ;;
 	-h | --help) sed -n '3,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) die "unknown option $1 (--help)" ;;
 	esac
@@ -69,7 +71,7 @@ load_cpu=0
 ((cpus > 1)) || log "one CPU only: the BS and pkmload share it"
 sched=(taskset -c)
 policy=SCHED_OTHER
-if chrt -f 10 true 2>/dev/null; then
+if $rt && chrt -f 10 true 2>/dev/null; then
 	policy="SCHED_FIFO 10"
 	sched=(chrt -f 10 taskset -c)
 fi
