@@ -3,10 +3,12 @@
  * Command-line vocabulary: pure parsers and formatters, and the arg_*
  * wrappers that turn their failures into an error naming the token.
  */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,32 +23,39 @@ bool keyword_is(const char *word, const char *keyword)
 	return len > 0 && strncmp(word, keyword, len) == 0;
 }
 
+/*
+ * The entry of a table ended by a NULL name whose name is word, else the
+ * first entry whose name word abbreviates.  Entries are entry_size bytes
+ * and start with their name.
+ */
+static const void *entry_find(const void *table, size_t entry_size,
+			      const char *word)
+{
+	const char *entry = table, *name;
+	const void *first_prefix = NULL;
+
+	for (; (name = *(const char *const *)entry); entry += entry_size) {
+		if (strcmp(word, name) == 0)
+			return entry;
+		if (!first_prefix && keyword_is(word, name))
+			first_prefix = entry;
+	}
+	return first_prefix;
+}
+
+static_assert(offsetof(struct command, name) == 0, "name first");
+static_assert(offsetof(struct name_value, name) == 0, "name first");
+
 const struct command *command_find(const struct command *table,
 				   const char *word)
 {
-	const struct command *first_prefix = NULL;
-
-	for (; table->name; table++) {
-		if (strcmp(word, table->name) == 0)
-			return table;
-		if (!first_prefix && keyword_is(word, table->name))
-			first_prefix = table;
-	}
-	return first_prefix;
+	return entry_find(table, sizeof(*table), word);
 }
 
 const struct name_value *name_find(const struct name_value *table,
 				   const char *word)
 {
-	const struct name_value *first_prefix = NULL;
-
-	for (; table->name; table++) {
-		if (strcmp(word, table->name) == 0)
-			return table;
-		if (!first_prefix && keyword_is(word, table->name))
-			first_prefix = table;
-	}
-	return first_prefix;
+	return entry_find(table, sizeof(*table), word);
 }
 
 const char *name_of(const struct name_value *table, unsigned int value)

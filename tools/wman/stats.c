@@ -60,7 +60,8 @@ void counters_print(const struct counters *counters, unsigned int indent)
 	print_object_end();
 }
 
-static int stats_show(int argc, char **argv)
+/* The arguments of show and reset: [ dev NAME ]; 0 when not given. */
+static uint32_t stats_device(int argc, char **argv)
 {
 	struct cursor args = { argc, argv };
 	uint32_t ifindex = 0;
@@ -73,25 +74,21 @@ static int stats_show(int argc, char **argv)
 		else
 			arg_unknown("stats", word);
 	}
-	return link_show(ifindex, true);
+	return ifindex;
+}
+
+static int stats_show(int argc, char **argv)
+{
+	return link_show(stats_device(argc, argv), true);
 }
 
 static int stats_reset(int argc, char **argv)
 {
-	struct cursor args = { argc, argv };
-	uint32_t ifindex = 0;
+	uint32_t ifindex = stats_device(argc, argv);
 	struct wman_nl nl;
 	struct nl_msg *msg;
 	int err;
 
-	while (cursor_more(&args)) {
-		const char *word = cursor_next(&args);
-
-		if (keyword_is(word, "dev"))
-			ifindex = arg_device(cursor_value(&args, word));
-		else
-			arg_unknown("stats", word);
-	}
 	if (!ifindex)
 		arg_missing("stats", "reset", "dev NAME");
 
