@@ -25,6 +25,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <linux/genetlink.h>
+#include <linux/netlink.h>
+#include <linux/wman.h>
 #include <openssl/crypto.h>
 
 #include "pkmload.h"
@@ -76,7 +79,7 @@ struct counts {
 };
 
 struct opts {
-	const char *dir, *link, *control, *provider, *json;
+	const char *dir, *link, *control, *provider, *json, *state;
 	unsigned int n, window, keys, duration;
 	unsigned int timeout_ms;
 	int bs_pid;
@@ -95,6 +98,12 @@ struct run {
 	bool cid_used[STATION_MAX + 1];
 	struct counts c;
 	uint8_t buf[REC_MAX];
+	/* TEK_NEW requests recorded on the link, by unicast SAID and EKS. */
+	struct kernel_tek {
+		bool set;
+		uint8_t key[PKM_KEY_LEN];
+	} (*kernel_teks)[4];
+	unsigned long kernel_teks_checked;
 
 	/* Results */
 	double t_entry, t_auth, t_auth_check, t_keys, t_storm;
@@ -484,6 +493,110 @@ static void phase_answer(struct run *R, enum phase ph, struct ss *s,
 	}
 }
 
+/* One netlink attribute at p of at most rem bytes; 0 or -1 if malformed. */
+static int nla_next(const uint8_t *p, size_t rem, uint16_t *type,
+		    const uint8_t **val, size_t *len, size_t *step)
+{
+	struct nlattr nla;
+
+	if (rem < NLA_HDRLEN)
+		return -1;
+	memcpy(&nla, p, sizeof(nla));
+	if (nla.nla_len < NLA_HDRLEN || nla.nla_len > rem)
+		return -1;
+	*type = nla.nla_type & NLA_TYPE_MASK;
+	*val = p + NLA_HDRLEN;
+	*len = nla.nla_len - NLA_HDRLEN;
+	*step = (size_t)NLA_ALIGN(nla.nla_len) < rem ?
+		(size_t)NLA_ALIGN(nla.nla_len) : rem;
+	return 0;
+}
+
+/*
+ * A KERNEL record: the generic netlink request the BS would have sent.
+ * TEK_NEW for a unicast SA is kept, to compare with the Key Replies.
+ */
+static void kernel_record(struct run *R, const struct rec *r)
+{
+	const uint8_t *p, *val, *key = NULL;
+	struct nlmsghdr nlh;
+	struct genlmsghdr gh;
+	size_t rem, len, step;
+	uint16_t type, said = 0;
+	int eks = -1;
+
+	R->c.kernel_records++;
+	if (r->len < NLMSG_HDRLEN + GENL_HDRLEN)
+		goto malformed;
+	memcpy(&nlh, r->payload, sizeof(nlh));
+	memcpy(&gh, r->payload + NLMSG_HDRLEN, sizeof(gh));
+	if (nlh.nlmsg_len > r->len || nlh.nlmsg_len < NLMSG_HDRLEN + GENL_HDRLEN)
+		goto malformed;
+	if (gh.cmd != WMAN_CMD_TEK_NEW)
+		return;
+	p = r->payload + NLMSG_HDRLEN + GENL_HDRLEN;
+	rem = nlh.nlmsg_len - NLMSG_HDRLEN - GENL_HDRLEN;
+	for (; rem; p += step, rem -= step) {
+		if (nla_next(p, rem, &type, &val, &len, &step))
+			goto malformed;
+		if (type == WMAN_A_TEK)
+			break;
+	}
+	if (!rem)
+		goto malformed;
+	for (p = val, rem = len; rem; p += step, rem -= step) {
+		if (nla_next(p, rem, &type, &val, &len, &step))
+			goto malformed;
+		if (type == WMAN_TEK_A_SAID && len == 2)
+			memcpy(&said, val, 2);
+		else if (type == WMAN_TEK_A_EKS && len == 1 && val[0] < 4)
+			eks = val[0];
+		else if (type == WMAN_TEK_A_KEY && len == PKM_KEY_LEN)
+			key = val;
+	}
+	if (!key || eks < 0)
+		goto malformed;
+	if (said <= UNICAST_CID_BASE || said > UNICAST_CID_BASE + STATION_MAX)
+		return;
+	if (!R->kernel_teks) {
+		R->kernel_teks = calloc(STATION_MAX + 1, sizeof(*R->kernel_teks));
+		if (!R->kernel_teks)
+			abort();
+	}
+	R->kernel_teks[said - UNICAST_CID_BASE][eks].set = true;
+	memcpy(R->kernel_teks[said - UNICAST_CID_BASE][eks].key, key,
+	       PKM_KEY_LEN);
+	return;
+malformed:
+	R->c.mismatched++;
+	fprintf(stderr, "pkmload: malformed KERNEL record (%zu bytes)\n", r->len);
+}
+
+/* With kernel-requests = record: the BS installs what it gives out. */
+static void check_kernel_teks(struct run *R)
+{
+	if (!R->kernel_teks)
+		return;
+	for (unsigned int i = 0; i < R->o.n; i++) {
+		struct ss *s = &R->ss[i];
+		struct kernel_tek *k = R->kernel_teks[s->said - UNICAST_CID_BASE];
+
+		if (!s->have_teks)
+			continue;
+		for (int g = 0; g < 2; g++) {
+			if (k[s->eks[g]].set &&
+			    !memcmp(k[s->eks[g]].key, s->tek[g], PKM_KEY_LEN)) {
+				R->kernel_teks_checked++;
+				continue;
+			}
+			fail_ss(R, s, "the TEK the BS would install differs from the Key Reply's");
+		}
+	}
+	OPENSSL_cleanse(R->kernel_teks, (STATION_MAX + 1) * sizeof(*R->kernel_teks));
+	say(R, "# %lu TEKs in Key Replies match the BS's kernel requests\n",
+	    R->kernel_teks_checked);
+}
+
 /*
  * Reads what is waiting; returns the number of records read for SSs, or
  * -1 when the link failed.  Records of other kinds are counted.
@@ -503,7 +616,7 @@ static int drain(struct run *R,
 		if (rc <= 0)
 			return rc < 0 ? -1 : count;
 		if (r.type == REC_KERNEL) {
-			R->c.kernel_records++;
+			kernel_record(R, &r);
 			continue;
 		}
 		s = r.type == REC_MGMT ? ss_by_mac(R, r.mac) : NULL;
@@ -656,6 +769,7 @@ static int storm(struct run *R)
 		return -1;
 	R->t_storm = secs(now_ns() - t0);
 	check_distinct_teks(R);
+	check_kernel_teks(R);
 	for (unsigned int i = 0; i < R->o.n; i++)
 		keyed += R->ss[i].have_teks;
 	if (keyed != R->o.n) {
@@ -781,6 +895,25 @@ static int expect_silence(struct run *R)
 	return 0;
 }
 
+/* Each SS's next uplink PN: what the BS must have stored as its window. */
+static int write_state(const struct run *R)
+{
+	FILE *f = fopen(R->o.state, "w");
+	char mac[18];
+
+	if (!f) {
+		fprintf(stderr, "pkmload: %s: %s\n", R->o.state, strerror(errno));
+		return -1;
+	}
+	for (unsigned int i = 0; i < R->o.n; i++) {
+		if (!R->ss[i].authorized)
+			continue;
+		mac_text(R->ss[i].mac, mac);
+		fprintf(f, "%s %u\n", mac, R->ss[i].tx_pn);
+	}
+	return fclose(f) ? -1 : 0;
+}
+
 static int u32_cmp(const void *a, const void *b)
 {
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
@@ -838,9 +971,10 @@ static int report(struct run *R)
 		R->bs_cpu_s, R->answered ? R->bs_cpu_s * 1e6 / R->answered : 0,
 		R->own_cpu_s);
 	fprintf(f, " \"lost\":%lu,\"duplicated\":%lu,\"mismatched\":%lu,"
-		"\"key_rejects\":%lu,\"kernel_records\":%lu,\"ok\":%s}\n",
+		"\"key_rejects\":%lu,\"kernel_records\":%lu,"
+		"\"kernel_teks_checked\":%lu,\"ok\":%s}\n",
 		R->c.lost, R->c.duplicated, R->c.mismatched, R->c.rejected,
-		R->c.kernel_records, ok ? "true" : "false");
+		R->c.kernel_records, R->kernel_teks_checked, ok ? "true" : "false");
 	if (fclose(f)) {
 		fprintf(stderr, "pkmload: cannot write %s\n", R->o.json);
 		return 1;
@@ -863,6 +997,7 @@ static void usage(FILE *out)
 		"  -P NAME       provider of the subscribers (default \"load\")\n"
 		"  -p PID        the daemon's pid, to report its CPU time\n"
 		"  -j FILE       results as JSON\n"
+		"  -S FILE       at the end, each SS's MAC address and next uplink PN\n"
 		"  -T MS         give up after MS without an answer (default 10000)\n"
 		"  -q            quiet: only errors\n"
 		"Exit status: 0 all answers right, 1 lost, duplicated or mismatched\n"
@@ -890,13 +1025,14 @@ static int parse_run(int argc, char **argv, struct opts *o)
 
 	*o = (struct opts){ .n = 1000, .window = 64, .keys = 8, .duration = 5,
 			    .timeout_ms = 10000, .provider = "load" };
-	while ((c = getopt(argc, argv, "d:l:c:n:w:t:k:P:p:j:T:qh")) != -1) {
+	while ((c = getopt(argc, argv, "d:l:c:n:w:t:k:P:p:j:S:T:qh")) != -1) {
 		switch (c) {
 		case 'd': o->dir = optarg; break;
 		case 'l': o->link = optarg; break;
 		case 'c': o->control = optarg; break;
 		case 'P': o->provider = optarg; break;
 		case 'j': o->json = optarg; break;
+		case 'S': o->state = optarg; break;
 		case 'q': o->quiet = true; break;
 		case 'n':
 			if (parse_u(optarg, 1, STATION_MAX, &o->n))
@@ -966,6 +1102,8 @@ int main(int argc, char **argv)
 		return 1;
 	if (expect_silence(R))
 		return 1;
+	if (R->o.state && write_state(R))
+		return 1;
 	code = report(R);
 	for (unsigned int i = 0; i < R->o.n; i++) {
 		OPENSSL_cleanse(&R->ss[i].keys, sizeof(R->ss[i].keys));
@@ -978,6 +1116,7 @@ int main(int argc, char **argv)
 	EVP_PKEY_free(R->bs_pub);
 	free(R->bs_cert);
 	free(R->lat_us);
+	free(R->kernel_teks);
 	free(R->ss);
 	ident_free_ca(&R->ca);
 	close(R->fd);

@@ -63,7 +63,8 @@ write_conf() {	# write_conf DIR [EXTRA LINES]
 }
 
 start_daemon() {	# start_daemon DIR
-	"$PKMD" -f -c "$1/bs.conf" 2>"$1/bs.log" &
+	rm -f "$1/ctl.sock"	# left by a daemon killed with -9
+	"$PKMD" -f -c "$1/bs.conf" 2>>"$1/bs.log" &
 	daemon_pid=$!
 	wait_for 10 test -S "$1/ctl.sock"
 }
@@ -75,7 +76,7 @@ stop_daemon() {
 	return "$status"
 }
 
-echo "1..14"
+echo "1..16"
 
 "$PKMLOAD" ca "$work/ca"
 ok $? "pkmload ca makes a CA and a BS identity"
@@ -89,7 +90,7 @@ ok $? "pkmd -t accepts [test] mgmt-socket and kernel-requests"
 start_daemon "$d"
 ok $? "pkmd starts on the test transport"
 "$PKMLOAD" run -d "$work/ca" -l "$d/link.sock" -c "$d/ctl.sock" -n 50 \
-	-w 16 -t 1 -k 2 -j "$d/out.json" >"$d/pkmload.out" 2>&1
+	-w 16 -t 1 -k 2 -j "$d/out.json" -S "$d/windows" >"$d/pkmload.out" 2>&1
 ok $? "50 SSs: ranged, authorized, keyed, then 1 s of Key Requests, every answer right"
 jq -e '.ok and .lost == 0 and .duplicated == 0 and .mismatched == 0' \
 	"$d/out.json" >/dev/null
@@ -99,12 +100,27 @@ jq -e '.key_requests.answered > 50 and .key_requests.p99_us >= .key_requests.p50
 ok $? "Key Requests answered in the sustained phase, with latencies"
 # Every unicast SA is created in the kernel (recorded, not applied):
 # SA, connection, two TEKs, plus the SSs' management connections.
-jq -e '.kernel_records >= 50 * 4' "$d/out.json" >/dev/null
-ok $? "kernel requests recorded on the link ($(jq .kernel_records "$d/out.json"))"
+jq -e '.kernel_records >= 50 * 4 and .kernel_teks_checked == 100' \
+	"$d/out.json" >/dev/null
+ok $? "kernel requests recorded, each TEK given out is the one the BS installs ($(jq .kernel_records "$d/out.json") records)"
 grep -q "SS 02:4c:00:00:00:32: Auth Reply: load-000050 authorized" "$d/bs.log"
 ok $? "the daemon's log shows the 50th SS authorized"
 wait_for 5 grep -q "test link: client left (.* 0 dropped" "$d/bs.log"
 ok $? "the daemon dropped no answer"
+# Group commit: every answered request's window is on disk, even
+# after kill -9 (the daemon answers only after the commit).
+{ kill -9 "$daemon_pid" && wait "$daemon_pid"; } 2>/dev/null
+daemon_pid=
+if command -v sqlite3 >/dev/null; then
+	sqlite3 "$d/bs.db" "SELECT mac || ' ' || rx_next FROM aks WHERE slot = 0 ORDER BY mac" \
+		>"$d/db-windows" && sort "$d/windows" | cmp -s - "$d/db-windows"
+	ok $? "after kill -9 the database holds each SS's receive window of its last answered request ($(wc -l <"$d/db-windows") SSs)"
+else
+	n=$((n + 1))
+	echo "ok $n # SKIP sqlite3 not installed"
+fi
+start_daemon "$d" && wait_for 5 grep -q "50 subscribers, 50 stations" "$d/bs.log"
+ok $? "pkmd restarts on the same database (50 subscribers, 50 stations)"
 stop_daemon
 ok $? "pkmd stops cleanly (exit 0)"
 
