@@ -991,7 +991,7 @@ static void usage(FILE *out)
 		"  -l LINK       the BS daemon's [test] mgmt-socket\n"
 		"  -c CONTROL    the BS daemon's control socket\n"
 		"  -n N          subscriber stations (default 1000, at most 4095)\n"
-		"  -w W          requests in flight (default 64)\n"
+		"  -w W          requests in flight (default 64, at most 1024)\n"
 		"  -t SECONDS    sustained Key Request phase (default 5, 0: none)\n"
 		"  -k K          RSA keys shared by the SS certificates (default 8)\n"
 		"  -P NAME       provider of the subscribers (default \"load\")\n"
@@ -1039,7 +1039,7 @@ static int parse_run(int argc, char **argv, struct opts *o)
 				return -1;
 			break;
 		case 'w':
-			if (parse_u(optarg, 1, 4096, &o->window))
+			if (parse_u(optarg, 1, 1024, &o->window))
 				return -1;
 			break;
 		case 't':
