@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "store.h"
 #include "tap.h"
 
@@ -63,6 +65,28 @@ static int on_ak(void *arg, const struct store_ak *ak)
 
 	z->aks[z->n++] = *ak;
 	return 0;
+}
+
+/* rx_next of the MAC's active AK as another connection sees it; -1 if none. */
+static long long rx_seen(const char *path, const uint8_t mac[MAC_LEN])
+{
+	char text[MAC_STR_LEN];
+	sqlite3_stmt *stmt;
+	long long v = -1;
+	sqlite3 *db;
+
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_prepare_v2(db, "SELECT rx_next FROM aks WHERE mac = ?1 AND slot = 0",
+			       -1, &stmt, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(stmt, 1, mac_format(mac, text), -1,
+				  SQLITE_TRANSIENT);
+		if (sqlite3_step(stmt) == SQLITE_ROW)
+			v = sqlite3_column_int64(stmt, 0);
+		sqlite3_finalize(stmt);
+	}
+	sqlite3_close(db);
+	return v;
 }
 
 static struct store_subscriber subscriber(const char *cn, uint8_t last)
@@ -191,6 +215,23 @@ int main(void)
 	memset(&z, 0, sizeof(z));
 	store_sa_each(st, on_sa, &z);
 	ok(z.n == 1 && z.sas[0].said == 0xfe05, "its TEKs went with it");
+
+	/* Group commit: windows share a transaction until the batch ends. */
+	ak.slot = 0;
+	ak.rx_next = 10;
+	is_int(store_ak_save(st, &ak), 0, "active AK saved");
+	store_batch_begin(st);
+	is_int(store_ak_set_rx(st, ak.mac, 0, 11), 0, "window moved in a batch");
+	is_int(store_ak_set_rx(st, ak.mac, 0, 12), 0, "and again");
+	ok(rx_seen(path, ak.mac) == 10, "not committed while the batch is open");
+	is_int(store_ak_set_tx(st, ak.mac, 0, 4096), 0,
+	       "another write in the batch");
+	ok(rx_seen(path, ak.mac) == 12, "which commits the windows first");
+	is_int(store_ak_set_rx(st, ak.mac, 0, 13), 0, "window moved again");
+	is_int(store_batch_end(st), 0, "the batch ends with a commit");
+	ok(rx_seen(path, ak.mac) == 13, "all windows committed at its end");
+	is_int(store_ak_set_rx(st, ak.mac, 0, 14), 0, "outside a batch");
+	ok(rx_seen(path, ak.mac) == 14, "a window commits at once");
 	store_close(st);
 
 	snprintf(path, sizeof(path), "%s/pkmd.db-wal", dir);
