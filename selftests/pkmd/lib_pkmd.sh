@@ -105,8 +105,15 @@ dump_logs() {
 # sa_field SOCKET SAID JQ: a field of one SA in `pkmctl -j sa list`.
 sa_field() { ctl "$1" -j sa list | jq -r ".[] | select(.said == $2) | $3"; }
 sa_state_is() { [[ $(sa_field "$(ss_sock "$1")" "$2" .state) == "$3" ]]; }
+# sa_rejected N SAID CODE: SS N's daemon holds that SA stopped by a Key
+# Reject with CODE (a state of "start" alone is also the one before asking).
+sa_rejected() {
+	[[ $(sa_field "$(ss_sock "$1")" "$2" '"\(.state) \(.key_reject)"') == "start $3" ]]
+}
 # kernel_teks NODE SAID: the EKS values the kernel holds, sorted.
-kernel_teks() { wm "$1" -j tek show dev wman0 said "$2" | jq -r '.[].eks' | sort | tr '\n' ' '; }
+kernel_teks() {
+	wm "$1" -j tek show dev wman0 said "$2" | jq -j '[.[].eks] | sort | map("\(.) ") | add // ""'
+}
 
 # ---- certificates --------------------------------------------------------------
 
