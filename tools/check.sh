@@ -68,6 +68,10 @@ selected() {
 }
 
 rm -rf "$logs" && mkdir -p "$logs"
+# Stopped (Ctrl-C, a cancelled CI job): stop the stages running in the
+# background too (background jobs ignore SIGINT); vm-run stops its QEMU on
+# SIGTERM.
+trap 'trap - INT TERM; echo "check: stopped" >&2; kill -TERM 0; exit 130' INT TERM
 stages_failed=0
 check_start=$SECONDS
 
