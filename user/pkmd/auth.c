@@ -349,6 +349,9 @@ static void take_ak(struct ss *ss)
 	uint32_t grace = ss->timers.auth_grace;
 	int64_t reauth_s;
 
+	OPENSSL_cleanse(&ss->prev_ak, sizeof(ss->prev_ak));
+	if (ss->ak.valid && ss->ak.seq != auth_result.ak.seq)
+		ss->prev_ak = ss->ak;
 	OPENSSL_cleanse(&ss->ak, sizeof(ss->ak));
 	ss->ak = auth_result.ak;
 	EVP_PKEY_free(ss->bs_key);
@@ -418,6 +421,7 @@ void ss_auth_event(struct ss *ss, enum auth_event ev)
 		timer_stop(&ss->auth_grace_timer);
 		tek_all(ss, TEK_EV_STOP);
 		OPENSSL_cleanse(&ss->ak, sizeof(ss->ak));
+		OPENSSL_cleanse(&ss->prev_ak, sizeof(ss->prev_ak));
 	}
 	if (acts & AUTH_ACT_TEK_AUTHORIZED)
 		tek_all(ss, TEK_EV_AUTHORIZED);

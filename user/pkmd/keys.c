@@ -337,7 +337,8 @@ static bool suite_wanted(const struct ss *ss, uint8_t data_enc)
 	return false;
 }
 
-static void ss_key_reply(struct ss *ss, struct pkm_msg *m)
+static void ss_key_reply(struct ss *ss, const struct ss_ak *ak,
+			 struct pkm_msg *m)
 {
 	const struct pkm_key_reply *r = &m->u.key_rep;
 	struct ss_key_material km = { .said = r->said };
@@ -356,7 +357,7 @@ static void ss_key_reply(struct ss *ss, struct pkm_msg *m)
 		return;
 	}
 	for (int i = 0; i < 2; i++) {
-		if (pkm_key_reply_tek(m, (unsigned int)i, ss->ak.keys.kek,
+		if (pkm_key_reply_tek(m, (unsigned int)i, ak->keys.kek,
 				      km.tek[i].key)) {
 			log_warn("%s: Key Reply: TEK does not unwrap, dropped",
 				 ss_sa_label(sa));
@@ -388,22 +389,38 @@ static void ss_key_reject(struct ss *ss, struct pkm_msg *m)
 	ss_tek_event(sa, TEK_EV_KEY_REJECT, NULL);
 }
 
+/*
+ * The AK a message from the BS names: the current one, or the one it
+ * replaced until that expires (a request sent just before the Auth Reply
+ * is answered under the AK it used).
+ */
+static struct ss_ak *ss_ak_named(struct ss *ss, uint8_t seq)
+{
+	if (ss->ak.valid && ss->ak.seq == seq)
+		return &ss->ak;
+	if (ss->prev_ak.valid && ss->prev_ak.seq == seq &&
+	    ss->prev_ak.expires_ms > now_mono_ms())
+		return &ss->prev_ak;
+	return NULL;
+}
+
 void ss_keys_rx(struct ss *ss, struct pkm_msg *m)
 {
 	struct pkm_verifier v = { 0 };
 	uint8_t ak_seq = m->code == PKM_KEY_REPLY ? m->u.key_rep.ak_seq :
 			 m->code == PKM_KEY_REJECT ? m->u.key_rej.ak_seq :
 			 m->u.tek_inv.ak_seq;
+	struct ss_ak *ak = ss_ak_named(ss, ak_seq);
 	struct ss_sa *sa;
 	int err;
 
-	if (!ss->ak.valid || ak_seq != ss->ak.seq) {
-		log_info("%s under AK %u (not our current AK) dropped",
+	if (!ak) {
+		log_info("%s under AK %u (neither our current AK nor the one before) dropped",
 			 pkm_code_name(m->code), ak_seq);
 		return;
 	}
-	v.cmac_key = ss->ak.keys.cmac_down;
-	v.replay = &ss->ak.rx;
+	v.cmac_key = ak->keys.cmac_down;
+	v.replay = &ak->rx;
 	err = pkm_msg_verify(m, &v);
 	if (err) {
 		log_warn("%s %s (PN %u), dropped", pkm_code_name(m->code),
@@ -413,7 +430,7 @@ void ss_keys_rx(struct ss *ss, struct pkm_msg *m)
 	}
 	switch (m->code) {
 	case PKM_KEY_REPLY:
-		ss_key_reply(ss, m);
+		ss_key_reply(ss, ak, m);
 		break;
 	case PKM_KEY_REJECT:
 		ss_key_reject(ss, m);

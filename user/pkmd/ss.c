@@ -440,6 +440,7 @@ void ss_stop(struct pkmd *d)
 	timer_stop(&ss->auth_grace_timer);
 	free(ss->sas);
 	OPENSSL_cleanse(&ss->ak, sizeof(ss->ak));
+	OPENSSL_cleanse(&ss->prev_ak, sizeof(ss->prev_ak));
 	pkm_ca_free(ss->ca);
 	EVP_PKEY_free(ss->key);
 	EVP_PKEY_free(ss->bs_key);

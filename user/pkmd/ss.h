@@ -87,6 +87,12 @@ struct ss {
 	uint8_t auth_request_id;
 	uint8_t nonce[PKM_SS_RANDOM_LEN];
 	struct ss_ak ak;
+	/*
+	 * The AK that ak replaced: answers to requests sent under it may
+	 * still arrive, and it stays valid until it expires (802.16: two
+	 * AKs are active during reauthorization).
+	 */
+	struct ss_ak prev_ak;
 	EVP_PKEY *bs_key;		/* pinned from the verified Auth Reply */
 	char bs_cn[PKM_CN_MAX + 1];
 	size_t n_descs;
