@@ -55,13 +55,16 @@ stop_daemons() {
 }
 
 # lib.sh's exit trap calls cleanup: stop the daemons first.  With
-# KEEP_LOGS=DIR the daemons' logs are copied there.
+# KEEP_LOGS=DIR the daemons' logs are copied there (as TEST.sh-NAME.log).
 cleanup() {
+	local f
 	stop_daemons
 	kill_bg
 	topo_teardown
 	if [[ -n ${KEEP_LOGS:-} ]]; then
-		cp "$TMP"/*.log "$KEEP_LOGS"/ 2>/dev/null || true
+		for f in "$TMP"/*.log; do
+			cp "$f" "$KEEP_LOGS/${0##*/}-${f##*/}" 2>/dev/null || true
+		done
 	fi
 	rm -rf "$TMP"
 }
