@@ -80,9 +80,13 @@ fuzz: user
 check: deps
 	tools/check.sh
 
+# The certificates are made on the host: RSA key generation is slow in an
+# emulated VM.
 demo: deps all
+	tools/demo.sh --make-certs $(BUILD)/demo
 	tools/vm-run --kernel $(lastword $(KVERS)) \
-		--module $(call kmod_dir,$(lastword $(KVERS)))/kernel/wman.ko -- tools/demo.sh
+		--module $(call kmod_dir,$(lastword $(KVERS)))/kernel/wman.ko \
+		-- tools/demo.sh --certs $(BUILD)/demo
 
 bench: deps all
 	tools/bench.sh
