@@ -46,10 +46,15 @@ int bs_key_reply(struct bs *bs, struct station *st, struct bs_ak *ak,
 	struct pkm_msg m = { .code = PKM_KEY_REPLY, .id = req->id };
 	struct pkm_key_reply *r = &m.u.key_rep;
 	int64_t now_ms = now_real_ms();
-	/* A tree group hands out its newest TEK only (twice): the older one
-	 * may predate the requester's join. */
+	/*
+	 * A tree group hands out its newest TEK only: the older one may
+	 * predate the requester's join.  The second slot, which must carry
+	 * the next EKS, gets a random placeholder the BS never sends with;
+	 * the next rekey's TEK takes its slot.
+	 */
 	bool newest_only = sa->rec.has_group &&
 			   bs_group_has_tree(bs, sa->rec.group_id);
+	struct store_tek placeholder = { 0 };
 	int err;
 
 	r->ak_seq = ak->seq;
@@ -57,7 +62,16 @@ int bs_key_reply(struct bs *bs, struct station *st, struct bs_ak *ak,
 	for (int i = 0; i < 2; i++) {
 		const struct store_tek *t = &sa->rec.tek[newest_only ? 1 : i];
 		struct pkm_tek_params *p = &r->tek[i];
-		int64_t left_ms = t->expires * 1000 - now_ms;
+		int64_t left_ms;
+
+		if (newest_only && i == 1) {
+			placeholder = *t;
+			placeholder.eks = (t->eks + 1) & 3;
+			if (pkm_random(placeholder.key, sizeof(placeholder.key)))
+				return -EIO;
+			t = &placeholder;
+		}
+		left_ms = t->expires * 1000 - now_ms;
 
 		/* Rounded up: the SS must not drop a TEK the BS still uses. */
 		p->lifetime = left_ms > 0 ? (uint32_t)((left_ms + 999) / 1000) : 1;
@@ -68,6 +82,7 @@ int bs_key_reply(struct bs *bs, struct station *st, struct bs_ak *ak,
 		if (pkm_tek_params_wrap(p, ak->keys.kek, t->key))
 			return -EIO;
 	}
+	OPENSSL_cleanse(&placeholder, sizeof(placeholder));
 	err = bs_send(bs, st, &m, ak);
 	if (!err)
 		log_info("SS %s SAID 0x%04x: Key Reply (%s, EKS %u %u s, EKS %u %u s)",

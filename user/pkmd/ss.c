@@ -170,9 +170,6 @@ int ss_sa_install(struct ss_sa *sa, struct ss_key_material *km)
 
 		if (same_tek(t, &sa->tek[0]) || same_tek(t, &sa->tek[1]))
 			continue;
-		/* a group with a key tree sends its one TEK twice */
-		if (i == 1 && same_tek(t, &km->tek[0]))
-			continue;
 		for (size_t j = 0; j < info.n_teks; j++) {
 			if (info.teks[j].eks == t->eks) {
 				present = true;
