@@ -674,7 +674,7 @@ static int start_one(struct bs *bs, const struct config_group *cfg)
 	for (size_t i = g->n_members; i-- > 0;)
 		if (!still_member(bs, cfg->id, g->members[i].cn))
 			stage_leave(g, &g->members[i], "no longer a member");
-	if (switching(sa)) {
+	if (switching(sa) && g->rekey_len) {
 		/* stopped between 1 and 5: the rekey again, then the switch */
 		log_notice("group %u: resuming rekey %llu (TEK EKS %u -> %u)",
 			   cfg->id,
@@ -682,8 +682,11 @@ static int start_one(struct bs *bs, const struct config_group *cfg)
 			   sa->rec.tek[0].eks, sa->rec.tek[1].eks);
 		send_rekey(g);
 		timer_start(&g->switch_timer, cfg->switch_delay_ms);
-	} else if (!keytree_server_member_count(g->tree) &&
-		   sa->rec.tek[0].eks != group_tek_eks(keytree_server_seq(g->tree) + 2)) {
+	} else if (switching(sa) ||
+		   (!keytree_server_member_count(g->tree) &&
+		    sa->rec.tek[0].eks !=
+		    group_tek_eks(keytree_server_seq(g->tree) + 2))) {
+		/* a new SA's two random generations, or an empty group */
 		set_random_tek(g, sa);
 	} else {
 		schedule_lifetime(g, sa);
