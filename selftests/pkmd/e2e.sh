@@ -46,10 +46,7 @@ cap=$TMP/refresh.pcap
 setup() {
 	make_ca ca
 	make_ca other-ca
-	make_cert bs-1 ca ec
-	make_cert ss1 ca rsa
-	make_cert ss2 other-ca rsa
-	make_cert ss3 ca rsa
+	make_certs "bs-1 ca ec" "ss1 ca rsa" "ss2 other-ca rsa" "ss3 ca rsa"
 	write_bs_conf
 	# SS1 waits 4 s for an answer before it asks again: no retransmission
 	# crosses a slow answer while its messages are captured.
