@@ -326,15 +326,114 @@ static int reply(struct genl_info *info, struct wman_dev *wman, fill_fn fill,
 	return genlmsg_reply(skb, info);
 }
 
-/* Dumps of one device's table, resumed by key */
-
-struct table_dump {
-	struct xarray *(*table)(struct wman_dev *wman);
+/*
+ * A device's table of connections, SAs or groups, as the GET, DEL and
+ * dump requests of its objects see it.
+ */
+struct obj_table {
+	int nest;				/* WMAN_A_CONN, _SA or _GROUP */
+	int key;				/* the u8/u16 key in the nest */
+	int maxtype;
+	const struct nla_policy *policy;
+	const char *no_key;			/* module-prefixed, as _MOD */
+	const char *no_object;			/* the key names nothing */
+	struct xarray *(*objects)(struct wman_dev *wman);
 	fill_fn fill;
+	int (*del)(struct wman_dev *wman, unsigned long key,
+		   struct netlink_ext_ack *extack);
 };
 
+/* Room in tb[] for the nest of any table: the SA's is the largest. */
+#define OBJ_MAXTYPE	((int)WMAN_SA_A_MAX)
+static_assert((int)WMAN_CONN_A_MAX <= OBJ_MAXTYPE);
+static_assert((int)WMAN_GROUP_A_MAX <= OBJ_MAXTYPE);
+
+/*
+ * NL_SET_ERR_MSG() for the messages above: the macro takes only a string
+ * literal, and these are static strings all the same.
+ */
+static void set_err_msg(struct netlink_ext_ack *extack, const char *msg)
+{
+	do_trace_netlink_extack(msg);
+	if (extack)
+		extack->_msg = msg;
+}
+
+static unsigned long obj_key(const struct obj_table *t,
+			     const struct nlattr *attr)
+{
+	return t->policy[t->key].type == NLA_U8 ? nla_get_u8(attr) :
+						  nla_get_u16(attr);
+}
+
+/* Parses the request's nest of @t into @tb; its key must be there. */
+static int parse_keyed(struct genl_info *info, const struct obj_table *t,
+		       struct nlattr **tb)
+{
+	int err;
+
+	err = parse_nest(info, t->nest, tb, t->maxtype, t->policy);
+	if (err)
+		return err;
+	if (!tb[t->key]) {
+		NL_SET_ERR_ATTR_MISS(info->extack, info->attrs[t->nest],
+				     t->key);
+		set_err_msg(info->extack, t->no_key);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* A *_GET request: the reply describes the object the key names. */
+static int get_one(struct genl_info *info, const struct obj_table *t)
+{
+	struct nlattr *tb[OBJ_MAXTYPE + 1];
+	struct wman_dev *wman;
+	void *obj;
+	int err;
+
+	err = parse_keyed(info, t, tb);
+	if (err)
+		return err;
+
+	wman = dev_lock(info);
+	if (IS_ERR(wman))
+		return PTR_ERR(wman);
+	obj = xa_load(t->objects(wman), obj_key(t, tb[t->key]));
+	if (obj) {
+		err = reply(info, wman, t->fill, obj);
+	} else {
+		NL_SET_BAD_ATTR(info->extack, tb[t->key]);
+		set_err_msg(info->extack, t->no_object);
+		err = -ENOENT;
+	}
+	dev_unlock(wman);
+	return err;
+}
+
+/* A *_DEL request. */
+static int del_one(struct genl_info *info, const struct obj_table *t)
+{
+	struct nlattr *tb[OBJ_MAXTYPE + 1];
+	struct wman_dev *wman;
+	int err;
+
+	err = parse_keyed(info, t, tb);
+	if (err)
+		return err;
+
+	wman = dev_lock(info);
+	if (IS_ERR(wman))
+		return PTR_ERR(wman);
+	err = t->del(wman, obj_key(t, tb[t->key]), info->extack);
+	dev_unlock(wman);
+	return err;
+}
+
+/* Dumps of one device's table, resumed by key */
+
 static int dump_table(struct sk_buff *skb, struct netlink_callback *cb,
-		      const struct table_dump *td)
+		      const struct obj_table *t)
 {
 	struct msg_ctx ctx = {
 		.portid = NETLINK_CB(cb->skb).portid,
@@ -364,8 +463,8 @@ static int dump_table(struct sk_buff *skb, struct netlink_callback *cb,
 
 	cb->seq = READ_ONCE(wman->generation);
 	rcu_read_lock();
-	xa_for_each_start(td->table(wman), index, obj, cb->args[0]) {
-		err = td->fill(skb, &ctx, wman, obj);
+	xa_for_each_start(t->objects(wman), index, obj, cb->args[0]) {
+		err = t->fill(skb, &ctx, wman, obj);
 		if (err)
 			break;
 		cb->args[0] = index + 1;
@@ -498,61 +597,33 @@ static int conn_new(struct sk_buff *skb, struct genl_info *info)
 	return err;
 }
 
+static int conn_remove(struct wman_dev *wman, unsigned long cid,
+		       struct netlink_ext_ack *extack)
+{
+	return wman_conn_del(wman, cid, extack);
+}
+
+static const struct obj_table conn_table = {
+	.nest = WMAN_A_CONN,
+	.key = WMAN_CONN_A_CID,
+	.maxtype = WMAN_CONN_A_MAX,
+	.policy = conn_policy,
+	.no_key = KBUILD_MODNAME ": Missing CID",
+	.no_object = "No connection with this CID",
+	.objects = conns_of,
+	.fill = fill_conn,
+	.del = conn_remove,
+};
+
 static int conn_del(struct sk_buff *skb, struct genl_info *info)
 {
-	struct nlattr *tb[WMAN_CONN_A_MAX + 1];
-	struct wman_dev *wman;
-	int err;
-
-	err = parse_nest(info, WMAN_A_CONN, tb, WMAN_CONN_A_MAX, conn_policy);
-	if (err)
-		return err;
-	if (missing(info->extack, info->attrs[WMAN_A_CONN], tb,
-		    WMAN_CONN_A_CID, "Missing CID"))
-		return -EINVAL;
-
-	wman = dev_lock(info);
-	if (IS_ERR(wman))
-		return PTR_ERR(wman);
-	err = wman_conn_del(wman, nla_get_u16(tb[WMAN_CONN_A_CID]),
-			    info->extack);
-	dev_unlock(wman);
-	return err;
+	return del_one(info, &conn_table);
 }
 
 static int conn_get(struct sk_buff *skb, struct genl_info *info)
 {
-	struct nlattr *tb[WMAN_CONN_A_MAX + 1];
-	struct wman_conn *conn;
-	struct wman_dev *wman;
-	int err;
-
-	err = parse_nest(info, WMAN_A_CONN, tb, WMAN_CONN_A_MAX, conn_policy);
-	if (err)
-		return err;
-	if (missing(info->extack, info->attrs[WMAN_A_CONN], tb,
-		    WMAN_CONN_A_CID, "Missing CID"))
-		return -EINVAL;
-
-	wman = dev_lock(info);
-	if (IS_ERR(wman))
-		return PTR_ERR(wman);
-	conn = xa_load(&wman->conns, nla_get_u16(tb[WMAN_CONN_A_CID]));
-	if (conn) {
-		err = reply(info, wman, fill_conn, conn);
-	} else {
-		NL_SET_ERR_MSG_ATTR(info->extack, tb[WMAN_CONN_A_CID],
-				    "No connection with this CID");
-		err = -ENOENT;
-	}
-	dev_unlock(wman);
-	return err;
+	return get_one(info, &conn_table);
 }
-
-static const struct table_dump conn_table = {
-	.table = conns_of,
-	.fill = fill_conn,
-};
 
 static int conn_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
@@ -588,60 +659,33 @@ static int sa_new(struct sk_buff *skb, struct genl_info *info)
 	return err;
 }
 
+static int sa_remove(struct wman_dev *wman, unsigned long said,
+		     struct netlink_ext_ack *extack)
+{
+	return wman_sa_del(wman, said, extack);
+}
+
+static const struct obj_table sa_table = {
+	.nest = WMAN_A_SA,
+	.key = WMAN_SA_A_SAID,
+	.maxtype = WMAN_SA_A_MAX,
+	.policy = sa_policy,
+	.no_key = KBUILD_MODNAME ": Missing SAID",
+	.no_object = "No SA with this SAID",
+	.objects = sas_of,
+	.fill = fill_sa,
+	.del = sa_remove,
+};
+
 static int sa_del(struct sk_buff *skb, struct genl_info *info)
 {
-	struct nlattr *tb[WMAN_SA_A_MAX + 1];
-	struct wman_dev *wman;
-	int err;
-
-	err = parse_nest(info, WMAN_A_SA, tb, WMAN_SA_A_MAX, sa_policy);
-	if (err)
-		return err;
-	if (missing(info->extack, info->attrs[WMAN_A_SA], tb, WMAN_SA_A_SAID,
-		    "Missing SAID"))
-		return -EINVAL;
-
-	wman = dev_lock(info);
-	if (IS_ERR(wman))
-		return PTR_ERR(wman);
-	err = wman_sa_del(wman, nla_get_u16(tb[WMAN_SA_A_SAID]), info->extack);
-	dev_unlock(wman);
-	return err;
+	return del_one(info, &sa_table);
 }
 
 static int sa_get(struct sk_buff *skb, struct genl_info *info)
 {
-	struct nlattr *tb[WMAN_SA_A_MAX + 1];
-	struct wman_dev *wman;
-	struct wman_sa *sa;
-	int err;
-
-	err = parse_nest(info, WMAN_A_SA, tb, WMAN_SA_A_MAX, sa_policy);
-	if (err)
-		return err;
-	if (missing(info->extack, info->attrs[WMAN_A_SA], tb, WMAN_SA_A_SAID,
-		    "Missing SAID"))
-		return -EINVAL;
-
-	wman = dev_lock(info);
-	if (IS_ERR(wman))
-		return PTR_ERR(wman);
-	sa = xa_load(&wman->sas, nla_get_u16(tb[WMAN_SA_A_SAID]));
-	if (sa) {
-		err = reply(info, wman, fill_sa, sa);
-	} else {
-		NL_SET_ERR_MSG_ATTR(info->extack, tb[WMAN_SA_A_SAID],
-				    "No SA with this SAID");
-		err = -ENOENT;
-	}
-	dev_unlock(wman);
-	return err;
+	return get_one(info, &sa_table);
 }
-
-static const struct table_dump sa_table = {
-	.table = sas_of,
-	.fill = fill_sa,
-};
 
 static int sa_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
@@ -773,63 +817,33 @@ static int group_new(struct sk_buff *skb, struct genl_info *info)
 	return err;
 }
 
+static int group_remove(struct wman_dev *wman, unsigned long id,
+			struct netlink_ext_ack *extack)
+{
+	return wman_group_del(wman, id, extack);
+}
+
+static const struct obj_table group_table = {
+	.nest = WMAN_A_GROUP,
+	.key = WMAN_GROUP_A_ID,
+	.maxtype = WMAN_GROUP_A_MAX,
+	.policy = group_policy,
+	.no_key = KBUILD_MODNAME ": Missing group ID",
+	.no_object = "No group with this ID",
+	.objects = groups_of,
+	.fill = fill_group,
+	.del = group_remove,
+};
+
 static int group_del(struct sk_buff *skb, struct genl_info *info)
 {
-	struct nlattr *tb[WMAN_GROUP_A_MAX + 1];
-	struct wman_dev *wman;
-	int err;
-
-	err = parse_nest(info, WMAN_A_GROUP, tb, WMAN_GROUP_A_MAX,
-			 group_policy);
-	if (err)
-		return err;
-	if (missing(info->extack, info->attrs[WMAN_A_GROUP], tb,
-		    WMAN_GROUP_A_ID, "Missing group ID"))
-		return -EINVAL;
-
-	wman = dev_lock(info);
-	if (IS_ERR(wman))
-		return PTR_ERR(wman);
-	err = wman_group_del(wman, nla_get_u8(tb[WMAN_GROUP_A_ID]),
-			     info->extack);
-	dev_unlock(wman);
-	return err;
+	return del_one(info, &group_table);
 }
 
 static int group_get(struct sk_buff *skb, struct genl_info *info)
 {
-	struct nlattr *tb[WMAN_GROUP_A_MAX + 1];
-	struct wman_group *group;
-	struct wman_dev *wman;
-	int err;
-
-	err = parse_nest(info, WMAN_A_GROUP, tb, WMAN_GROUP_A_MAX,
-			 group_policy);
-	if (err)
-		return err;
-	if (missing(info->extack, info->attrs[WMAN_A_GROUP], tb,
-		    WMAN_GROUP_A_ID, "Missing group ID"))
-		return -EINVAL;
-
-	wman = dev_lock(info);
-	if (IS_ERR(wman))
-		return PTR_ERR(wman);
-	group = xa_load(&wman->groups, nla_get_u8(tb[WMAN_GROUP_A_ID]));
-	if (group) {
-		err = reply(info, wman, fill_group, group);
-	} else {
-		NL_SET_ERR_MSG_ATTR(info->extack, tb[WMAN_GROUP_A_ID],
-				    "No group with this ID");
-		err = -ENOENT;
-	}
-	dev_unlock(wman);
-	return err;
+	return get_one(info, &group_table);
 }
-
-static const struct table_dump group_table = {
-	.table = groups_of,
-	.fill = fill_group,
-};
 
 static int group_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
