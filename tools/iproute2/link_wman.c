@@ -16,6 +16,7 @@
  * helpers are weak references: with an ip that does not export them the
  * plugin still prints text, and leaves JSON output alone.
  */
+#include <ctype.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -136,33 +137,20 @@ static void wman_print_help(struct link_util *lu, int argc, char **argv,
 		"               device's address)\n");
 }
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Exactly six two-digit hex bytes separated by colons, nothing more. */
 static bool parse_mac(const char *text, unsigned char mac[ETHER_ADDR_LEN])
 {
-	int i, high, low;
+	size_t i, len = strlen(text);
 
-	if (strlen(text) != 3 * ETHER_ADDR_LEN - 1)
+	if (len != 3 * ETHER_ADDR_LEN - 1)
 		return false;
-	for (i = 0; i < ETHER_ADDR_LEN; i++, text += 3) {
-		high = hex_digit(text[0]);
-		low = hex_digit(text[1]);
-		if (high < 0 || low < 0 ||
-		    (i < ETHER_ADDR_LEN - 1 && text[2] != ':'))
+	for (i = 0; i < len; i++)
+		if (i % 3 == 2 ? text[i] != ':' :
+				 !isxdigit((unsigned char)text[i]))
 			return false;
-		mac[i] = (unsigned char)(high << 4 | low);
-	}
-	return true;
+	return sscanf(text, "%2hhx:%2hhx:%2hhx:%2hhx:%2hhx:%2hhx", &mac[0],
+		      &mac[1], &mac[2], &mac[3], &mac[4],
+		      &mac[5]) == ETHER_ADDR_LEN;
 }
 
 static int bad_value(const char *key, const char *value, const char *want)
