@@ -59,6 +59,7 @@ struct bs_group {
 	struct timer batch;
 	struct timer switch_timer;
 	struct timer lifetime;
+	struct timer expiry;		/* members whose AK expired */
 	uint8_t *rekey;			/* the last rekey's payloads */
 	size_t rekey_len;
 	uint64_t commits;
@@ -484,6 +485,45 @@ static void lifetime_fired(struct timer *t)
 
 /* Joins and leaves */
 
+#define EXPIRY_SCAN_MS	30000
+
+/*
+ * A member that holds no current AK any more (revoked stations lose
+ * theirs at once; others let them expire) cannot ask for keys, but its
+ * tree state would follow every rekey: it leaves.
+ */
+static bool member_has_ak(struct bs_group *g, struct bs_group_member *mem)
+{
+	struct station *st = member_station(g, mem);
+	int64_t now = now_real_s();
+
+	if (!st)
+		return false;
+	for (int i = 0; i < 2; i++)
+		if (st->ak[i].valid && st->ak[i].expires > now)
+			return true;
+	return false;
+}
+
+static void stage_leave(struct bs_group *g, struct bs_group_member *mem,
+			const char *reason);
+
+static void expiry_fired(struct timer *t)
+{
+	struct bs_group *g = container_of(t, struct bs_group, expiry);
+	bool changed = false;
+
+	for (size_t i = g->n_members; i-- > 0;) {
+		if (g->members[i].staged || member_has_ak(g, &g->members[i]))
+			continue;
+		stage_leave(g, &g->members[i], "its AK expired");
+		changed = true;
+	}
+	if (changed)
+		want_commit(g);
+	timer_start(&g->expiry, EXPIRY_SCAN_MS);
+}
+
 static void stage_leave(struct bs_group *g, struct bs_group_member *mem,
 			const char *reason)
 {
@@ -655,6 +695,8 @@ static int start_one(struct bs *bs, const struct config_group *cfg)
 	timer_init(&g->batch, "group-rekey-batch", batch_fired);
 	timer_init(&g->switch_timer, "group-tek-switch", switch_fired);
 	timer_init(&g->lifetime, "group-tek-lifetime", lifetime_fired);
+	timer_init(&g->expiry, "group-member-expiry", expiry_fired);
+	timer_start(&g->expiry, EXPIRY_SCAN_MS);
 	bs->groups[cfg->id] = g;
 	err = load(g);
 	if (err)
@@ -735,6 +777,7 @@ void bs_groups_stop(struct bs *bs)
 		timer_stop(&g->batch);
 		timer_stop(&g->switch_timer);
 		timer_stop(&g->lifetime);
+		timer_stop(&g->expiry);
 		keytree_server_free(g->tree);
 		if (g->members)
 			OPENSSL_cleanse(g->members,
