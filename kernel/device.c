@@ -166,9 +166,19 @@ static const struct net_device_ops wman_netdev_ops = {
 	.ndo_validate_addr	= eth_validate_addr,
 };
 
+/*
+ * Offloads the device takes from the stack: it checksums and segments a
+ * frame itself, in tx.c, just before encrypting it, so TCP hands down
+ * whole 64 KB super-frames and pays its per-packet costs once for each.
+ */
+#define WMAN_FEATURES	(NETIF_F_SG | NETIF_F_HW_CSUM | NETIF_F_HIGHDMA | \
+			 NETIF_F_GSO_SOFTWARE)
+
 static void wman_setup(struct net_device *dev)
 {
 	ether_setup(dev);
+	dev->features |= WMAN_FEATURES;
+	dev->hw_features |= WMAN_FEATURES;
 	dev->netdev_ops = &wman_netdev_ops;
 	dev->needs_free_netdev = true;
 	dev->priv_destructor = wman_destruct;

@@ -47,11 +47,21 @@ static void rx_drop_other(struct sk_buff *skb, struct wman_dev *wman)
 	kfree_skb(skb);
 }
 
-/* skb->data is the inner Ethernet frame. */
-static void rx_deliver(struct wman_dev *wman, struct sk_buff *skb)
+/*
+ * skb->data is the inner Ethernet frame; authentic when it was decrypted,
+ * and then its checksums need no second look: the sender filled them in
+ * before sealing the frame, and the ICV covers every byte.
+ */
+static void rx_deliver(struct wman_dev *wman, struct sk_buff *skb,
+		       bool authentic)
 {
 	/* whatever the lower device knew about the outer frame is stale */
-	skb->ip_summed = CHECKSUM_NONE;
+	if (authentic) {
+		skb->ip_summed = CHECKSUM_UNNECESSARY;
+		skb->csum_level = ~0;
+	} else {
+		skb->ip_summed = CHECKSUM_NONE;
+	}
 	skb_clear_hash(skb);
 	skb_scrub_packet(skb, !net_eq(dev_net(wman->lower),
 				      dev_net(wman->dev)));
@@ -97,7 +107,7 @@ static void rx_post(struct wman_crypto_req *rq, int err)
 	__skb_pull(skb, WMAN_GMH_LEN + WMAN_PN_LEN);
 	__skb_trim(skb, len);
 	rx_count(wman, tek->sa, tek, len);
-	rx_deliver(wman, skb);
+	rx_deliver(wman, skb, true);
 out:
 	if (pinned)
 		wman_crypto_unpin(wman, tek);
@@ -228,7 +238,7 @@ static void rx_frame(struct wman_dev *wman, struct sk_buff *skb)
 	}
 	__skb_pull(skb, WMAN_GMH_LEN);
 	rx_count(wman, NULL, NULL, skb->len);
-	rx_deliver(wman, skb);
+	rx_deliver(wman, skb, false);
 	return;
 
 unknown_sa:
