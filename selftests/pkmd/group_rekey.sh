@@ -183,19 +183,28 @@ saved() {
 
 # ---- setup -------------------------------------------------------------------
 
+# same_key_cert NAME: a certificate for CN NAME with ss1's key.
+same_key_cert() {
+	cp "$TMP/ss1.key" "$TMP/$1.key"
+	if ! { openssl req -new -key "$TMP/$1.key" -out "$TMP/$1.csr" \
+		-subj "/CN=$1" && openssl x509 -req -in "$TMP/$1.csr" \
+		-CA "$TMP/ca.pem" -CAkey "$TMP/ca.key" -CAcreateserial \
+		-days 30 -extfile "$TMP/leaf.ext" -out "$TMP/$1.pem"; } \
+		>"$TMP/cert.err" 2>&1; then
+		log "certificate for $1 with ss1's key: $(tr '\n' ' ' <"$TMP/cert.err")"
+		return 1
+	fi
+}
+
 setup() {
 	local n
 	make_ca ca
 	make_cert bs-1 ca ec
-	# one RSA key for all six SSs (key generation is slow under TCG)
+	# one RSA key for all six SSs (key generation is slow under TCG),
+	# or a key each if that does not work out
 	make_cert ss1 ca rsa
 	for n in 2 3 4 5 6; do
-		cp "$TMP/ss1.key" "$TMP/ss$n.key"
-		openssl req -new -key "$TMP/ss$n.key" -out "$TMP/ss$n.csr" \
-			-subj "/CN=ss$n" 2>/dev/null
-		openssl x509 -req -in "$TMP/ss$n.csr" -CA "$TMP/ca.pem" \
-			-CAkey "$TMP/ca.key" -CAcreateserial -days 30 \
-			-extfile "$TMP/leaf.ext" -out "$TMP/ss$n.pem" 2>/dev/null
+		same_key_cert "ss$n" || make_cert "ss$n" ca rsa
 	done
 	for n in 1 2 3 4 5 6; do
 		write_ss_conf "$n" "ss$n" ca unicast "1, 2, 3" "[test]
