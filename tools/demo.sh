@@ -17,7 +17,11 @@
 #   8  traffic: ping, iperf3, group and broadcast datagrams, counters
 #   9  what the air carries: ciphertext only
 #  10  a key refresh (12 s test lifetimes) under a ping that loses nothing
-#  11  a group membership withdrawn: the SS's next refresh is refused
+#  11  a group membership withdrawn: group 1's key tree (key-tree = lkh)
+#      rekeys it at once without the SS, whose next refresh is refused
+#
+# DEMO_KEY_TREE=none runs group 1 without a key tree: step 11 then waits
+# for the refused refresh and two rollovers instead.
 #
 # Every step fails the demo (exit status 1) if what it shows is not so.
 # Run it through `make demo`, which boots a VM, or as root on a host with
@@ -34,8 +38,8 @@ PKMCTL=${PKMCTL:-$TOP/build/tools/pkmctl/pkmctl}
 label=(BS SS1 SS2 SS3)
 tek_lifetime=12		# seconds; 802.16's minimum is 1800
 tek_grace=6
-# Group 1's key tree: none, lkh or offset (step 11 shows either way).
-key_tree=${DEMO_KEY_TREE:-none}
+# Group 1's key tree: lkh, offset or none (step 11 shows either way).
+key_tree=${DEMO_KEY_TREE:-lkh}
 grp1_cid=$((0xfe01))
 grp2_cid=$((0xfe02))
 bcast_said=$((0xffff))
@@ -105,6 +109,11 @@ show_log() {
 	grep -E -- "$2" "$TMP/$1.log" | sed "s/^/$1.log: /"
 }
 log_has() { grep -Eq -- "$2" "$TMP/$1.log"; }
+# log_mark NAME: how many lines the daemon has logged; log_since NAME MARK
+# REGEX: the matching lines logged after that.
+log_mark() { wc -l <"$TMP/$1.log"; }
+log_since() { tail -n "+$(($2 + 1))" "$TMP/$1.log" | grep -E -- "$3"; }
+has_since() { log_since "$@" >/dev/null; }
 log_count() { grep -Ec -- "$2" "$TMP/$1.log" || true; }
 
 hex() { printf '0x%04x' "$1"; }
@@ -126,14 +135,20 @@ no_sa() { ! wm "$1" sa show dev wman0 said "$2" >/dev/null 2>&1; }
 teks_include() { [[ " $(kernel_teks "$1" "$2") " == *" $3 "* ]]; }
 # more_lines NAME REGEX COUNT: the daemon logged more than COUNT such lines.
 more_lines() { (($(log_count "$1" "$2") > $3)); }
-# sum_is N WANT COUNTER...: the device counters of node N add up to WANT.
-sum_is() {
-	local n=$1 want=$2 sum=0 c
-	shift 2
-	for c in "$@"; do
-		sum=$((sum + $(counter "$n" "$c")))
-	done
-	((sum == want))
+# undecrypted N: "RX FAILED", node N's count of data frames decrypted and
+# of those it could not decrypt (no key, bad ICV, unknown SA).
+undecrypted() {
+	echo "$(counter "$1" rx-packets) $(($(counter "$1" rx-no-key) +
+		$(counter "$1" rx-bad-icv) + $(counter "$1" rx-unknown-sa)))"
+}
+# refused_frames N "RX FAILED" COUNT: since undecrypted gave RX FAILED, node
+# N decrypted nothing and failed on at least COUNT frames (the BS's group
+# rekey messages may come on top, on a connection only members have).
+refused_frames() {
+	local was now
+	read -ra was <<<"$2"
+	read -ra now <<<"$(undecrypted "$1")"
+	((now[0] == was[0] && now[1] >= was[1] + $3))
 }
 listening() { [[ -n $(nn "$1" ss -Hltn "sport = :$2") ]]; }
 
@@ -299,6 +314,12 @@ step "The air, the BS and three SSs"
 say "A bridge in its own namespace is the air; the BS and each SS are namespaces"
 say "with a veth on it and a wman0 device on top.  No SA, no key anywhere yet."
 topo_air
+# Every ping turns the kernel's receive timestamp static key on and, when
+# it exits, off again; each flip patches the code that receives packets.
+# QEMU's emulation with two vCPUs can let the other vCPU hit the patch's
+# transient int3 (an "Oops: int3" in __netif_receive_skb_core), so one
+# ping socket keeps timestamps on for the whole demo.
+bgn 0 ping -q -i 3600 127.0.0.1 >/dev/null
 topo_links
 show_wm 0 link show
 show_wm 1 link show
@@ -452,20 +473,20 @@ check "over 1000 packets decrypted and 100 encrypted there" \
 
 g1=$(counter 1 said "$grp1_cid" rx-packets)
 g2=$(counter 2 said "$grp1_cid" rx-packets)
-u3=$(counter 3 rx-unknown-sa)
+u3=$(undecrypted 3)
 say "BS# echo ... > /dev/udp/$grp_ip4/5001   (three times)"
 group_datagrams 3
 await 15 "SS1 decrypted the 3 group datagrams" cnt_is 1 $((g1 + 3)) said "$grp1_cid" rx-packets
 await 15 "SS2 decrypted the 3 group datagrams" cnt_is 2 $((g2 + 3)) said "$grp1_cid" rx-packets
-await 15 "SS3 could not (no such SA: rx-unknown-sa +3)" cnt_is 3 $((u3 + 3)) rx-unknown-sa
+await 15 "SS3 decrypted none of them (it has no such SA)" refused_frames 3 "$u3" 3
 b1=$(counter 1 said "$bcast_said" rx-packets)
 b2=$(counter 2 said "$bcast_said" rx-packets)
-u3=$(counter 3 rx-unknown-sa)
+u3=$(undecrypted 3)
 say "BS# ping -b -c 1 $bcast4   (the SSs do not answer broadcast pings)"
 n0 ping -b -c 1 -W 1 "$bcast4" >/dev/null 2>&1 || true
 await 15 "SS1 decrypted the broadcast frame" cnt_is 1 $((b1 + 1)) said "$bcast_said" rx-packets
 await 15 "SS2 decrypted the broadcast frame" cnt_is 2 $((b2 + 1)) said "$bcast_said" rx-packets
-await 15 "SS3 could not (rx-unknown-sa +1)" cnt_is 3 $((u3 + 1)) rx-unknown-sa
+await 15 "SS3 did not decrypt it" refused_frames 3 "$u3" 1
 show_wm 0 stats show dev wman0
 show_wm 3 stats show dev wman0
 
@@ -521,7 +542,7 @@ check "no receive drop on SS1" test "$(rx_drops 1)" == "$drops_ss"
 
 step "A group membership withdrawn"
 g1=$(counter 1 said "$grp1_cid" rx-packets)
-lost2=$(($(counter 2 rx-no-key) + $(counter 2 rx-unknown-sa)))
+u2=$(undecrypted 2)
 if [[ $key_tree == none ]]; then
 	say "The operator removes SS2 from group 1.  Group 1 has no key tree here"
 	say "(key-tree = none): SS2 keeps the TEKs it holds, but its next refresh is"
@@ -555,27 +576,25 @@ else
 	say "a TEK derived from it.  SS2's old TEKs decrypt nothing more, and its next"
 	say "refresh is refused (Key Reject 8): its daemon removes the SA."
 	leave_re='group 1: rekey [0-9]+ \([0-9]+ joins, [1-9][0-9]* leaves'
-	leaves=$(log_count bs "$leave_re")
+	mark=$(log_mark bs)
 	show_pk 0 group member del 1 ss2
-	await 30 "the BS rekeyed group 1 without SS2" \
-		more_lines bs "$leave_re" "$leaves"
-	line=$(grep -E -- "$leave_re" bs.log | tail -n 1)
+	await 30 "the BS rekeyed group 1 without SS2" has_since bs "$mark" "$leave_re"
+	line=$(log_since bs "$mark" "$leave_re" | head -n 1)
 	[[ $line =~ rekey\ ([0-9]+)\ .*TEK\ EKS\ ([0-3])\ installed ]] ||
 		fail "no rekey number and EKS in: $line"
 	rekey=${BASH_REMATCH[1]} new_eks=${BASH_REMATCH[2]}
 	await 30 "SS1 installed TEK EKS $new_eks of rekey $rekey" \
 		log_has ss1 "rekey $rekey: TEK EKS $new_eks installed"
 	await 30 "the BS sends group 1 under TEK EKS $new_eks" \
-		log_has bs "group 1: sending with TEK EKS $new_eks;"
-	show_log bs "group 1: (ss2 leaves|rekey $rekey |sending with TEK EKS $new_eks;)"
-	show_log ss1 "(group 1).*rekey $rekey"
+		has_since bs "$mark" "group 1: sending with TEK EKS $new_eks;"
+	log_since bs "$mark" "group 1: " | head -n 3 | sed 's/^/bs.log: /'
+	log_since ss1 0 "\(group 1\): rekey $rekey:" | head -n 1 | sed 's/^/ss1.log: /'
 	show_pk 0 group list
 fi
 say "BS# echo ... > /dev/udp/$grp_ip4/5001   (three times)"
 group_datagrams 3
 await 15 "SS1 decrypted the 3 group datagrams" cnt_is 1 $((g1 + 3)) said "$grp1_cid" rx-packets
-await 15 "SS2 could not (rx-no-key or rx-unknown-sa +3)" \
-	sum_is 2 $((lost2 + 3)) rx-no-key rx-unknown-sa
+await 15 "SS2 decrypted none of them" refused_frames 2 "$u2" 3
 if [[ $key_tree != none ]]; then
 	await $((3 * tek_lifetime)) "SS2's next refresh refused with Key Reject 8" \
 		sa_rejected 2 "$grp1_cid" 8
