@@ -70,7 +70,16 @@ parse_args() {
 		--no-pkmd) pkmd=false ;;
 		--only-pkmd) datapath=false; keytree=false ;;
 		-h | --help) usage; exit 0 ;;
-		--) shift; datapath_args=("$@"); break ;;
+		--)
+			shift
+			datapath_args=("$@")
+			# the output path is ours: datapath-KVER.json per kernel
+			for arg in "$@"; do
+				[[ $arg != --out ]] ||
+					die "--out is for tools/bench/datapath.sh run alone; this writes $out_dir/datapath-KVER.json"
+			done
+			break
+			;;
 		*) usage >&2; exit 2 ;;
 		esac
 		shift
