@@ -32,6 +32,22 @@ static void after_verify(const struct pkm_msg *m)
 	}
 }
 
+/* A Group Key Update and its fragment attribute survive a rebuild. */
+static void same_gku(const struct pkm_group_key_update *a,
+		     const struct pkm_group_key_update *b)
+{
+	if (a->said != b->said || a->has_fragment != b->has_fragment ||
+	    a->payload.len != b->payload.len ||
+	    memcmp(a->payload.p, b->payload.p, a->payload.len))
+		abort();
+	if (a->has_fragment &&
+	    (a->frag.rekey_id != b->frag.rekey_id ||
+	     a->frag.index != b->frag.index || a->frag.count != b->frag.count ||
+	     a->frag.total != b->frag.total || b->frag.index >= b->frag.count ||
+	     b->payload.len > b->frag.total))
+		abort();
+}
+
 static void rebuild(const struct pkm_msg *m)
 {
 	static uint8_t out[PKM_MSG_MAX];
@@ -52,6 +68,8 @@ static void rebuild(const struct pkm_msg *m)
 	if (pkm_msg_parse(out, len, &again) || again.code != m->code ||
 	    again.id != m->id || again.authn != m->authn)
 		abort();
+	if (m->code == PKM_GROUP_KEY_UPDATE)
+		same_gku(&m->u.gku, &again.u.gku);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -129,6 +129,13 @@ int main(int argc, char **argv)
 	m.code = PKM_GROUP_KEY_UPDATE;
 	m.u.gku.payload = (struct pkm_bytes){ tek, sizeof(tek) };
 	err |= emit(&m, &seal, "group_key_update");
+	m.u.gku.has_fragment = true;
+	m.u.gku.frag = (struct pkm_group_fragment){ .rekey_id = 9, .index = 1,
+						    .count = 3, .total = 40 };
+	err |= emit(&m, &seal, "group_key_update_fragment");
+	seal.cmac_key = NULL;
+	err |= emit(&m, &seal, "group_key_update_fragment_signed");
+	seal.cmac_key = cmac_key;
 
 	tc_free(&ca);
 	tc_free(&ss);

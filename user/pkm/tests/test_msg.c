@@ -448,6 +448,121 @@ static void test_auth_invalid_gku(void)
 	   !pkm_msg_verify(&p, &v), "Group Key Update (signed) round-trips");
 }
 
+static size_t raw_msg(uint8_t *out, const char *hex, bool digest);
+
+/* Group-Key-Fragment (0xe1): a payload slice's place in its rekey. */
+static void test_gku_fragment(void)
+{
+	struct pkm_seal seal = { .sign_key = bs.key };
+	struct pkm_verifier v = { .peer_key = bs.key };
+	struct pkm_msg m, p;
+	uint8_t payload[200];
+	size_t len, i;
+	static const uint8_t want[] = {
+		0x0a, 0xf0, 0x07,			/* PKM-RSP, GKU, id 7 */
+		0x0c, 0x02, 0xfe, 0x07,			/* SAID 0xfe07 */
+		0xe1, 0x10,				/* Group-Key-Fragment */
+		0x00, 0x00, 0x00, 0x01, 0x02, 0x03, 0x04, 0x05,
+		0x00, 0x02, 0x00, 0x05,			/* index 2 of 5 */
+		0x00, 0x00, 0x03, 0xe8,			/* 1000 bytes */
+		0xe0, 0x81, 0xc8,			/* 200-byte slice */
+	};
+	static const struct {
+		const char *hex;
+		int err;
+		const char *what;
+	} cases[] = {
+		{ "0a f0 01 0c 02 fe 07 e1 10 00 00 00 00 00 00 00 05"
+		  "00 01 00 03 00 00 00 09 e0 03 aa bb cc", 0,
+		  "fragment 1 of 3 (control case)" },
+		{ "0a f0 01 0c 02 fe 07 e1 10 00 00 00 00 00 00 00 05"
+		  "00 03 00 03 00 00 00 09 e0 03 aa bb cc", PKM_E_VALUE,
+		  "fragment index equal to the count" },
+		{ "0a f0 01 0c 02 fe 07 e1 10 00 00 00 00 00 00 00 05"
+		  "ff ff 00 03 00 00 00 09 e0 03 aa bb cc", PKM_E_VALUE,
+		  "fragment index 65535 of 3" },
+		{ "0a f0 01 0c 02 fe 07 e1 10 00 00 00 00 00 00 00 05"
+		  "00 00 00 01 00 00 00 09 e0 03 aa bb cc", PKM_E_VALUE,
+		  "a set of one fragment" },
+		{ "0a f0 01 0c 02 fe 07 e1 10 00 00 00 00 00 00 00 05"
+		  "00 00 00 00 00 00 00 09 e0 03 aa bb cc", PKM_E_VALUE,
+		  "a set of no fragment" },
+		{ "0a f0 01 0c 02 fe 07 e1 10 00 00 00 00 00 00 00 05"
+		  "00 00 00 03 00 00 00 02 e0 01 aa", PKM_E_VALUE,
+		  "total smaller than the count" },
+		{ "0a f0 01 0c 02 fe 07 e1 10 00 00 00 00 00 00 00 05"
+		  "00 00 00 02 00 00 00 02 e0 03 aa bb cc", PKM_E_VALUE,
+		  "slice longer than the total" },
+		{ "0a f0 01 0c 02 fe 07 e1 0f 00 00 00 00 00 00 00 05"
+		  "00 01 00 03 00 00 00 e0 03 aa bb cc", PKM_E_VALUE,
+		  "15-byte Group-Key-Fragment" },
+		{ "0a f0 01 0c 02 fe 07 e1 11 00 00 00 00 00 00 00 05"
+		  "00 01 00 03 00 00 00 09 00 e0 03 aa bb cc", PKM_E_VALUE,
+		  "17-byte Group-Key-Fragment" },
+		{ "0a f0 01 0c 02 fe 07 e1 10 00 00 00 00 00 00 00 05"
+		  "00 01 00 03 00 00 00 09 e1 10 00 00 00 00 00 00 00 05"
+		  "00 02 00 03 00 00 00 09 e0 03 aa bb cc", PKM_E_UNEXPECTED,
+		  "two Group-Key-Fragments" },
+		{ "0a f0 01 0c 02 fe 07 e1 10 00 00 00 00 00 00 00 05"
+		  "00 01 00 03 00 00 00 09", PKM_E_MISSING,
+		  "Group-Key-Fragment without a payload" },
+		{ "0a f0 01 0c 02 fe 07 e1 10 00 00 00 00 00 00 00 05"
+		  "00 01 00 03 00 00 00", PKM_E_TRUNCATED,
+		  "Group-Key-Fragment cut short" },
+	};
+
+	memset(&m, 0, sizeof(m));
+	memset(payload, 0x5b, sizeof(payload));
+	m.code = PKM_GROUP_KEY_UPDATE;
+	m.id = 7;
+	m.u.gku.said = 0xfe07;
+	m.u.gku.payload = (struct pkm_bytes){ payload, sizeof(payload) };
+	m.u.gku.has_fragment = true;
+	m.u.gku.frag = (struct pkm_group_fragment){
+		.rekey_id = 0x0102030405ull, .index = 2, .count = 5,
+		.total = 1000 };
+	ok(!pkm_msg_build(&m, &seal, buf, sizeof(buf), &len) &&
+	   len > sizeof(want) && !memcmp(buf, want, sizeof(want)),
+	   "signed fragment: SAID, Group-Key-Fragment, payload, as documented");
+	ok(!pkm_msg_parse(buf, len, &p) && p.authn == PKM_AUTHN_SIG_BS &&
+	   p.u.gku.has_fragment && p.u.gku.frag.rekey_id == 0x0102030405ull &&
+	   p.u.gku.frag.index == 2 && p.u.gku.frag.count == 5 &&
+	   p.u.gku.frag.total == 1000 && p.u.gku.payload.len == 200 &&
+	   p.u.gku.payload.p[199] == 0x5b && !pkm_msg_verify(&p, &v),
+	   "signed fragment parses back field by field and verifies");
+	flip_every_bit(buf, len, &v, "Group Key Update fragment");
+
+	m.u.gku.has_fragment = false;
+	ok(!pkm_msg_build(&m, &seal, buf, sizeof(buf), &len) &&
+	   !pkm_msg_parse(buf, len, &p) && !p.u.gku.has_fragment &&
+	   buf[7] == PKM_A_GROUP_KEY_PAYLOAD, "an unfragmented one carries no fragment attribute");
+
+	m.u.gku.has_fragment = true;
+	m.u.gku.frag.index = 5;
+	is(pkm_msg_build(&m, &seal, buf, sizeof(buf), &len), PKM_E_INVAL,
+	   "build: fragment index equal to the count refused");
+	m.u.gku.frag.index = 0;
+	m.u.gku.frag.count = 1;
+	is(pkm_msg_build(&m, &seal, buf, sizeof(buf), &len), PKM_E_INVAL,
+	   "build: a set of one fragment refused");
+	m.u.gku.frag.count = 5;
+	m.u.gku.frag.total = 199;
+	is(pkm_msg_build(&m, &seal, buf, sizeof(buf), &len), PKM_E_INVAL,
+	   "build: slice longer than the total refused");
+	m.u.gku.frag.total = 4;
+	m.u.gku.payload.len = 4;
+	m.u.gku.frag.count = 5;
+	is(pkm_msg_build(&m, &seal, buf, sizeof(buf), &len), PKM_E_INVAL,
+	   "build: total smaller than the count refused");
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t n = raw_msg(buf, cases[i].hex, true);
+
+		is(pkm_msg_parse(buf, n, &p), cases[i].err, "parse: %s",
+		   cases[i].what);
+	}
+}
+
 /* Hand-made messages: a header, raw attributes, and a correct digest. */
 static size_t raw_msg(uint8_t *out, const char *hex, bool digest)
 {
@@ -733,6 +848,7 @@ int main(void)
 	test_key_reply();
 	test_key_reject_family();
 	test_auth_invalid_gku();
+	test_gku_fragment();
 	test_parse_rules();
 	test_key_reply_rules();
 	test_replay_order();

@@ -60,6 +60,7 @@ enum pkm_attr {
 	PKM_A_SIG_SS = 44,		/* 802.16e numbering, our algorithm */
 	PKM_A_CMAC_DIGEST = 140,	/* 802.16e-2005 number, our layout */
 	PKM_A_GROUP_KEY_PAYLOAD = 0xe0,	/* wman extension */
+	PKM_A_GROUP_KEY_FRAGMENT = 0xe1,	/* wman extension */
 };
 
 /* Sub-attributes of PKM-Configuration-Settings, each 4 bytes, seconds. */
@@ -115,6 +116,7 @@ enum pkm_sa_type {
 #define PKM_MAX_SUITES		8
 #define PKM_CERT_MAX		1900
 #define PKM_CMAC_ATTR_LEN	(4 + PKM_CMAC_LEN)	/* PN, tag */
+#define PKM_GKU_FRAGMENT_LEN	16	/* rekey id, index, count, total */
 
 struct pkm_crypto_suite {
 	uint8_t data_enc;
@@ -216,9 +218,24 @@ struct pkm_auth_invalid {
 	char display[PKM_DISPLAY_MAX + 1];
 };
 
+/*
+ * Group-Key-Fragment: the payload is the slice number index (from 0) of
+ * count slices that, joined in index order, make total bytes, the key
+ * tree message of rekey rekey_id.  The parser checks 2 <= count,
+ * index < count, count <= total and the slice's length <= total.
+ */
+struct pkm_group_fragment {
+	uint64_t rekey_id;		/* the key tree sequence number */
+	uint16_t index;
+	uint16_t count;
+	uint32_t total;			/* bytes of the joined payload */
+};
+
 struct pkm_group_key_update {
 	uint16_t said;
 	struct pkm_bytes payload;	/* key tree rekey data, issue 4 */
+	bool has_fragment;		/* payload is a slice of a larger one */
+	struct pkm_group_fragment frag;
 };
 
 enum pkm_authn {
