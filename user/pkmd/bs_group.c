@@ -63,6 +63,8 @@ struct bs_group {
 	uint8_t *rekey;			/* the last rekey's payloads */
 	size_t rekey_len;
 	uint64_t commits;
+	size_t pdu_max;			/* largest rekey PDU the link takes */
+	uint64_t fragmented;		/* multicast messages sent in pieces */
 };
 
 static struct bs_sa *group_sa(struct bs_group *g)
@@ -131,30 +133,60 @@ static void member_drop(struct bs_group *g, struct bs_group_member *m)
 
 /* Sending */
 
+static int tx_rekey_pdu(void *arg, const uint8_t *msg, size_t len)
+{
+	struct bs_group *g = arg;
+
+	return kernel_mgmt_tx(g->bs->kernel,
+			      CONFIG_GROUP_REKEY_CID(g->cfg->cid), NULL, msg,
+			      len);
+}
+
+/*
+ * The multicast payload, signed, on the rekey connection: one message
+ * when it fits, else fragments (bs_group_multicast_frame()).  A PDU the
+ * kernel refuses as too large for the lower link's MTU makes the group
+ * cut smaller ones from then on (Ethernet's size first, then by quarters
+ * down to GROUP_PDU_MIN) and send the whole rekey again; members drop
+ * any copy they hold already.
+ */
 static int send_multicast(struct bs_group *g, const uint8_t *payload,
 			  size_t len)
 {
 	struct bs *bs = g->bs;
-	struct pkm_msg m = { .code = PKM_GROUP_KEY_UPDATE };
-	struct pkm_seal seal = { .sign_key = bs->key };
-	uint8_t buf[PKM_MSG_MAX];
-	size_t out;
-	int err;
+	int n;
 
-	m.u.gku.said = g->cfg->cid;
-	m.u.gku.payload = (struct pkm_bytes){ payload, len };
-	err = pkm_msg_build(&m, &seal, buf, sizeof(buf), &out);
-	if (err) {
-		log_err("group %u: rekey message of %zu bytes cannot be built: %s",
-			g->cfg->id, len, pkm_strerror(err));
-		return -EMSGSIZE;
+	for (;;) {
+		n = bs_group_multicast_frame(g->cfg->cid, bs->key, payload, len,
+					     g->pdu_max,
+					     g->cfg->rekey_fragment_size,
+					     tx_rekey_pdu, g);
+		if (n != -EMSGSIZE || g->pdu_max <= GROUP_PDU_MIN)
+			break;
+		/* the lower link refused a PDU */
+		g->pdu_max = g->pdu_max > GROUP_PDU_ETHERNET ?
+			     GROUP_PDU_ETHERNET : g->pdu_max * 3 / 4;
+		if (g->pdu_max < GROUP_PDU_MIN)
+			g->pdu_max = GROUP_PDU_MIN;
+		log_notice("group %u: a rekey PDU was too large for the link; PDUs of at most %zu bytes from now on",
+			   g->cfg->id, g->pdu_max);
 	}
-	err = kernel_mgmt_tx(bs->kernel, CONFIG_GROUP_REKEY_CID(g->cfg->cid),
-			     NULL, buf, out);
-	if (err)
+	if (n == -E2BIG) {
+		log_err("group %u: rekey message of %zu bytes not sent: more than %u fragments of %zu-byte PDUs or %u bytes; members resync",
+			g->cfg->id, len, GROUP_FRAG_COUNT_MAX, g->pdu_max,
+			GROUP_REKEY_MAX_LEN);
+		return n;
+	}
+	if (n < 0) {
 		log_warn("group %u: cannot send the rekey message: %s",
-			 g->cfg->id, kernel_error(bs->kernel, err));
-	return err;
+			 g->cfg->id, kernel_error(bs->kernel, n));
+		return n;
+	}
+	if (n > 1)
+		log_info("group %u: rekey message of %zu bytes sent in %d signed fragments",
+			 g->cfg->id, len, n);
+	g->fragmented += n > 1;
+	return 0;
 }
 
 static struct station *member_station(struct bs_group *g,
@@ -692,6 +724,7 @@ static int start_one(struct bs *bs, const struct config_group *cfg)
 		return -ENOMEM;
 	g->bs = bs;
 	g->cfg = cfg;
+	g->pdu_max = WMAN_MGMT_MAX_LEN;
 	timer_init(&g->batch, "group-rekey-batch", batch_fired);
 	timer_init(&g->switch_timer, "group-tek-switch", switch_fired);
 	timer_init(&g->lifetime, "group-tek-lifetime", lifetime_fired);
@@ -808,6 +841,9 @@ void bs_group_json(struct bs *bs, uint8_t group, struct json_out *o)
 	jo_int(o, "rekey_batch_ms", g->cfg->rekey_batch_ms);
 	jo_int(o, "switch_delay_ms", g->cfg->switch_delay_ms);
 	jo_int(o, "rekey_cid", CONFIG_GROUP_REKEY_CID(g->cfg->cid));
+	jo_int(o, "rekey_fragment_size", g->cfg->rekey_fragment_size);
+	jo_int(o, "rekey_pdu_max", (int64_t)g->pdu_max);
+	jo_int(o, "fragmented_rekeys", (int64_t)g->fragmented);
 	if (sa) {
 		jo_int(o, "tx_eks", sa->rec.tek[0].eks);
 		jo_bool(o, "switching", switching(sa));

@@ -51,4 +51,23 @@ int bs_group_rekey_each(const uint8_t *buf, size_t len,
 				  const uint8_t *msg, size_t msg_len),
 			void *arg);
 
+/*
+ * The multicast payload of a rekey as Group Key Update Commands signed
+ * with key: one message, as before fragments existed, when it fits
+ * pdu_max bytes and the payload is at most frag_size bytes (0: no
+ * limit); otherwise fragments of at most frag_size payload bytes (or as
+ * many as pdu_max leaves room for), each a complete message of at most
+ * pdu_max bytes.  cb gets every message in index order and may stop the
+ * run with an error (which is returned).  Returns the number of
+ * messages; -E2BIG if the payload needs more fragments or bytes than
+ * group.h allows; -EMSGSIZE if pdu_max leaves no room for a slice;
+ * another negative errno on other failures.
+ */
+int bs_group_multicast_frame(uint16_t said, EVP_PKEY *key,
+			     const uint8_t *payload, size_t len,
+			     size_t pdu_max, size_t frag_size,
+			     int (*cb)(void *arg, const uint8_t *msg,
+				       size_t len),
+			     void *arg);
+
 #endif

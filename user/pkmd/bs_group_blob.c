@@ -11,6 +11,7 @@
 #include <openssl/crypto.h>
 
 #include "bs_group.h"
+#include "group.h"
 #include "log.h"
 
 #define REKEY_MULTICAST_LEAF	0xffffffffu
@@ -187,4 +188,91 @@ int bs_group_rekey_each(const uint8_t *buf, size_t len,
 		pos += 8 + l;
 	}
 	return pos == len ? 0 : -EINVAL;
+}
+
+/* Bytes of a TLV header for a value of len bytes (pkm_tlv_put's form). */
+static size_t tlv_hdr_len(size_t len)
+{
+	return len < 128 ? 2 : len < 256 ? 3 : len < 65536 ? 4 : 5;
+}
+
+/* 1: m does not fit pdu_max bytes; else what cb returns, or an error. */
+static int frame_one(const struct pkm_msg *m, EVP_PKEY *key, size_t pdu_max,
+		     int (*cb)(void *arg, const uint8_t *msg, size_t len),
+		     void *arg)
+{
+	struct pkm_seal seal = { .sign_key = key };
+	uint8_t buf[PKM_MSG_MAX];
+	size_t out;
+	int err;
+
+	err = pkm_msg_build(m, &seal, buf, pdu_max, &out);
+	if (err == PKM_E_NOSPACE)
+		return 1;
+	if (err) {
+		log_err("key tree: cannot build a Group Key Update: %s",
+			pkm_strerror(err));
+		return -EINVAL;
+	}
+	return cb(arg, buf, out);
+}
+
+int bs_group_multicast_frame(uint16_t said, EVP_PKEY *key,
+			     const uint8_t *payload, size_t len,
+			     size_t pdu_max, size_t frag_size,
+			     int (*cb)(void *arg, const uint8_t *msg,
+				       size_t len),
+			     void *arg)
+{
+	struct pkm_msg m = { .code = PKM_GROUP_KEY_UPDATE };
+	struct keytree_msg kt;
+	size_t overhead, slice, count, sig;
+	int err;
+
+	if (!len || !key)
+		return -EINVAL;
+	if (pdu_max > PKM_MSG_MAX)
+		pdu_max = PKM_MSG_MAX;
+	m.u.gku.said = said;
+	if ((!frag_size || len <= frag_size) && len <= PKM_MSG_MAX) {
+		/* as it always was: the whole message, no fragment attribute */
+		m.u.gku.payload = (struct pkm_bytes){ payload, len };
+		err = frame_one(&m, key, pdu_max, cb, arg);
+		if (err <= 0)
+			return err ? err : 1;
+	}
+	if (len > GROUP_REKEY_MAX_LEN)
+		return -E2BIG;
+	/* every slice carries the rekey's sequence number */
+	if (keytree_msg_parse(payload, len, &kt))
+		return -EINVAL;
+	sig = (size_t)EVP_PKEY_get_size(key);
+	overhead = PKM_HDR_LEN + tlv_hdr_len(2) + 2 +
+		   tlv_hdr_len(PKM_GKU_FRAGMENT_LEN) + PKM_GKU_FRAGMENT_LEN +
+		   tlv_hdr_len(PKM_MSG_MAX) + tlv_hdr_len(sig) + sig;
+	if (pdu_max <= overhead)
+		return -EMSGSIZE;
+	slice = pdu_max - overhead;
+	if (frag_size && frag_size < slice)
+		slice = frag_size;
+	count = (len + slice - 1) / slice;
+	if (count > GROUP_FRAG_COUNT_MAX)
+		return -E2BIG;
+	if (count < 2)		/* the whole did not fit, so cannot happen */
+		return -EMSGSIZE;
+	m.u.gku.has_fragment = true;
+	m.u.gku.frag.rekey_id = kt.seq;
+	m.u.gku.frag.count = (uint16_t)count;
+	m.u.gku.frag.total = (uint32_t)len;
+	for (size_t i = 0; i < count; i++) {
+		size_t off = i * slice;
+
+		m.u.gku.frag.index = (uint16_t)i;
+		m.u.gku.payload = (struct pkm_bytes){
+			payload + off, len - off < slice ? len - off : slice };
+		err = frame_one(&m, key, pdu_max, cb, arg);
+		if (err)
+			return err < 0 ? err : -EMSGSIZE;
+	}
+	return (int)count;
 }

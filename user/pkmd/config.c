@@ -537,10 +537,10 @@ _Static_assert(K_COUNT <= MAX_KEYS, "key_line is too small");
 /* [group N] */
 
 enum group_key { GK_CID, GK_SUITE, GK_ADDRESSES, GK_TREE, GK_DEGREE,
-		 GK_BATCH, GK_SWITCH, GK_COUNT };
+		 GK_BATCH, GK_SWITCH, GK_FRAGMENT, GK_COUNT };
 static const char *const group_keys[GK_COUNT] = {
 	"cid", "suite", "addresses", "key-tree", "tree-degree",
-	"rekey-batch", "switch-delay",
+	"rekey-batch", "switch-delay", "rekey-fragment-size",
 };
 
 _Static_assert(GK_COUNT <= 8, "group_key_line is too small");
@@ -598,6 +598,19 @@ static int set_group_key(struct parse_ctx *ctx, enum group_key k,
 	case GK_SWITCH:
 		return parse_ms(v, CONFIG_SWITCH_DELAY_MAX, &g->switch_delay_ms,
 				why, n);
+	case GK_FRAGMENT: {
+		uint64_t b;
+
+		if (parse_uint(v, CONFIG_FRAGMENT_SIZE_MAX, &b) ||
+		    (b && b < CONFIG_FRAGMENT_SIZE_MIN)) {
+			snprintf(why, n, "expected 0 (as large as a PDU holds) or %u to %u bytes",
+				 CONFIG_FRAGMENT_SIZE_MIN,
+				 CONFIG_FRAGMENT_SIZE_MAX);
+			return -1;
+		}
+		g->rekey_fragment_size = (uint32_t)b;
+		return 0;
+	}
 	case GK_ADDRESSES:
 		str_copy(copy, sizeof(copy), v);
 		count = split_list(copy, items, ARRAY_SIZE(items), why, n);
@@ -651,7 +664,7 @@ static int on_pair(void *user, const char *section, const char *name,
 			if (strcmp(name, group_keys[k]) == 0)
 				break;
 		if (k == GK_COUNT) {
-			problem(ctx, ctx->line, "unknown key '%s' in [group %u] (cid, suite, addresses, key-tree, tree-degree, rekey-batch, switch-delay)",
+			problem(ctx, ctx->line, "unknown key '%s' in [group %u] (cid, suite, addresses, key-tree, tree-degree, rekey-batch, switch-delay, rekey-fragment-size)",
 				name, ctx->group->id);
 			return 1;
 		}

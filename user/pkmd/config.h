@@ -42,6 +42,8 @@ enum pkmd_role {
 #define CONFIG_SWITCH_DELAY_DEFAULT	500	/* ms */
 #define CONFIG_REKEY_BATCH_MAX		60000	/* ms */
 #define CONFIG_SWITCH_DELAY_MAX		60000	/* ms */
+#define CONFIG_FRAGMENT_SIZE_MIN	16	/* rekey-fragment-size, bytes */
+#define CONFIG_FRAGMENT_SIZE_MAX	2000
 /* A tree group's rekey messages to the whole group travel on this CID. */
 #define CONFIG_GROUP_REKEY_CID(cid)	((uint16_t)((cid) ^ 0x0100))
 
@@ -53,6 +55,7 @@ struct config_group {
 	uint8_t tree_degree;	/* 2..8 */
 	uint32_t rekey_batch_ms;	/* 0: rekey at once */
 	uint32_t switch_delay_ms;	/* new TEK installed -> BS sends with it */
+	uint32_t rekey_fragment_size;	/* payload bytes per fragment; 0: auto */
 	size_t n_addrs;
 	uint8_t addrs[CONFIG_GROUP_MAX_ADDRS][MAC_LEN];
 };

@@ -25,6 +25,21 @@ int group_member_key(const uint8_t kek[PKM_KEY_LEN], uint8_t group,
 int group_tek(const uint8_t group_key[KEYTREE_KEY_LEN], uint8_t group,
 	      uint64_t seq, uint8_t tek[PKM_KEY_LEN]);
 
+/*
+ * A multicast rekey message too large for one management PDU travels in
+ * fragments (Group-Key-Fragment, Documentation/pkm-protocol.rst), each a
+ * signed Group Key Update Command.  Bounds both sides keep: slices of
+ * one rekey, bytes of the joined message, and how long the SS waits for
+ * the rest of a set after its first fragment.
+ */
+#define GROUP_FRAG_COUNT_MAX	1024
+#define GROUP_REKEY_MAX_LEN	(1024u * 1024u)
+#define GROUP_FRAG_TIMEOUT_MS	5000
+/* The smallest management PDU the BS will cut fragments for. */
+#define GROUP_PDU_MIN		256
+/* A PDU of this many bytes fits an Ethernet frame with the 6-byte GMH. */
+#define GROUP_PDU_ETHERNET	1494
+
 static inline uint8_t group_tek_eks(uint64_t seq)
 {
 	return (uint8_t)(seq & 3);

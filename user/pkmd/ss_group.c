@@ -23,6 +23,39 @@
 #include "ss.h"
 #include "ss_group.h"
 
+/* A group's tree state and the timer of its fragment set. */
+struct ss_group_ctx {
+	struct ss_group_state st;
+	struct ss *ss;
+	struct ss_sa *sa;
+	struct timer frag_timer;
+};
+
+static struct ss_group_ctx *ctx_of(struct ss_group_state *st)
+{
+	return container_of(st, struct ss_group_ctx, st);
+}
+
+static void frag_timer_fired(struct timer *t);
+
+static struct ss_group_state *tree_state(struct ss *ss, struct ss_sa *sa,
+					 uint8_t group)
+{
+	struct ss_group_ctx *c;
+
+	if (sa->tree)
+		return sa->tree;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->ss = ss;
+	c->sa = sa;
+	c->st.group = group;
+	timer_init(&c->frag_timer, "group-rekey-fragments", frag_timer_fired);
+	sa->tree = &c->st;
+	return sa->tree;
+}
+
 static struct ss_sa *group_sa(struct ss *ss, uint8_t group)
 {
 	for (size_t i = 0; i < ss->n_sas; i++)
@@ -105,12 +138,8 @@ static void handle(struct ss *ss, uint16_t said, const uint8_t *payload,
 			 group, said);
 		return;
 	}
-	if (!sa->tree) {
-		sa->tree = calloc(1, sizeof(*sa->tree));
-		if (!sa->tree)
-			return;
-		sa->tree->group = group;
-	}
+	if (!tree_state(ss, sa, group))
+		return;
 	if (group_member_key(ss->ak.keys.kek, group, ikey))
 		return;
 	err = ss_group_apply(sa->tree, ikey, payload, len, &seq, tek);
@@ -164,8 +193,123 @@ void ss_group_rx_unicast(struct ss *ss, struct pkm_msg *m)
 			 m->pn);
 		return;
 	}
+	if (m->u.gku.has_fragment) {
+		/* only the multicast message is ever cut */
+		log_warn("Group Key Update fragment on the primary connection, dropped");
+		return;
+	}
 	handle(ss, m->u.gku.said, m->u.gku.payload.p, m->u.gku.payload.len,
 	       false);
+}
+
+/*
+ * A rekey whose fragments did not all come: the member has missed it.
+ * It asks for its keys again, as when its kernel sees an EKS it lacks:
+ * the BS answers a member's Key Request with its current path (a resync
+ * welcome) and the TEK.  A set older than what the member holds already
+ * was a copy of a rekey it has (a replay, or a BS resending after a
+ * restart) and needs nothing.
+ */
+static void missed_rekey(struct ss *ss, struct ss_sa *sa, uint64_t id,
+			 const char *why)
+{
+	struct ss_group_state *st = sa->tree;
+	char reason[128];
+
+	if (!st->member || !keytree_member_has_key(st->member)) {
+		log_info("%s: rekey %llu %s; no group key held yet, nothing to resync",
+			 ss_sa_label(sa), (unsigned long long)id, why);
+		return;
+	}
+	if (keytree_member_seq(st->member) >= id) {
+		log_info("%s: rekey %llu %s; we hold rekey %llu already",
+			 ss_sa_label(sa), (unsigned long long)id, why,
+			 (unsigned long long)keytree_member_seq(st->member));
+		return;
+	}
+	log_warn("%s: rekey %llu %s: missed; asking the BS for our keys again (Key Request)",
+		 ss_sa_label(sa), (unsigned long long)id, why);
+	if (ss_rekey(ss, sa->said, reason, sizeof(reason)))
+		log_info("%s: no Key Request now (%s); the next one resyncs",
+			 ss_sa_label(sa), reason);
+}
+
+static void frag_timer_fired(struct timer *t)
+{
+	struct ss_group_ctx *c = container_of(t, struct ss_group_ctx,
+					      frag_timer);
+	unsigned int have, count;
+	char why[96];
+	uint64_t id;
+
+	if (!ss_group_fragments_expire(&c->st, now_mono_ms(), &id, &have,
+				       &count)) {
+		int64_t due = ss_group_fragments_due_ms(&c->st, now_mono_ms());
+
+		if (due >= 0)
+			timer_start(t, due);
+		return;
+	}
+	snprintf(why, sizeof(why),
+		 "incomplete: %u of %u fragments in %d ms, set dropped",
+		 have, count, GROUP_FRAG_TIMEOUT_MS);
+	missed_rekey(c->ss, c->sa, id, why);
+}
+
+static void rx_fragment(struct ss *ss, struct ss_sa *sa, struct pkm_msg *m)
+{
+	const struct pkm_group_fragment *f = &m->u.gku.frag;
+	struct ss_group_state *st = tree_state(ss, sa, sa->group_id);
+	struct ss_group_ctx *c;
+	uint8_t *joined = NULL;
+	size_t joined_len = 0;
+	uint64_t old_id = 0;
+	bool dropped;
+	int err;
+
+	if (!st)
+		return;
+	c = ctx_of(st);
+	err = ss_group_fragment(st, f, m->u.gku.payload.p, m->u.gku.payload.len,
+				now_mono_ms(), &joined, &joined_len, &dropped,
+				&old_id);
+	if (dropped)
+		missed_rekey(ss, sa, old_id,
+			     "incomplete when a newer rekey's fragments came, set dropped");
+	switch (err) {
+	case 1:
+		timer_stop(&c->frag_timer);
+		log_debug("%s: rekey %llu joined from %u fragments, %zu bytes",
+			  ss_sa_label(sa), (unsigned long long)f->rekey_id,
+			  f->count, joined_len);
+		handle(ss, m->u.gku.said, joined, joined_len, true);
+		free(joined);
+		return;
+	case 0:
+		if (timer_remaining_ms(&c->frag_timer) < 0)
+			timer_start(&c->frag_timer,
+				    ss_group_fragments_due_ms(st, now_mono_ms()));
+		return;
+	case -EALREADY:
+		log_debug("%s: rekey %llu fragment %u of %u: a copy, ignored",
+			  ss_sa_label(sa), (unsigned long long)f->rekey_id,
+			  f->index, f->count);
+		return;
+	case -ESTALE:
+		log_info("%s: fragment of rekey %llu, older than the one being gathered, ignored",
+			 ss_sa_label(sa), (unsigned long long)f->rekey_id);
+		return;
+	default:
+		st->refused++;
+		log_warn("%s: rekey %llu fragment %u of %u (%u bytes in all) refused: %s",
+			 ss_sa_label(sa), (unsigned long long)f->rekey_id,
+			 f->index, f->count, f->total,
+			 err == -ENOMEM ? "out of memory" :
+			 "out of bounds or inconsistent with its set");
+		if (!st->frags.active)
+			timer_stop(&c->frag_timer);
+		return;
+	}
 }
 
 bool ss_group_rx_multicast(struct ss *ss, uint16_t cid, const uint8_t src[6],
@@ -202,6 +346,10 @@ bool ss_group_rx_multicast(struct ss *ss, uint16_t cid, const uint8_t src[6],
 			sa->tree->refused++;
 		return true;
 	}
+	if (m.u.gku.has_fragment) {
+		rx_fragment(ss, sa, &m);
+		return true;
+	}
 	handle(ss, m.u.gku.said, m.u.gku.payload.p, m.u.gku.payload.len, true);
 	return true;
 }
@@ -211,10 +359,14 @@ void ss_group_stop(struct ss *ss)
 	for (size_t i = 0; i < ss->n_sas; i++) {
 		struct ss_sa *sa = &ss->sas[i];
 
+		struct ss_group_ctx *c;
+
 		if (!sa->tree)
 			continue;
+		c = ctx_of(sa->tree);
+		timer_stop(&c->frag_timer);
 		ss_group_state_clear(sa->tree);
-		free(sa->tree);
+		free(c);
 		sa->tree = NULL;
 	}
 }
@@ -245,6 +397,8 @@ void ss_group_json(const struct ss *ss, const struct ss_sa *sa,
 	}
 	jo_int(o, "rekeys", (int64_t)st->rekeys);
 	jo_int(o, "refused", (int64_t)st->refused);
+	jo_int(o, "fragmented_rekeys", (int64_t)st->frag_sets);
+	jo_int(o, "fragment_sets_dropped", (int64_t)st->frag_sets_dropped);
 	if (st->last_error)
 		jo_string(o, "last_error", keytree_strerror(st->last_error));
 	jo_object_end(o);

@@ -106,9 +106,161 @@ int ss_group_apply(struct ss_group_state *st, const uint8_t ikey[KEYTREE_KEY_LEN
 	return err ? refuse(st, err) : 0;
 }
 
+/* Fragments */
+
+static void frags_drop(struct ss_group_frags *fr)
+{
+	if (fr->slice) {
+		for (size_t i = 0; i < fr->count; i++)
+			free(fr->slice[i]);
+	}
+	free(fr->slice);
+	free(fr->slice_len);
+	fr->slice = NULL;
+	fr->slice_len = NULL;
+	fr->active = false;
+	fr->count = fr->have = 0;
+	fr->total = fr->bytes = 0;
+}
+
+static int frags_start(struct ss_group_frags *fr,
+		       const struct pkm_group_fragment *f, int64_t now_ms)
+{
+	fr->slice = calloc(f->count, sizeof(*fr->slice));
+	fr->slice_len = calloc(f->count, sizeof(*fr->slice_len));
+	if (!fr->slice || !fr->slice_len) {
+		free(fr->slice);
+		free(fr->slice_len);
+		fr->slice = NULL;
+		fr->slice_len = NULL;
+		return -ENOMEM;
+	}
+	fr->active = true;
+	fr->rekey_id = f->rekey_id;
+	fr->count = f->count;
+	fr->total = f->total;
+	fr->have = 0;
+	fr->bytes = 0;
+	fr->started_ms = now_ms;
+	return 0;
+}
+
+/* The slices in index order; the set is gone either way. */
+static int frags_join(struct ss_group_frags *fr, uint8_t **out,
+		      size_t *out_len)
+{
+	uint8_t *buf;
+	size_t pos = 0;
+
+	if (fr->bytes != fr->total) {
+		frags_drop(fr);
+		return -EINVAL;
+	}
+	buf = malloc(fr->total);
+	if (!buf) {
+		frags_drop(fr);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < fr->count; i++) {
+		memcpy(buf + pos, fr->slice[i], fr->slice_len[i]);
+		pos += fr->slice_len[i];
+	}
+	fr->done = true;
+	fr->done_id = fr->rekey_id;
+	*out = buf;
+	*out_len = pos;
+	frags_drop(fr);
+	return 1;
+}
+
+int ss_group_fragment(struct ss_group_state *st,
+		      const struct pkm_group_fragment *f,
+		      const uint8_t *slice, size_t len, int64_t now_ms,
+		      uint8_t **out, size_t *out_len, bool *dropped,
+		      uint64_t *dropped_id)
+{
+	struct ss_group_frags *fr = &st->frags;
+	uint8_t *copy;
+	int err;
+
+	*dropped = false;
+	/* the parser checked these already; the bounds are ours */
+	if (f->count < 2 || f->count > GROUP_FRAG_COUNT_MAX ||
+	    f->index >= f->count || f->total < f->count ||
+	    f->total > GROUP_REKEY_MAX_LEN || !len || len > f->total)
+		return -EINVAL;
+	if (fr->active && f->rekey_id < fr->rekey_id)
+		return -ESTALE;
+	if (fr->active && f->rekey_id > fr->rekey_id) {
+		*dropped = true;
+		*dropped_id = fr->rekey_id;
+		st->frag_sets_dropped++;
+		frags_drop(fr);
+	}
+	if (!fr->active) {
+		if (fr->done && f->rekey_id == fr->done_id)
+			return -EALREADY;
+		err = frags_start(fr, f, now_ms);
+		if (err)
+			return err;
+	}
+	if (f->count != fr->count || f->total != fr->total)
+		return -EINVAL;
+	if (fr->slice[f->index]) {
+		if (fr->slice_len[f->index] != len ||
+		    memcmp(fr->slice[f->index], slice, len))
+			return -EINVAL;
+		return -EALREADY;
+	}
+	if (len > fr->total - fr->bytes)
+		return -EINVAL;
+	copy = malloc(len);
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, slice, len);
+	fr->slice[f->index] = copy;
+	fr->slice_len[f->index] = (uint32_t)len;
+	fr->bytes += (uint32_t)len;
+	fr->have++;
+	if (fr->have < fr->count)
+		return 0;
+	err = frags_join(fr, out, out_len);
+	if (err == 1)
+		st->frag_sets++;
+	return err;
+}
+
+bool ss_group_fragments_expire(struct ss_group_state *st, int64_t now_ms,
+			       uint64_t *id, unsigned int *have,
+			       unsigned int *count)
+{
+	struct ss_group_frags *fr = &st->frags;
+
+	if (!fr->active || now_ms - fr->started_ms < GROUP_FRAG_TIMEOUT_MS)
+		return false;
+	*id = fr->rekey_id;
+	*have = fr->have;
+	*count = fr->count;
+	st->frag_sets_dropped++;
+	frags_drop(fr);
+	return true;
+}
+
+int64_t ss_group_fragments_due_ms(const struct ss_group_state *st,
+				  int64_t now_ms)
+{
+	int64_t left;
+
+	if (!st->frags.active)
+		return -1;
+	left = st->frags.started_ms + GROUP_FRAG_TIMEOUT_MS - now_ms;
+	return left > 0 ? left : 0;
+}
+
 void ss_group_state_clear(struct ss_group_state *st)
 {
 	keytree_member_free(st->member);
 	st->member = NULL;
 	drop_pending(st);
+	frags_drop(&st->frags);
 }

@@ -74,6 +74,14 @@ static void test_good(void)
 	   "broadcast offered; control socket named after the interface");
 	config_free(&cfg);
 
+	is_int(load(BS_MIN "[group 5]\ncid = 0x3005\nkey-tree = lkh\n"
+		    "rekey-fragment-size = 100\n[group 6]\ncid = 0x3006\n",
+		    &cfg, &r), 0, "rekey-fragment-size accepted");
+	ok(cfg.n_groups == 2 && cfg.groups[0].rekey_fragment_size == 100 &&
+	   cfg.groups[1].rekey_fragment_size == 0,
+	   "rekey-fragment-size read; 0 (as large as a PDU holds) by default");
+	config_free(&cfg);
+
 	is_int(load(SS_MIN "services = broadcast,unicast\nmulticast-groups = 5, 7\n"
 		    "suites = aes-gcm\n[timers]\noperational-wait = 2\n",
 		    &cfg, &r), 0, "SS configuration accepted");
@@ -129,6 +137,9 @@ static const struct {
 	{ BS_MIN "[group 5]\ncid = 0x3005\naddresses = 02:00:00:00:00:01\n", "t.conf:10: invalid addresses" },
 	{ BS_MIN "[group 5]\ncid = 0x3005\naddresses = 01:00:5e:00:00:01,01:00:5e:00:00:01\n", "listed twice" },
 	{ BS_MIN "[group 5]\ncid = 0x3005\naddresses = 01:00:5e:00:00:01,\n", "t.conf:10: invalid addresses '01:00:5e:00:00:01,': empty item" },
+	{ BS_MIN "[group 5]\ncid = 0x3005\nrekey-fragment-size = 8\n", "t.conf:10: invalid rekey-fragment-size '8': expected 0 (as large as a PDU holds) or 16 to 2000 bytes" },
+	{ BS_MIN "[group 5]\ncid = 0x3005\nrekey-fragment-size = 2001\n", "t.conf:10: invalid rekey-fragment-size '2001'" },
+	{ BS_MIN "[group 5]\ncid = 0x3005\nrekey-fragment-size = -1\n", "t.conf:10: invalid rekey-fragment-size '-1'" },
 	{ BS_MIN "[group 5]\ncolour = red\n", "t.conf:9: unknown key 'colour' in [group 5]" },
 	{ BS_MIN "[group 5]\nsuite = aes-ccm\n", "t.conf:8: [group 5] needs a cid" },
 	{ BS_MIN "[group 5]\ncid = 0xfe05\n[group 6]\ncid = 0xfe05\n", "t.conf:11: cid 0xfe05 is also group 5's" },
