@@ -243,15 +243,15 @@ int bs_group_multicast_frame(uint16_t said, EVP_PKEY *key,
 	}
 	if (len > GROUP_REKEY_MAX_LEN)
 		return -E2BIG;
-	/* every slice carries the rekey's sequence number */
-	if (keytree_msg_parse(payload, len, &kt))
-		return -EINVAL;
 	sig = (size_t)EVP_PKEY_get_size(key);
 	overhead = PKM_HDR_LEN + tlv_hdr_len(2) + 2 +
 		   tlv_hdr_len(PKM_GKU_FRAGMENT_LEN) + PKM_GKU_FRAGMENT_LEN +
 		   tlv_hdr_len(PKM_MSG_MAX) + tlv_hdr_len(sig) + sig;
 	if (pdu_max <= overhead)
 		return -EMSGSIZE;
+	/* every slice carries the rekey's sequence number */
+	if (keytree_msg_parse(payload, len, &kt))
+		return -EINVAL;
 	slice = pdu_max - overhead;
 	if (frag_size && frag_size < slice)
 		slice = frag_size;
