@@ -279,9 +279,9 @@ static void rx_fragment(struct ss *ss, struct ss_sa *sa, struct pkm_msg *m)
 	switch (err) {
 	case 1:
 		timer_stop(&c->frag_timer);
-		log_debug("%s: rekey %llu joined from %u fragments, %zu bytes",
-			  ss_sa_label(sa), (unsigned long long)f->rekey_id,
-			  f->count, joined_len);
+		log_info("%s: rekey %llu joined from %u fragments, %zu bytes",
+			 ss_sa_label(sa), (unsigned long long)f->rekey_id,
+			 f->count, joined_len);
 		handle(ss, m->u.gku.said, joined, joined_len, true);
 		free(joined);
 		return;
