@@ -16,7 +16,7 @@
 #   group 2  cid 0xfe02  offset, degree 3  switch-delay 3000 ms
 #   group 3  cid 0xfe03  lkh, degree 4     rekey-batch 1500 ms
 #
-# SS1..SS5 join all three at the start; SS6 joins group 1 late.
+# SS1..SS5 join all three at the start; SS6 joins groups 1 and 2 late.
 #
 #   revoke       ss3 is revoked under traffic to groups 1 and 2: within a
 #                second both trees have rekeyed and the new TEKs are in
@@ -31,9 +31,12 @@
 #                rekey (committed and sent, switch pending): the restarted
 #                daemon sends it again, finishes the switch, and group
 #                traffic reaches the members left and nobody else.
-#   newcomer     group 1 frames captured before SS6 joins cannot be
-#                decrypted with any key SS6 holds afterwards (tried in the
-#                lab node's kernel), while frames after its join can.
+#   newcomer     frames of groups 1 and 2 (both schemes) captured before
+#                SS6 joins cannot be decrypted with any key SS6 holds
+#                afterwards, nor with the TEK its group key would give for
+#                the rekey before its join (tried in the lab node's
+#                kernel); frames after its join open with its TEK, and
+#                those before with the TEK a member held then.
 
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/lib_pkmd.sh"
@@ -211,14 +214,11 @@ setup() {
 		write_ss_conf "$n" "ss$n" ca unicast "1, 2, 3" "[test]
 expose-keys = yes"
 	done
-	write_ss_conf 6 ss6 ca unicast "1" "[test]
+	write_ss_conf 6 ss6 ca unicast "1, 2" "[test]
 expose-keys = yes"
 	write_conf
 	topo_air
 	topo_links
-	# the lab: group 1's SA and connection, keys tried one by one
-	wm "$lab" sa add dev wman0 said "$g1" suite aes-gcm service multicast
-	wm "$lab" conn add dev wman0 cid "$g1" kind multicast sa "$g1"
 }
 
 test_join() {
@@ -232,7 +232,9 @@ test_join() {
 			ctl_bs group member add "$g" "ss$n"
 		done
 	done
+	# SS6 may join groups 1 and 2; its daemon starts in test_newcomer
 	ctl_bs group member add 1 ss6
+	ctl_bs group member add 2 ss6
 	for n in "${members[@]}"; do
 		start_daemon "$n" "ss$n"
 	done
@@ -406,69 +408,162 @@ test_restart() {
 	assert_eq "$(tree 1 switching)" false "group 1 after the restart"
 }
 
-# frames_on PCAP CID: indexes of the frames of PCAP on that CID.
+# frames_on PCAP CID: indexes of the frames of PCAP on that CID (from
+# the list frame_field keeps).
 frames_on() {
-	"$FRAME" list "$1" |
-		awk -v c="$2" '{ for (j = 2; j < NF; j += 2) if ($j == "cid" && $(j + 1) + 0 == c) print $1 }'
+	[[ -s $1.list ]] || "$FRAME" list "$1" >"$1.list"
+	awk -v c="$2" '{ for (j = 2; j < NF; j += 2) if ($j == "cid" && $(j + 1) + 0 == c) print $1 }' "$1.list"
 }
 
-# try_key HEX PCAP INDEXES...: frames of PCAP replayed into the lab with
-# KEY in the EKS slot they name (the kernel looks in no other); prints
-# how many it decrypted.
+# lab_group SAID: the group's SA in the lab's kernel, of the suite the BS
+# gives it, and its connection (CID = SAID), without a TEK.  lab_dec and
+# lab_seen keep what its counters should say.
+declare -A lab_dec lab_seen
+lab_group() {
+	local suite
+	suite=$(sa_field "$bs_sock" "$1" .suite)
+	wm "$lab" sa add dev wman0 said "$1" suite "$suite" service multicast
+	wm "$lab" conn add dev wman0 cid "$1" kind multicast sa "$1"
+	lab_dec[$1]=0 lab_seen[$1]=0
+}
+
+# lab_rx SAID: "DECRYPTED SEEN", the frames of that SA the lab's kernel
+# decrypted, and those it decrypted or dropped (no key, bad ICV, replay).
+lab_rx() {
+	wm "$lab" -s -j sa show dev wman0 | jq -r ".[] | select(.said == $1) | .stats |
+		\"\(.rx_packets) \(.rx_packets + .rx_no_key + .rx_bad_icv + .rx_replay)\""
+}
+lab_rx_seen_ge() {
+	local rx
+	rx=$(lab_rx "$1")
+	((${rx#* } >= $2)) && echo "$rx" >"$TMP/lab_rx"
+}
+
+# try_key SAID KEY PCAP INDEXES...: frames of PCAP replayed into the lab
+# with KEY in the EKS slot they name (the kernel looks in no other) of
+# the SA; sets tried to how many it decrypted.
 try_key() {
-	local k=$1 pcap=$2 before all eks i
-	shift 2
+	local said=$1 k=$2 pcap=$3 eks rx
+	shift 3
 	eks=$(frame_field "$pcap" "$1" eks)
-	wm "$lab" tek add dev wman0 said "$g1" eks "$eks" key "$k"
-	before=$(cnt "$lab" said "$g1" rx-packets)
-	all=$(lab_seen)
-	for i in "$@"; do
-		na "$FRAME" send "air$lab" "$pcap" --index "$i"
-	done
+	wm "$lab" tek add dev wman0 said "$said" eks "$eks" key "$k"
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	na bash -c 'for i in "${@:4}"; do "$1" send "$2" "$3" --index "$i"; done' \
+		_ "$FRAME" "air$lab" "$pcap" "$@"
 	# every frame decrypted or dropped before the count is read
-	poll_for 5 lab_seen_ge $((all + $#)) || true
-	echo $(($(cnt "$lab" said "$g1" rx-packets) - before))
-	wm "$lab" tek del dev wman0 said "$g1" eks "$eks"
+	lab_seen[$said]=$((lab_seen[$said] + $#))
+	wait_for 5 lab_rx_seen_ge "$said" "${lab_seen[$said]}"
+	rx=$(<"$TMP/lab_rx")
+	tried=$((${rx% *} - lab_dec[$said]))
+	lab_dec[$said]=${rx% *}
+	wm "$lab" tek del dev wman0 said "$said" eks "$eks"
 }
-lab_seen() {
-	echo $(($(cnt "$lab" said "$g1" rx-packets) + $(cnt "$lab" said "$g1" rx-bad-icv) +
-		$(cnt "$lab" said "$g1" rx-no-key) + $(cnt "$lab" said "$g1" rx-replay)))
+
+# held_keys N SAID: every key SS N's daemon holds for that group
+# ([test] expose-keys: its TEKs and the tree's group key), one a line.
+held_keys() {
+	ctl_ss "$1" -j sa list | jq -r ".[] | select(.said == $2) | .test_keys[]" | sort -u
 }
-lab_seen_ge() { (($(lab_seen) >= $1)); }
+
+# group_tek KEY G SEQ: the TEK of rekey SEQ of group G derived from KEY as
+# from the group key of that rekey: HMAC-SHA256(KEY, "wman group TEK" ||
+# G || SEQ), G one byte, SEQ eight big-endian, cut to 16 bytes; in hex.
+group_tek() {
+	local label="wman group TEK" hex='' c i mac
+	for ((i = 0; i < ${#label}; i++)); do
+		printf -v c '%02x' "'${label:i:1}"
+		hex+=$c
+	done
+	printf -v c '%02x%016x' "$2" "$3"
+	hex_bytes "$hex$c" "$TMP/tek.in"
+	mac=$(openssl mac -digest SHA256 -macopt "hexkey:$1" \
+		-in "$TMP/tek.in" HMAC) || return 1
+	mac=${mac,,}
+	echo "${mac:0:32}"
+}
+
+# tek_of G SEQ KEYS: of KEYS (lines: TEKs and a group key, as held_keys
+# gives them), the TEK of rekey SEQ, found as the one that derives from
+# another of them by group_tek; fails if none does.
+tek_of() {
+	local key tek
+	for key in $3; do
+		tek=$(group_tek "$key" "$1" "$2")
+		[[ $'\n'$3$'\n' == *$'\n'$tek$'\n'* ]] || continue
+		echo "$key $tek"
+		return 0
+	done
+	log "group $1: none of these keys gives a TEK of rekey $2 among them: $3"
+	return 1
+}
+
+# newcomer_check G EPOCH OLD-KEYS: group G's frames captured in $pre
+# (under rekey EPOCH, before SS6 joined) and $post (after), tried in the
+# lab.  No key SS6 holds opens those before, nor does the TEK that SS6's
+# group key would give for EPOCH; SS6's TEK of its join opens those
+# after; the TEK of EPOCH in OLD-KEYS, what a member held before the
+# join, opens those before (the method can tell).
+newcomer_check() {
+	local g=$1 e=$2 old=$3 said=$((0xfe00 + $1)) keys key gk_tek gk tek derived n tried
+	local pre_idx=() post_idx=()
+	mapfile -t pre_idx < <(frames_on "$pre" "$said")
+	mapfile -t post_idx < <(frames_on "$post" "$said")
+	assert_eq "${#pre_idx[@]}:${#post_idx[@]}" "5:3" "group $g frames captured before and after"
+	log "group $g: EKS of the frames before the join $(frame_field "$pre" "${pre_idx[0]}" eks), after $(frame_field "$post" "${post_idx[0]}" eks)"
+	keys=$(held_keys 6 "$said")
+	n=$(wc -l <<<"$keys")
+	log "group $g: SS6 holds $n distinct keys"
+	((n >= 2))
+	# SS6's group key and its TEK of the rekey of its join
+	gk_tek=$(tek_of "$g" $((e + 1)) "$keys")
+	read -r gk tek <<<"$gk_tek"
+	derived=$(group_tek "$gk" "$g" "$e")
+	for key in $keys $derived; do
+		try_key "$said" "$key" "$pre" "${pre_idx[@]}"
+		assert_eq "$tried" 0 "group $g frames before the join decrypted with SS6's key $key"
+	done
+	try_key "$said" "$tek" "$post" "${post_idx[@]}"
+	assert_eq "$tried" 3 "group $g frames after the join decrypted with SS6's TEK"
+	# the TEK of the rekey before, which SS1 held
+	gk_tek=$(tek_of "$g" "$e" "$old")
+	read -r gk tek <<<"$gk_tek"
+	try_key "$said" "$tek" "$pre" "${pre_idx[@]}"
+	assert_eq "$tried" 5 "group $g frames before the join decrypted with SS1's TEK of then"
+}
 
 test_newcomer() {
-	local pre=$TMP/pre.pcap post=$TMP/post.pcap e1 keys key n got good=0
-	local pre_idx=() post_idx=()
-	e1=$(tree 1 epoch)
-	capture_start "$lab" veth0 5 "$pre" 20
+	local pre=$TMP/pre.pcap post=$TMP/post.pcap e1 e2 old1 old2 leaves
+	e1=$(tree 1 epoch) e2=$(tree 2 epoch)
+	lab_group "$g1"
+	lab_group "$g2"
+	# what SS1, a member of both, holds before SS6 joins
+	old1=$(held_keys 1 "$g1") old2=$(held_keys 1 "$g2")
+	capture_start "$lab" veth0 10 "$pre" 20
 	send_to "$g1_ip" 5
+	send_to "$g2_ip" 5
 	capture_wait
 	start_daemon 6 ss6
 	wait_for 30 sa_state_is 6 "$g1" operational
+	wait_for 30 sa_state_is 6 "$g2" operational
 	wait_for 10 tree_is 1 members 5
+	wait_for 10 tree_is 2 members 4
+	leaves=$(ctl_bs -j group list | jq -c '[.[] | select(.id == 1 or .id == 2) | .tree.leaves | map(.cn) | sort]')
+	assert_eq "$leaves" '[["ss1","ss2","ss4","ss5","ss6"],["ss1","ss2","ss5","ss6"]]' "members of groups 1 and 2"
+	# the BS sends with the new TEKs (group 2 after its 3 s switch delay)
 	wait_for 10 tree_is 1 switching false
+	wait_for 10 tree_is 2 switching false
 	assert_eq "$(tree 1 epoch)" $((e1 + 1)) "group 1: one rekey for the join"
+	assert_eq "$(tree 2 epoch)" $((e2 + 1)) "group 2: one rekey for the join"
 	wait_for 10 ss_epoch_is 6 "$g1" $((e1 + 1))
-	capture_start "$lab" veth0 3 "$post" 20
+	wait_for 10 ss_epoch_is 6 "$g2" $((e2 + 1))
+	capture_start "$lab" veth0 6 "$post" 20
 	send_to "$g1_ip" 3
+	send_to "$g2_ip" 3
 	capture_wait
 	expect_cnt 6 3 said "$g1" rx-packets
-	mapfile -t pre_idx < <(frames_on "$pre" "$g1")
-	mapfile -t post_idx < <(frames_on "$post" "$g1")
-	assert_eq "${#pre_idx[@]}:${#post_idx[@]}" "5:3" "group 1 frames captured before and after"
-	log "EKS of the frames before the join: $(frame_field "$pre" "${pre_idx[0]}" eks), after: $(frame_field "$post" "${post_idx[0]}" eks)"
-	keys=$(ctl_ss 6 -j sa list | jq -r ".[] | select(.said == $g1) | .test_keys[]" | sort -u)
-	n=$(wc -l <<<"$keys")
-	log "SS6 holds $n distinct keys for group 1"
-	((n >= 2))
-	for key in $keys; do
-		got=$(try_key "$key" "$pre" "${pre_idx[@]}")
-		assert_eq "$got" 0 "frames before the join decrypted with one of SS6's keys"
-		got=$(try_key "$key" "$post" "${post_idx[@]}")
-		good=$((good + got))
-	done
-	# the method works: SS6's TEK opens what came after its join
-	assert_eq "$good" 3 "frames after the join decrypted in the lab"
+	expect_cnt 6 3 said "$g2" rx-packets
+	newcomer_check 1 "$e1" "$old1"
+	newcomer_check 2 "$e2" "$old2"
 }
 
 # Each step builds on the ones before: after a failure the rest are
@@ -496,7 +591,7 @@ step "revoke under traffic: new TEKs within 1 s, no frame lost, SS3 shut out" te
 step "batching: two removals within the interval, one rekey" test_batching
 step "forged, tampered, replayed and misaddressed rekeys refused" test_forged
 step "BS killed in the middle of a rekey: restart resumes it" test_restart
-step "newcomer: no key of SS6 opens group frames from before its join" test_newcomer
+step "newcomer: no key of SS6 opens frames of groups 1 and 2 from before its join" test_newcomer
 
 for cmd in "ctl_bs group list" "ctl_ss 1 sa list"; do
 	log "---- pkmctl: $cmd"
