@@ -505,11 +505,12 @@ tek_of() {
 # join, opens those before (the method can tell).
 newcomer_check() {
 	local g=$1 e=$2 old=$3 said=$((0xfe00 + $1)) keys key gk_tek gk tek derived n tried
-	local pre_idx=() post_idx=()
+	local pre_idx=() post_idx=() slots=()
 	mapfile -t pre_idx < <(frames_on "$pre" "$said")
 	mapfile -t post_idx < <(frames_on "$post" "$said")
 	assert_eq "${#pre_idx[@]}:${#post_idx[@]}" "5:3" "group $g frames captured before and after"
-	log "group $g: EKS of the frames before the join $(frame_field "$pre" "${pre_idx[0]}" eks), after $(frame_field "$post" "${post_idx[0]}" eks)"
+	assert_eq "$(frame_field "$pre" "${pre_idx[0]}" eks):$(frame_field "$post" "${post_idx[0]}" eks)" \
+		"$((e % 4)):$(((e + 1) % 4))" "group $g: EKS of the frames before and after the join"
 	keys=$(held_keys 6 "$said")
 	n=$(wc -l <<<"$keys")
 	log "group $g: SS6 holds $n distinct keys"
@@ -517,6 +518,9 @@ newcomer_check() {
 	# SS6's group key and its TEK of the rekey of its join
 	gk_tek=$(tek_of "$g" $((e + 1)) "$keys")
 	read -r gk tek <<<"$gk_tek"
+	# the others are TEKs, as many as SS6's kernel holds for the group
+	read -ra slots <<<"$(kernel_teks 6 "$said")"
+	assert_eq "${#slots[@]}" $((n - 1)) "group $g: TEKs in SS6's kernel (EKS ${slots[*]})"
 	derived=$(group_tek "$gk" "$g" "$e")
 	for key in $keys $derived; do
 		try_key "$said" "$key" "$pre" "${pre_idx[@]}"
