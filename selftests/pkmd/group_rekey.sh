@@ -13,8 +13,14 @@
 # Groups of the BS, each with a key tree:
 #
 #   group 1  cid 0xfe01  lkh, degree 2     switch-delay 1000 ms
+#                                           rekey-fragment-size 64
 #   group 2  cid 0xfe02  offset, degree 3  switch-delay 3000 ms
+#                                           rekey-fragment-size 48
 #   group 3  cid 0xfe03  lkh, degree 4     rekey-batch 1500 ms
+#
+# The small fragments of groups 1 and 2 make every multicast rekey of
+# theirs travel as several signed Group Key Update Commands that the SSs
+# join (a real one is cut only when it exceeds a management PDU).
 #
 # SS1..SS5 join all three at the start; SS6 joins groups 1 and 2 late.
 #
@@ -83,6 +89,7 @@ write_conf() {
 		key-tree = lkh
 		tree-degree = 2
 		switch-delay = 1000
+		rekey-fragment-size = 64
 
 		[group 2]
 		cid = $g2
@@ -90,6 +97,7 @@ write_conf() {
 		key-tree = offset
 		tree-degree = 3
 		switch-delay = 3000
+		rekey-fragment-size = 48
 
 		[group 3]
 		cid = $g3
@@ -264,12 +272,13 @@ test_join() {
 
 test_revoke() {
 	local e1 e2 k1 k2 t0 t1 t sent1 sent2 c1 c2 a1 d1 r3 x3 n worst=0 remaining=(1 2 4 5)
-	local cap=$TMP/revoke.pcap
+	local cap=$TMP/revoke.pcap bs_lines
 	e1=$(tree 1 epoch) e2=$(tree 2 epoch)
 	k1=$(((e1 + 1) % 4)) k2=$(((e2 + 1) % 4))
 	sent1=$(cnt 0 said "$g1" tx-packets) sent2=$(cnt 0 said "$g2" tx-packets)
 	c1=$(counters "$g1" 1 2 3 4 5) c2=$(counters "$g2" 1 2 3 4 5)
 	r3=$(cnt 3 rx-packets) x3=$(dropped 3)
+	mapfile -t bs_lines <"$TMP/bs.log"
 	start_traffic
 	nap 0.5
 	t0=$(now_ms)
@@ -292,6 +301,13 @@ test_revoke() {
 	t1=$(log_ms bs "group 1: ss3 left \\(revoked\\)")
 	log "revocation to the last new TEK installed (BS and 4 SSs, 2 groups): $((worst - (t1 - t0))) ms after the BS took the command, $worst ms after pkmctl started"
 	((worst - (t1 - t0) <= 1000)) || { log "over a second"; return 1; }
+	# both multicast rekeys went in fragments, joined by every member left
+	log_since bs "${#bs_lines[@]}" "group 1: rekey message of [0-9]+ bytes sent in ([2-9]|[1-9][0-9]+) signed fragments"
+	log_since bs "${#bs_lines[@]}" "group 2: rekey message of [0-9]+ bytes sent in ([2-9]|[1-9][0-9]+) signed fragments"
+	for n in "${remaining[@]}"; do
+		log_has "ss$n" "\\(group 1\\): rekey $((e1 + 1)) joined from [0-9]+ fragments"
+		log_has "ss$n" "\\(group 2\\): rekey $((e2 + 1)) joined from [0-9]+ fragments"
+	done
 	# the BS switches over, then deletes the old TEK
 	wait_for 10 tree_is 1 switching false
 	wait_for 10 tree_is 2 switching false
