@@ -45,6 +45,20 @@ static int emit(struct pkm_msg *m, struct pkm_seal *s, const char *name)
 	       put("fuzz_tlv", name, buf + PKM_HDR_LEN, len - PKM_HDR_LEN);
 }
 
+static int emit_dreg(uint8_t mgmt_type, uint8_t code, const char *name)
+{
+	struct pkm_dreg d = { .mgmt_type = mgmt_type, .code = code,
+			      .ak_seq = 1, .pn = 5 };
+	uint8_t buf[PKM_DREG_MSG_LEN];
+	size_t len;
+
+	if (pkm_dreg_build(&d, cmac_key, buf, sizeof(buf), &len)) {
+		fprintf(stderr, "%s: cannot build\n", name);
+		return -1;
+	}
+	return put("fuzz_dreg", name, buf, len);
+}
+
 int main(int argc, char **argv)
 {
 	const struct pkm_crypto_suite ccm = { 2, 0, 4 };
@@ -136,6 +150,9 @@ int main(int argc, char **argv)
 	seal.cmac_key = NULL;
 	err |= emit(&m, &seal, "group_key_update_fragment_signed");
 	seal.cmac_key = cmac_key;
+
+	err |= emit_dreg(PKM_MGMT_DREG_REQ, PKM_DREG_REQ_LEAVE, "dreg_req");
+	err |= emit_dreg(PKM_MGMT_DREG_CMD, PKM_DREG_CMD_TERMINATE, "dreg_cmd");
 
 	tc_free(&ca);
 	tc_free(&ss);

@@ -5,6 +5,7 @@
 /* libpkm: the PKM protocol shared by pkmd, pkmctl and the load generator. */
 #include "pkm/cert.h"
 #include "pkm/crypto.h"
+#include "pkm/dreg.h"
 #include "pkm/err.h"
 #include "pkm/msg.h"
 #include "pkm/tlv.h"
