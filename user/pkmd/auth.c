@@ -432,6 +432,20 @@ void ss_auth_event(struct ss *ss, enum auth_event ev)
 	auth_result_clear();
 }
 
+void ss_auth_stop(struct ss *ss)
+{
+	if (ss->auth_state != AUTH_START)
+		log_info("authorization: %s -> %s (deregistered)",
+			 auth_state_name(ss->auth_state),
+			 auth_state_name(AUTH_START));
+	ss->auth_state = AUTH_START;
+	timer_stop(&ss->auth_timer);
+	timer_stop(&ss->auth_grace_timer);
+	tek_all(ss, TEK_EV_STOP);
+	OPENSSL_cleanse(&ss->ak, sizeof(ss->ak));
+	OPENSSL_cleanse(&ss->prev_ak, sizeof(ss->prev_ak));
+}
+
 /* Timers of the machine; called once at start. */
 void ss_auth_init(struct ss *ss)
 {

@@ -160,6 +160,7 @@ static void cmd_status(const struct json *req, struct json_out *o)
 		struct ss *ss = d->ss;
 
 		jo_bool(o, "entered", ss->entered);
+		jo_bool(o, "deregistered", ss->deregistered);
 		if (ss->entered) {
 			jo_int(o, "basic_cid", ss->basic_cid);
 			jo_int(o, "primary_cid", ss->primary_cid);
@@ -473,6 +474,26 @@ static void cmd_rekey(const struct json *req, struct json_out *o)
 	result_end(o);
 }
 
+/* SS only: DREG-REQ to the BS; the DREG-CMD that answers stops the SS. */
+static void cmd_deregister(const struct json *req, struct json_out *o)
+{
+	char why[160] = "";
+	int err;
+
+	(void)req;
+	if (!ctl.d->ss) {
+		respond_error(o, -EOPNOTSUPP, "deregister is a command of an SS");
+		return;
+	}
+	err = ss_deregister(ctl.d->ss, why, sizeof(why));
+	if (err) {
+		respond_error(o, err, why);
+		return;
+	}
+	result_begin(o);
+	result_end(o);
+}
+
 static const struct {
 	const char *name;
 	void (*run)(const struct json *req, struct json_out *o);
@@ -486,6 +507,7 @@ static const struct {
 	{ "group-member-del", cmd_group_member_del },
 	{ "sa-list", cmd_sa_list },
 	{ "rekey", cmd_rekey },
+	{ "deregister", cmd_deregister },
 };
 
 static void handle_line(struct client *c, const char *line, size_t len)

@@ -80,6 +80,10 @@ struct ss {
 	unsigned int ranging_attempts;
 	struct timer ranging_timer;
 
+	/* de-registration (ss.c) */
+	bool dreg_sent;			/* DREG-REQ out, DREG-CMD awaited */
+	bool deregistered;		/* idle until restarted */
+
 	/* authorization */
 	enum auth_state auth_state;
 	struct timer auth_timer;	/* authorize/reauthorize/reject wait */
@@ -114,6 +118,12 @@ struct ss_sa *ss_sa_find(struct ss *ss, uint16_t said);
 /* "SAID 0x2001" or "multicast group 5" for log lines. */
 const char *ss_sa_label(const struct ss_sa *sa);
 
+/*
+ * Sends a DREG-REQ under the current AK; the BS's DREG-CMD then stops
+ * the SS.  0, or -errno with why filled in.
+ */
+int ss_deregister(struct ss *ss, char *why, size_t why_len);
+
 /* entry.c */
 void ss_entry_start(struct ss *ss);
 void ss_entry_rx(struct ss *ss, const uint8_t src[MAC_LEN],
@@ -123,6 +133,8 @@ void ss_entry_rx(struct ss *ss, const uint8_t src[MAC_LEN],
 void ss_auth_init(struct ss *ss);
 void ss_auth_event(struct ss *ss, enum auth_event ev);
 void ss_auth_rx(struct ss *ss, struct pkm_msg *m);
+/* Back to Start: timers stopped, every SA out of the kernel, AKs wiped. */
+void ss_auth_stop(struct ss *ss);
 
 /* keys.c */
 void ss_tek_event(struct ss_sa *sa, enum tek_event ev,
