@@ -25,6 +25,7 @@ static void usage(FILE *out)
 		"  pkmctl group member { add | del } GROUP CN\n"
 		"  pkmctl sa list\n"
 		"  pkmctl rekey SAID\n"
+		"  pkmctl deregister            (SS: DREG-REQ, leave the BS)\n"
 		"where  SERVICES := SERVICE[,SERVICE...]  (default: unicast)\n"
 		"       SERVICE := { unicast | multicast | broadcast }\n"
 		"       GROUP := 0..255, a multicast service group ID\n"
@@ -62,6 +63,7 @@ static const struct {
 	{ "sa", cmd_sa },
 	{ "group", cmd_group },
 	{ "rekey", cmd_rekey },
+	{ "deregister", cmd_deregister },
 };
 
 int main(int argc, char **argv)

@@ -63,5 +63,6 @@ int cmd_subscriber(struct args *a);
 int cmd_group(struct args *a);
 int cmd_sa(struct args *a);
 int cmd_rekey(struct args *a);
+int cmd_deregister(struct args *a);
 
 #endif

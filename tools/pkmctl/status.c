@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* pkmctl status: the daemon's role, device and state, one "key: value" a line. */
+/*
+ * pkmctl status: the daemon's role, device and state, one "key: value" a
+ * line; pkmctl deregister.
+ */
 #include <inttypes.h>
 #include <stdio.h>
 
@@ -36,6 +39,30 @@ int cmd_status(struct args *a)
 				printf("%s: %s\n", result->keys[i], v->b ? "yes" : "no");
 		}
 	}
+	json_free(&resp);
+	return EXIT_OK;
+}
+
+/* pkmctl deregister: the SS sends DREG-REQ; pkmd answers once it is out. */
+int cmd_deregister(struct args *a)
+{
+	const struct json *result;
+	struct json_out req;
+	struct json resp;
+	int code;
+
+	if (a->argc)
+		usage_error("deregister takes no arguments (\"%s\")", a->argv[0]);
+	jo_init(&req, false);
+	jo_object_begin(&req, NULL);
+	jo_string(&req, "command", "deregister");
+	jo_object_end(&req);
+	code = request(&req, &resp, &result);
+	jo_free(&req);
+	if (code)
+		return code;
+	if (opts.json)
+		print_json(result);
 	json_free(&resp);
 	return EXIT_OK;
 }

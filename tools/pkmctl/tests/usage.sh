@@ -45,6 +45,7 @@ check "subscriber add without mac: exit 2" status_is 2 "$PKMCTL" subscriber add 
 check "subscriber add with a bad MAC: exit 2" status_is 2 "$PKMCTL" subscriber add ss1 mac 02:16 provider p
 check "subscriber add with a bad service: exit 2" status_is 2 "$PKMCTL" subscriber add ss1 mac 02:16:00:00:00:11 provider p services video
 check "rekey with a bad SAID: exit 2" status_is 2 "$PKMCTL" rekey 70000
+check "deregister with an argument: exit 2" status_is 2 "$PKMCTL" deregister now
 check "group member with a bad group: exit 2" status_is 2 "$PKMCTL" group member add 256 ss1
 check "-h: exit 0" status_is 0 "$PKMCTL" -h
 check "no daemon: exit 3" status_is 3 "$PKMCTL" -s "$dir/none.sock" status
@@ -57,6 +58,7 @@ cat >"$dir/answers" <<'EOF_ANSWERS'
 {"ok":false,"error":"no subscriber nobody","errno":"ENOENT"}
 {"ok":true,"result":[{"id":5,"cid":65029,"said":65029,"suite":"aes-gcm","addresses":["01:00:5e:10:00:05"],"members":["ss1","ss2"],"tree":{"scheme":"lkh","degree":4,"height":1,"members":2,"epoch":7}},{"id":6,"cid":65030,"said":65030,"suite":"aes-ccm","addresses":[],"members":[],"tree":null}]}
 {"ok":true}
+{"ok":false,"error":"already deregistered","errno":"EALREADY"}
 EOF_ANSWERS
 "$FAKE_PKMD" "$sock" "$dir/answers" "$dir/requests" &
 server=$!
@@ -76,6 +78,9 @@ check "group list: a row with its tree" grep -Eq '^5 +0xfe05 +aes-gcm +01:00:5e:
 check "group list: a group without a tree" grep -Eq '^6 +0xfe06 +aes-ccm +- +- +none +- +- +-$' "$dir/out"
 check "group member del: exit 0" status_is 0 "$PKMCTL" -s "$sock" group member del 5 ss2
 check "group member del: the request" grep -qx '{"command":"group-member-del","group":5,"cn":"ss2"}' "$dir/requests"
+check "deregister: refused, exit 1" status_is 1 "$PKMCTL" -s "$sock" deregister
+check "deregister: the request" grep -qx '{"command":"deregister"}' "$dir/requests"
+check "deregister: the daemon's reason on stderr" grep -q "already deregistered" "$dir/err"
 
 echo "1..$n"
 [ $failed -eq 0 ]
