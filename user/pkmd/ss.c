@@ -378,8 +378,11 @@ static void ss_mgmt_rx(void *arg, uint16_t cid, const uint8_t src[MAC_LEN],
 static void ss_tek_event_cb(void *arg, uint8_t cmd, uint16_t said,
 			    uint8_t eks, int cid)
 {
+	struct ss *ss = arg;
+
 	(void)cid;
-	ss_kernel_tek_event(arg, cmd, said, eks);
+	if (!ss->deregistered)
+		ss_kernel_tek_event(ss, cmd, said, eks);
 }
 
 /* Startup */
