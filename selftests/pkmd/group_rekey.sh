@@ -43,6 +43,12 @@
 #                the rekey before its join (tried in the lab node's
 #                kernel); frames after its join open with its TEK, and
 #                those before with the TEK a member held then.
+#   deregister   a forged DREG-REQ for SS5 (its primary CID and address,
+#                a CMAC of nobody's making) is refused and changes
+#                nothing; then pkmctl deregister on SS5: every tree it
+#                was in rekeys once without it, the members left get the
+#                new TEK, group frames reach SS5 no more, and its unicast
+#                TEKs and AK are gone from the BS.
 
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/lib_pkmd.sh"
@@ -50,7 +56,7 @@ source "$(dirname "$0")/lib_pkmd.sh"
 ktap_print_header
 require_env
 require_pkmd
-ktap_plan_plus 6	# the step lines below
+ktap_plan_plus 7	# the step lines below
 
 # Four more SS namespaces: 4, 5, 6 with daemons, 7 the lab.
 for n in 4 5 6 7; do
@@ -586,6 +592,84 @@ test_newcomer() {
 	newcomer_check 2 "$e2" "$old2"
 }
 
+# leaves N: the CNs in group N's tree, sorted, one space between.
+leaves() { ctl_bs -j group list | jq -r ".[] | select(.id == $1) | .tree.leaves | map(.cn) | sort | join(\" \")"; }
+in_tree() { [[ " $(leaves "$1") " == *" $2 "* ]]; }
+no_teks() { [[ -z $(kernel_teks "$1" "$2" 2>/dev/null) ]]; }
+bs_authorized() { ctl_bs -j status | jq -r .authorized; }
+
+test_deregister() {
+	local g said e k n uc5 pcid seq auth teks5 hex r5 x5 c lines
+	local -a groups=() remaining
+	local -A epoch nmem
+	for g in 1 2 3; do
+		in_tree "$g" ss5 && groups+=("$g")
+		epoch[$g]=$(tree "$g" epoch) nmem[$g]=$(tree "$g" members)
+	done
+	assert_eq "${groups[*]}" "1 2 3" "groups whose tree SS5 is in"
+	uc5=$(ctl_bs -j sa list | jq -r '.[] | select(.cn == "ss5" and .service == "unicast") | .said')
+	teks5=$(kernel_teks 0 "$uc5")
+	[[ -n $uc5 && -n $teks5 ]] || { log "no unicast SA or TEK of SS5 at the BS"; return 1; }
+	auth=$(bs_authorized)
+	pcid=$(ctl_ss 5 -j status | jq -r .primary_cid)
+	seq=$(ctl_ss 5 -j status | jq -r .ak_seq)
+
+	# forged: SS5's primary CID, address and AK sequence, a CMAC of
+	# nobody's making; then one cut short
+	mapfile -t lines <"$TMP/bs.log"
+	hex=31008d15$(printf '%02x' "$seq")7ffffff0$(random_hex 16)
+	air_mgmt 0 "${mac[0]}" "${mac[5]}" "$pcid" "$hex"
+	wait_for 10 log_since bs "${#lines[@]}" "SS ${mac[5]}: DREG-REQ refused: CMAC does not verify \\(AK $seq, PN 2147483632\\)"
+	air_mgmt 0 "${mac[0]}" "${mac[5]}" "$pcid" "${hex:0:30}"
+	wait_for 10 log_since bs "${#lines[@]}" "SS ${mac[5]}: malformed DREG-REQ refused"
+	for g in "${groups[@]}"; do
+		assert_eq "$(tree "$g" epoch)" "${epoch[$g]}" "group $g epoch after the forgery"
+		assert_eq "$(tree "$g" members)" "${nmem[$g]}" "group $g members after the forgery"
+	done
+	assert_eq "$(kernel_teks 0 "$uc5")" "$teks5" "SS5's unicast TEKs in the BS kernel after the forgery"
+	assert_eq "$(bs_authorized)" "$auth" "authorized stations after the forgery"
+	assert_eq "$(ctl_ss 5 -j status | jq -r .deregistered)" false "SS5 deregistered after the forgery"
+	log_since bs "${#lines[@]}" "deregistered" && { log "the BS deregistered someone"; return 1; }
+
+	# the real one
+	r5=$(cnt 5 rx-packets)
+	pp ctl_ss 5 deregister
+	wait_for 10 log_has bs "SS ${mac[5]} \\(ss5\\): deregistered \\(DREG-REQ under AK $seq"
+	wait_for 10 log_has ss5 "deregistered: DREG-CMD action 0x04"
+	for g in "${groups[@]}"; do
+		wait_for 10 tree_is "$g" members $((nmem[$g] - 1))
+		in_tree "$g" ss5 && { log "group $g: ss5 still in the tree"; return 1; }
+		wait_for 10 tree_is "$g" switching false
+		assert_eq "$(tree "$g" epoch)" $((epoch[$g] + 1)) "group $g: one rekey for the leave"
+		log_has bs "group $g: ss5 leaves leaf [0-9]+ \\(deregistered\\)"
+		said=$((0xfe00 + g)) k=$(((epoch[$g] + 1) % 4))
+		remaining=()
+		for n in $(leaves "$g"); do remaining+=("${n#ss}"); done
+		log "group $g: members left ${remaining[*]}, new TEK EKS $k"
+		wait_for 10 all_have_eks "$said" "$k" 0 "${remaining[@]}"
+		for n in "${remaining[@]}"; do
+			wait_for 10 ss_epoch_is "$n" "$said" $((epoch[$g] + 1))
+		done
+		wait_for 10 no_teks 5 "$said"
+	done
+	# the BS forgot SS5's AK and unicast SA; SS5 holds no SA at all
+	wait_for 10 no_teks 0 "$uc5"
+	assert_eq "$(kernel_sas 0 | jq "index($uc5)")" null "SS5's unicast SA in the BS kernel"
+	assert_eq "$(bs_authorized)" $((auth - 1)) "authorized stations"
+	assert_eq "$(kernel_sas 5)" "[]" "SAs in SS5's kernel"
+	assert_eq "$(ctl_ss 5 -j status | jq -r .deregistered)" true "SS5 deregistered"
+	# group frames reach the members left and are dropped at SS5
+	for g in 1 2; do
+		said=$((0xfe00 + g))
+		n=$(leaves "$g") n=${n%% *} n=${n#ss}
+		c=$(cnt "$n" said "$said" rx-packets) x5=$(dropped 5)
+		if ((g == 1)); then send_to "$g1_ip" 5; else send_to "$g2_ip" 5; fi
+		expect_cnt "$n" $((c + 5)) said "$said" rx-packets
+		wait_for 5 dropped_is 5 $((x5 + 5))
+	done
+	assert_eq "$(cnt 5 rx-packets)" "$r5" "frames SS5 decrypted after deregistering"
+}
+
 # Each step builds on the ones before: after a failure the rest are
 # skipped, and the daemons' logs are printed and kept (KEEP_LOGS=DIR).
 failed_at=
@@ -612,6 +696,7 @@ step "batching: two removals within the interval, one rekey" test_batching
 step "forged, tampered, replayed and misaddressed rekeys refused" test_forged
 step "BS killed in the middle of a rekey: restart resumes it" test_restart
 step "newcomer: no key of SS6 opens frames of groups 1 and 2 from before its join" test_newcomer
+step "deregister: a forged DREG-REQ changes nothing; SS5's own leaves every tree in one rekey each" test_deregister
 
 for cmd in "ctl_bs group list" "ctl_ss 1 sa list"; do
 	log "---- pkmctl: $cmd"
