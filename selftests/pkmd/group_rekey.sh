@@ -599,7 +599,7 @@ no_teks() { [[ -z $(kernel_teks "$1" "$2" 2>/dev/null) ]]; }
 bs_authorized() { ctl_bs -j status | jq -r .authorized; }
 
 test_deregister() {
-	local g said e k n uc5 pcid seq auth teks5 hex r5 x5 c lines
+	local g said e k n uc5 pcid seq auth teks5 hex r5 x5 u5 c lines t t0 worst=0
 	local -a groups=() remaining
 	local -A epoch nmem
 	for g in 1 2 3; do
@@ -649,9 +649,13 @@ test_deregister() {
 		wait_for 10 all_have_eks "$said" "$k" 0 "${remaining[@]}"
 		for n in "${remaining[@]}"; do
 			wait_for 10 ss_epoch_is "$n" "$said" $((epoch[$g] + 1))
+			t=$(log_ms "ss$n" "group $g\\): rekey $((epoch[$g] + 1)): TEK EKS $k installed")
+			((t > worst)) && worst=$t
 		done
 		wait_for 10 no_teks 5 "$said"
 	done
+	t0=$(log_ms ss5 "DREG-REQ sent")
+	log "DREG-REQ sent to the last new TEK installed (3 groups, group 3 batching 1.5 s): $((worst - t0)) ms"
 	# the BS forgot SS5's AK and unicast SA; SS5 holds no SA at all
 	wait_for 10 no_teks 0 "$uc5"
 	assert_eq "$(kernel_sas 0 | jq "index($uc5)")" null "SS5's unicast SA in the BS kernel"
@@ -662,10 +666,12 @@ test_deregister() {
 	for g in 1 2; do
 		said=$((0xfe00 + g))
 		n=$(leaves "$g") n=${n%% *} n=${n#ss}
-		c=$(cnt "$n" said "$said" rx-packets) x5=$(dropped 5)
+		c=$(cnt "$n" said "$said" rx-packets) x5=$(dropped 5) u5=$(cnt 5 rx-unknown-sa)
 		if ((g == 1)); then send_to "$g1_ip" 5; else send_to "$g2_ip" 5; fi
 		expect_cnt "$n" $((c + 5)) said "$said" rx-packets
 		wait_for 5 dropped_is 5 $((x5 + 5))
+		# no key because no SA: SS5 removed them all
+		assert_eq "$(cnt 5 rx-unknown-sa)" $((u5 + 5)) "group $g frames SS5 dropped for want of an SA"
 	done
 	assert_eq "$(cnt 5 rx-packets)" "$r5" "frames SS5 decrypted after deregistering"
 }
