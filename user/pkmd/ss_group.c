@@ -358,7 +358,6 @@ void ss_group_stop(struct ss *ss)
 {
 	for (size_t i = 0; i < ss->n_sas; i++) {
 		struct ss_sa *sa = &ss->sas[i];
-
 		struct ss_group_ctx *c;
 
 		if (!sa->tree)
