@@ -136,3 +136,18 @@ int request(struct json_out *req, struct json *resp,
 	*result = json_get(resp, "result");
 	return EXIT_OK;
 }
+
+int request_command(const char *command, struct json *resp,
+		    const struct json **result)
+{
+	struct json_out req;
+	int code;
+
+	jo_init(&req, false);
+	jo_object_begin(&req, NULL);
+	jo_string(&req, "command", command);
+	jo_object_end(&req);
+	code = request(&req, resp, result);
+	jo_free(&req);
+	return code;
+}

@@ -45,6 +45,9 @@ void usage_error(const char *fmt, ...);
  */
 int request(struct json_out *req, struct json *resp,
 	    const struct json **result);
+/* The same for a request that names its command and nothing else. */
+int request_command(const char *command, struct json *resp,
+		    const struct json **result);
 
 /* Output: the result as JSON (-j), or a table. */
 void print_json(const struct json *result);

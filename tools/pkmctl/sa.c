@@ -63,7 +63,6 @@ static void print_sas(const struct json *list)
 int cmd_sa(struct args *a)
 {
 	const struct json *result;
-	struct json_out req;
 	struct json resp;
 	int code;
 
@@ -72,12 +71,7 @@ int cmd_sa(struct args *a)
 		usage_error("usage: pkmctl sa list");
 	if (a->argc > 1)
 		usage_error("sa list takes no arguments (\"%s\")", a->argv[1]);
-	jo_init(&req, false);
-	jo_object_begin(&req, NULL);
-	jo_string(&req, "command", "sa-list");
-	jo_object_end(&req);
-	code = request(&req, &resp, &result);
-	jo_free(&req);
+	code = request_command("sa-list", &resp, &result);
 	if (code)
 		return code;
 	if (opts.json)

@@ -11,18 +11,12 @@
 int cmd_status(struct args *a)
 {
 	const struct json *result;
-	struct json_out req;
 	struct json resp;
 	int code;
 
 	if (a->argc)
 		usage_error("status takes no arguments (\"%s\")", a->argv[0]);
-	jo_init(&req, false);
-	jo_object_begin(&req, NULL);
-	jo_string(&req, "command", "status");
-	jo_object_end(&req);
-	code = request(&req, &resp, &result);
-	jo_free(&req);
+	code = request_command("status", &resp, &result);
 	if (code)
 		return code;
 	if (opts.json) {
@@ -47,18 +41,12 @@ int cmd_status(struct args *a)
 int cmd_deregister(struct args *a)
 {
 	const struct json *result;
-	struct json_out req;
 	struct json resp;
 	int code;
 
 	if (a->argc)
 		usage_error("deregister takes no arguments (\"%s\")", a->argv[0]);
-	jo_init(&req, false);
-	jo_object_begin(&req, NULL);
-	jo_string(&req, "command", "deregister");
-	jo_object_end(&req);
-	code = request(&req, &resp, &result);
-	jo_free(&req);
+	code = request_command("deregister", &resp, &result);
 	if (code)
 		return code;
 	if (opts.json)

@@ -105,18 +105,12 @@ static void print_subscribers(const struct json *list)
 static int subscriber_list(struct args *a)
 {
 	const struct json *result;
-	struct json_out req;
 	struct json resp;
 	int code;
 
 	if (a->argc)
 		usage_error("subscriber list takes no arguments");
-	jo_init(&req, false);
-	jo_object_begin(&req, NULL);
-	jo_string(&req, "command", "subscriber-list");
-	jo_object_end(&req);
-	code = request(&req, &resp, &result);
-	jo_free(&req);
+	code = request_command("subscriber-list", &resp, &result);
 	if (code)
 		return code;
 	if (opts.json)
