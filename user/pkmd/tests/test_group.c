@@ -14,13 +14,13 @@
 #include <unistd.h>
 
 #include <openssl/evp.h>
-#include <openssl/rsa.h>
 
 #include "bs_group.h"
 #include "group.h"
 #include "ss_group.h"
 #include "store.h"
 #include "tap.h"
+#include "../../pkm/tests/testcert.h"
 
 #define N_SS	6
 #define GROUP	7
@@ -196,18 +196,6 @@ static int join(struct world *w, int i)
 	if (!err)
 		w->ss[i].member = true;
 	return err;
-}
-
-static EVP_PKEY *rsa_key(void)
-{
-	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_id(EVP_PKEY_RSA, NULL);
-	EVP_PKEY *key = NULL;
-
-	if (ctx && EVP_PKEY_keygen_init(ctx) > 0 &&
-	    EVP_PKEY_CTX_set_rsa_keygen_bits(ctx, 2048) > 0)
-		EVP_PKEY_keygen(ctx, &key);
-	EVP_PKEY_CTX_free(ctx);
-	return key;
 }
 
 static void world_free(struct world *w)
@@ -438,8 +426,8 @@ int main(void)
 	char path[300];
 	uint8_t buf[8] = { 0, 0, 0, 1, 0xff, 0xff, 0xff, 0xff };
 
-	w.bs_key = rsa_key();
-	w.other_key = rsa_key();
+	w.bs_key = tc_key_rsa(2048);
+	w.other_key = tc_key_rsa(2048);
 	if (!ok(w.bs_key && w.other_key, "two RSA keys"))
 		return tap_finish();
 	scenario(&w, KEYTREE_SCHEME_LKH, "lkh");

@@ -15,12 +15,12 @@
 #include <string.h>
 
 #include <openssl/evp.h>
-#include <openssl/rsa.h>
 
 #include "bs_group.h"
 #include "group.h"
 #include "ss_group.h"
 #include "tap.h"
+#include "../../pkm/tests/testcert.h"
 #include "linux/wman.h"
 
 #define N_MEMBERS	300
@@ -50,18 +50,6 @@ static struct keytree_server *tree;
 static struct member mem[N_MEMBERS];
 static EVP_PKEY *bs_key, *other_key;
 static int64_t now_ms = 1000;
-
-static EVP_PKEY *rsa_key(void)
-{
-	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_id(EVP_PKEY_RSA, NULL);
-	EVP_PKEY *key = NULL;
-
-	if (ctx && EVP_PKEY_keygen_init(ctx) > 0 &&
-	    EVP_PKEY_CTX_set_rsa_keygen_bits(ctx, 2048) > 0)
-		EVP_PKEY_keygen(ctx, &key);
-	EVP_PKEY_CTX_free(ctx);
-	return key;
-}
 
 static int keep_frame(void *arg, const uint8_t *msg, size_t len)
 {
@@ -785,8 +773,8 @@ static void test_bounds(void)
 
 int main(void)
 {
-	bs_key = rsa_key();
-	other_key = rsa_key();
+	bs_key = tc_key_rsa(2048);
+	other_key = tc_key_rsa(2048);
 	if (!ok(bs_key && other_key, "two RSA keys"))
 		return tap_finish();
 	setup();
