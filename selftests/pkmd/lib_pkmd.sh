@@ -154,9 +154,9 @@ make_certs() {
 
 # ---- configurations --------------------------------------------------------
 
-# write_bs_conf [EXTRA]: the BS with groups 1 and 2 and broadcast; EXTRA
-# (lines) is appended, e.g. [test] and [timers] sections.
-write_bs_conf() {
+# write_bs_head: the BS configuration's [pkmd] and [bs] sections, which
+# every test shares; its groups follow.
+write_bs_head() {
 	cat >"$TMP/bs.conf" <<-CONF
 		[pkmd]
 		role = bs
@@ -170,6 +170,14 @@ write_bs_conf() {
 		private-key = $TMP/bs-1.key
 		provider = net-a
 		${BS_LIFETIMES:-}
+	CONF
+}
+
+# write_bs_conf [EXTRA]: the BS with groups 1 and 2 and broadcast; EXTRA
+# (lines) is appended, e.g. [test] and [timers] sections.
+write_bs_conf() {
+	write_bs_head
+	cat >>"$TMP/bs.conf" <<-CONF
 
 		[group 1]
 		cid = $((0xfe01))
