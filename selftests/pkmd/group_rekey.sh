@@ -77,18 +77,8 @@ g1_ip=239.16.0.1 g2_ip=239.16.0.2
 # ---- helpers -----------------------------------------------------------------
 
 write_conf() {
-	cat >"$TMP/bs.conf" <<-CONF
-		[pkmd]
-		role = bs
-		interface = wman0
-		database = $TMP/bs.db
-		control = $bs_sock
-
-		[bs]
-		ca-certificate = $TMP/ca.pem
-		certificate = $TMP/bs-1.pem
-		private-key = $TMP/bs-1.key
-		provider = net-a
+	write_bs_head
+	cat >>"$TMP/bs.conf" <<-CONF
 
 		[group 1]
 		cid = $g1
@@ -166,6 +156,12 @@ start_traffic() {
 stop_traffic() {
 	kill "$traffic_pid"
 	wait "$traffic_pid" 2>/dev/null || true
+}
+# sent_to_both N1 N2 MORE: the BS has sent MORE frames to each of groups
+# 1 and 2 beyond N1 and N2.
+sent_to_both() {
+	(($(cnt 0 said "$g1" tx-packets) >= $1 + $3 &&
+	  $(cnt 0 said "$g2" tx-packets) >= $2 + $3))
 }
 
 # counters SAID NODES...: "node:rx-packets:rx-no-key:rx-bad-icv" lines.
@@ -279,7 +275,7 @@ test_join() {
 
 test_revoke() {
 	local e1 e2 k1 k2 t0 t1 t sent1 sent2 c1 c2 a1 d1 r3 x3 n worst=0 remaining=(1 2 4 5)
-	local cap=$TMP/revoke.pcap bs_lines
+	local cap=$TMP/revoke.pcap bs_lines now1 now2
 	e1=$(tree 1 epoch) e2=$(tree 2 epoch)
 	k1=$(((e1 + 1) % 4)) k2=$(((e2 + 1) % 4))
 	sent1=$(cnt 0 said "$g1" tx-packets) sent2=$(cnt 0 said "$g2" tx-packets)
@@ -287,7 +283,8 @@ test_revoke() {
 	r3=$(cnt 3 rx-packets) x3=$(dropped 3)
 	mapfile -t bs_lines <"$TMP/bs.log"
 	start_traffic
-	nap 0.5
+	# the flow is under way before the revocation
+	wait_for 10 sent_to_both "$sent1" "$sent2" 10
 	t0=$(now_ms)
 	pp ctl_bs subscriber revoke ss3
 	# both trees rekeyed, the new TEKs everywhere they belong
@@ -318,7 +315,9 @@ test_revoke() {
 	wait_for 10 tree_is 2 switching false
 	assert_eq "$(kernel_teks 0 "$g1")" "$k1 " "group 1: TEK in the BS kernel"
 	assert_eq "$(kernel_teks 0 "$g2")" "$k2 " "group 2: TEK in the BS kernel"
-	nap 1
+	# and it goes on under the new TEKs for a while
+	now1=$(cnt 0 said "$g1" tx-packets) now2=$(cnt 0 said "$g2" tx-packets)
+	wait_for 10 sent_to_both "$now1" "$now2" 20
 	stop_traffic
 	sent1=$(($(cnt 0 said "$g1" tx-packets) - sent1))
 	sent2=$(($(cnt 0 said "$g2" tx-packets) - sent2))
