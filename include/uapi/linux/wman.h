@@ -60,6 +60,7 @@ enum wman_conn_kind {
 #define WMAN_TEK_STATE_SOFT_EXPIRED	(1U << 1)
 #define WMAN_TEK_STATE_EXPIRED		(1U << 2)	/* hard lifetime over */
 #define WMAN_TEK_STATE_PN_EXHAUSTED	(1U << 3)
+#define WMAN_TEK_STATE_PN_LIMITED	(1U << 4)	/* at WMAN_TEK_A_TX_PN_LIMIT */
 
 enum wman_cmd {
 	WMAN_CMD_UNSPEC,
@@ -93,6 +94,9 @@ enum wman_cmd {
 	WMAN_CMD_TEK_PN_EXHAUSTED,
 	WMAN_CMD_UNKNOWN_SA,	/* frame on a CID with no SA */
 	WMAN_CMD_UNKNOWN_EKS,	/* frame for an empty TEK slot */
+
+	WMAN_CMD_TEK_SET,	/* raise an installed TEK's TX_PN_LIMIT */
+	WMAN_CMD_TEK_PN_LIMIT,	/* notification: half the allowed PNs used */
 
 	__WMAN_CMD_MAX,
 	WMAN_CMD_MAX = __WMAN_CMD_MAX - 1
@@ -156,6 +160,10 @@ enum wman_tek_attr {
 	WMAN_TEK_A_STATS,	/* nest of enum wman_stats_attr, read-only */
 	WMAN_TEK_A_CID,		/* u16, events only: CID of the frame */
 	WMAN_TEK_A_REPLACE,	/* flag: TEK_NEW may overwrite its slot */
+	WMAN_TEK_A_TX_PN_LIMIT,	/* u32: first PN not to send, 1..2^31 */
+	WMAN_TEK_A_RX_PN,	/* u32: lowest PN accepted, below 2^31;
+				 * read: highest accepted + 1, 0 if none
+				 */
 
 	__WMAN_TEK_A_MAX,
 	WMAN_TEK_A_MAX = __WMAN_TEK_A_MAX - 1
@@ -205,6 +213,12 @@ enum wman_stats_attr {
 	WMAN_STATS_A_MGMT_TX,		/* u64: management PDUs sent */
 	WMAN_STATS_A_MGMT_RX,		/* u64: management PDUs delivered */
 	WMAN_STATS_A_MGMT_RX_DROPPED,	/* u64: no listener or no memory */
+	WMAN_STATS_A_RX_DOWNLINK_ONLY,	/* u64: BS: encrypted frame on a
+					 * multicast/broadcast connection
+					 */
+	WMAN_STATS_A_RX_BAD_SOURCE,	/* u64: BS: inner source is not the
+					 * connection's SS
+					 */
 
 	__WMAN_STATS_A_MAX,
 	WMAN_STATS_A_MAX = __WMAN_STATS_A_MAX - 1
