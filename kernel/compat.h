@@ -44,4 +44,48 @@ static inline void wman_set_lltx(struct net_device *dev)
 #endif
 }
 
+/*
+ * A wman device stays in the namespace it was made in: its management
+ * registration and its lower device's namespace are bound to it.  6.12
+ * made NETIF_F_NETNS_LOCAL a netdev flag, later named netns_immutable (and
+ * the name was backported; Kbuild tests the header for it).
+ */
+static inline void wman_set_netns_local(struct net_device *dev)
+{
+#if defined(WMAN_HAVE_NETNS_IMMUTABLE)
+	dev->netns_immutable = true;
+#elif LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+	dev->netns_local = true;
+#else
+	dev->features |= NETIF_F_NETNS_LOCAL;
+#endif
+}
+
+/*
+ * Under RCU: the device of the namespace with the lowest ifindex at or
+ * above *ifindex, which then moves past it; NULL when none is left.  6.6
+ * keeps the devices in an xarray by ifindex; before, look each index up.
+ */
+static inline struct net_device *wman_netdev_next(struct net *net,
+						  unsigned long *ifindex)
+{
+	struct net_device *dev;
+
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 6, 0)
+	dev = xa_find(&net->dev_by_index, ifindex, ULONG_MAX, XA_PRESENT);
+	if (dev)
+		(*ifindex)++;
+	return dev;
+#else
+	for (; *ifindex <= (unsigned long)READ_ONCE(net->ifindex); (*ifindex)++) {
+		dev = dev_get_by_index_rcu(net, *ifindex);
+		if (dev) {
+			(*ifindex)++;
+			return dev;
+		}
+	}
+	return NULL;
+#endif
+}
+
 #endif /* _WMAN_COMPAT_H */

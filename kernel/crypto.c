@@ -95,9 +95,8 @@ static DEFINE_MUTEX(pool_gens_lock);	/* serializes new generations */
 static atomic_long_t pool_fallbacks;	/* contexts allocated per frame */
 static struct dentry *debug_dir;
 
-struct wman_crypto_req *wman_crypto_req_get(struct crypto_aead *aead)
+static struct wman_crypto_req *req_take(unsigned int reqsize)
 {
-	unsigned int reqsize = crypto_aead_reqsize(aead);
 	struct wman_crypto_req *rq;
 	struct wman_pool_gen *gen;
 	struct llist_node *node;
@@ -120,12 +119,37 @@ struct wman_crypto_req *wman_crypto_req_get(struct crypto_aead *aead)
 	return rq;
 }
 
+struct wman_crypto_req *wman_crypto_req_get(struct wman_dev *wman,
+					    struct crypto_aead *aead,
+					    bool pinned)
+{
+	unsigned int reqsize = crypto_aead_reqsize(aead);
+	struct wman_crypto_req *rq = req_take(reqsize);
+
+	if (unlikely(!rq))
+		return NULL;
+	rq->ctx_len = reqsize;
+	rq->wman = wman;
+	rq->pinned = pinned;
+	rq->check_source = false;
+	if (pinned)
+		netdev_hold(wman->dev, &rq->dev_tracker, GFP_ATOMIC);
+	return rq;
+}
+
 void wman_crypto_req_put(struct wman_crypto_req *rq)
 {
+	if (rq->pinned) {
+		wman_tek_put(rq->tek);
+		netdev_put(rq->wman->dev, &rq->dev_tracker);
+		rq->pinned = false;
+	}
+	/* the transform's context held the frame's cipher and MAC state */
+	memzero_explicit(&rq->areq, sizeof(rq->areq) + rq->ctx_len);
 	if (rq->pool)
 		llist_add(&rq->free_node, &rq->pool->free);
 	else
-		kfree(rq);
+		kfree_sensitive(rq);
 }
 
 static void pool_gen_free(struct wman_pool_gen *gen)
@@ -305,17 +329,11 @@ static void crypto_done(WMAN_CRYPTO_DONE_ARG, int err)
 	local_bh_enable();
 }
 
-bool wman_crypto_pin(struct wman_dev *wman, struct wman_tek *tek,
-		     bool *pinned)
+bool wman_crypto_pin(struct wman_tek *tek, bool *pinned)
 {
 	*pinned = crypto_aead_alg(tek->aead)->base.cra_flags &
 		  CRYPTO_ALG_ASYNC;
-	if (!*pinned)
-		return true;
-	if (!wman_tek_get(tek))
-		return false;
-	dev_hold(wman->dev);
-	return true;
+	return !*pinned || wman_tek_get(tek);
 }
 
 void wman_crypto_run(struct wman_crypto_req *rq, bool encrypt, const u8 *gmh,

@@ -33,19 +33,31 @@ typedef void (*wman_crypto_post_t)(struct wman_crypto_req *rq, int err);
 struct wman_crypto_req {
 	struct llist_node free_node;	/* in its pool while unused */
 	struct wman_crypto_pool *pool;	/* owner; NULL: allocated */
+	unsigned int ctx_len;		/* transform context bytes in use */
 	bool pinned;			/* holds a TEK and a device reference */
+	netdevice_tracker dev_tracker;	/* the device reference, if pinned */
 	wman_crypto_post_t post;
 	struct wman_dev *wman;
 	struct wman_tek *tek;
 	struct sk_buff *skb;
 	u32 pn;				/* direction bit cleared */
 	unsigned int len;		/* plaintext bytes */
+	bool check_source;		/* rx: the inner source must be peer */
+	u8 peer[ETH_ALEN];
 	u8 iv[WMAN_IV_MAX];
 	struct scatterlist sg;
 	struct aead_request areq;	/* last: the transform's context follows */
 };
 
-struct wman_crypto_req *wman_crypto_req_get(struct crypto_aead *aead);
+/*
+ * A request context for aead; with pinned (see wman_crypto_pin()) it also
+ * holds a tracked reference on the device until it is put.  The post
+ * function fills the rest and puts it when it is done with every field.
+ */
+struct wman_crypto_req *wman_crypto_req_get(struct wman_dev *wman,
+					    struct crypto_aead *aead,
+					    bool pinned);
+/* Drops what the context pins, wipes its cipher state and frees it. */
 void wman_crypto_req_put(struct wman_crypto_req *rq);
 
 /*
@@ -53,12 +65,13 @@ void wman_crypto_req_put(struct wman_crypto_req *rq);
  * read-side section must pin the TEK (its transform and counters) and the
  * device.  Whether it does is only known once it was submitted, and by
  * then a concurrent delete may have dropped the TEK's last reference; so
- * requests pin before they are submitted, but only where the transform may
- * complete asynchronously at all.  Returns false if the TEK is being
- * freed; *pinned tells the post function to call wman_crypto_unpin().
+ * requests pin the TEK before they are submitted, but only where the
+ * transform may complete asynchronously at all, and the request context
+ * pins the device.  Returns false if the TEK is being freed; *pinned
+ * means the TEK reference is held: wman_crypto_unpin() it if no request
+ * context took it over.
  */
-bool wman_crypto_pin(struct wman_dev *wman, struct wman_tek *tek,
-		     bool *pinned);
+bool wman_crypto_pin(struct wman_tek *tek, bool *pinned);
 
 /*
  * Encrypts (appending the ICV) or decrypts (checking and keeping the ICV)
@@ -69,11 +82,9 @@ bool wman_crypto_pin(struct wman_dev *wman, struct wman_tek *tek,
 void wman_crypto_run(struct wman_crypto_req *rq, bool encrypt, const u8 *gmh,
 		     u32 pn, u8 *data, unsigned int cryptlen);
 
-static inline void wman_crypto_unpin(struct wman_dev *wman,
-				     struct wman_tek *tek)
+static inline void wman_crypto_unpin(struct wman_tek *tek)
 {
 	wman_tek_put(tek);
-	dev_put(wman->dev);
 }
 
 #endif /* _WMAN_CRYPTO_H */

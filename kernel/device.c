@@ -91,6 +91,7 @@ static int wman_init(struct net_device *dev)
 	if (err)
 		goto destroy_tables;
 	mutex_init(&wman->conf_lock);
+	INIT_LIST_HEAD(&wman->mgmt_node);
 	ratelimit_state_init(&wman->unknown_sa_rs, HZ, 10);
 	ratelimit_set_flags(&wman->unknown_sa_rs, RATELIMIT_MSG_ON_RELEASE);
 	netdev_hold(wman->lower, &wman->lower_tracker, GFP_KERNEL);
@@ -187,6 +188,7 @@ static void wman_setup(struct net_device *dev)
 	dev->min_mtu = ETH_MIN_MTU;
 	dev->max_mtu = WMAN_PDU_MAX_LEN - WMAN_MTU_OVERHEAD;
 	wman_set_lltx(dev);
+	wman_set_netns_local(dev);
 }
 
 /* rtnetlink link operations */
@@ -257,9 +259,9 @@ static int wman_newlink(struct net *src_net, struct net_device *dev,
 		return -EINVAL;
 	}
 	if (data && data[IFLA_WMAN_BSID])
-		ether_addr_copy(wman->bsid, nla_data(data[IFLA_WMAN_BSID]));
+		wman_bsid_set(wman, nla_data(data[IFLA_WMAN_BSID]));
 	else
-		ether_addr_copy(wman->bsid, lower->dev_addr);
+		wman_bsid_set(wman, lower->dev_addr);
 
 	mtu = max_mtu_on(lower);
 	if (mtu < ETH_MIN_MTU) {
@@ -323,7 +325,7 @@ static int wman_changelink(struct net_device *dev, struct nlattr *tb[],
 	}
 	if (data[IFLA_WMAN_BSID]) {
 		mutex_lock(&wman->conf_lock);
-		ether_addr_copy(wman->bsid, nla_data(data[IFLA_WMAN_BSID]));
+		wman_bsid_set(wman, nla_data(data[IFLA_WMAN_BSID]));
 		mutex_unlock(&wman->conf_lock);
 	}
 	return 0;
@@ -337,7 +339,7 @@ static void wman_teardown(struct net_device *dev, struct list_head *head)
 	ASSERT_RTNL();
 	mutex_lock(&wman->conf_lock);
 	wman->dead = true;
-	WRITE_ONCE(wman->mgmt_portid, 0);
+	wman_mgmt_unregister(wman);
 	wman_tables_flush(wman);
 	mutex_unlock(&wman->conf_lock);
 
@@ -356,9 +358,11 @@ static size_t wman_get_size(const struct net_device *dev)
 static int wman_fill_info(struct sk_buff *skb, const struct net_device *dev)
 {
 	const struct wman_dev *wman = wman_priv(dev);
+	u8 bsid[ETH_ALEN];
 
+	wman_bsid_get(wman, bsid);
 	if (nla_put_u8(skb, IFLA_WMAN_ROLE, wman->role) ||
-	    nla_put(skb, IFLA_WMAN_BSID, ETH_ALEN, wman->bsid))
+	    nla_put(skb, IFLA_WMAN_BSID, ETH_ALEN, bsid))
 		return -EMSGSIZE;
 	return 0;
 }
@@ -392,6 +396,25 @@ static struct wman_dev *upper_of(struct net_device *lower)
 	return rtnl_dereference(lower->rx_handler_data);
 }
 
+/*
+ * The wman device has carrier when its lower device has, and when the
+ * lower MTU still fits a minimal wman frame: below that every frame would
+ * be dropped by the lower device, so say so where routing looks.
+ */
+static void follow_lower_state(struct wman_dev *wman)
+{
+	if (wman->lower->mtu < WMAN_MTU_OVERHEAD + ETH_MIN_MTU) {
+		if (netif_carrier_ok(wman->dev))
+			netdev_warn(wman->dev,
+				    "lower device MTU %u is below %u: no carrier\n",
+				    wman->lower->mtu,
+				    WMAN_MTU_OVERHEAD + ETH_MIN_MTU);
+		netif_carrier_off(wman->dev);
+		return;
+	}
+	netif_stacked_transfer_operstate(wman->lower, wman->dev);
+}
+
 static int lower_event(struct notifier_block *nb, unsigned long event,
 		       void *ptr)
 {
@@ -405,14 +428,23 @@ static int lower_event(struct notifier_block *nb, unsigned long event,
 
 	switch (event) {
 	case NETDEV_UNREGISTER:
+		/*
+		 * The lower device moving to another namespace goes through
+		 * unregister without being deleted: the wman device stays on
+		 * it, as macvlan does.
+		 */
+		if (lower->reg_state != NETREG_UNREGISTERING)
+			break;
 		wman_teardown(wman->dev, &head);
 		unregister_netdevice_many(&head);
 		break;
+
 	case NETDEV_CHANGEMTU:
 		mtu = max_mtu_on(lower);
 		if (wman->dev->mtu > mtu)
 			dev_set_mtu(wman->dev, max_t(unsigned int, mtu,
 						     ETH_MIN_MTU));
+		follow_lower_state(wman);
 		break;
 	case NETDEV_CHANGEADDR:
 		eth_hw_addr_set(wman->dev, lower->dev_addr);
@@ -421,7 +453,7 @@ static int lower_event(struct notifier_block *nb, unsigned long event,
 	case NETDEV_UP:
 	case NETDEV_DOWN:
 	case NETDEV_CHANGE:
-		netif_stacked_transfer_operstate(lower, wman->dev);
+		follow_lower_state(wman);
 		break;
 	}
 	return NOTIFY_DONE;

@@ -78,6 +78,33 @@ void wman_event_tek(struct wman_tek *tek, u8 cmd)
 	tek_event(tek->sa->wman, cmd, tek->sa->said, tek->eks, -1);
 }
 
+/* Sent once per limit: from the transmit path, when the warning PN goes. */
+void wman_event_tek_pn_limit(struct wman_tek *tek, u32 next_pn, u64 limit)
+{
+	struct wman_dev *wman = tek->sa->wman;
+	struct sk_buff *skb;
+	struct nlattr *nest;
+	void *hdr;
+
+	if (!has_listeners(wman))
+		return;
+	hdr = event_start(&skb, wman, WMAN_CMD_TEK_PN_LIMIT,
+			  TEK_EVENT_SIZE + nla_total_size(sizeof(u32)) * 2);
+	if (!hdr)
+		return;
+	nest = nla_nest_start(skb, WMAN_A_TEK);
+	if (!nest ||
+	    nla_put_u16(skb, WMAN_TEK_A_SAID, tek->sa->said) ||
+	    nla_put_u8(skb, WMAN_TEK_A_EKS, tek->eks) ||
+	    nla_put_u32(skb, WMAN_TEK_A_TX_PN, next_pn) ||
+	    nla_put_u32(skb, WMAN_TEK_A_TX_PN_LIMIT, limit)) {
+		nlmsg_free(skb);
+		return;
+	}
+	nla_nest_end(skb, nest);
+	event_send(skb, hdr, wman);
+}
+
 void wman_event_unknown_eks(struct wman_sa *sa, u8 eks, u16 cid)
 {
 	if (!__ratelimit(&sa->unknown_eks_rs))

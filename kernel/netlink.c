@@ -25,6 +25,11 @@ static struct netlink_range_validation tx_pn_range = {
 	.max = WMAN_PN_SPACE - 1,
 };
 
+static struct netlink_range_validation tx_pn_limit_range = {
+	.min = 1,
+	.max = WMAN_PN_SPACE,
+};
+
 static const struct nla_policy conn_policy[WMAN_CONN_A_MAX + 1] = {
 	[WMAN_CONN_A_CID] = { .type = NLA_U16 },
 	[WMAN_CONN_A_KIND] = NLA_POLICY_RANGE(NLA_U8, WMAN_CONN_MGMT,
@@ -47,6 +52,9 @@ static const struct nla_policy tek_policy[WMAN_TEK_A_MAX + 1] = {
 	[WMAN_TEK_A_SOFT_LIFETIME] = { .type = NLA_U32 },
 	[WMAN_TEK_A_TX_PN] = NLA_POLICY_FULL_RANGE(NLA_U32, &tx_pn_range),
 	[WMAN_TEK_A_REPLACE] = { .type = NLA_FLAG },
+	[WMAN_TEK_A_TX_PN_LIMIT] = NLA_POLICY_FULL_RANGE(NLA_U32,
+							 &tx_pn_limit_range),
+	[WMAN_TEK_A_RX_PN] = NLA_POLICY_FULL_RANGE(NLA_U32, &tx_pn_range),
 };
 
 static const struct nla_policy group_addrs_policy[WMAN_GROUP_A_ADDR + 1] = {
@@ -171,13 +179,15 @@ static int fill_link(struct sk_buff *skb, const struct msg_ctx *ctx,
 		     struct wman_dev *wman, void *unused)
 {
 	void *hdr = msg_start(skb, ctx, wman, WMAN_CMD_LINK_GET);
+	u8 bsid[ETH_ALEN];
 
+	wman_bsid_get(wman, bsid);
 	if (!hdr)
 		return -EMSGSIZE;
 	return msg_end(skb, hdr,
 		       nla_put_string(skb, WMAN_A_IFNAME, wman->dev->name) ||
 		       nla_put_u8(skb, WMAN_A_ROLE, wman->role) ||
-		       nla_put(skb, WMAN_A_BSID, ETH_ALEN, wman->bsid) ||
+		       nla_put(skb, WMAN_A_BSID, ETH_ALEN, bsid) ||
 		       nla_put_u32(skb, WMAN_A_LOWER_IFINDEX,
 				   READ_ONCE(wman->lower->ifindex)) ||
 		       wman_stats_put(skb, WMAN_A_STATS, wman->stats));
@@ -210,15 +220,18 @@ static int fill_conn(struct sk_buff *skb, const struct msg_ctx *ctx,
 }
 
 /* Under RCU. */
-static int put_tek(struct sk_buff *skb, const struct wman_tek *tek)
+static int put_tek(struct sk_buff *skb, struct wman_tek *tek)
 {
-	u64 pn = min_t(u64, atomic64_read(&tek->tx_pn), WMAN_PN_SPACE);
 	struct nlattr *nest = nla_nest_start(skb, WMAN_A_TEK);
 
 	if (!nest ||
 	    nla_put_u16(skb, WMAN_TEK_A_SAID, tek->sa->said) ||
 	    nla_put_u8(skb, WMAN_TEK_A_EKS, tek->eks) ||
-	    nla_put_u32(skb, WMAN_TEK_A_TX_PN, pn) ||
+	    nla_put_u32(skb, WMAN_TEK_A_TX_PN, wman_tek_tx_pn(tek)) ||
+	    nla_put_u32(skb, WMAN_TEK_A_TX_PN_LIMIT,
+			READ_ONCE(tek->tx_pn_limit)) ||
+	    nla_put_u32(skb, WMAN_TEK_A_RX_PN,
+			wman_replay_next(&tek->replay)) ||
 	    nla_put_u32(skb, WMAN_TEK_A_STATE, wman_tek_state(tek)) ||
 	    (tek->hard_expiry &&
 	     nla_put_u32(skb, WMAN_TEK_A_REMAINING, wman_tek_remaining(tek))) ||
@@ -512,27 +525,10 @@ static int link_get(struct sk_buff *skb, struct genl_info *info)
 }
 
 /*
- * Devices are dumped in ifindex order, resuming after the last ifindex
- * sent, so that devices added or removed meanwhile never make the dump
- * skip or repeat another one.
+ * The namespace's wman devices in ifindex order, resuming after the last
+ * ifindex sent, so that devices added or removed meanwhile never make the
+ * dump skip or repeat another one.
  */
-struct link_dump {
-	struct net *net;
-	int after;			/* ifindex already sent */
-	struct wman_dev *next;		/* lowest ifindex above it */
-};
-
-static int find_next_link(struct wman_dev *wman, void *arg)
-{
-	struct link_dump *ld = arg;
-	int ifindex = wman->dev->ifindex;
-
-	if (net_eq(dev_net(wman->dev), ld->net) && ifindex > ld->after &&
-	    (!ld->next || ifindex < ld->next->dev->ifindex))
-		ld->next = wman;
-	return 0;
-}
-
 static int link_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct msg_ctx ctx = {
@@ -540,24 +536,21 @@ static int link_dump(struct sk_buff *skb, struct netlink_callback *cb)
 		.seq = cb->nlh->nlmsg_seq,
 		.flags = NLM_F_MULTI,
 	};
-	struct link_dump ld = {
-		.net = sock_net(cb->skb->sk),
-		.after = cb->args[0],
-	};
+	struct net *net = sock_net(cb->skb->sk);
+	unsigned long ifindex = cb->args[0];
+	struct net_device *dev;
 	int err = 0;
 
 	rcu_read_lock();
-	for (;;) {
-		ld.next = NULL;
-		wman_walk_devs(find_next_link, &ld);
-		if (!ld.next)
-			break;
-		err = fill_link(skb, &ctx, ld.next, NULL);
+	while ((dev = wman_netdev_next(net, &ifindex))) {
+		if (!wman_is_wman_dev(dev))
+			continue;
+		err = fill_link(skb, &ctx, wman_priv(dev), NULL);
 		if (err)
 			break;
-		ld.after = ld.next->dev->ifindex;
-		cb->args[0] = ld.after;
 	}
+	/* resume at the device that did not fit, or past the last one */
+	cb->args[0] = err ? dev->ifindex : ifindex;
 	rcu_read_unlock();
 	if (err && !skb->len)
 		return err;
@@ -720,6 +713,10 @@ static int tek_new(struct sk_buff *skb, struct genl_info *info)
 		p.soft_lifetime = nla_get_u32(tb[WMAN_TEK_A_SOFT_LIFETIME]);
 	if (tb[WMAN_TEK_A_TX_PN])
 		p.tx_pn = nla_get_u32(tb[WMAN_TEK_A_TX_PN]);
+	if (tb[WMAN_TEK_A_TX_PN_LIMIT])
+		p.tx_pn_limit = nla_get_u32(tb[WMAN_TEK_A_TX_PN_LIMIT]);
+	if (tb[WMAN_TEK_A_RX_PN])
+		p.rx_pn = nla_get_u32(tb[WMAN_TEK_A_RX_PN]);
 	p.replace = nla_get_flag(tb[WMAN_TEK_A_REPLACE]);
 	if (p.lifetime && p.soft_lifetime >= p.lifetime) {
 		NL_SET_ERR_MSG_ATTR(info->extack, tb[WMAN_TEK_A_SOFT_LIFETIME],
@@ -761,6 +758,38 @@ static int tek_del(struct sk_buff *skb, struct genl_info *info)
 		return PTR_ERR(wman);
 	err = wman_tek_del(wman, nla_get_u16(tb[WMAN_TEK_A_SAID]),
 			   nla_get_u8(tb[WMAN_TEK_A_EKS]), info->extack);
+	dev_unlock(wman);
+	return err;
+}
+
+static int tek_set(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *tb[WMAN_TEK_A_MAX + 1];
+	struct nlattr *nest = info->attrs[WMAN_A_TEK];
+	struct wman_dev *wman;
+	int err;
+
+	err = parse_nest(info, WMAN_A_TEK, tb, WMAN_TEK_A_MAX, tek_policy);
+	if (err)
+		return err;
+	if (missing(info->extack, nest, tb, WMAN_TEK_A_SAID, "Missing SAID") ||
+	    missing(info->extack, nest, tb, WMAN_TEK_A_EKS, "Missing EKS") ||
+	    missing(info->extack, nest, tb, WMAN_TEK_A_TX_PN_LIMIT,
+		    "Missing PN limit"))
+		return -EINVAL;
+	if (tb[WMAN_TEK_A_KEY] || tb[WMAN_TEK_A_TX_PN]) {
+		NL_SET_ERR_MSG_MOD(info->extack,
+				   "tek-set changes the PN limit only");
+		return -EINVAL;
+	}
+
+	wman = dev_lock(info);
+	if (IS_ERR(wman))
+		return PTR_ERR(wman);
+	err = wman_tek_set_limit(wman, nla_get_u16(tb[WMAN_TEK_A_SAID]),
+				 nla_get_u8(tb[WMAN_TEK_A_EKS]),
+				 nla_get_u32(tb[WMAN_TEK_A_TX_PN_LIMIT]),
+				 info->extack);
 	dev_unlock(wman);
 	return err;
 }
@@ -877,6 +906,22 @@ static int stats_reset(struct sk_buff *skb, struct genl_info *info)
 	return 0;
 }
 
+/*
+ * Devices with a registered management socket, so that a closing
+ * generic netlink socket (any in the system) is looked for among them
+ * only.
+ */
+static LIST_HEAD(mgmt_listeners);
+static DEFINE_SPINLOCK(mgmt_listeners_lock);
+
+void wman_mgmt_unregister(struct wman_dev *wman)
+{
+	spin_lock(&mgmt_listeners_lock);
+	WRITE_ONCE(wman->mgmt_portid, 0);
+	list_del_init(&wman->mgmt_node);
+	spin_unlock(&mgmt_listeners_lock);
+}
+
 static int mgmt_register(struct sk_buff *skb, struct genl_info *info)
 {
 	struct net *net = genl_info_net(info);
@@ -890,9 +935,12 @@ static int mgmt_register(struct sk_buff *skb, struct genl_info *info)
 		return PTR_ERR(wman);
 	current_portid = READ_ONCE(wman->mgmt_portid);
 	if (!current_portid) {
+		spin_lock(&mgmt_listeners_lock);
 		write_pnet(&wman->mgmt_net, net);
 		/* pairs with the acquire in wman_mgmt_deliver() */
 		smp_store_release(&wman->mgmt_portid, portid);
+		list_move(&wman->mgmt_node, &mgmt_listeners);
+		spin_unlock(&mgmt_listeners_lock);
 	} else if (current_portid != portid ||
 		   !net_eq(read_pnet(&wman->mgmt_net), net)) {
 		NL_SET_ERR_MSG_MOD(info->extack,
@@ -953,6 +1001,7 @@ static const struct genl_ops wman_ops[] = {
 		.cmd = WMAN_CMD_LINK_GET,
 		.doit = link_get,
 		.dumpit = link_dump,
+		.flags = GENL_UNS_ADMIN_PERM,
 	}, {
 		.cmd = WMAN_CMD_CONN_NEW,
 		.doit = conn_new,
@@ -965,6 +1014,7 @@ static const struct genl_ops wman_ops[] = {
 		.cmd = WMAN_CMD_CONN_GET,
 		.doit = conn_get,
 		.dumpit = conn_dump,
+		.flags = GENL_UNS_ADMIN_PERM,
 	}, {
 		.cmd = WMAN_CMD_SA_NEW,
 		.doit = sa_new,
@@ -977,6 +1027,7 @@ static const struct genl_ops wman_ops[] = {
 		.cmd = WMAN_CMD_SA_GET,
 		.doit = sa_get,
 		.dumpit = sa_dump,
+		.flags = GENL_UNS_ADMIN_PERM,
 	}, {
 		.cmd = WMAN_CMD_TEK_NEW,
 		.doit = tek_new,
@@ -984,6 +1035,10 @@ static const struct genl_ops wman_ops[] = {
 	}, {
 		.cmd = WMAN_CMD_TEK_DEL,
 		.doit = tek_del,
+		.flags = GENL_UNS_ADMIN_PERM,
+	}, {
+		.cmd = WMAN_CMD_TEK_SET,
+		.doit = tek_set,
 		.flags = GENL_UNS_ADMIN_PERM,
 	}, {
 		.cmd = WMAN_CMD_GROUP_NEW,
@@ -997,6 +1052,7 @@ static const struct genl_ops wman_ops[] = {
 		.cmd = WMAN_CMD_GROUP_GET,
 		.doit = group_get,
 		.dumpit = group_dump,
+		.flags = GENL_UNS_ADMIN_PERM,
 	}, {
 		.cmd = WMAN_CMD_STATS_RESET,
 		.doit = stats_reset,
@@ -1013,7 +1069,8 @@ static const struct genl_ops wman_ops[] = {
 };
 
 static const struct genl_multicast_group wman_mcgrps[] = {
-	{ .name = WMAN_MCGRP_EVENTS },
+	/* events name SSs, SAs and CIDs: for the namespace's admin only */
+	{ .name = WMAN_MCGRP_EVENTS, .flags = GENL_MCAST_CAP_NET_ADMIN },
 };
 
 struct genl_family wman_genl_family __ro_after_init = {
@@ -1033,23 +1090,24 @@ struct genl_family wman_genl_family __ro_after_init = {
 };
 
 /* A management listener's socket closed: forget it. */
-static int forget_listener(struct wman_dev *wman, void *arg)
-{
-	struct netlink_notify *n = arg;
-
-	if (net_eq(read_pnet(&wman->mgmt_net), n->net))
-		cmpxchg(&wman->mgmt_portid, n->portid, 0);
-	return 0;
-}
-
 static int netlink_event(struct notifier_block *nb, unsigned long event,
 			 void *ptr)
 {
 	struct netlink_notify *n = ptr;
+	struct wman_dev *wman, *tmp;
 
-	if (event == NETLINK_URELEASE && n->protocol == NETLINK_GENERIC &&
-	    n->portid)
-		wman_walk_devs(forget_listener, n);
+	if (event != NETLINK_URELEASE || n->protocol != NETLINK_GENERIC ||
+	    !n->portid)
+		return NOTIFY_DONE;
+	spin_lock(&mgmt_listeners_lock);
+	list_for_each_entry_safe(wman, tmp, &mgmt_listeners, mgmt_node) {
+		if (READ_ONCE(wman->mgmt_portid) == n->portid &&
+		    net_eq(read_pnet(&wman->mgmt_net), n->net)) {
+			WRITE_ONCE(wman->mgmt_portid, 0);
+			list_del_init(&wman->mgmt_node);
+		}
+	}
+	spin_unlock(&mgmt_listeners_lock);
 	return NOTIFY_DONE;
 }
 

@@ -86,10 +86,6 @@ static void rx_post(struct wman_crypto_req *rq, int err)
 	struct wman_tek *tek = rq->tek;
 	struct sk_buff *skb = rq->skb;
 	unsigned int len = rq->len;
-	bool pinned = rq->pinned;
-	u32 pn = rq->pn;
-
-	wman_crypto_req_put(rq);
 
 	if (unlikely(err)) {
 		if (err == -EBADMSG)
@@ -98,24 +94,35 @@ static void rx_post(struct wman_crypto_req *rq, int err)
 			rx_drop_other(skb, wman);
 		goto out;
 	}
+	__skb_pull(skb, WMAN_GMH_LEN + WMAN_PN_LEN);
+	__skb_trim(skb, len);
+	/*
+	 * An SS speaks only for itself: the inner source of its uplink is its
+	 * own address, whatever key it holds (the frame is not counted as
+	 * accepted, so its PN stays usable by the genuine frame).
+	 */
+	if (rq->check_source &&
+	    !ether_addr_equal(((struct ethhdr *)skb->data)->h_source,
+			      rq->peer)) {
+		rx_drop(skb, wman, tek->sa, tek, WMAN_STAT_RX_BAD_SOURCE);
+		goto out;
+	}
 	/* another CPU may have accepted the same PN meanwhile */
-	if (unlikely(wman_replay_advance(&tek->replay, pn))) {
+	if (unlikely(wman_replay_advance(&tek->replay, rq->pn))) {
 		rx_drop(skb, wman, tek->sa, tek, WMAN_STAT_RX_REPLAY);
 		goto out;
 	}
-
-	__skb_pull(skb, WMAN_GMH_LEN + WMAN_PN_LEN);
-	__skb_trim(skb, len);
 	rx_count(wman, tek->sa, tek, len);
 	rx_deliver(wman, skb, true);
 out:
-	if (pinned)
-		wman_crypto_unpin(wman, tek);
+	/* last: it may drop the references on the TEK and the device */
+	wman_crypto_req_put(rq);
 }
 
 /* Steps 5 to 9 for a frame on a connection with an SA. */
-static void rx_decrypt(struct wman_dev *wman, struct wman_sa *sa,
-		       const struct wman_gmh *h, struct sk_buff *skb)
+static void rx_decrypt(struct wman_dev *wman, const struct wman_conn *conn,
+		       struct wman_sa *sa, const struct wman_gmh *h,
+		       struct sk_buff *skb)
 {
 	unsigned int icv = sa->suite->icv_len;
 	struct wman_crypto_req *rq;
@@ -154,21 +161,23 @@ static void rx_decrypt(struct wman_dev *wman, struct wman_sa *sa,
 	}
 
 	/* a TEK deleted meanwhile cannot be pinned: no key any more */
-	if (!wman_crypto_pin(wman, tek, &pinned)) {
+	if (!wman_crypto_pin(tek, &pinned)) {
 		rx_drop(skb, wman, sa, tek, WMAN_STAT_RX_NO_KEY);
 		return;
 	}
 	if (unlikely(rx_make_writable(skb)))
 		goto drop_other;
-	rq = wman_crypto_req_get(tek->aead);
+	rq = wman_crypto_req_get(wman, tek->aead, pinned);
 	if (unlikely(!rq))
 		goto drop_other;
 	rq->post = rx_post;
-	rq->wman = wman;
 	rq->tek = tek;
 	rq->skb = skb;
-	rq->pinned = pinned;
 	rq->pn = pn;
+	if (to_bs) {
+		rq->check_source = true;
+		ether_addr_copy(rq->peer, conn->peer);
+	}
 	rq->len = h->len - WMAN_GMH_LEN - WMAN_PN_LEN - icv;
 	wman_crypto_run(rq, false, skb->data, pn_wire,
 			skb->data + WMAN_GMH_LEN + WMAN_PN_LEN, rq->len + icv);
@@ -176,7 +185,7 @@ static void rx_decrypt(struct wman_dev *wman, struct wman_sa *sa,
 
 drop_other:
 	if (pinned)
-		wman_crypto_unpin(wman, tek);
+		wman_crypto_unpin(tek);
 	rx_drop_other(skb, wman);
 }
 
@@ -225,7 +234,18 @@ static void rx_frame(struct wman_dev *wman, struct sk_buff *skb)
 		sa = xa_load(&wman->sas, conn->said);
 		if (!sa)
 			goto unknown_sa;
-		rx_decrypt(wman, sa, &h, skb);
+		/*
+		 * Group and broadcast keys are shared by many SSs (and kept by
+		 * one that left until they expire): they protect downlink
+		 * only.  A BS takes keyed traffic on unicast connections only.
+		 */
+		if (wman->role == WMAN_ROLE_BS &&
+		    conn->kind != WMAN_CONN_UNICAST) {
+			rx_drop(skb, wman, sa, NULL,
+				WMAN_STAT_RX_DOWNLINK_ONLY);
+			return;
+		}
+		rx_decrypt(wman, conn, sa, &h, skb);
 		return;
 	}
 

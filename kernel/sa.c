@@ -12,10 +12,26 @@
 
 #include <linux/etherdevice.h>
 #include <linux/jhash.h>
+#include <linux/moduleparam.h>
 #include <linux/rhashtable.h>
 #include <crypto/aead.h>
+#include <crypto/algapi.h>
 
 #include "wman.h"
+
+/*
+ * Per-device limits.  Any user with a user namespace can create a network
+ * namespace and wman devices in it; these bound the kernel memory (AEAD
+ * transforms, per-CPU counters) one device can hold.  Each SA holds at
+ * most WMAN_SLOT_COUNT TEKs, so max_sas bounds the TEKs too.
+ */
+static unsigned int max_sas = 4096;
+module_param(max_sas, uint, 0644);
+MODULE_PARM_DESC(max_sas, "Security associations per device");
+
+static unsigned int max_conns = 16384;
+module_param(max_conns, uint, 0644);
+MODULE_PARM_DESC(max_conns, "Connections per device");
 
 static const struct rhashtable_params peer_params = {
 	.key_len = ETH_ALEN,
@@ -36,6 +52,14 @@ static void changed(struct wman_dev *wman)
 
 /* TEK lifetime */
 
+/*
+ * tx_pn of a TEK that left its slot: above any limit, so that a transmit
+ * still holding the TEK gets no PN from it and moves on to the other one.
+ */
+#define TX_PN_CLOSED	S64_MAX
+
+static void tek_retire(struct wman_dev *wman, struct wman_tek *tek);
+
 bool wman_tek_get(struct wman_tek *tek)
 {
 	return refcount_inc_not_zero(&tek->refcnt);
@@ -46,7 +70,8 @@ static void sa_free_rcu(struct rcu_head *head)
 	struct wman_sa *sa = container_of(head, struct wman_sa, rcu);
 
 	wman_stats_free(sa->stats);
-	kfree(sa);
+	/* the spent keys */
+	kfree_sensitive(sa);
 }
 
 static void sa_put(struct wman_sa *sa)
@@ -63,7 +88,7 @@ static void tek_free_rcu(struct rcu_head *head)
 	/* crypto_free_aead() wipes the key schedule */
 	crypto_free_aead(tek->aead);
 	wman_stats_free(tek->stats);
-	kfree(tek);
+	kfree_sensitive(tek);
 	/* readers may have found the SA in its table since this TEK's put */
 	sa_put(sa);
 }
@@ -88,13 +113,75 @@ bool wman_tek_expired(const struct wman_tek *tek)
 	return hard && time_after_eq(jiffies, hard);
 }
 
+/* The TEK reached its limit: report it once if that is the PN space. */
+static void tek_pn_ran_out(struct wman_tek *tek)
+{
+	if (atomic64_read(&tek->tx_pn) == TX_PN_CLOSED)
+		return;
+	if (READ_ONCE(tek->tx_pn_limit) >= WMAN_PN_SPACE &&
+	    !test_and_set_bit(WMAN_TEK_F_PN_EXHAUSTED, &tek->flags))
+		wman_event_tek(tek, WMAN_CMD_TEK_PN_EXHAUSTED);
+}
+
 static bool tek_pn_left(struct wman_tek *tek)
 {
-	if (atomic64_read(&tek->tx_pn) < WMAN_PN_SPACE)
+	if (atomic64_read(&tek->tx_pn) < READ_ONCE(tek->tx_pn_limit))
 		return true;
-	if (!test_and_set_bit(WMAN_TEK_F_PN_EXHAUSTED, &tek->flags))
-		wman_event_tek(tek, WMAN_CMD_TEK_PN_EXHAUSTED);
+	tek_pn_ran_out(tek);
 	return false;
+}
+
+/*
+ * The one place a PN is handed out.  The counter moves only from below
+ * the limit read in the same step, so it never passes the limit, and a
+ * PN taken once is never taken again.
+ */
+bool wman_tek_take_pn(struct wman_tek *tek, u32 *pn)
+{
+	s64 next = atomic64_read(&tek->tx_pn);
+
+	do {
+		if (next >= (s64)READ_ONCE(tek->tx_pn_limit)) {
+			tek_pn_ran_out(tek);
+			return false;
+		}
+	} while (!atomic64_try_cmpxchg(&tek->tx_pn, &next, next + 1));
+
+	*pn = next;
+	if (unlikely(next == READ_ONCE(tek->tx_pn_warn)))
+		wman_event_tek_pn_limit(tek, next + 1,
+					READ_ONCE(tek->tx_pn_limit));
+	return true;
+}
+
+u32 wman_tek_tx_pn(const struct wman_tek *tek)
+{
+	return min_t(u64, atomic64_read(&tek->tx_pn), WMAN_PN_SPACE);
+}
+
+/*
+ * The PN at which to warn that half of what the limit allows is used; none
+ * (a value never reached) without a limit.  Under conf_lock.
+ */
+static void tek_arm_pn_warning(struct wman_tek *tek)
+{
+	u64 next = atomic64_read(&tek->tx_pn);
+	u64 limit = tek->tx_pn_limit;
+
+	if (limit >= WMAN_PN_SPACE || next >= limit)
+		WRITE_ONCE(tek->tx_pn_warn, U64_MAX);
+	else
+		WRITE_ONCE(tek->tx_pn_warn, next + (limit - next) / 2);
+}
+
+/* Moves the next PN up to pn if it is lower; it never goes down. */
+static void tek_raise_tx_pn(struct wman_tek *tek, u64 pn)
+{
+	s64 next = atomic64_read(&tek->tx_pn);
+
+	while (next < (s64)pn &&
+	       !atomic64_try_cmpxchg(&tek->tx_pn, &next, pn))
+		;
 }
 
 /* A BS sends with the older TEK, an SS with the newer. */
@@ -133,6 +220,8 @@ u32 wman_tek_state(const struct wman_tek *tek)
 		state |= WMAN_TEK_STATE_EXPIRED;
 	if (atomic64_read(&tek->tx_pn) >= WMAN_PN_SPACE)
 		state |= WMAN_TEK_STATE_PN_EXHAUSTED;
+	else if (atomic64_read(&tek->tx_pn) >= READ_ONCE(tek->tx_pn_limit))
+		state |= WMAN_TEK_STATE_PN_LIMITED;
 	return state;
 }
 
@@ -145,34 +234,50 @@ u32 wman_tek_remaining(const struct wman_tek *tek)
 	return DIV_ROUND_UP(tek->hard_expiry - now, HZ);
 }
 
-/* Soft then hard expiry: flags and events; enforcement needs no timer. */
-static void tek_timer(struct timer_list *t)
-{
-	struct wman_tek *tek = from_timer(tek, t, timer);
-	unsigned long now = jiffies;
-
-	if (tek->soft_expiry && time_after_eq(now, tek->soft_expiry) &&
-	    !test_and_set_bit(WMAN_TEK_F_SOFT_EXPIRED, &tek->flags))
-		wman_event_tek(tek, WMAN_CMD_TEK_SOFT_EXPIRED);
-
-	if (tek->hard_expiry && time_after_eq(now, tek->hard_expiry)) {
-		if (!test_and_set_bit(WMAN_TEK_F_HARD_EXPIRED, &tek->flags))
-			wman_event_tek(tek, WMAN_CMD_TEK_HARD_EXPIRED);
-		return;
-	}
-
-	if (!test_bit(WMAN_TEK_F_SOFT_EXPIRED, &tek->flags) && tek->soft_expiry)
-		mod_timer(&tek->timer, tek->soft_expiry);
-	else if (tek->hard_expiry)
-		mod_timer(&tek->timer, tek->hard_expiry);
-}
-
 static unsigned long expiry(unsigned long now, u32 seconds)
 {
 	if (!seconds)
 		return 0;
 	/* 0 means "none", so never land on it */
 	return (now + (unsigned long)seconds * HZ) ?: 1;
+}
+
+/* Soft then hard expiry: flags and events; enforcement needs no timer. */
+static void tek_timer(struct timer_list *t)
+{
+	struct wman_tek *tek = from_timer(tek, t, timer);
+	unsigned long soft = READ_ONCE(tek->soft_expiry);
+	unsigned long hard = READ_ONCE(tek->hard_expiry);
+	unsigned long now = jiffies;
+
+	if (soft && time_after_eq(now, soft) &&
+	    !test_and_set_bit(WMAN_TEK_F_SOFT_EXPIRED, &tek->flags))
+		wman_event_tek(tek, WMAN_CMD_TEK_SOFT_EXPIRED);
+
+	if (hard && time_after_eq(now, hard)) {
+		if (!test_and_set_bit(WMAN_TEK_F_HARD_EXPIRED, &tek->flags))
+			wman_event_tek(tek, WMAN_CMD_TEK_HARD_EXPIRED);
+		return;
+	}
+
+	if (!test_bit(WMAN_TEK_F_SOFT_EXPIRED, &tek->flags) && soft)
+		mod_timer(&tek->timer, soft);
+	else if (hard)
+		mod_timer(&tek->timer, hard);
+}
+
+/* Sets the lifetimes of a TEK, counted from now, and arms its timer. */
+static void tek_set_lifetimes(struct wman_tek *tek, u32 lifetime,
+			      u32 soft_lifetime)
+{
+	unsigned long now = jiffies;
+
+	WRITE_ONCE(tek->soft_expiry, expiry(now, soft_lifetime));
+	WRITE_ONCE(tek->hard_expiry, expiry(now, lifetime));
+	if (tek->soft_expiry)
+		mod_timer(&tek->timer, tek->soft_expiry);
+	else if (tek->hard_expiry)
+		mod_timer(&tek->timer, tek->hard_expiry);
 }
 
 /* SA helpers */
@@ -207,6 +312,7 @@ static void sa_clear_slot(struct wman_dev *wman, struct wman_sa *sa, u8 eks)
 	if (!tek)
 		return;
 	RCU_INIT_POINTER(sa->slots[eks], NULL);
+	tek_retire(wman, tek);
 	tek_release(tek);
 }
 
@@ -215,6 +321,7 @@ static void sa_remove(struct wman_dev *wman, struct wman_sa *sa)
 	u8 eks;
 
 	xa_erase(&wman->sas, sa->said);
+	wman->n_sas--;
 	for (eks = 0; eks < WMAN_EKS_COUNT; eks++)
 		sa_clear_slot(wman, sa, eks);
 	sa_put(sa);
@@ -295,7 +402,13 @@ int wman_conn_add(struct wman_dev *wman, u16 cid, u8 kind, int said,
 		}
 	}
 
-	conn = kzalloc(sizeof(*conn), GFP_KERNEL);
+	if (wman->n_conns >= READ_ONCE(max_conns)) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "Device holds max_conns connections (module parameter)");
+		return -ENOSPC;
+	}
+
+	conn = kzalloc(sizeof(*conn), GFP_KERNEL_ACCOUNT);
 	if (!conn)
 		return -ENOMEM;
 	conn->cid = cid;
@@ -312,9 +425,10 @@ int wman_conn_add(struct wman_dev *wman, u16 cid, u8 kind, int said,
 		if (err)
 			goto err_free;
 	}
-	err = xa_insert(&wman->conns, cid, conn, GFP_KERNEL);
+	err = xa_insert(&wman->conns, cid, conn, GFP_KERNEL_ACCOUNT);
 	if (err)
 		goto err_unhash;
+	wman->n_conns++;
 
 	if (kind == WMAN_CONN_UNICAST && !bs)
 		rcu_assign_pointer(wman->uplink, conn);
@@ -335,6 +449,7 @@ err_free:
 static void conn_remove(struct wman_dev *wman, struct wman_conn *conn)
 {
 	xa_erase(&wman->conns, conn->cid);
+	wman->n_conns--;
 	if (conn->kind == WMAN_CONN_UNICAST && wman->role == WMAN_ROLE_BS)
 		rhashtable_remove_fast(&wman->peers, &conn->peer_node,
 				       peer_params);
@@ -397,7 +512,13 @@ int wman_sa_add(struct wman_dev *wman, u16 said, u8 suite, u8 service,
 		}
 	}
 
-	sa = kzalloc(sizeof(*sa), GFP_KERNEL);
+	if (wman->n_sas >= READ_ONCE(max_sas)) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "Device holds max_sas SAs (module parameter)");
+		return -ENOSPC;
+	}
+
+	sa = kzalloc(sizeof(*sa), GFP_KERNEL_ACCOUNT);
 	if (!sa)
 		return -ENOMEM;
 	sa->stats = wman_stats_alloc();
@@ -413,9 +534,10 @@ int wman_sa_add(struct wman_dev *wman, u16 said, u8 suite, u8 service,
 	ratelimit_set_flags(&sa->unknown_eks_rs, RATELIMIT_MSG_ON_RELEASE);
 	refcount_set(&sa->refcnt, 1);
 
-	err = xa_insert(&wman->sas, said, sa, GFP_KERNEL);
+	err = xa_insert(&wman->sas, said, sa, GFP_KERNEL_ACCOUNT);
 	if (err)
 		goto err_stats;
+	wman->n_sas++;
 	changed(wman);
 	return 0;
 
@@ -459,14 +581,160 @@ static int full_sa_victim(struct wman_dev *wman, struct wman_sa *sa)
 	return -1;
 }
 
+static struct wman_spent_key *spent_find(struct wman_sa *sa, const u8 *key)
+{
+	unsigned int i;
+
+	for (i = 0; i < WMAN_SPENT_KEYS; i++)
+		if (sa->spent[i].used &&
+		    !crypto_memneq(sa->spent[i].key, key, WMAN_KEY_LEN))
+			return &sa->spent[i];
+	return NULL;
+}
+
+/*
+ * Takes an unpublished TEK's transmit counter for good and remembers how
+ * far the key got, in case it is installed again.  The exchange is atomic
+ * with every PN taken, so the value kept is exact.
+ */
+static void tek_retire(struct wman_dev *wman, struct wman_tek *tek)
+{
+	struct wman_sa *sa = tek->sa;
+	struct wman_spent_key *spent;
+	u64 next;
+
+	lockdep_assert_held(&wman->conf_lock);
+
+	next = atomic64_xchg(&tek->tx_pn, TX_PN_CLOSED);
+	spent = spent_find(sa, tek->key);
+	if (!spent) {
+		spent = &sa->spent[sa->spent_next];
+		sa->spent_next = (sa->spent_next + 1) % WMAN_SPENT_KEYS;
+		memcpy(spent->key, tek->key, WMAN_KEY_LEN);
+		spent->tx_pn = 0;
+		spent->rx_pn = 0;
+		spent->used = true;
+	}
+	spent->tx_pn = max(spent->tx_pn, min_t(u64, next, WMAN_PN_SPACE));
+	spent->rx_pn = max(spent->rx_pn, wman_replay_next(&tek->replay));
+}
+
+static int check_limit(const struct wman_tek_params *p, u64 limit,
+		       struct netlink_ext_ack *extack)
+{
+	if (p->tx_pn >= limit) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "Transmit PN must be below the PN limit");
+		return -ERANGE;
+	}
+	return 0;
+}
+
+/*
+ * REPLACE with the key the slot already holds: the same TEK carries on.
+ * Its PNs only move up and its replay window stays, so a caller that read
+ * the PN a moment ago, or not at all, cannot make a PN be used twice.
+ */
+static int tek_update(struct wman_dev *wman, struct wman_tek *tek,
+		      const struct wman_tek_params *p,
+		      struct netlink_ext_ack *extack)
+{
+	u64 limit = p->tx_pn_limit ?: tek->tx_pn_limit;
+
+	if (atomic64_read(&tek->tx_pn) >= WMAN_PN_SPACE) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "This key has used up its PN space and cannot be installed again");
+		return -ENOSPC;
+	}
+	if (limit < tek->tx_pn_limit) {
+		NL_SET_ERR_MSG_MOD(extack, "The PN limit of a TEK cannot go down");
+		return -EINVAL;
+	}
+	if (check_limit(p, limit, extack))
+		return -ERANGE;
+
+	WRITE_ONCE(tek->tx_pn_limit, limit);
+	tek_raise_tx_pn(tek, p->tx_pn);
+	tek_arm_pn_warning(tek);
+	wman_replay_raise_floor(&tek->replay, p->rx_pn);
+
+	/* the timer must not re-arm itself with the old times meanwhile */
+	del_timer_sync(&tek->timer);
+	clear_bit(WMAN_TEK_F_SOFT_EXPIRED, &tek->flags);
+	clear_bit(WMAN_TEK_F_HARD_EXPIRED, &tek->flags);
+	tek_set_lifetimes(tek, p->lifetime, p->soft_lifetime);
+	changed(wman);
+	return 0;
+}
+
+static struct wman_tek *tek_create(struct wman_sa *sa,
+				   const struct wman_tek_params *p,
+				   struct netlink_ext_ack *extack)
+{
+	struct wman_spent_key *spent = spent_find(sa, p->key);
+	u64 limit = p->tx_pn_limit ?: WMAN_PN_SPACE;
+	u64 tx_pn = p->tx_pn;
+	u32 rx_pn = p->rx_pn;
+	struct wman_tek *tek;
+	int err;
+
+	if (spent) {
+		if (spent->tx_pn >= WMAN_PN_SPACE) {
+			NL_SET_ERR_MSG_MOD(extack,
+					   "This key has used up its PN space and cannot be installed again");
+			return ERR_PTR(-ENOSPC);
+		}
+		tx_pn = max(tx_pn, spent->tx_pn);
+		rx_pn = max(rx_pn, spent->rx_pn);
+		if (tx_pn >= limit) {
+			NL_SET_ERR_MSG_MOD(extack,
+					   "This key was used up to its PN limit before: raise the limit");
+			return ERR_PTR(-ERANGE);
+		}
+	} else if (check_limit(p, limit, extack)) {
+		return ERR_PTR(-ERANGE);
+	}
+
+	tek = kzalloc(sizeof(*tek), GFP_KERNEL_ACCOUNT);
+	if (!tek)
+		return ERR_PTR(-ENOMEM);
+	tek->stats = wman_stats_alloc();
+	if (!tek->stats) {
+		err = -ENOMEM;
+		goto err_free;
+	}
+	tek->aead = wman_aead_alloc(sa->suite, p->key, extack);
+	if (IS_ERR(tek->aead)) {
+		err = PTR_ERR(tek->aead);
+		goto err_stats;
+	}
+	tek->sa = sa;
+	tek->suite = sa->suite;
+	tek->eks = p->eks;
+	memcpy(tek->key, p->key, WMAN_KEY_LEN);
+	tek->install_seq = sa->wman->tek_seq++;
+	tek->installed = jiffies;
+	atomic64_set(&tek->tx_pn, tx_pn);
+	tek->tx_pn_limit = limit;
+	tek_arm_pn_warning(tek);
+	wman_replay_init(&tek->replay, rx_pn);
+	timer_setup(&tek->timer, tek_timer, 0);
+	refcount_set(&tek->refcnt, 1);
+	return tek;
+
+err_stats:
+	wman_stats_free(tek->stats);
+err_free:
+	kfree_sensitive(tek);
+	return ERR_PTR(err);
+}
+
 int wman_tek_add(struct wman_dev *wman, const struct wman_tek_params *p,
 		 struct netlink_ext_ack *extack)
 {
 	struct wman_tek *tek, *old;
-	unsigned long now;
 	struct wman_sa *sa;
 	int victim = -1;
-	int err;
 
 	lockdep_assert_held(&wman->conf_lock);
 
@@ -480,8 +748,9 @@ int wman_tek_add(struct wman_dev *wman, const struct wman_tek_params *p,
 				   "Soft lifetime must be shorter than the lifetime");
 		return -EINVAL;
 	}
-	if (p->tx_pn >= WMAN_PN_SPACE) {
-		NL_SET_ERR_MSG_MOD(extack, "Transmit PN out of range");
+	if (p->tx_pn >= WMAN_PN_SPACE || p->rx_pn >= WMAN_PN_SPACE ||
+	    p->tx_pn_limit > WMAN_PN_SPACE) {
+		NL_SET_ERR_MSG_MOD(extack, "PN out of range");
 		return -ERANGE;
 	}
 	old = conf_deref(wman, sa->slots[p->eks]);
@@ -490,6 +759,8 @@ int wman_tek_add(struct wman_dev *wman, const struct wman_tek_params *p,
 				   "TEK slot of this EKS is in use (set the replace flag to overwrite it)");
 		return -EEXIST;
 	}
+	if (old && !crypto_memneq(old->key, p->key, WMAN_KEY_LEN))
+		return tek_update(wman, old, p, extack);
 	if (!old && sa_tek_count(wman, sa) >= WMAN_SLOT_COUNT) {
 		victim = full_sa_victim(wman, sa);
 		if (victim < 0) {
@@ -499,52 +770,22 @@ int wman_tek_add(struct wman_dev *wman, const struct wman_tek_params *p,
 		}
 	}
 
-	tek = kzalloc(sizeof(*tek), GFP_KERNEL);
-	if (!tek)
-		return -ENOMEM;
-	tek->stats = wman_stats_alloc();
-	if (!tek->stats) {
-		err = -ENOMEM;
-		goto err_free;
-	}
-	tek->aead = wman_aead_alloc(sa->suite, p->key, extack);
-	if (IS_ERR(tek->aead)) {
-		err = PTR_ERR(tek->aead);
-		goto err_stats;
-	}
-
-	now = jiffies;
-	tek->sa = sa;
-	tek->suite = sa->suite;
-	tek->eks = p->eks;
-	tek->install_seq = wman->tek_seq++;
-	tek->installed = now;
-	tek->soft_expiry = expiry(now, p->soft_lifetime);
-	tek->hard_expiry = expiry(now, p->lifetime);
-	atomic64_set(&tek->tx_pn, p->tx_pn);
-	wman_replay_init(&tek->replay);
-	timer_setup(&tek->timer, tek_timer, 0);
-	refcount_set(&tek->refcnt, 1);
+	tek = tek_create(sa, p, extack);
+	if (IS_ERR(tek))
+		return PTR_ERR(tek);
 	refcount_inc(&sa->refcnt);
-
 	rcu_assign_pointer(sa->slots[p->eks], tek);
-	if (tek->soft_expiry)
-		mod_timer(&tek->timer, tek->soft_expiry);
-	else if (tek->hard_expiry)
-		mod_timer(&tek->timer, tek->hard_expiry);
+	tek_set_lifetimes(tek, p->lifetime, p->soft_lifetime);
 
-	if (old)
+	/* after the new TEK is visible, so that senders move straight to it */
+	if (old) {
+		tek_retire(wman, old);
 		tek_release(old);
+	}
 	if (victim >= 0)
 		sa_clear_slot(wman, sa, victim);
 	changed(wman);
 	return 0;
-
-err_stats:
-	wman_stats_free(tek->stats);
-err_free:
-	kfree(tek);
-	return err;
 }
 
 int wman_tek_del(struct wman_dev *wman, u16 said, u8 eks,
@@ -564,6 +805,34 @@ int wman_tek_del(struct wman_dev *wman, u16 said, u8 eks,
 		return -ENOENT;
 	}
 	sa_clear_slot(wman, sa, eks);
+	changed(wman);
+	return 0;
+}
+
+int wman_tek_set_limit(struct wman_dev *wman, u16 said, u8 eks, u64 limit,
+		       struct netlink_ext_ack *extack)
+{
+	struct wman_tek *tek;
+	struct wman_sa *sa;
+
+	lockdep_assert_held(&wman->conf_lock);
+
+	sa = xa_load(&wman->sas, said);
+	if (!sa) {
+		NL_SET_ERR_MSG_MOD(extack, "No SA with this SAID");
+		return -ENOENT;
+	}
+	tek = conf_deref(wman, sa->slots[eks]);
+	if (!tek) {
+		NL_SET_ERR_MSG_MOD(extack, "No TEK with this EKS in the SA");
+		return -ENOENT;
+	}
+	if (limit < tek->tx_pn_limit) {
+		NL_SET_ERR_MSG_MOD(extack, "The PN limit of a TEK cannot go down");
+		return -EINVAL;
+	}
+	WRITE_ONCE(tek->tx_pn_limit, limit);
+	tek_arm_pn_warning(tek);
 	changed(wman);
 	return 0;
 }
@@ -656,13 +925,13 @@ int wman_group_add(struct wman_dev *wman, u8 id, u16 cid, const u8 *addrs,
 	if (err)
 		return err;
 
-	group = kzalloc(struct_size(group, addrs, naddrs), GFP_KERNEL);
+	group = kzalloc(struct_size(group, addrs, naddrs), GFP_KERNEL_ACCOUNT);
 	if (!group)
 		return -ENOMEM;
 	group->id = id;
 	group->cid = cid;
 	group->naddrs = naddrs;
-	err = xa_insert(&wman->groups, id, group, GFP_KERNEL);
+	err = xa_insert(&wman->groups, id, group, GFP_KERNEL_ACCOUNT);
 	if (err) {
 		kfree(group);
 		return err;

@@ -11,7 +11,7 @@ struct wman_pcpu_stats __percpu *wman_stats_alloc(void)
 	struct wman_pcpu_stats __percpu *stats;
 	int cpu;
 
-	stats = alloc_percpu(struct wman_pcpu_stats);
+	stats = alloc_percpu_gfp(struct wman_pcpu_stats, GFP_KERNEL_ACCOUNT);
 	if (!stats)
 		return NULL;
 	for_each_possible_cpu(cpu)

@@ -28,15 +28,17 @@ static void tx_count(struct wman_dev *wman, struct wman_tek *tek,
 }
 
 /* Where a PDU on this connection goes (data-plane.rst, Frame format). */
-static const u8 *tx_dest(const struct wman_dev *wman,
-			 const struct wman_conn *conn)
+static void tx_dest(const struct wman_dev *wman, const struct wman_conn *conn,
+		    u8 *dest)
 {
 	if (wman->role == WMAN_ROLE_SS)
-		return wman->bsid;
-	if (conn->kind == WMAN_CONN_UNICAST ||
-	    (conn->kind == WMAN_CONN_MGMT && !is_zero_ether_addr(conn->peer)))
-		return conn->peer;
-	return wman->dev->broadcast;
+		wman_bsid_get(wman, dest);
+	else if (conn->kind == WMAN_CONN_UNICAST ||
+		 (conn->kind == WMAN_CONN_MGMT &&
+		  !is_zero_ether_addr(conn->peer)))
+		ether_addr_copy(dest, conn->peer);
+	else
+		eth_broadcast_addr(dest);
 }
 
 static void tx_push_eth(struct wman_dev *wman, struct sk_buff *skb,
@@ -83,25 +85,19 @@ static struct wman_tek *tx_tek(struct wman_dev *wman, struct wman_sa *sa,
 {
 	struct wman_tek *tek;
 	unsigned int tries;
-	s64 next;
 
 	for (tries = 0; tries <= WMAN_SLOT_COUNT; tries++) {
 		tek = wman_sa_tx_tek(sa, wman->role);
 		if (!tek)
 			return NULL;
-		if (unlikely(!wman_crypto_pin(wman, tek, pinned)))
+		if (unlikely(!wman_crypto_pin(tek, pinned)))
 			continue;
-		next = atomic64_fetch_inc(&tek->tx_pn);
-		if (likely(next < (s64)WMAN_PN_SPACE)) {
-			*pn = next;
+		if (likely(wman_tek_take_pn(tek, pn)))
 			return tek;
-		}
+		/* used up or replaced: wman_sa_tx_tek() skips it now */
 		if (*pinned)
-			wman_crypto_unpin(wman, tek);
+			wman_crypto_unpin(tek);
 		*pinned = false;
-		/* used up: wman_sa_tx_tek() skips it from now on */
-		if (!test_and_set_bit(WMAN_TEK_F_PN_EXHAUSTED, &tek->flags))
-			wman_event_tek(tek, WMAN_CMD_TEK_PN_EXHAUSTED);
 	}
 	return NULL;
 }
@@ -109,15 +105,10 @@ static struct wman_tek *tx_tek(struct wman_dev *wman, struct wman_sa *sa,
 static void tx_post(struct wman_crypto_req *rq, int err)
 {
 	struct wman_dev *wman = rq->wman;
-	struct wman_tek *tek = rq->tek;
 	struct sk_buff *skb = rq->skb;
-	unsigned int len = rq->len;
-	bool pinned = rq->pinned;
-
-	wman_crypto_req_put(rq);
 
 	if (likely(!err)) {
-		tx_count(wman, tek, len);
+		tx_count(wman, rq->tek, rq->len);
 		dev_queue_xmit(skb);
 	} else {
 		net_warn_ratelimited("%s: encryption failed: %d\n",
@@ -125,9 +116,8 @@ static void tx_post(struct wman_crypto_req *rq, int err)
 		dev_core_stats_tx_dropped_inc(wman->dev);
 		kfree_skb(skb);
 	}
-
-	if (pinned)
-		wman_crypto_unpin(wman, tek);
+	/* last: it may drop the references on the TEK and the device */
+	wman_crypto_req_put(rq);
 }
 
 /* Under RCU: protects and sends one frame (not GSO) on conn. */
@@ -139,8 +129,8 @@ static void tx_one(struct wman_dev *wman, const struct wman_conn *conn,
 	unsigned int len, hdr, icv = 0;
 	struct wman_crypto_req *rq;
 	bool pinned = false;
+	u8 *gmh, *payload, dest[ETH_ALEN];
 	struct wman_sa *sa;
-	u8 *gmh, *payload;
 	u32 pn = 0;
 
 	skb = skb_share_check(skb, GFP_ATOMIC);
@@ -182,7 +172,8 @@ static void tx_one(struct wman_dev *wman, const struct wman_conn *conn,
 	wman_gmh_build(gmh, !!tek, tek ? tek->eks : 0, hdr + len + icv,
 		       conn->cid);
 	skb_scrub_packet(skb, !net_eq(dev_net(wman->dev), dev_net(lower)));
-	tx_push_eth(wman, skb, tx_dest(wman, conn));
+	tx_dest(wman, conn, dest);
+	tx_push_eth(wman, skb, dest);
 
 	if (!tek) {
 		tx_count(wman, NULL, len);
@@ -190,15 +181,13 @@ static void tx_one(struct wman_dev *wman, const struct wman_conn *conn,
 		return;
 	}
 
-	rq = wman_crypto_req_get(tek->aead);
+	rq = wman_crypto_req_get(wman, tek->aead, pinned);
 	if (unlikely(!rq))
 		goto drop_other;
 	rq->post = tx_post;
-	rq->wman = wman;
 	rq->tek = tek;
 	rq->skb = skb;
 	rq->len = len;
-	rq->pinned = pinned;
 	__skb_put(skb, icv);
 	wman_crypto_run(rq, true, gmh, pn, payload, len);
 	return;
@@ -207,7 +196,7 @@ drop_other:
 	dev_core_stats_tx_dropped_inc(wman->dev);
 drop:
 	if (pinned)
-		wman_crypto_unpin(wman, tek);
+		wman_crypto_unpin(tek);
 	kfree_skb(skb);
 }
 
@@ -231,9 +220,14 @@ netdev_tx_t wman_xmit(struct sk_buff *skb, struct net_device *dev)
 	}
 
 	segs = skb_gso_segment(skb, 0);
-	if (IS_ERR_OR_NULL(segs)) {
+	if (IS_ERR(segs)) {
 		dev_core_stats_tx_dropped_inc(dev);
 		kfree_skb(skb);
+		goto out;
+	}
+	/* nothing to segment after all: the frame goes as it is */
+	if (!segs) {
+		tx_one(wman, conn, skb);
 		goto out;
 	}
 	consume_skb(skb);
@@ -278,7 +272,10 @@ int wman_mgmt_xmit(struct wman_dev *wman, u16 cid, const u8 *dst,
 				   "No management connection with this CID");
 		return -ENOENT;
 	}
-	ether_addr_copy(dest, dst ?: tx_dest(wman, conn));
+	if (dst)
+		ether_addr_copy(dest, dst);
+	else
+		tx_dest(wman, conn, dest);
 	rcu_read_unlock();
 
 	skb = alloc_skb(LL_RESERVED_SPACE(lower) + WMAN_GMH_LEN + len +

@@ -53,7 +53,14 @@
 #define WMAN_PN_LEN		4
 #define WMAN_PN_UPLINK		0x80000000U	/* 802.16e: uplink PN space */
 #define WMAN_PN_SPACE		0x80000000ULL	/* PNs per direction */
-#define WMAN_REPLAY_WINDOW	64
+/*
+ * Receive replay window: a ring of WMAN_REPLAY_BITS bits, of which the
+ * newest WMAN_REPLAY_WINDOW PNs are always tracked (the last word is being
+ * recycled).  Wide enough for frames reordered by several CPUs and by
+ * asynchronous crypto, as WireGuard's.
+ */
+#define WMAN_REPLAY_BITS	8192
+#define WMAN_REPLAY_WINDOW	(WMAN_REPLAY_BITS - BITS_PER_LONG)
 
 /* Largest per-frame expansion over the inner Ethernet frame, any suite. */
 #define WMAN_MAX_ICV_LEN	16
@@ -79,6 +86,8 @@ enum wman_stat {
 	WMAN_STAT_MGMT_TX,
 	WMAN_STAT_MGMT_RX,
 	WMAN_STAT_MGMT_RX_DROPPED,
+	WMAN_STAT_RX_DOWNLINK_ONLY,
+	WMAN_STAT_RX_BAD_SOURCE,
 	WMAN_STAT_COUNT
 };
 
@@ -89,12 +98,14 @@ struct wman_pcpu_stats {
 	struct u64_stats_sync syncp;
 };
 
-/* Receive replay state of one TEK. */
+/* Receive replay state of one TEK; PNs with the direction bit cleared. */
 struct wman_replay {
 	spinlock_t lock;	/* protects the fields below */
 	bool seen;		/* a frame has been accepted */
-	u32 highest;		/* highest PN accepted, direction bit cleared */
-	u64 bitmap;		/* bit i: highest - i was accepted */
+	u32 highest;		/* highest PN accepted */
+	u32 floor;		/* lowest PN acceptable at all */
+	/* bit pn % WMAN_REPLAY_BITS: pn was accepted (within the window) */
+	unsigned long bitmap[WMAN_REPLAY_BITS / BITS_PER_LONG];
 };
 
 /* Suite parameters, one static instance per enum wman_suite. */
@@ -115,7 +126,15 @@ struct wman_tek {
 	unsigned long installed;	/* jiffies */
 	unsigned long soft_expiry;	/* jiffies; 0 = none */
 	unsigned long hard_expiry;	/* jiffies; 0 = none */
-	atomic64_t tx_pn;		/* next PN, direction bit cleared */
+	/*
+	 * Next PN to send, direction bit cleared.  It only grows, and never
+	 * past tx_pn_limit, which only grows too: no PN is handed out twice,
+	 * whatever REPLACE or TEK_SET do meanwhile (see tx_pn_take()).
+	 */
+	atomic64_t tx_pn;
+	u64 tx_pn_limit;		/* first PN not to send; <= PN space */
+	u64 tx_pn_warn;			/* PN that raises the PN-limit event */
+	u8 key[WMAN_KEY_LEN];		/* to recognise a re-install; wiped */
 	unsigned long flags;		/* WMAN_TEK_F_* bit numbers */
 	struct wman_replay replay;
 	struct timer_list timer;	/* soft then hard expiry */
@@ -130,6 +149,19 @@ enum wman_tek_flag {
 	WMAN_TEK_F_PN_EXHAUSTED,	/* exhaustion event sent */
 };
 
+/*
+ * A key that left its slot, with the PNs it had used: installed again in
+ * the same SA it carries on from there instead of from the caller's PN.
+ */
+struct wman_spent_key {
+	u8 key[WMAN_KEY_LEN];
+	u64 tx_pn;		/* next PN it would have sent */
+	u32 rx_pn;		/* its receive floor: highest accepted + 1 */
+	bool used;
+};
+
+#define WMAN_SPENT_KEYS	4
+
 struct wman_sa {
 	struct wman_dev *wman;
 	u16 said;
@@ -138,6 +170,9 @@ struct wman_sa {
 	struct wman_tek __rcu *slots[WMAN_EKS_COUNT];	/* by EKS */
 	struct wman_pcpu_stats __percpu *stats;
 	struct ratelimit_state unknown_eks_rs;
+	/* under conf_lock: the last keys to leave a slot, oldest replaced */
+	struct wman_spent_key spent[WMAN_SPENT_KEYS];
+	unsigned int spent_next;
 	refcount_t refcnt;		/* the SA table's and each TEK's */
 	struct rcu_head rcu;
 };
@@ -174,12 +209,19 @@ struct wman_dev {
 	struct net_device *lower;
 	netdevice_tracker lower_tracker;
 	u8 role;			/* enum wman_role */
-	u8 bsid[ETH_ALEN];		/* BS address (SS: uplink destination) */
+	/*
+	 * BS address (SS: uplink destination), in the low bytes of one word
+	 * so that the transmit path reads it whole while netlink changes it:
+	 * wman_bsid_get() and wman_bsid_set().
+	 */
+	u64 bsid_word;
 
 	struct mutex conf_lock;		/* serializes all writers */
 	bool dead;			/* being unregistered */
 	u32 generation;			/* bumped on every change, for dumps */
 	u64 tek_seq;			/* next wman_tek::install_seq */
+	unsigned int n_conns;		/* against the max_conns parameter */
+	unsigned int n_sas;		/* against the max_sas parameter */
 
 	struct xarray conns;		/* CID -> wman_conn */
 	struct xarray sas;		/* SAID -> wman_sa */
@@ -192,6 +234,7 @@ struct wman_dev {
 	/* pkmd's socket for management PDUs; 0 = none registered */
 	u32 mgmt_portid;
 	possible_net_t mgmt_net;
+	struct list_head mgmt_node;	/* in netlink.c's listener list */
 
 	struct ratelimit_state unknown_sa_rs;
 	struct wman_pcpu_stats __percpu *stats;
@@ -216,7 +259,22 @@ struct net_device *wman_dev_get_by_attrs(struct net *net, struct nlattr **attrs,
 typedef int (*wman_walk_fn_t)(struct wman_dev *wman, void *arg);
 int wman_walk_devs(wman_walk_fn_t fn, void *arg);
 
-/* stats.c */
+static inline void wman_bsid_get(const struct wman_dev *wman, u8 *addr)
+{
+	u64 word = READ_ONCE(wman->bsid_word);
+
+	memcpy(addr, &word, ETH_ALEN);
+}
+
+static inline void wman_bsid_set(struct wman_dev *wman, const u8 *addr)
+{
+	u64 word = 0;
+
+	memcpy(&word, addr, ETH_ALEN);
+	WRITE_ONCE(wman->bsid_word, word);
+}
+
+/* stats.c; allocations are charged to the caller's memory cgroup */
 struct wman_pcpu_stats __percpu *wman_stats_alloc(void);
 void wman_stats_free(struct wman_pcpu_stats __percpu *stats);
 void wman_stats_sum(struct wman_pcpu_stats __percpu *stats,
@@ -261,6 +319,8 @@ struct wman_tek_params {
 	u32 lifetime;		/* seconds, 0 = none */
 	u32 soft_lifetime;	/* seconds, 0 = none */
 	u32 tx_pn;
+	u64 tx_pn_limit;	/* 0: not given */
+	u32 rx_pn;		/* lowest receive PN accepted */
 	bool replace;		/* WMAN_TEK_A_REPLACE: may overwrite the slot */
 };
 
@@ -268,6 +328,8 @@ int wman_tek_add(struct wman_dev *wman, const struct wman_tek_params *p,
 		 struct netlink_ext_ack *extack);
 int wman_tek_del(struct wman_dev *wman, u16 said, u8 eks,
 		 struct netlink_ext_ack *extack);
+int wman_tek_set_limit(struct wman_dev *wman, u16 said, u8 eks, u64 limit,
+		       struct netlink_ext_ack *extack);
 int wman_group_add(struct wman_dev *wman, u8 id, u16 cid, const u8 *addrs,
 		   unsigned int naddrs, struct netlink_ext_ack *extack);
 int wman_group_del(struct wman_dev *wman, u8 id,
@@ -276,6 +338,13 @@ void wman_tek_put(struct wman_tek *tek);
 bool wman_tek_get(struct wman_tek *tek);	/* false if being freed */
 u32 wman_tek_state(const struct wman_tek *tek);
 u32 wman_tek_remaining(const struct wman_tek *tek);
+/* Next PN the TEK would send, capped at the PN space. */
+u32 wman_tek_tx_pn(const struct wman_tek *tek);
+/*
+ * Under RCU, on transmit: the next PN of the TEK, or false if it has none
+ * left below its limit (the exhaustion or limit is then reported).
+ */
+bool wman_tek_take_pn(struct wman_tek *tek, u32 *pn);
 
 /* Under RCU.  The TEK to transmit with, or NULL; see Documentation. */
 struct wman_tek *wman_sa_tx_tek(struct wman_sa *sa, u8 role);
@@ -327,7 +396,10 @@ int wman_mgmt_xmit(struct wman_dev *wman, u16 cid, const u8 *dst,
 rx_handler_result_t wman_handle_frame(struct sk_buff **pskb);
 
 /* replay.c: 0 if acceptable, -EBADMSG if replayed or too old */
-void wman_replay_init(struct wman_replay *replay);
+void wman_replay_init(struct wman_replay *replay, u32 floor);
+void wman_replay_raise_floor(struct wman_replay *replay, u32 floor);
+/* Highest PN accepted + 1, or the floor if higher. */
+u32 wman_replay_next(struct wman_replay *replay);
 int wman_replay_check(struct wman_replay *replay, u32 pn);
 int wman_replay_advance(struct wman_replay *replay, u32 pn);
 
@@ -336,6 +408,7 @@ int wman_replay_advance(struct wman_replay *replay, u32 pn);
  * and unknown-EKS events are rate limited here, not by the caller.
  */
 void wman_event_tek(struct wman_tek *tek, u8 cmd);
+void wman_event_tek_pn_limit(struct wman_tek *tek, u32 next_pn, u64 limit);
 void wman_event_unknown_sa(struct wman_dev *wman, u16 cid);
 void wman_event_unknown_eks(struct wman_sa *sa, u8 eks, u16 cid);
 /*
@@ -344,6 +417,8 @@ void wman_event_unknown_eks(struct wman_sa *sa, u8 eks, u16 cid);
  */
 void wman_mgmt_deliver(struct wman_dev *wman, u16 cid, const u8 *src,
 		       const u8 *payload, size_t len);
+/* netlink.c: a device being deleted no longer receives management PDUs. */
+void wman_mgmt_unregister(struct wman_dev *wman);
 
 static inline struct wman_dev *wman_priv(const struct net_device *dev)
 {
