@@ -467,13 +467,17 @@ count_frames() { "$FRAME" list "$1" | awk -f "$(frame_awk count "$2")"; }
 # returns once the monitor is listening: it has reported an unknown-eks
 # event for a frame sent to node N on a connection kept for this (CID and
 # SAID $sync_cid, no TEK), so no event a test causes after it is missed.
+# A BS takes keyed frames on unicast connections only (to a peer no node
+# has), an SS on a multicast one.
 sync_cid=$((0x0ffe))
 sync_said=$((0x0ffe))
+sync_peer=02:16:00:00:0f:fe
 monitor_start() {
-	local n=$1 file=$2
+	local n=$1 file=$2 service=multicast peer=()
 	: > "$file"
-	wm "$n" sa add dev wman0 said "$sync_said" suite aes-ccm service multicast 2>/dev/null || true
-	wm "$n" conn add dev wman0 cid "$sync_cid" kind multicast sa "$sync_said" 2>/dev/null || true
+	((n == 0)) && service=unicast peer=(peer "$sync_peer")
+	wm "$n" sa add dev wman0 said "$sync_said" suite aes-ccm service "$service" 2>/dev/null || true
+	wm "$n" conn add dev wman0 cid "$sync_cid" kind "$service" sa "$sync_said" "${peer[@]}" 2>/dev/null || true
 	bg "$WMAN" -n "${ns[$n]}" monitor > "$file" 2>&1
 	monitor_pid=$bg_pid
 	wait_for 10 monitor_synced "$n" "$file"
