@@ -40,6 +40,7 @@ const struct name_value tek_state_names[] = {
 	{ "soft-expired", WMAN_TEK_STATE_SOFT_EXPIRED },
 	{ "expired", WMAN_TEK_STATE_EXPIRED },
 	{ "pn-exhausted", WMAN_TEK_STATE_PN_EXHAUSTED },
+	{ "pn-limited", WMAN_TEK_STATE_PN_LIMITED },
 	{ NULL, 0 },
 };
 
@@ -49,6 +50,7 @@ const struct name_value event_names[] = {
 	{ "tek-pn-exhausted", WMAN_CMD_TEK_PN_EXHAUSTED },
 	{ "unknown-sa", WMAN_CMD_UNKNOWN_SA },
 	{ "unknown-eks", WMAN_CMD_UNKNOWN_EKS },
+	{ "tek-pn-limit", WMAN_CMD_TEK_PN_LIMIT },
 	{ NULL, 0 },
 };
 
@@ -66,6 +68,8 @@ const struct name_value counter_names[] = {
 	{ "rx-expired", WMAN_STATS_A_RX_EXPIRED },
 	{ "rx-unknown-sa", WMAN_STATS_A_RX_UNKNOWN_SA },
 	{ "rx-unencrypted", WMAN_STATS_A_RX_UNENCRYPTED },
+	{ "rx-downlink-only", WMAN_STATS_A_RX_DOWNLINK_ONLY },
+	{ "rx-bad-source", WMAN_STATS_A_RX_BAD_SOURCE },
 	{ "mgmt-tx", WMAN_STATS_A_MGMT_TX },
 	{ "mgmt-rx", WMAN_STATS_A_MGMT_RX },
 	{ "mgmt-rx-dropped", WMAN_STATS_A_MGMT_RX_DROPPED },
@@ -120,6 +124,8 @@ static const struct nla_policy tek_policy[WMAN_TEK_A_MAX + 1] = {
 	[WMAN_TEK_A_STATE] = { .type = NLA_U32 },
 	[WMAN_TEK_A_STATS] = { .type = NLA_NESTED },
 	[WMAN_TEK_A_CID] = { .type = NLA_U16 },
+	[WMAN_TEK_A_TX_PN_LIMIT] = { .type = NLA_U32 },
+	[WMAN_TEK_A_RX_PN] = { .type = NLA_U32 },
 };
 
 static const struct nla_policy group_policy[WMAN_GROUP_A_MAX + 1] = {
@@ -254,6 +260,14 @@ static int tek_info_parse(struct nlattr *nest, uint16_t said,
 		tek->has_tx_pn = true;
 		tek->tx_pn = nla_get_u32(attrs[WMAN_TEK_A_TX_PN]);
 	}
+	if (attrs[WMAN_TEK_A_TX_PN_LIMIT]) {
+		tek->has_tx_pn_limit = true;
+		tek->tx_pn_limit = nla_get_u32(attrs[WMAN_TEK_A_TX_PN_LIMIT]);
+	}
+	if (attrs[WMAN_TEK_A_RX_PN]) {
+		tek->has_rx_pn = true;
+		tek->rx_pn = nla_get_u32(attrs[WMAN_TEK_A_RX_PN]);
+	}
 	if (attrs[WMAN_TEK_A_STATE])
 		tek->state = nla_get_u32(attrs[WMAN_TEK_A_STATE]);
 	if (attrs[WMAN_TEK_A_STATS]) {
@@ -350,6 +364,14 @@ int event_info_parse(struct nlmsghdr *nlh, struct event_info *event)
 	if (tek[WMAN_TEK_A_EKS]) {
 		event->has_eks = true;
 		event->eks = nla_get_u8(tek[WMAN_TEK_A_EKS]);
+	}
+	if (tek[WMAN_TEK_A_TX_PN]) {
+		event->has_tx_pn = true;
+		event->tx_pn = nla_get_u32(tek[WMAN_TEK_A_TX_PN]);
+	}
+	if (tek[WMAN_TEK_A_TX_PN_LIMIT]) {
+		event->has_tx_pn_limit = true;
+		event->tx_pn_limit = nla_get_u32(tek[WMAN_TEK_A_TX_PN_LIMIT]);
 	}
 	if (tek[WMAN_TEK_A_CID] || conn[WMAN_CONN_A_CID]) {
 		event->has_cid = true;

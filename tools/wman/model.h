@@ -58,10 +58,13 @@ struct tek_info {
 	uint16_t said;
 	uint8_t eks;
 	bool has_lifetime, has_soft_lifetime, has_remaining, has_tx_pn;
+	bool has_tx_pn_limit, has_rx_pn;
 	uint32_t lifetime;
 	uint32_t soft_lifetime;
 	uint32_t remaining;
 	uint32_t tx_pn;
+	uint32_t tx_pn_limit;		/* first PN not to send, up to 2^31 */
+	uint32_t rx_pn;			/* lowest receive PN still accepted */
 	uint32_t state;			/* WMAN_TEK_STATE_* bits */
 	bool has_stats;
 	struct counters stats;
@@ -90,9 +93,12 @@ struct event_info {
 	uint32_t ifindex;
 	char ifname[IFNAMSIZ];
 	bool has_said, has_eks, has_cid;
+	bool has_tx_pn, has_tx_pn_limit;	/* tek-pn-limit */
 	uint16_t said;
 	uint8_t eks;
 	uint16_t cid;
+	uint32_t tx_pn;
+	uint32_t tx_pn_limit;
 };
 
 struct mgmt_rx_info {

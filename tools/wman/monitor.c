@@ -12,7 +12,7 @@ static void monitor_usage(FILE *out)
 		"Usage: wman [ -j ] monitor [ events ] [ count N ] [ timeout SECONDS ]\n"
 		"       wman monitor help\n"
 		"Prints one line per event: tek-soft-expired, tek-hard-expired,\n"
-		"tek-pn-exhausted, unknown-sa, unknown-eks.\n");
+		"tek-pn-exhausted, tek-pn-limit, unknown-sa, unknown-eks.\n");
 }
 
 static void event_print(const struct event_info *event)
@@ -28,6 +28,10 @@ static void event_print(const struct event_info *event)
 		print_uint("eks", "eks", event->eks);
 	if (event->has_cid)
 		print_uint("cid", "cid", event->cid);
+	if (event->has_tx_pn)
+		print_uint("tx_pn", "tx-pn", event->tx_pn);
+	if (event->has_tx_pn_limit)
+		print_uint("tx_pn_limit", "tx-pn-limit", event->tx_pn_limit);
 	print_line_end();
 	print_object_end();
 	/* Readers are often tests on the other end of a pipe. */

@@ -17,17 +17,29 @@ static void tek_usage(FILE *out)
 	fprintf(out,
 		"Usage: wman tek add dev NAME said SAID eks EKS { key HEX | keyfile FILE }\n"
 		"                    [ lifetime SECONDS ] [ soft-lifetime SECONDS ] [ pn PN ]\n"
-		"                    [ replace ]\n"
+		"                    [ pn-limit LIMIT ] [ rx-pn PN ] [ replace ]\n"
+		"       wman tek set dev NAME said SAID eks EKS pn-limit LIMIT\n"
 		"       wman tek del dev NAME said SAID eks EKS\n"
 		"       wman [ -s ] tek show dev NAME [ said SAID ]\n"
 		"       wman tek help\n"
 		"where  SAID := 0..65535, EKS := 0..3, PN := 0..2147483647\n"
+		"       LIMIT := 1..2147483648, the first PN not to send\n"
 		"       HEX := 32 hex digits (visible to other users: prefer keyfile)\n"
 		"       FILE := 16 raw bytes, or 32 hex digits and a newline\n"
 		"       SECONDS := 0..4294967295, 0 meaning no lifetime\n");
 }
 
-/* What "tek add", "del" and "show" accept; -1 for absent numbers. */
+/* The PN space of one direction: a PN limit may be all of it. */
+#define TEK_PN_SPACE	0x80000000U
+
+/* Which command is parsing: each takes its own set of keywords. */
+enum tek_command {
+	TEK_ADD,
+	TEK_SET,
+	TEK_OTHER,		/* del, show: dev, said, eks */
+};
+
+/* What the tek commands accept; -1 for absent numbers. */
 struct tek_args {
 	uint32_t ifindex;
 	int said;
@@ -37,17 +49,21 @@ struct tek_args {
 	int64_t lifetime;
 	int64_t soft_lifetime;
 	int64_t tx_pn;
+	int64_t tx_pn_limit;
+	int64_t rx_pn;
 	bool replace;
 };
 
-static void tek_args_parse(int argc, char **argv, bool adding,
+static void tek_args_parse(int argc, char **argv, enum tek_command command,
 			   struct tek_args *tek)
 {
 	struct cursor args = { argc, argv };
+	bool adding = command == TEK_ADD;
 
 	*tek = (struct tek_args){
 		.said = -1, .eks = -1,
 		.lifetime = -1, .soft_lifetime = -1, .tx_pn = -1,
+		.tx_pn_limit = -1, .rx_pn = -1,
 	};
 	while (cursor_more(&args)) {
 		char *word = cursor_next(&args);
@@ -74,8 +90,16 @@ static void tek_args_parse(int argc, char **argv, bool adding,
 		else if (adding && keyword_is(word, "pn"))
 			tek->tx_pn = arg_uint(word, cursor_value(&args, word), 0,
 					      INT32_MAX);
+		else if ((adding || command == TEK_SET) &&
+			 keyword_is(word, "pn-limit"))
+			tek->tx_pn_limit = arg_uint(word,
+						    cursor_value(&args, word),
+						    1, TEK_PN_SPACE);
 		else if (adding && keyword_is(word, "replace"))
 			tek->replace = true;
+		else if (adding && keyword_is(word, "rx-pn"))
+			tek->rx_pn = arg_uint(word, cursor_value(&args, word), 0,
+					      INT32_MAX);
 		else
 			arg_unknown("tek", word);
 	}
@@ -117,7 +141,7 @@ static int tek_add(int argc, char **argv)
 	struct nl_msg *msg;
 	int err;
 
-	tek_args_parse(argc, argv, true, &tek);
+	tek_args_parse(argc, argv, TEK_ADD, &tek);
 	if (!tek.ifindex)
 		arg_missing("tek", "add", "dev NAME");
 	if (tek.said < 0)
@@ -140,6 +164,11 @@ static int tek_add(int argc, char **argv)
 				      tek.soft_lifetime));
 	if (tek.tx_pn >= 0)
 		put_check(nla_put_u32(msg, WMAN_TEK_A_TX_PN, tek.tx_pn));
+	if (tek.tx_pn_limit >= 0)
+		put_check(nla_put_u32(msg, WMAN_TEK_A_TX_PN_LIMIT,
+				      tek.tx_pn_limit));
+	if (tek.rx_pn >= 0)
+		put_check(nla_put_u32(msg, WMAN_TEK_A_RX_PN, tek.rx_pn));
 	if (tek.replace)
 		put_check(nla_put_flag(msg, WMAN_TEK_A_REPLACE));
 	tek_key_read(&tek, key);
@@ -155,6 +184,38 @@ static int tek_add(int argc, char **argv)
 	return err;
 }
 
+/* Raises the PN limit of an installed TEK; the kernel refuses lowering it. */
+static int tek_set(int argc, char **argv)
+{
+	struct tek_args tek;
+	struct nlattr *nest;
+	struct wman_nl nl;
+	struct nl_msg *msg;
+	int err;
+
+	tek_args_parse(argc, argv, TEK_SET, &tek);
+	if (!tek.ifindex)
+		arg_missing("tek", "set", "dev NAME");
+	if (tek.said < 0)
+		arg_missing("tek", "set", "said SAID");
+	if (tek.eks < 0)
+		arg_missing("tek", "set", "eks EKS");
+	if (tek.tx_pn_limit < 0)
+		arg_missing("tek", "set", "pn-limit LIMIT");
+
+	wman_nl_open_genl(&nl);
+	msg = wman_nl_message(&nl, WMAN_CMD_TEK_SET, 0, tek.ifindex);
+	nest = nest_start(msg, WMAN_A_TEK);
+	put_check(nla_put_u16(msg, WMAN_TEK_A_SAID, tek.said));
+	put_check(nla_put_u8(msg, WMAN_TEK_A_EKS, tek.eks));
+	put_check(nla_put_u32(msg, WMAN_TEK_A_TX_PN_LIMIT, tek.tx_pn_limit));
+	nla_nest_end(msg, nest);
+	err = wman_nl_request(&nl, msg, NULL, NULL);
+	nlmsg_free(msg);
+	wman_nl_close(&nl);
+	return err;
+}
+
 static int tek_del(int argc, char **argv)
 {
 	struct tek_args tek;
@@ -163,7 +224,7 @@ static int tek_del(int argc, char **argv)
 	struct nl_msg *msg;
 	int err;
 
-	tek_args_parse(argc, argv, false, &tek);
+	tek_args_parse(argc, argv, TEK_OTHER, &tek);
 	if (!tek.ifindex)
 		arg_missing("tek", "del", "dev NAME");
 	if (tek.said < 0)
@@ -210,6 +271,10 @@ void tek_print(const struct tek_info *tek, unsigned int indent,
 		print_uint("soft_lifetime", "soft-lifetime", tek->soft_lifetime);
 	if (tek->has_tx_pn)
 		print_uint("tx_pn", "tx-pn", tek->tx_pn);
+	if (tek->has_tx_pn_limit)
+		print_uint("tx_pn_limit", "tx-pn-limit", tek->tx_pn_limit);
+	if (tek->has_rx_pn)
+		print_uint("rx_pn", "rx-pn", tek->rx_pn);
 	print_line_end();
 	if (show_stats && tek->has_stats)
 		counters_print(&tek->stats, indent + 1);
@@ -224,7 +289,7 @@ static int tek_show(int argc, char **argv)
 	struct wman_nl nl;
 	int err;
 
-	tek_args_parse(argc, argv, false, &request);
+	tek_args_parse(argc, argv, TEK_OTHER, &request);
 	if (!request.ifindex)
 		arg_missing("tek", "show", "dev NAME");
 	if (request.eks >= 0)
@@ -249,6 +314,8 @@ static const struct command tek_commands[] = {
 	{ "add", tek_add },
 	{ "delete", tek_del },
 	{ "show", tek_show },
+	/* after show: "s" stays show */
+	{ "set", tek_set },
 	{ NULL, NULL },
 };
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Host unit tests of the pure parsing and printing code (TAP): keyword
- * prefix matching, numbers, MAC addresses, hex, key files, JSON.
+ * prefix matching, numbers, MAC addresses, hex, key files, JSON, the
+ * names of the UAPI values and the parsing of kernel replies and events.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -10,7 +11,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <netlink/attr.h>
+#include <netlink/genl/genl.h>
+#include <netlink/msg.h>
+
 #include "json.h"
+#include "model.h"
 #include "parse.h"
 
 static unsigned int tests_run, tests_failed;
@@ -331,6 +337,154 @@ static void test_json(void)
 		   "{\"eks\":0}\n{\"eks\":1}\n");
 }
 
+/* Whether table names value exactly once. */
+static bool named_once(const struct name_value *table, unsigned int value)
+{
+	unsigned int n = 0;
+
+	for (; table->name; table++)
+		n += table->value == value;
+	return n == 1;
+}
+
+/* Every value the kernel can report has a name, so none prints "unknown". */
+static void test_names(void)
+{
+	static const uint8_t events[] = {
+		WMAN_CMD_TEK_SOFT_EXPIRED, WMAN_CMD_TEK_HARD_EXPIRED,
+		WMAN_CMD_TEK_PN_EXHAUSTED, WMAN_CMD_UNKNOWN_SA,
+		WMAN_CMD_UNKNOWN_EKS, WMAN_CMD_TEK_PN_LIMIT,
+	};
+	bool all = true;
+
+	for (unsigned int type = WMAN_STATS_A_TX_PACKETS;
+	     type <= WMAN_STATS_A_MAX; type++)
+		if (!named_once(counter_names, type)) {
+			all = false;
+			printf("# counter attribute %u: no single name\n", type);
+		}
+	ok(all, "counter_names: each of the %d counters once",
+	   WMAN_STATS_A_MAX - WMAN_STATS_A_TX_PACKETS + 1);
+	ok(name_find(counter_names, "rx-downlink-only")->value ==
+	   WMAN_STATS_A_RX_DOWNLINK_ONLY &&
+	   name_find(counter_names, "rx-bad-source")->value ==
+	   WMAN_STATS_A_RX_BAD_SOURCE,
+	   "counter_names: rx-downlink-only, rx-bad-source");
+
+	all = true;
+	for (size_t i = 0; i < sizeof(events); i++)
+		all &= named_once(event_names, events[i]);
+	ok(all, "event_names: each notification of the events group once");
+	ok(strcmp(name_or_unknown(event_names, WMAN_CMD_TEK_PN_LIMIT),
+		  "tek-pn-limit") == 0, "event_names: tek-pn-limit");
+	ok(!name_of(event_names, WMAN_CMD_TEK_SET),
+	   "event_names: tek-set is a request, not an event");
+
+	all = true;
+	for (unsigned int bit = WMAN_TEK_STATE_ACTIVE;
+	     bit <= WMAN_TEK_STATE_PN_LIMITED; bit <<= 1)
+		all &= named_once(tek_state_names, bit);
+	ok(all, "tek_state_names: each state bit once");
+	ok(strcmp(name_or_unknown(tek_state_names, WMAN_TEK_STATE_PN_LIMITED),
+		  "pn-limited") == 0, "tek_state_names: pn-limited");
+}
+
+/* A generic netlink message of cmd as the kernel sends it, for ifindex. */
+static struct nl_msg *reply_start(uint8_t cmd, uint32_t ifindex)
+{
+	struct nl_msg *msg = nlmsg_alloc();
+
+	if (!msg || !genlmsg_put(msg, 0, 0, 0x20, 0, 0, cmd, WMAN_GENL_VERSION) ||
+	    nla_put_u32(msg, WMAN_A_IFINDEX, ifindex) ||
+	    nla_put_string(msg, WMAN_A_IFNAME, "wman0")) {
+		fprintf(stderr, "cannot build a test message\n");
+		exit(1);
+	}
+	return msg;
+}
+
+static void put_or_exit(int err)
+{
+	if (err) {
+		fprintf(stderr, "cannot build a test message\n");
+		exit(1);
+	}
+}
+
+static void test_tek_reply(void)
+{
+	struct nl_msg *msg = reply_start(WMAN_CMD_SA_GET, 7);
+	struct nlattr *sa, *teks, *tek;
+	struct sa_info info;
+	int err;
+
+	sa = nla_nest_start(msg, WMAN_A_SA);
+	put_or_exit(!sa);
+	put_or_exit(nla_put_u16(msg, WMAN_SA_A_SAID, 0x2001));
+	put_or_exit(nla_put_u8(msg, WMAN_SA_A_SUITE, WMAN_SUITE_AES_CCM_128));
+	put_or_exit(nla_put_u8(msg, WMAN_SA_A_SERVICE, WMAN_SERVICE_UNICAST));
+	teks = nla_nest_start(msg, WMAN_SA_A_TEKS);
+	put_or_exit(!teks);
+	tek = nla_nest_start(msg, WMAN_A_TEK);
+	put_or_exit(!tek);
+	put_or_exit(nla_put_u16(msg, WMAN_TEK_A_SAID, 0x2001));
+	put_or_exit(nla_put_u8(msg, WMAN_TEK_A_EKS, 1));
+	put_or_exit(nla_put_u32(msg, WMAN_TEK_A_TX_PN, 10));
+	/* 2^31: a limit may be the whole PN space */
+	put_or_exit(nla_put_u32(msg, WMAN_TEK_A_TX_PN_LIMIT, 0x80000000U));
+	put_or_exit(nla_put_u32(msg, WMAN_TEK_A_RX_PN, 1000));
+	put_or_exit(nla_put_u32(msg, WMAN_TEK_A_STATE,
+				WMAN_TEK_STATE_ACTIVE |
+				WMAN_TEK_STATE_PN_LIMITED));
+	nla_nest_end(msg, tek);
+	tek = nla_nest_start(msg, WMAN_A_TEK);
+	put_or_exit(!tek);
+	put_or_exit(nla_put_u8(msg, WMAN_TEK_A_EKS, 2));
+	nla_nest_end(msg, tek);
+	nla_nest_end(msg, teks);
+	nla_nest_end(msg, sa);
+
+	err = sa_info_parse(nlmsg_hdr(msg), &info);
+	ok(!err && info.said == 0x2001 && info.tek_count == 2,
+	   "sa_info_parse: an SA with two TEKs");
+	ok(!err && info.teks[0].has_tx_pn_limit &&
+	   info.teks[0].tx_pn_limit == 0x80000000U &&
+	   info.teks[0].has_rx_pn && info.teks[0].rx_pn == 1000 &&
+	   info.teks[0].tx_pn == 10,
+	   "sa_info_parse: tx-pn-limit and rx-pn of a TEK");
+	ok(!err && info.teks[0].state ==
+	   (WMAN_TEK_STATE_ACTIVE | WMAN_TEK_STATE_PN_LIMITED),
+	   "sa_info_parse: state bits");
+	ok(!err && !info.teks[1].has_tx_pn_limit && !info.teks[1].has_rx_pn,
+	   "sa_info_parse: absent PN attributes stay absent");
+	nlmsg_free(msg);
+}
+
+static void test_pn_limit_event(void)
+{
+	struct nl_msg *msg = reply_start(WMAN_CMD_TEK_PN_LIMIT, 7);
+	struct event_info event;
+	struct nlattr *tek;
+	int err;
+
+	tek = nla_nest_start(msg, WMAN_A_TEK);
+	put_or_exit(!tek);
+	put_or_exit(nla_put_u16(msg, WMAN_TEK_A_SAID, 0x3001));
+	put_or_exit(nla_put_u8(msg, WMAN_TEK_A_EKS, 0));
+	put_or_exit(nla_put_u32(msg, WMAN_TEK_A_TX_PN, 6));
+	put_or_exit(nla_put_u32(msg, WMAN_TEK_A_TX_PN_LIMIT, 10));
+	nla_nest_end(msg, tek);
+
+	err = event_info_parse(nlmsg_hdr(msg), &event);
+	ok(!err && event.cmd == WMAN_CMD_TEK_PN_LIMIT && event.has_said &&
+	   event.said == 0x3001 && event.has_eks && event.eks == 0,
+	   "event_info_parse: tek-pn-limit names its TEK");
+	ok(!err && event.has_tx_pn && event.tx_pn == 6 &&
+	   event.has_tx_pn_limit && event.tx_pn_limit == 10 && !event.has_cid,
+	   "event_info_parse: tek-pn-limit carries tx-pn and tx-pn-limit");
+	nlmsg_free(msg);
+}
+
 int main(void)
 {
 	test_keywords();
@@ -340,6 +494,9 @@ int main(void)
 	test_key_file_contents();
 	test_key_file_read();
 	test_json();
+	test_names();
+	test_tek_reply();
+	test_pn_limit_event();
 	printf("1..%u\n", tests_run);
 	return tests_failed ? 1 : 0;
 }
