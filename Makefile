@@ -60,7 +60,7 @@ selftests:
 # User-space libraries and programs, each with its own Makefile.
 USER_DIRS := $(patsubst %/Makefile,%,$(wildcard user/pkm/Makefile \
 	user/keytree/Makefile user/pkmd/Makefile tools/pkmctl/Makefile \
-	tools/pkmload/Makefile))
+	tools/pkmload/Makefile tools/nonce-audit/Makefile))
 user_out = $(BUILD)/$(1)
 
 user:
