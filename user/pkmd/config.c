@@ -476,6 +476,13 @@ static int set_kernel_requests(struct parse_ctx *ctx, const char *v,
 	return 0;
 }
 
+static int set_key_log(struct parse_ctx *ctx, const char *v, char *why,
+		       size_t n)
+{
+	return parse_path(v, ctx->cfg->test_key_log,
+			  sizeof(ctx->cfg->test_key_log), true, why, n);
+}
+
 /* Keys of every section but [group N], which has its own table. */
 
 struct key_def {
@@ -494,6 +501,7 @@ enum key_index {
 	K_REKEY_WAIT, K_TEK_GRACE, K_AUTH_REJECT_WAIT,
 	K_BROADCAST_CID, K_BROADCAST_SUITE,
 	K_ALLOW_SHORT, K_REQUEST_SERVICE, K_EXPOSE_KEYS, K_MGMT_SOCKET, K_KERNEL_REQUESTS,
+	K_KEY_LOG,
 	K_COUNT
 };
 
@@ -530,6 +538,7 @@ static const struct key_def keys[K_COUNT] = {
 	[K_EXPOSE_KEYS] = { SEC_TEST, "expose-keys", ROLE_SS, set_expose_keys },
 	[K_MGMT_SOCKET] = { SEC_TEST, "mgmt-socket", ROLE_BS, set_mgmt_socket },
 	[K_KERNEL_REQUESTS] = { SEC_TEST, "kernel-requests", ROLE_BS, set_kernel_requests },
+	[K_KEY_LOG] = { SEC_TEST, "key-log", ROLE_NONE, set_key_log },
 };
 
 _Static_assert(K_COUNT <= MAX_KEYS, "key_line is too small");

@@ -110,6 +110,7 @@ struct config {
 	bool expose_keys;		/* SS: sa list shows group keys */
 	char test_mgmt_socket[CONFIG_SUN_PATH_MAX];	/* "": the device */
 	bool test_record_kernel;	/* kernel-requests = record */
+	char test_key_log[CONFIG_PATH_MAX];	/* "": none (keylog.h) */
 };
 
 /*

@@ -24,6 +24,7 @@
 #include <netlink/netlink.h>
 
 #include "kernel.h"
+#include "keylog.h"
 #include "log.h"
 #include "transport_test.h"
 
@@ -555,6 +556,7 @@ int kernel_tek_add(struct kernel *k, uint16_t said, uint8_t eks,
 {
 	struct nl_msg *msg = message(k, WMAN_CMD_TEK_NEW, 0);
 	struct nlattr *nest;
+	int err;
 
 	if (!msg)
 		return -ENOMEM;
@@ -573,7 +575,10 @@ int kernel_tek_add(struct kernel *k, uint16_t said, uint8_t eks,
 	if (replace)
 		PUT_OR_FAIL(nla_put_flag(msg, WMAN_TEK_A_REPLACE));
 	nla_nest_end(msg, nest);
-	return request(k, msg, NULL, NULL);
+	err = request(k, msg, NULL, NULL);
+	if (!err)
+		keylog_tek_added(k, said, eks, key, lifetime);
+	return err;
 nomem:
 	nlmsg_free(msg);
 	return -ENOMEM;

@@ -18,6 +18,7 @@
 
 #include "control.h"
 #include "eloop.h"
+#include "keylog.h"
 #include "log.h"
 #include "pkmd.h"
 
@@ -155,6 +156,11 @@ static int run(struct pkmd *d, bool foreground)
 		code = PKMD_EXIT_SETUP;
 		goto out;
 	}
+	if (d->cfg->test_key_log[0] &&
+	    keylog_open(d->cfg->test_key_log, d->cfg->role)) {
+		code = PKMD_EXIT_SETUP;
+		goto out;
+	}
 	if (d->cfg->test_mgmt_socket[0] ?
 	    kernel_open_test(&d->kernel, d->cfg->test_mgmt_socket,
 			     d->cfg->test_record_kernel,
@@ -186,6 +192,7 @@ out:
 	else
 		ss_stop(d);
 	kernel_close(&d->kernel);
+	keylog_close();
 	if (signal_fd >= 0)
 		close(signal_fd);
 	eloop_destroy();

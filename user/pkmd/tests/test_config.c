@@ -100,6 +100,14 @@ static void test_good(void)
 	   "short lifetimes read");
 	config_free(&cfg);
 
+	is_int(load(BS_MIN "[test]\nkey-log = /run/keys.log\n", &cfg, &r), 0,
+	       "[test] key-log for a BS");
+	ok(!strcmp(cfg.test_key_log, "/run/keys.log"), "key-log path read");
+	config_free(&cfg);
+	is_int(load(SS_MIN "[test]\nkey-log = /run/keys.log\n", &cfg, &r), 0,
+	       "[test] key-log for an SS");
+	config_free(&cfg);
+
 	is_int(load("; comment\n# comment\n\n  [pkmd]  \nrole=ss ; inline\n"
 		    "[ss]\nca-certificate=a\ncertificate=b\nprivate-key=c\n",
 		    &cfg, &r), 0, "comments, blank lines, spaces, inline comments");
@@ -125,6 +133,7 @@ static const struct {
 	{ "[pkmd]\nrole = bs\ninterface = a/b\n", "t.conf:3: invalid interface 'a/b'" },
 	{ "[pkmd]\nrole = bs\ninterface = wman0123456789ab\n", "t.conf:3: invalid interface" },
 	{ "[pkmd]\nrole = bs\ncontrol = run/x.sock\n", "t.conf:3: invalid control 'run/x.sock': must be an absolute path" },
+	{ BS_MIN "[test]\nkey-log = keys.log\n", "t.conf:9: invalid key-log 'keys.log': must be an absolute path" },
 	{ "[pkmd]\nrole = bs\nlog-level = loud\n", "t.conf:3: invalid log-level 'loud'" },
 	{ "[pkmd]\nrole bs\n", "t.conf:2: expected name = value" },
 	{ "[pkmd\nrole = bs\n", "t.conf:1: malformed section header" },
