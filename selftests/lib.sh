@@ -279,11 +279,15 @@ rx_drops() {
 # generation, the same on every node.
 key_hex() { printf '%04x%02x%02x%024x' "$1" "$2" "${3:-0}" $(($1 * 31 + $2 * 7 + ${3:-0})); }
 
-# tek_add N SAID EKS [GEN [tek-add options...]]
+# tek_add N SAID EKS [GEN [tek-add options...]]: the one place the tests
+# install keys; each install is logged for the nonce audit.
 tek_add() {
-	local n=$1 said=$2 eks=$3 gen=${4:-0}
+	local n=$1 said=$2 eks=$3 gen=${4:-0} key lifetime=0
 	shift 3; (($# > 0)) && shift
-	wm "$n" tek add dev wman0 said "$said" eks "$eks" key "$(key_hex "$said" "$eks" "$gen")" "$@"
+	key=$(key_hex "$said" "$eks" "$gen")
+	wm "$n" tek add dev wman0 said "$said" eks "$eks" key "$key" "$@" || return
+	[[ " $* " =~ \ lifetime\ ([0-9]+)\  ]] && lifetime=${BASH_REMATCH[1]}
+	audit_log_key "$n" "$said" "$eks" "$key" "$lifetime"
 }
 
 # ---- topology --------------------------------------------------------------
@@ -344,7 +348,11 @@ topo_links() {
 }
 
 # The static connections, SAs and TEKs of the table above.  PARTS (default
-# all) selects: uc (unicast), mgmt, group, bcast.
+# all) selects: uc (unicast), mgmt, group, bcast.  The keys are of
+# generation $topo_gen: a test that builds the topology again after the
+# kernel forgot its keys (module reloaded, SA deleted) must take new ones,
+# or it sends PNs again under keys that already used them.
+topo_gen=0
 topo_keys() {
 	local parts=" ${*:-uc mgmt group bcast} " n m
 	for n in "${sss[@]}"; do
@@ -355,7 +363,7 @@ topo_keys() {
 		[[ $parts == *" uc "* ]] || continue
 		for m in 0 "$n"; do
 			wm "$m" sa add dev wman0 said "${uc_said[$n]}" suite "${suite_uc[$n]:-$SUITE_UC}" service unicast
-			tek_add "$m" "${uc_said[$n]}" 0
+			tek_add "$m" "${uc_said[$n]}" 0 "$topo_gen"
 		done
 		wm0 conn add dev wman0 cid "${uc_cid[$n]}" kind unicast sa "${uc_said[$n]}" peer "${mac[$n]}"
 		wm "$n" conn add dev wman0 cid "${uc_cid[$n]}" kind unicast sa "${uc_said[$n]}"
@@ -363,12 +371,12 @@ topo_keys() {
 	for n in "${nodes[@]}"; do
 		if [[ $parts == *" group "* ]]; then
 			wm "$n" sa add dev wman0 said "$grp_said" suite "$SUITE_GRP" service multicast
-			tek_add "$n" "$grp_said" 0
+			tek_add "$n" "$grp_said" 0 "$topo_gen"
 			wm "$n" conn add dev wman0 cid "$grp_cid" kind multicast sa "$grp_said"
 		fi
 		if [[ $parts == *" bcast "* ]]; then
 			wm "$n" sa add dev wman0 said "$bc_said" suite "$SUITE_BC" service broadcast
-			tek_add "$n" "$bc_said" 0
+			tek_add "$n" "$bc_said" 0 "$topo_gen"
 			wm "$n" conn add dev wman0 cid "$bc_cid" kind broadcast sa "$bc_said"
 		fi
 	done
@@ -506,6 +514,119 @@ mon_count() {
 		shift 2
 	done
 	grep -Ec -- "$re" "$file" || true
+}
+
+# ---- nonce audit -------------------------------------------------------------
+#
+# No key may encrypt two PDUs under one nonce, nor a PDU after its
+# lifetime (Documentation/testing.rst, "The nonce audit").  Every key a
+# test installs with tek_add, and every key the daemons install ([test]
+# key-log, see pkmd/lib_pkmd.sh), is a line of $audit_keys.  A test turns
+# the audit on with audit_start at its top level (not inside run_test,
+# whose end would stop the capture), once the air exists and before the
+# traffic, and checks it with a last run_test line before leak_check:
+#
+#   run_test "nonce audit: ..." audit_check
+#
+# which stops the capture and runs tools/nonce-audit on it: every
+# encrypted PDU that crossed the air bridge must open under a logged key
+# (a key missing from the log would hide its PDUs; a test that injects
+# frames no key opens sets audit_unattributed_ok=yes), no key may carry
+# two different PDUs under one nonce nor one PN under two headers, and
+# none may be used past its lifetime.  WMAN_NONCE_AUDIT=0 turns it off
+# (to time the suites without it).
+
+NONCE_AUDIT=${NONCE_AUDIT:-$TOP/build/tools/nonce-audit/nonce-audit}
+WMAN_NONCE_AUDIT=${WMAN_NONCE_AUDIT:-1}
+audit_keys=$TMP/audit-keys.log
+audit_pcap=$TMP/audit.pcap
+audit_pid=
+audit_unattributed_ok=no
+# Every PDU whole (LEN has 11 bits), nothing else of the frame.
+audit_snaplen=$((14 + 2047))
+# wman frames with EC set: the clear ones have no nonce.
+audit_filter='ether proto 0x88b5 and ether[14] & 0x40 != 0'
+
+# audit_log_key NODE SAID EKS KEY-HEX LIFETIME: one key log line, taken
+# once the install returned (the kernel's lifetime started before it).
+# The suite is not known here: "-", the audit tries both.
+audit_log_key() {
+	local origin=ss:node$1
+	(($1 == 0)) && origin=bs:node0
+	printf '%s %d %d - %s %d %s\n' "${EPOCHREALTIME/,/.}" "$2" "$3" "$4" \
+		"$5" "$origin" >>"$audit_keys"
+}
+
+# audit_start: tcpdump on the air bridge (promiscuous: it sees every frame
+# that crosses, once), whole encrypted PDUs only; returns once it captures.
+audit_start() {
+	audit_pid=
+	if [[ $WMAN_NONCE_AUDIT == 0 ]]; then
+		log "nonce audit: off (WMAN_NONCE_AUDIT=0)"
+		return 0
+	fi
+	if ! command -v tcpdump >/dev/null || [[ ! -x $NONCE_AUDIT ]]; then
+		log "nonce audit: needs tcpdump and $NONCE_AUDIT (make all)"
+		return 0
+	fi
+	: >>"$audit_keys"
+	# -Z root: write where the test writes; --immediate-mode: every frame
+	# is in the file before the capture is stopped
+	bg ip netns exec "$ns_air" tcpdump -i br0 -n -Z root --immediate-mode -U \
+		-B 16384 -s "$audit_snaplen" -w "$audit_pcap" "$audit_filter" \
+		2>"$TMP/audit.tcpdump"
+	audit_pid=$bg_pid
+	wait_for 10 audit_capturing
+}
+audit_capturing() {
+	local line
+	while read -r line; do
+		[[ $line == *"listening on "* ]] && return 0
+	done <"$TMP/audit.tcpdump"
+	return 1
+}
+
+# The capture file has stopped growing.
+audit_pcap_size=-1
+audit_settled() {
+	local size
+	size=$(stat -c %s "$audit_pcap" 2>/dev/null) || size=0
+	[[ $size == "$audit_pcap_size" ]] && return 0
+	audit_pcap_size=$size
+	nap 0.2
+	return 1
+}
+# tcpdump has exited (it may be a zombie: the test's top level started it).
+audit_stopped() {
+	local state=
+	[[ -r /proc/$audit_pid/stat ]] || return 0
+	read -r _ _ state _ <"/proc/$audit_pid/stat" 2>/dev/null || return 0
+	[[ $state == Z ]]
+}
+
+audit_check() {
+	local line drops='' rc=0 opts=(--strict-pn)
+	if [[ -z $audit_pid ]]; then
+		log "nonce audit: not running"
+		return "$KSFT_SKIP"
+	fi
+	poll_for 5 audit_settled || log "nonce audit: the capture still grows"
+	kill -INT "$audit_pid" 2>/dev/null || true
+	wait_for 10 audit_stopped
+	while read -r line; do
+		[[ $line =~ ^([0-9]+)\ packets?\ dropped\ by\ kernel ]] &&
+			drops=${BASH_REMATCH[1]}
+	done <"$TMP/audit.tcpdump"
+	[[ $audit_unattributed_ok == yes ]] || opts+=(--max-unattributed 0)
+	"$NONCE_AUDIT" "${opts[@]}" -k "$audit_keys" "$audit_pcap" \
+		>"$TMP/audit.out" 2>"$TMP/audit.err" || rc=$?
+	log "$(<"$TMP/audit.out"), capture drops ${drops:-?}"
+	head -n 30 "$TMP/audit.err" | sed 's/^/# /' >&"$log_fd"
+	if [[ $drops != 0 ]]; then
+		log "nonce audit: the capture missed frames (${drops:-unknown}): not every PDU was checked"
+		return 1
+	fi
+	return "$rc"
 }
 
 # ---- running tests ---------------------------------------------------------

@@ -514,9 +514,15 @@ static uint32_t source_id(struct audit *a, const char *source)
 	return (uint32_t)a->n_sources++;
 }
 
+/* The file's name without its directory: the details stay readable. */
 static const char *source_name(const struct audit *a, uint32_t id)
 {
-	return id < a->n_sources ? a->sources[id] : "?";
+	const char *slash;
+
+	if (id >= a->n_sources)
+		return "?";
+	slash = strrchr(a->sources[id], '/');
+	return slash ? slash + 1 : a->sources[id];
 }
 
 static size_t bucket_of(const struct audit *a, uint32_t key, uint8_t suite,
