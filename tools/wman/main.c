@@ -21,10 +21,12 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: wman [ OPTIONS ] OBJECT { COMMAND | help }\n"
+		"       wman [ OPTIONS ] -b[atch] FILE\n"
 		"       wman -V\n"
 		"where  OBJECT := { link | conn | sa | tek | group | stats | mgmt | monitor }\n"
 		"       OPTIONS := { -j[son] | -p[retty] | -s[tatistics] | -n[etns] NETNS |\n"
-		"                    -h[elp] | -V[ersion] }\n");
+		"                    -h[elp] | -V[ersion] }\n"
+		"       FILE := one OBJECT COMMAND ... per line, \"-\" for stdin\n");
 }
 
 static int do_help(int argc, char **argv)
@@ -71,6 +73,59 @@ int command_dispatch(const char *object, const struct command *commands,
 	    argv[0], object, object);
 }
 
+static int run_object(int argc, char **argv)
+{
+	const struct command *object = command_find(objects, argv[0]);
+
+	if (!object)
+		die("unknown object \"%s\"; try \"wman help\"", argv[0]);
+	return object->run(argc - 1, argv + 1);
+}
+
+/* Words of one batch line: more than any command takes. */
+#define BATCH_MAX_WORDS	256
+
+/*
+ * Runs the commands of path, one per line, as "ip -batch" does: blank
+ * lines and lines starting with "#" are skipped, words are separated by
+ * blanks (no quoting), the first failing command ends the batch.  One
+ * process for many requests: an exec is what costs most in a VM.
+ */
+static int run_batch(const char *path)
+{
+	FILE *in = strcmp(path, "-") ? fopen(path, "r") : stdin;
+	char *words[BATCH_MAX_WORDS];
+	size_t capacity = 0;
+	char *line = NULL;
+	ssize_t len;
+	int err = 0;
+
+	if (!in)
+		die("cannot open batch file \"%s\": %s", path, strerror(errno));
+	while (!err && (len = getline(&line, &capacity, in)) >= 0) {
+		char *save = NULL, *word;
+		int argc = 0;
+
+		batch_line++;
+		for (word = strtok_r(line, " \t\r\n", &save); word;
+		     word = strtok_r(NULL, " \t\r\n", &save)) {
+			if (argc == 0 && word[0] == '#')
+				break;
+			if (argc == BATCH_MAX_WORDS)
+				die("too many words");
+			words[argc++] = word;
+		}
+		if (argc)
+			err = run_object(argc, words);
+		/* a line may hold a key */
+		explicit_bzero(line, capacity);
+	}
+	free(line);
+	if (in != stdin)
+		fclose(in);
+	return err;
+}
+
 /* Like "ip -n": enter the namespace that "ip netns add NAME" made. */
 static void enter_netns(const char *name)
 {
@@ -97,11 +152,12 @@ int main(int argc, char **argv)
 		{ "pretty", no_argument, NULL, 'p' },
 		{ "statistics", no_argument, NULL, 's' },
 		{ "netns", required_argument, NULL, 'n' },
+		{ "batch", required_argument, NULL, 'b' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const struct command *object;
+	const char *batch_file = NULL;
 	bool json = false, pretty = false;
 	int opt;
 
@@ -110,7 +166,7 @@ int main(int argc, char **argv)
 	 * ends the options at the object, ":" leaves the errors to us.
 	 */
 	opterr = 0;
-	while ((opt = getopt_long_only(argc, argv, "+:jpsn:hV", long_options,
+	while ((opt = getopt_long_only(argc, argv, "+:jpsn:b:hV", long_options,
 				       NULL)) != -1) {
 		switch (opt) {
 		case 'j':
@@ -124,6 +180,9 @@ int main(int argc, char **argv)
 			break;
 		case 'n':
 			enter_netns(optarg);
+			break;
+		case 'b':
+			batch_file = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -143,14 +202,16 @@ int main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc == 0) {
+	if (batch_file && argc > 0)
+		die("-batch takes its commands from the file, not \"%s\"",
+		    argv[0]);
+	if (!batch_file && argc == 0) {
 		usage(stderr);
 		return 1;
 	}
 
 	output_init(json, pretty);
-	object = command_find(objects, argv[0]);
-	if (!object)
-		die("unknown object \"%s\"; try \"wman help\"", argv[0]);
-	return object->run(argc - 1, argv + 1) ? 1 : 0;
+	if (batch_file)
+		return run_batch(batch_file) ? 1 : 0;
+	return run_object(argc, argv) ? 1 : 0;
 }

@@ -200,10 +200,14 @@ int read_key_file(const char *path, uint8_t *key, size_t key_len)
 	return err;
 }
 
+unsigned int batch_line;
+
 static void vwarn(const char *fmt, va_list ap)
 {
 	fflush(stdout);
 	fputs("wman: ", stderr);
+	if (batch_line)
+		fprintf(stderr, "line %u: ", batch_line);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 }

@@ -62,7 +62,10 @@ int parse_key_file(const uint8_t *contents, size_t len, uint8_t *key,
 /* Reads and parses path; wipes what it read.  0, -errno or -EINVAL. */
 int read_key_file(const char *path, uint8_t *key, size_t key_len);
 
-/* Prints "wman: " and the message on stderr. */
+/* The line of the -b file being run; 0 outside a batch. */
+extern unsigned int batch_line;
+
+/* Prints "wman: " (and "line N: " in a batch) and the message on stderr. */
 void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 noreturn void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
