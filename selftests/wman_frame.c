@@ -7,7 +7,9 @@
  *	Save the first COUNT wman frames seen on IFACE (both directions) to
  *	FILE in pcap format.  FILE exists (with its pcap header) as soon as
  *	the socket is bound, so a test can wait for it before it starts
- *	traffic.  Exit 0 when COUNT frames were saved, 3 on timeout.
+ *	traffic.  Exit 0 when COUNT frames were saved, 3 on timeout or
+ *	when SIGTERM or SIGINT ended it first (FILE then holds whole
+ *	records only).
  *   wman_frame list FILE
  *	One line per frame: index, outer addresses, GMH fields, PN.
  *   wman_frame grep FILE HEX
@@ -33,6 +35,10 @@
  *	Send K (default 1) clear management PDUs with payload HEX on CID
  *	from any source address SRC: what a station on the air that owns
  *	no key can send.
+ *   wman_frame eth IFACE DST SRC ETHERTYPE HEX [--count K]
+ *	Send K (default 1) plain Ethernet frames DST SRC ETHERTYPE HEX on
+ *	IFACE.  On a wman device that is what its stack hands it, with any
+ *	inner source address: the wman device encrypts and sends it.
  *
  * For management PDUs of type 9 and 10 (PKM-REQ, PKM-RSP) list also
  * prints the PKM code and identifier, and the packet number when the
@@ -52,6 +58,7 @@
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,7 +110,8 @@ static void usage(void)
 		"                       [--pn PN] [--mutate MODE]...\n"
 		"MODE := truncate[=B] | bitflip | bad-hcs | eks=N | cid=N | ec=N | ht=N | len=N\n"
 		"       wman_frame payload FILE [--index N]\n"
-		"       wman_frame mgmt IFACE DST SRC CID HEX [--count K]\n");
+		"       wman_frame mgmt IFACE DST SRC CID HEX [--count K]\n"
+		"       wman_frame eth IFACE DST SRC ETHERTYPE HEX [--count K]\n");
 	exit(KSFT_FAIL);
 }
 
@@ -265,9 +273,19 @@ static size_t pcap_read(const char *path, struct frame *frames, size_t max)
 
 /* ---- capture ------------------------------------------------------------- */
 
+static volatile sig_atomic_t capture_stop;
+
+static void on_stop_signal(int sig)
+{
+	(void)sig;
+	capture_stop = 1;
+}
+
 static int cmd_capture(int argc, char **argv)
 {
 	struct sockaddr_ll sll = { .sll_family = AF_PACKET };
+	/* no SA_RESTART: a signal interrupts poll() and recvfrom() */
+	struct sigaction stop = { .sa_handler = on_stop_signal };
 	static uint8_t buf[MAX_FRAME];
 	unsigned long count, timeout_ms = 10000, saved = 0;
 	struct timespec start, now;
@@ -285,6 +303,8 @@ static int cmd_capture(int argc, char **argv)
 			usage();
 	}
 
+	sigaction(SIGTERM, &stop, NULL);
+	sigaction(SIGINT, &stop, NULL);
 	fd = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL));
 	if (fd < 0)
 		die("socket");
@@ -296,7 +316,7 @@ static int cmd_capture(int argc, char **argv)
 	fp = pcap_create(argv[3]);
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
-	while (saved < count) {
+	while (saved < count && !capture_stop) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		struct sockaddr_ll from;
 		socklen_t fromlen = sizeof(from);
@@ -319,6 +339,8 @@ static int cmd_capture(int argc, char **argv)
 			continue;
 		len = recvfrom(fd, buf, sizeof(buf), MSG_TRUNC,
 			       (struct sockaddr *)&from, &fromlen);
+		if (len < 0 && errno == EINTR)
+			continue;
 		if (len < 0)
 			die("recvfrom");
 		if (from.sll_ifindex != ifindex)
@@ -686,6 +708,26 @@ static int cmd_mgmt(int argc, char **argv)
 	return send_frames(argv[1], frame, ETH_HLEN_ + pdu_len, count);
 }
 
+static int cmd_eth(int argc, char **argv)
+{
+	static uint8_t frame[ETH_HLEN_ + 1500];
+	unsigned long count = 1, ethertype;
+	size_t plen;
+
+	if (argc != 6 && !(argc == 8 && !strcmp(argv[6], "--count")))
+		usage();
+	if (argc == 8)
+		count = parse_ulong(argv[7], 100000);
+	iface_index(argv[1]);
+	parse_mac(argv[2], frame);
+	parse_mac(argv[3], frame + ETH_ALEN);
+	ethertype = parse_ulong(argv[4], 0xffff);
+	frame[12] = ethertype >> 8;
+	frame[13] = ethertype & 0xff;
+	plen = parse_hex(argv[5], frame + ETH_HLEN_, sizeof(frame) - ETH_HLEN_);
+	return send_frames(argv[1], frame, ETH_HLEN_ + plen, count);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2)
@@ -704,6 +746,8 @@ int main(int argc, char **argv)
 		return cmd_payload(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "mgmt"))
 		return cmd_mgmt(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "eth"))
+		return cmd_eth(argc - 1, argv + 1);
 	usage();
 	return KSFT_FAIL;
 }
