@@ -117,9 +117,11 @@ test_ss_multicast_uplink() {
 }
 
 setup
+audit_start
 run_test "group: members decrypt, the SS without the group TEK counts rx-no-key" test_group
 run_test "broadcast: SSs with the TEK answer ping -b, the other counts rx-no-key" test_broadcast
 run_test "group: an SS's multicast goes uplink on its unicast connection" test_ss_multicast_uplink
 run_test "group: datagrams delivered to a member's socket" test_group_delivered
+run_test "nonce audit: group, broadcast and unicast, no (key, nonce) pair twice" audit_check
 run_test "group: no namespace or device leaked" leak_check
 ktap_finished

@@ -541,6 +541,7 @@ WMAN_NONCE_AUDIT=${WMAN_NONCE_AUDIT:-1}
 audit_keys=$TMP/audit-keys.log
 audit_pcap=$TMP/audit.pcap
 audit_pid=
+audit_state=off		# off, running, or why it could not start
 audit_unattributed_ok=no
 # Every PDU whole (LEN has 11 bits), nothing else of the frame.
 audit_snaplen=$((14 + 2047))
@@ -559,6 +560,7 @@ audit_log_key() {
 
 # audit_start: tcpdump on the air bridge (promiscuous: it sees every frame
 # that crosses, once), whole encrypted PDUs only; returns once it captures.
+# It never stops the test: a capture that did not start fails audit_check.
 audit_start() {
 	audit_pid=
 	if [[ $WMAN_NONCE_AUDIT == 0 ]]; then
@@ -566,7 +568,8 @@ audit_start() {
 		return 0
 	fi
 	if ! command -v tcpdump >/dev/null || [[ ! -x $NONCE_AUDIT ]]; then
-		log "nonce audit: needs tcpdump and $NONCE_AUDIT (make all)"
+		audit_state="it needs tcpdump and $NONCE_AUDIT (make all)"
+		log "nonce audit: $audit_state"
 		return 0
 	fi
 	: >>"$audit_keys"
@@ -576,7 +579,12 @@ audit_start() {
 		-B 16384 -s "$audit_snaplen" -w "$audit_pcap" "$audit_filter" \
 		2>"$TMP/audit.tcpdump"
 	audit_pid=$bg_pid
-	wait_for 10 audit_capturing
+	if wait_for 10 audit_capturing; then
+		audit_state=running
+	else
+		audit_state="tcpdump did not start: $(tr '\n' ' ' <"$TMP/audit.tcpdump")"
+		log "nonce audit: $audit_state"
+	fi
 }
 audit_capturing() {
 	local line
@@ -606,10 +614,17 @@ audit_stopped() {
 
 audit_check() {
 	local line drops='' rc=0 opts=(--strict-pn)
-	if [[ -z $audit_pid ]]; then
-		log "nonce audit: not running"
+	case $audit_state in
+	running) ;;
+	off)
+		log "nonce audit: not started"
 		return "$KSFT_SKIP"
-	fi
+		;;
+	*)
+		log "nonce audit: $audit_state"
+		return 1
+		;;
+	esac
 	poll_for 5 audit_settled || log "nonce audit: the capture still grows"
 	kill -INT "$audit_pid" 2>/dev/null || true
 	wait_for 10 audit_stopped

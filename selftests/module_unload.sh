@@ -42,6 +42,8 @@ test_rmmod_under_traffic() {
 test_reload() {
 	pp insmod "$ko"
 	topo_links
+	# new keys: the module that counted the old keys' PNs is gone
+	topo_gen=1
 	topo_keys uc bcast
 	n0 ping -q -c 3 -i 0.1 -W 2 "${ip4[1]}" >/dev/null
 	n3 ping -q -c 3 -i 0.1 -W 2 "${ip4[0]}" >/dev/null
@@ -52,8 +54,10 @@ test_kernel_log() { kmsg_clean; }
 
 kmsg_mark
 topo_setup uc bcast
+audit_start
 run_test "module: rmmod wman under traffic removes every wman device" test_rmmod_under_traffic
 run_test "module: insmod again, the topology works" test_reload
+run_test "nonce audit: before rmmod and after insmod, no (key, nonce) pair twice" audit_check
 run_test "module: no kernel warning, no device waiting to be freed" test_kernel_log
 run_test "module: no namespace or device leaked" leak_check
 ktap_finished

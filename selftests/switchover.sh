@@ -111,7 +111,9 @@ test_ccm() { switchover aes-ccm 1; }
 test_gcm() { switchover aes-gcm 2; }
 
 topo_setup uc
+audit_start
 run_test "switchover aes-ccm: newer TEK installed, older expires, no frame lost" test_ccm
 run_test "switchover aes-gcm: newer TEK installed, older expires, no frame lost" test_gcm
+run_test "nonce audit: no (key, nonce) pair twice, nothing sent under the expired TEK" audit_check
 run_test "switchover: no namespace or device leaked" leak_check
 ktap_finished

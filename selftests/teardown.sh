@@ -47,9 +47,11 @@ test_keys_under_traffic() {
 	# the BS now has no connection for SS1's frames
 	wait_for 5 cnt_ge 0 1 tx-no-conn
 	kill_bg
+	# a key of a new generation: the SA that knew how far the old keys
+	# got is gone, and PN 0 under one of them would be sent again
 	for m in 0 1; do
 		wm "$m" sa add dev wman0 said "$said" suite "$SUITE_UC" service unicast
-		tek_add "$m" "$said" 0
+		tek_add "$m" "$said" 0 3
 	done
 	wm0 conn add dev wman0 cid "${uc_cid[1]}" kind unicast sa "$said" peer "${mac[1]}"
 	wm1 conn add dev wman0 cid "${uc_cid[1]}" kind unicast sa "$said"
@@ -96,10 +98,12 @@ test_kernel_log() { kmsg_clean; }
 
 kmsg_mark
 topo_setup uc bcast
+audit_start
 run_test "teardown: TEKs, connections, SAs deleted and re-added under a flood" test_keys_under_traffic
 run_test "teardown: lower device deleted under a flood deletes wman0" test_lower_delete
 run_test "teardown: SS namespace deleted under a flood" test_netns_delete
 run_test "teardown: BS wman0 deleted under a flood, lower reusable" test_link_delete
+run_test "nonce audit: keys deleted and installed again under a flood, no (key, nonce) pair twice" audit_check
 run_test "teardown: no kernel warning, no device waiting to be freed" test_kernel_log
 run_test "teardown: no namespace or device leaked" leak_check
 ktap_finished

@@ -91,8 +91,10 @@ test_gcm() { unicast 2; }
 # one BS device serves both suites at once
 suite_uc=("" aes-ccm aes-gcm aes-ccm)
 topo_setup uc
+audit_start
 run_test "unicast aes-ccm: BS <-> SS1, SS3: exact counters, no plaintext on the air" test_ccm
 run_test "unicast aes-gcm: BS <-> SS2: exact counters, no plaintext on the air" test_gcm
 run_test "unicast without SA: the marker is on the air (the check can fail)" test_clear_shows_marker
+run_test "nonce audit: unicast on both suites, no (key, nonce) pair twice" audit_check
 run_test "unicast: no namespace or device leaked" leak_check
 ktap_finished

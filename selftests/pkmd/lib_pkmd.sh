@@ -35,11 +35,35 @@ ctl_ss() { ctl "$(ss_sock "$1")" "${@:2}"; }
 
 # start_daemon NODE NAME: pkmd with $TMP/NAME.conf, logging (at debug
 # level) to $TMP/NAME.log.  It returns once the control socket answers,
-# or fails with pkmd's exit status.
+# or fails with pkmd's exit status.  Every daemon logs the TEKs it installs
+# for the nonce audit (conf_key_log).
 start_daemon() {
 	local n=$1 name=$2
+	conf_key_log "$TMP/$name.conf"
 	log "starting pkmd $name"
 	nn "$n" "$PKMD" -d -c "$TMP/$name.conf" 2>>"$TMP/$name.log"
+}
+
+# conf_key_log FILE: "key-log = $audit_keys" in the configuration's [test]
+# section, which is added if it has none (a section may not appear twice).
+# Done where every daemon starts, so that no configuration a test writes
+# itself escapes it; a file that has the key is left as it is.
+conf_key_log() {
+	local -a lines
+	local line out='' added=no
+	mapfile -t lines <"$1"
+	for line in "${lines[@]}"; do
+		[[ $line =~ ^[[:space:]]*key-log[[:space:]]*= ]] && return 0
+	done
+	for line in "${lines[@]}"; do
+		out+=$line$'\n'
+		if [[ $added == no && $line =~ ^[[:space:]]*\[test\][[:space:]]*$ ]]; then
+			out+="key-log = $audit_keys"$'\n'
+			added=yes
+		fi
+	done
+	[[ $added == yes ]] || out+=$'\n[test]\nkey-log = '"$audit_keys"$'\n'
+	printf '%s' "$out" >"$1"
 }
 
 daemon_pid() { ctl "$1" -j status | jq -r .pid; }
