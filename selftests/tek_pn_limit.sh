@@ -156,10 +156,12 @@ test_show_defaults() {
 }
 
 setup
+audit_start
 run_test "pn-limit: sending stops at it (tx-no-key, pn-limited), one tek-pn-limit event at half" test_limit_stops_sending
 run_test "tek set: raises the limit, lowering refused (tek set and replace)" test_tek_set_raises_limit
 run_test "pn-limit: pn below the limit, limit 1..2^31, rx-pn below 2^31" test_limit_range
 run_test "rx-pn: frames below the floor are rx-replay; replace raises it" test_rx_pn_floor
 run_test "tek show: tx-pn-limit and rx-pn defaults" test_show_defaults
+run_test "nonce audit: at and past the PN limits, no (key, nonce) pair twice" audit_check
 run_test "tek pn-limit: no namespace or device leaked" leak_check
 ktap_finished

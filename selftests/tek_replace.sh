@@ -227,11 +227,13 @@ test_replace_loop_under_flood() {
 }
 
 setup
+audit_start
 run_test "tek replace, same key: the next PN stays above those sent (pn 0 asked)" test_replace_carries_pn
 run_test "tek replace, same key: a higher pn moves the PN up, a lower one does not" test_replace_raises_pn
 run_test "tek replace, same key: frames received before are replays after (SS and BS)" test_replace_keeps_replay_window
 run_test "tek del then add, same key: PNs and replay window carry on" test_reinstall_after_delete
 run_test "tek replace or add of a key whose PNs are used up: ENOSPC" test_exhausted_key_refused
 run_test "tek replace in a loop under a ping flood: no PN twice on the air" test_replace_loop_under_flood
+run_test "nonce audit: through every replace and re-install, no (key, nonce) pair twice" audit_check
 run_test "tek replace: no namespace or device leaked" leak_check
 ktap_finished
