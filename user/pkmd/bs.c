@@ -388,6 +388,12 @@ static void bs_tek_event(void *arg, uint8_t cmd, uint16_t said, uint8_t eks,
 	bs_kernel_tek_event(arg, cmd, said, eks, cid);
 }
 
+static void bs_tek_pn_limit(void *arg, uint16_t said, uint8_t eks,
+			    uint32_t next_pn, uint32_t limit)
+{
+	bs_kernel_pn_limit(arg, said, eks, next_pn, limit);
+}
+
 /*
  * Group commit: the receive windows of a run of Key Requests go to disk
  * in one transaction, and the answers leave only once it is committed.
@@ -629,7 +635,8 @@ int bs_start(struct pkmd *d)
 	};
 	d->kernel.handlers = (struct kernel_handlers){
 		.mgmt_rx = bs_mgmt_rx, .tek_event = bs_tek_event,
-		.rx_batch = bs_rx_batch, .arg = bs,
+		.tek_pn_limit = bs_tek_pn_limit, .rx_batch = bs_rx_batch,
+		.arg = bs,
 	};
 	if (d->kernel.role != WMAN_ROLE_BS) {
 		log_err("%s is an SS device; this configuration is for a BS",

@@ -63,6 +63,12 @@ struct bs_sa {
 	struct bs *bs;
 	struct store_sa rec;
 	struct timer rollover;		/* when the older TEK expires */
+	/* PN limits the kernel wanted raised and the database refused */
+	struct timer pn_retry;
+	uint8_t pn_retry_eks;		/* bit per EKS */
+	uint32_t pn_retry_limit[4];	/* the kernel's limit, per EKS */
+	/* a tree group TEK the kernel lacks and that has no PNs left */
+	bool tek_used_up;
 };
 
 struct bs {
@@ -134,6 +140,20 @@ void bs_sa_remove(struct bs_sa *sa);
 void bs_sas_free(struct bs *bs);
 void bs_kernel_tek_event(struct bs *bs, uint8_t cmd, uint16_t said,
 			 uint8_t eks, int cid);
+void bs_kernel_pn_limit(struct bs *bs, uint16_t said, uint8_t eks,
+			uint32_t next_pn, uint32_t limit);
+/*
+ * Transmit PN reservations (control-plane.rst, "Packet numbers across
+ * restarts").  bs_tek_fresh() readies a new key's record: no PN used, its
+ * first block reserved, to be saved with it.  bs_sa_install_tek() puts a
+ * generation of the SA's (saved) record into the kernel for lifetime
+ * seconds: a fresh one from PN 0 up to its reservation; any other after
+ * committing the next block, from the old reservation up to the new one.
+ * -ENOSPC: the key has no PNs left and is not installed.
+ */
+void bs_tek_fresh(const struct bs *bs, struct store_tek *t);
+int bs_sa_install_tek(struct bs_sa *sa, int gen, uint32_t lifetime,
+		      bool replace);
 
 /* entry.c */
 void bs_entry_rx(struct bs *bs, const uint8_t src[MAC_LEN],

@@ -282,18 +282,14 @@ static int save(struct bs_group *g, const struct store_sa *sa)
 
 /* Kernel */
 
-static void kernel_install(struct bs_group *g, struct bs_sa *sa,
-			   const struct store_tek *t)
+/* A new TEK (bs_tek_fresh) into the kernel, from PN 0 up to its reservation. */
+static void kernel_install(struct bs_group *g, struct bs_sa *sa, int gen)
 {
-	struct kernel *k = g->bs->kernel;
-	int64_t left = t->expires - now_real_s();
-	int err;
+	int64_t left = sa->rec.tek[gen].expires - now_real_s();
 
-	err = kernel_tek_add(k, sa->rec.said, t->eks, t->key,
-			     left > 1 ? (uint32_t)left - 1 : 1, 0, 0, true);
-	if (err)
-		log_err("group %u: cannot install TEK EKS %u: %s", g->cfg->id,
-			t->eks, kernel_error(k, err));
+	if (bs_sa_install_tek(sa, gen, left > 1 ? (uint32_t)left - 1 : 1, true))
+		log_err("group %u: TEK EKS %u not installed", g->cfg->id,
+			sa->rec.tek[gen].eks);
 }
 
 static void kernel_delete(struct bs_group *g, uint16_t said, uint8_t eks)
@@ -323,10 +319,12 @@ static int set_random_tek(struct bs_group *g, struct bs_sa *sa)
 {
 	struct store_sa next = sa->rec;
 	uint8_t eks = group_tek_eks(keytree_server_seq(g->tree) + 2);
+	uint8_t old_eks[2] = { sa->rec.tek[0].eks, sa->rec.tek[1].eks };
 	int err;
 
 	next.tek[1].eks = eks;
 	next.tek[1].expires = now_real_s() + g->bs->cfg->tek_lifetime;
+	bs_tek_fresh(g->bs, &next.tek[1]);
 	if (pkm_random(next.tek[1].key, sizeof(next.tek[1].key))) {
 		OPENSSL_cleanse(&next, sizeof(next));
 		return -EIO;
@@ -334,11 +332,11 @@ static int set_random_tek(struct bs_group *g, struct bs_sa *sa)
 	next.tek[0] = next.tek[1];
 	err = store_sa_save(g->bs->store, &next);
 	if (!err) {
-		kernel_install(g, sa, &next.tek[1]);
-		for (int i = 0; i < 2; i++)
-			if (sa->rec.tek[i].eks != eks)
-				kernel_delete(g, sa->rec.said, sa->rec.tek[i].eks);
 		sa->rec = next;
+		kernel_install(g, sa, 1);
+		for (int i = 0; i < 2; i++)
+			if (old_eks[i] != eks)
+				kernel_delete(g, sa->rec.said, old_eks[i]);
 		schedule_lifetime(g, sa);
 		log_info("group %u: no members; TEK EKS %u known to nobody",
 			 g->cfg->id, eks);
@@ -410,6 +408,7 @@ static void commit(struct bs_group *g)
 
 		t->eks = group_tek_eks(seq);
 		t->expires = now_real_s() + g->bs->cfg->tek_lifetime;
+		bs_tek_fresh(g->bs, t);
 		if (group_tek(gk, g->cfg->id, seq, t->key))
 			have_key = false;
 	}
@@ -445,7 +444,7 @@ static void commit(struct bs_group *g)
 	OPENSSL_cleanse(&next, sizeof(next));
 	g->commits++;
 	/* 2, 3, 4 */
-	kernel_install(g, sa, &sa->rec.tek[1]);
+	kernel_install(g, sa, 1);
 	send_rekey(g);
 	{
 		struct keytree_plan_stats s;
@@ -766,7 +765,13 @@ static int start_one(struct bs *bs, const struct config_group *cfg)
 	} else {
 		schedule_lifetime(g, sa);
 	}
-	if (g->staged)
+	if (sa->tek_used_up) {
+		/* the kernel lost a TEK it cannot have again (bs_sa.c) */
+		log_notice("group %u: a TEK the kernel lost has no PNs left; new group key",
+			   cfg->id);
+		g->force = true;
+	}
+	if (g->staged || g->force)
 		want_commit(g);
 	log_info("group %u: key tree %s, degree %u, %u members, rekey %llu",
 		 cfg->id, bs_group_scheme_name(cfg->tree), cfg->tree_degree,

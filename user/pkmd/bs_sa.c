@@ -11,6 +11,12 @@
  * (mod 4) expires one lifetime after it.  Every change is written to the
  * database first, then pushed to the kernel; a restart reinstalls only
  * what the kernel lacks (bs_sas_reconcile).
+ *
+ * Each TEK also has a transmit PN reservation on disk: the kernel is
+ * given a PN limit no higher than it, so whatever the kernel loses, a TEK
+ * installed again starts at or above every PN it may have sent.  The
+ * kernel's tek-pn-limit event, half-way to the limit, moves both up by
+ * a block: disk first, then the kernel.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -23,6 +29,7 @@
 #include "log.h"
 
 #define SAID_SPACE	65536
+#define PN_RETRY_MS	1000
 
 static uint8_t conn_kind(uint8_t service)
 {
@@ -112,6 +119,8 @@ static void schedule(struct bs_sa *sa)
 	timer_start(&sa->rollover, sa->rec.tek[0].expires * 1000 - now_real_ms());
 }
 
+static void pn_retry_fired(struct timer *timer);
+
 static struct bs_sa *sa_alloc(struct bs *bs, const struct store_sa *rec)
 {
 	struct bs_sa *sa = calloc(1, sizeof(*sa));
@@ -121,6 +130,7 @@ static struct bs_sa *sa_alloc(struct bs *bs, const struct store_sa *rec)
 	sa->bs = bs;
 	sa->rec = *rec;
 	timer_init(&sa->rollover, "tek-rollover", rollover_fired);
+	timer_init(&sa->pn_retry, "tek-pn-reserve-retry", pn_retry_fired);
 	bs->sas[rec->said] = sa;
 	return sa;
 }
@@ -128,34 +138,222 @@ static struct bs_sa *sa_alloc(struct bs *bs, const struct store_sa *rec)
 static void sa_free(struct bs_sa *sa)
 {
 	timer_stop(&sa->rollover);
+	timer_stop(&sa->pn_retry);
 	sa->bs->sas[sa->rec.said] = NULL;
 	OPENSSL_cleanse(sa, sizeof(*sa));
 	free(sa);
 }
 
-static int new_tek(struct store_tek *t, uint8_t eks, int64_t expires)
+/* Transmit PN reservations */
+
+static uint32_t pn_add(uint32_t pn, uint32_t n)
+{
+	return pn < STORE_PN_SPACE - n ? pn + n : STORE_PN_SPACE;
+}
+
+void bs_tek_fresh(const struct bs *bs, struct store_tek *t)
+{
+	t->tx_pn_reserved = pn_add(0, bs->cfg->tek_pn_block);
+	t->rx_pn = 0;
+	t->fresh = true;
+}
+
+static struct store_tek *tek_by_eks(struct bs_sa *sa, uint8_t eks)
+{
+	for (int gen = 0; gen < 2; gen++)
+		if (sa->rec.tek[gen].eks == eks)
+			return &sa->rec.tek[gen];
+	return NULL;
+}
+
+/*
+ * Commits the TEK's new reservation and receive floor (both generations
+ * of a tree group's TEK share them), then notes them in memory.
+ */
+static int commit_pns(struct bs_sa *sa, uint8_t eks, uint32_t reserved,
+		      uint32_t rx_pn)
+{
+	int err = store_tek_set_pn(sa->bs->store, sa->rec.said, eks, reserved,
+				   rx_pn);
+
+	if (err) {
+		log_err("SAID 0x%04x: TEK EKS %u: PN reservation %u not saved",
+			sa->rec.said, eks, reserved);
+		return err;
+	}
+	for (int gen = 0; gen < 2; gen++) {
+		struct store_tek *t = &sa->rec.tek[gen];
+
+		if (t->eks != eks)
+			continue;
+		if (t->tx_pn_reserved < reserved)
+			t->tx_pn_reserved = reserved;
+		if (t->rx_pn < rx_pn)
+			t->rx_pn = rx_pn;
+	}
+	return 0;
+}
+
+static void clear_fresh(struct bs_sa *sa, uint8_t eks)
+{
+	for (int gen = 0; gen < 2; gen++)
+		if (sa->rec.tek[gen].eks == eks)
+			sa->rec.tek[gen].fresh = false;
+}
+
+int bs_sa_install_tek(struct bs_sa *sa, int gen, uint32_t lifetime,
+		      bool replace)
+{
+	struct kernel *k = sa->bs->kernel;
+	struct store_tek *t = &sa->rec.tek[gen];
+	struct kernel_tek_pn pn = { 0 };
+	int err;
+
+	if (t->fresh) {
+		pn.tx_pn_limit = t->tx_pn_reserved;
+	} else {
+		/* Every PN below the reservation may have been sent. */
+		if (t->tx_pn_reserved >= STORE_PN_SPACE)
+			return -ENOSPC;
+		pn.tx_pn = t->tx_pn_reserved;
+		err = commit_pns(sa, t->eks,
+				 pn_add(pn.tx_pn, sa->bs->cfg->tek_pn_block),
+				 t->rx_pn);
+		if (err)
+			return err;
+		pn.tx_pn_limit = t->tx_pn_reserved;
+		pn.rx_pn = t->rx_pn < STORE_PN_SPACE ? t->rx_pn :
+			   STORE_PN_SPACE - 1;
+	}
+	/* Whatever the answer, the kernel may have it from now on. */
+	clear_fresh(sa, t->eks);
+	err = kernel_tek_add(k, sa->rec.said, t->eks, t->key, lifetime, 0, &pn,
+			     replace);
+	if (err) {
+		log_err("SAID 0x%04x: cannot install TEK EKS %u: %s",
+			sa->rec.said, t->eks, kernel_error(k, err));
+		return err;
+	}
+	/* A new key for a tree group resolves a used-up one. */
+	sa->tek_used_up = false;
+	log_debug("SAID 0x%04x: TEK EKS %u installed, PNs %u to %u", sa->rec.said,
+		  t->eks, pn.tx_pn, pn.tx_pn_limit - 1);
+	return 0;
+}
+
+/*
+ * Brings the reservation of the kernel's TEK up to at least its limit,
+ * a block further with extend, records rx_pn, then gives the kernel the
+ * new limit, which also re-arms its half-way event.
+ */
+static int raise_limit(struct bs_sa *sa, uint8_t eks, uint32_t kernel_limit,
+		       bool extend, uint32_t rx_pn)
+{
+	struct kernel *k = sa->bs->kernel;
+	struct store_tek *t = tek_by_eks(sa, eks);
+	uint32_t target;
+	int err;
+
+	if (!t)
+		return -ENOENT;
+	target = t->tx_pn_reserved > kernel_limit ? t->tx_pn_reserved :
+		 kernel_limit;
+	if (extend)
+		target = pn_add(target, sa->bs->cfg->tek_pn_block);
+	if (target != t->tx_pn_reserved || rx_pn > t->rx_pn) {
+		err = commit_pns(sa, eks, target, rx_pn);
+		if (err)
+			return err;
+	}
+	if (kernel_limit >= STORE_PN_SPACE)
+		return 0;	/* the whole space already: nothing to raise */
+	err = kernel_tek_set_limit(k, sa->rec.said, eks, target);
+	if (err)
+		log_err("SAID 0x%04x: cannot raise the PN limit of TEK EKS %u to %u: %s",
+			sa->rec.said, eks, target, kernel_error(k, err));
+	return err;
+}
+
+/* The receive floor the kernel reports for the SA's TEK; 0 if unknown. */
+static uint32_t kernel_rx_pn(struct bs_sa *sa, uint8_t eks)
+{
+	struct kernel_sa_info info;
+
+	if (kernel_sa_get(sa->bs->kernel, sa->rec.said, &info))
+		return 0;
+	for (size_t i = 0; i < info.n_teks; i++)
+		if (info.teks[i].eks == eks)
+			return info.teks[i].rx_pn;
+	return 0;
+}
+
+static void pn_retry_later(struct bs_sa *sa, uint8_t eks, uint32_t limit)
+{
+	if (!(sa->pn_retry_eks & (1u << eks)) || sa->pn_retry_limit[eks] < limit)
+		sa->pn_retry_limit[eks] = limit;
+	sa->pn_retry_eks |= (uint8_t)(1u << eks);
+	timer_start(&sa->pn_retry, PN_RETRY_MS);
+}
+
+static void pn_retry_fired(struct timer *timer)
+{
+	struct bs_sa *sa = container_of(timer, struct bs_sa, pn_retry);
+	uint8_t pending = sa->pn_retry_eks;
+
+	sa->pn_retry_eks = 0;
+	for (uint8_t eks = 0; eks < WMAN_EKS_COUNT; eks++) {
+		int err;
+
+		if (!(pending & (1u << eks)))
+			continue;
+		err = raise_limit(sa, eks, sa->pn_retry_limit[eks], true, 0);
+		if (err == -EIO || err == -ENOMEM || err == -EBUSY)
+			pn_retry_later(sa, eks, sa->pn_retry_limit[eks]);
+	}
+}
+
+void bs_kernel_pn_limit(struct bs *bs, uint16_t said, uint8_t eks,
+			uint32_t next_pn, uint32_t limit)
+{
+	struct bs_sa *sa = bs_sa_find(bs, said);
+	int err;
+
+	if (!sa || eks >= WMAN_EKS_COUNT || !tek_by_eks(sa, eks)) {
+		log_warn("SAID 0x%04x: kernel: PN limit event for a TEK EKS %u we do not have",
+			 said, eks);
+		return;
+	}
+	err = raise_limit(sa, eks, limit, true, kernel_rx_pn(sa, eks));
+	if (err == -EIO || err == -ENOMEM || err == -EBUSY) {
+		log_warn("SAID 0x%04x: TEK EKS %u stops at PN %u unless the next reservation is saved; trying again",
+			 said, eks, limit);
+		pn_retry_later(sa, eks, limit);
+		return;
+	}
+	if (!err)
+		log_info("SAID 0x%04x: TEK EKS %u at PN %u of its limit %u: limit raised to %u",
+			 said, eks, next_pn, limit,
+			 tek_by_eks(sa, eks)->tx_pn_reserved);
+}
+
+static int new_tek(const struct bs *bs, struct store_tek *t, uint8_t eks,
+		   int64_t expires)
 {
 	t->eks = eks & 3;
 	t->expires = expires;
+	bs_tek_fresh(bs, t);
 	return pkm_random(t->key, sizeof(t->key)) ? -EIO : 0;
 }
 
 /* Installs one generation into the kernel, for the time it has left. */
-static int push_tek(struct bs_sa *sa, const struct store_tek *t, bool replace)
+static int push_tek(struct bs_sa *sa, int gen, bool replace)
 {
-	struct kernel *k = sa->bs->kernel;
-	uint32_t left = kernel_lifetime(t->expires);
-	int err;
+	uint32_t left = kernel_lifetime(sa->rec.tek[gen].expires);
 
 	/* Under a second to live: the rollover is due, let it do the work. */
 	if (!left)
 		return 0;
-	err = kernel_tek_add(k, sa->rec.said, t->eks, t->key, left, 0, 0,
-			     replace);
-	if (err)
-		log_err("SAID 0x%04x: cannot install TEK EKS %u: %s",
-			sa->rec.said, t->eks, kernel_error(k, err));
-	return err;
+	return bs_sa_install_tek(sa, gen, left, replace);
 }
 
 /* SA, connection and group mapping in the kernel, if missing. */
@@ -196,8 +394,8 @@ static struct bs_sa *sa_create(struct bs *bs, struct store_sa *rec)
 	uint32_t lifetime = bs->cfg->tek_lifetime;
 	struct bs_sa *sa;
 
-	if (new_tek(&rec->tek[0], 0, now + lifetime) ||
-	    new_tek(&rec->tek[1], 1, now + 2 * (int64_t)lifetime) ||
+	if (new_tek(bs, &rec->tek[0], 0, now + lifetime) ||
+	    new_tek(bs, &rec->tek[1], 1, now + 2 * (int64_t)lifetime) ||
 	    store_sa_save(bs->store, rec)) {
 		OPENSSL_cleanse(rec, sizeof(*rec));
 		return NULL;
@@ -206,8 +404,8 @@ static struct bs_sa *sa_create(struct bs *bs, struct store_sa *rec)
 	OPENSSL_cleanse(rec, sizeof(*rec));
 	if (!sa)
 		return NULL;
-	if (push_objects(sa) == 0 && push_tek(sa, &sa->rec.tek[0], false) == 0)
-		push_tek(sa, &sa->rec.tek[1], false);
+	if (push_objects(sa) == 0 && push_tek(sa, 0, false) == 0)
+		push_tek(sa, 1, false);
 	schedule(sa);
 	log_info("SAID 0x%04x: new SA (%s; %s), EKS 0 and 1", sa->rec.said,
 		 sa_what(sa), suite_name(sa->rec.suite));
@@ -250,7 +448,7 @@ static int rollover(struct bs_sa *sa, int64_t now)
 
 		retired[n_retired++ % 2] = next.tek[0].eks;
 		next.tek[0] = next.tek[1];
-		if (new_tek(&next.tek[1], (uint8_t)(next.tek[0].eks + 1),
+		if (new_tek(sa->bs, &next.tek[1], (uint8_t)(next.tek[0].eks + 1),
 			    base + lifetime)) {
 			OPENSSL_cleanse(&next, sizeof(next));
 			return -EIO;
@@ -279,8 +477,8 @@ static int rollover(struct bs_sa *sa, int64_t now)
 	sa->rec = next;
 	OPENSSL_cleanse(&next, sizeof(next));
 	if (n_new > 1)
-		push_tek(sa, &sa->rec.tek[0], false);
-	push_tek(sa, &sa->rec.tek[1], false);
+		push_tek(sa, 0, false);
+	push_tek(sa, 1, false);
 	log_info("SAID 0x%04x: TEK rollover: EKS %u retired, EKS %u in use, EKS %u new (%u s)",
 		 sa->rec.said, retired[0], sa->rec.tek[0].eks, sa->rec.tek[1].eks,
 		 seconds_left(sa->rec.tek[1].expires, now));
@@ -414,12 +612,74 @@ int bs_sas_load(struct bs *bs)
 	return 0;
 }
 
+/*
+ * A TEK of ours that the kernel still holds: the database's reservation
+ * must cover the kernel's limit, and the limit's half-way event, which
+ * may have come and gone while the daemon was away, is armed again (a
+ * block further when little is left).
+ */
+static void reconcile_limit(struct bs_sa *sa, const struct kernel_tek_info *ti)
+{
+	const struct store_tek *t = tek_by_eks(sa, ti->eks);
+	uint32_t left = ti->tx_pn_limit > ti->tx_pn ?
+			ti->tx_pn_limit - ti->tx_pn : 0;
+	bool no_limit = ti->tx_pn_limit >= STORE_PN_SPACE;
+	int err;
+
+	if (no_limit && t->tx_pn_reserved < STORE_PN_SPACE)
+		log_notice("SAID 0x%04x: the kernel's TEK EKS %u has no PN limit: its PNs count as used up, and a new key replaces it if the kernel loses it",
+			   sa->rec.said, ti->eks);
+	err = raise_limit(sa, ti->eks, ti->tx_pn_limit,
+			  !no_limit && left <= sa->bs->cfg->tek_pn_block,
+			  ti->rx_pn);
+	if (err == -EIO || err == -ENOMEM || err == -EBUSY)
+		pn_retry_later(sa, ti->eks, ti->tx_pn_limit);
+}
+
+static int reconcile_one(struct bs_sa *sa, bool retired);
+
+/*
+ * The kernel lost a TEK whose PNs are all reserved (used up, or of
+ * unknown use in a database from before reservations): it cannot be
+ * installed again.  A tree group gets a new group key once its tree is
+ * up (bs_group.c); any other SA rolls over past it, past the newer
+ * generation too if that is the one.  SSs learn of the new keys through
+ * unknown-eks and TEK Invalid, as after any change they missed.
+ */
+static int retire_used_up(struct bs_sa *sa, const bool used_up[2])
+{
+	int64_t now = now_real_s();
+	int64_t saved[2] = { sa->rec.tek[0].expires, sa->rec.tek[1].expires };
+	int err;
+
+	for (int gen = 0; gen < 2; gen++)
+		if (used_up[gen])
+			log_warn("SAID 0x%04x (%s): the kernel lacks TEK EKS %u, which has no PNs left to send with; it gets a new key",
+				 sa->rec.said, sa_what(sa), sa->rec.tek[gen].eks);
+	if (tree_sa(sa)) {
+		sa->tek_used_up = true;
+		return 0;
+	}
+	if (sa->rec.tek[0].expires > now)
+		sa->rec.tek[0].expires = now;
+	if (used_up[1] && sa->rec.tek[1].expires > now)
+		sa->rec.tek[1].expires = now;
+	err = rollover(sa, now);
+	if (err) {
+		sa->rec.tek[0].expires = saved[0];
+		sa->rec.tek[1].expires = saved[1];
+		return err;
+	}
+	/* The older one now may be a generation the kernel lacks too. */
+	return reconcile_one(sa, true);
+}
+
 /* Brings one SA of the kernel in line with the database. */
-static int reconcile_one(struct bs_sa *sa)
+static int reconcile_one(struct bs_sa *sa, bool retired)
 {
 	struct kernel *k = sa->bs->kernel;
 	struct kernel_sa_info info;
-	bool have[2] = { false, false };
+	bool have[2] = { false, false }, used_up[2] = { false, false };
 	int err, installed = 0;
 
 	err = kernel_sa_get(k, sa->rec.said, &info);
@@ -446,14 +706,22 @@ static int reconcile_one(struct bs_sa *sa)
 			have[0] = true;
 		else if (eks == sa->rec.tek[1].eks)
 			have[1] = true;
-		else if (kernel_tek_del(k, sa->rec.said, eks) == 0)
-			log_notice("SAID 0x%04x: stale TEK EKS %u deleted from the kernel",
-				   sa->rec.said, eks);
+		else {
+			if (kernel_tek_del(k, sa->rec.said, eks) == 0)
+				log_notice("SAID 0x%04x: stale TEK EKS %u deleted from the kernel",
+					   sa->rec.said, eks);
+			continue;
+		}
+		reconcile_limit(sa, &info.teks[i]);
 	}
 	for (int i = 0; i < 2; i++) {
 		if (have[i] || (i == 1 && single_generation(sa)))
 			continue;
-		err = push_tek(sa, &sa->rec.tek[i], false);
+		err = push_tek(sa, i, false);
+		if (err == -ENOSPC) {
+			used_up[i] = true;
+			continue;
+		}
 		if (err)
 			return err;
 		installed++;
@@ -462,6 +730,8 @@ static int reconcile_one(struct bs_sa *sa)
 		log_notice("SAID 0x%04x (%s): %d TEK%s reinstalled in the kernel",
 			   sa->rec.said, sa_what(sa), installed,
 			   installed > 1 ? "s" : "");
+	if ((used_up[0] || used_up[1]) && !retired)
+		return retire_used_up(sa, used_up);
 	return 0;
 }
 
@@ -476,7 +746,7 @@ int bs_sas_reconcile(struct bs *bs)
 			continue;
 		count++;
 		/* Expired generations first, then the kernel. */
-		if (rollover(sa, now_real_s()) || reconcile_one(sa))
+		if (rollover(sa, now_real_s()) || reconcile_one(sa, false))
 			failures++;
 		schedule(sa);
 	}

@@ -483,6 +483,21 @@ static int set_key_log(struct parse_ctx *ctx, const char *v, char *why,
 			  sizeof(ctx->cfg->test_key_log), true, why, n);
 }
 
+static int set_tek_pn_block(struct parse_ctx *ctx, const char *v, char *why,
+			    size_t n)
+{
+	uint64_t block;
+
+	if (parse_uint(v, TEK_PN_BLOCK_MAX, &block) ||
+	    block < TEK_PN_BLOCK_MIN) {
+		snprintf(why, n, "expected a number of PNs from %u to %u",
+			 TEK_PN_BLOCK_MIN, TEK_PN_BLOCK_MAX);
+		return -1;
+	}
+	ctx->cfg->tek_pn_block = (uint32_t)block;
+	return 0;
+}
+
 /* Keys of every section but [group N], which has its own table. */
 
 struct key_def {
@@ -501,7 +516,7 @@ enum key_index {
 	K_REKEY_WAIT, K_TEK_GRACE, K_AUTH_REJECT_WAIT,
 	K_BROADCAST_CID, K_BROADCAST_SUITE,
 	K_ALLOW_SHORT, K_REQUEST_SERVICE, K_EXPOSE_KEYS, K_MGMT_SOCKET, K_KERNEL_REQUESTS,
-	K_KEY_LOG,
+	K_KEY_LOG, K_TEK_PN_BLOCK,
 	K_COUNT
 };
 
@@ -539,6 +554,7 @@ static const struct key_def keys[K_COUNT] = {
 	[K_MGMT_SOCKET] = { SEC_TEST, "mgmt-socket", ROLE_BS, set_mgmt_socket },
 	[K_KERNEL_REQUESTS] = { SEC_TEST, "kernel-requests", ROLE_BS, set_kernel_requests },
 	[K_KEY_LOG] = { SEC_TEST, "key-log", ROLE_NONE, set_key_log },
+	[K_TEK_PN_BLOCK] = { SEC_TEST, "tek-pn-block", ROLE_BS, set_tek_pn_block },
 };
 
 _Static_assert(K_COUNT <= MAX_KEYS, "key_line is too small");
@@ -909,6 +925,7 @@ static void set_defaults(struct config *cfg)
 	cfg->suites[0] = 2;
 	cfg->suites[1] = 0x80;
 	cfg->request_service_type = -1;
+	cfg->tek_pn_block = TEK_PN_BLOCK_DEFAULT;
 	cfg->timers = (struct config_timers){
 		.authorize_wait = 10,
 		.reauthorize_wait = 10,

@@ -111,6 +111,7 @@ struct config {
 	char test_mgmt_socket[CONFIG_SUN_PATH_MAX];	/* "": the device */
 	bool test_record_kernel;	/* kernel-requests = record */
 	char test_key_log[CONFIG_PATH_MAX];	/* "": none (keylog.h) */
+	uint32_t tek_pn_block;		/* BS: PNs reserved per TEK at a time */
 };
 
 /*
@@ -139,5 +140,20 @@ const char *service_name(uint8_t service);
 #define TEK_LIFETIME_DEFAULT	43200u		/* 12 hours */
 #define TEK_LIFETIME_MAX	604800u		/* 7 days */
 #define TEST_LIFETIME_MIN	4u
+
+/*
+ * The BS reserves downlink PNs per TEK in blocks, on disk before the
+ * kernel may use them (bs_sa.c; control-plane.rst, "Packet numbers
+ * across restarts").  A block bounds two things: the PNs skipped when
+ * the kernel loses a TEK and the BS installs it again (at most two
+ * blocks, 1/256 of the 2^31 space, so a key survives hundreds of such
+ * losses), and how far traffic runs on while the daemon is away (at
+ * least half a block: 2^21 frames, minutes at the tens of thousands of
+ * frames per second this link carries, seconds even at a million).
+ * [test] tek-pn-block makes it small enough for a test to cross.
+ */
+#define TEK_PN_BLOCK_DEFAULT	(1u << 22)
+#define TEK_PN_BLOCK_MIN	16u
+#define TEK_PN_BLOCK_MAX	(1u << 30)
 
 #endif

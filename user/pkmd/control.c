@@ -388,6 +388,8 @@ static void bs_sa_list(struct bs *bs, struct json_out *o)
 			jo_int(o, "eks", sa->rec.tek[i].eks);
 			jo_string(o, "generation", i ? "newer" : "older");
 			jo_int(o, "remaining", seconds_left(sa->rec.tek[i].expires, now));
+			jo_int(o, "tx_pn_reserved", sa->rec.tek[i].tx_pn_reserved);
+			jo_int(o, "rx_pn", sa->rec.tek[i].rx_pn);
 			jo_object_end(o);
 		}
 		jo_array_end(o);

@@ -295,21 +295,39 @@ static int parse_tek_event(struct kernel *k, uint8_t cmd, struct nlattr **tb)
 	return 0;
 }
 
-static int on_notification(struct nl_msg *msg, void *arg)
+static int parse_pn_limit(struct kernel *k, struct nlattr **tb)
 {
-	struct kernel *k = arg;
-	struct nlmsghdr *nlh = nlmsg_hdr(msg);
+	struct nlattr *tt[WMAN_TEK_A_MAX + 1];
+
+	if (!tb[WMAN_A_TEK] ||
+	    nla_parse_nested(tt, WMAN_TEK_A_MAX, tb[WMAN_A_TEK], NULL) ||
+	    !tt[WMAN_TEK_A_SAID] || nla_len(tt[WMAN_TEK_A_SAID]) != 2 ||
+	    !tt[WMAN_TEK_A_EKS] || nla_len(tt[WMAN_TEK_A_EKS]) != 1 ||
+	    !tt[WMAN_TEK_A_TX_PN] || nla_len(tt[WMAN_TEK_A_TX_PN]) != 4 ||
+	    !tt[WMAN_TEK_A_TX_PN_LIMIT] ||
+	    nla_len(tt[WMAN_TEK_A_TX_PN_LIMIT]) != 4)
+		return -EINVAL;
+	if (k->handlers.tek_pn_limit)
+		k->handlers.tek_pn_limit(k->handlers.arg,
+					 nla_get_u16(tt[WMAN_TEK_A_SAID]),
+					 nla_get_u8(tt[WMAN_TEK_A_EKS]),
+					 nla_get_u32(tt[WMAN_TEK_A_TX_PN]),
+					 nla_get_u32(tt[WMAN_TEK_A_TX_PN_LIMIT]));
+	return 0;
+}
+
+/* One notification of the family, from the module or the test client. */
+static void dispatch_notification(struct kernel *k, struct nlmsghdr *nlh)
+{
 	struct nlattr *tb[WMAN_A_MAX + 1];
 	uint8_t cmd;
 	int err;
 
-	if (nlh->nlmsg_type != k->family)
-		return NL_OK;
 	if (genlmsg_parse(nlh, 0, tb, WMAN_A_MAX, NULL))
 		goto malformed;
 	/* Events of every wman device in the namespace reach us. */
 	if (!tb[WMAN_A_IFINDEX] || nla_get_u32(tb[WMAN_A_IFINDEX]) != k->ifindex)
-		return NL_OK;
+		return;
 	cmd = genlmsg_hdr(nlh)->cmd;
 	switch (cmd) {
 	case WMAN_CMD_MGMT_RX:
@@ -321,14 +339,44 @@ static int on_notification(struct nl_msg *msg, void *arg)
 	case WMAN_CMD_UNKNOWN_EKS:
 		err = parse_tek_event(k, cmd, tb);
 		break;
+	case WMAN_CMD_TEK_PN_LIMIT:
+		err = parse_pn_limit(k, tb);
+		break;
 	default:
-		return NL_OK;
+		return;
 	}
 	if (!err)
-		return NL_OK;
+		return;
 malformed:
 	log_warn("ignoring a malformed notification from the kernel");
+}
+
+static int on_notification(struct nl_msg *msg, void *arg)
+{
+	struct kernel *k = arg;
+	struct nlmsghdr *nlh = nlmsg_hdr(msg);
+
+	if (nlh->nlmsg_type == k->family)
+		dispatch_notification(k, nlh);
 	return NL_OK;
+}
+
+void kernel_test_notification(struct kernel *k, const void *nlmsg,
+			      size_t len)
+{
+	struct nlmsghdr *nlh;
+
+	/* A copy: libnl's parsers want it aligned and writable. */
+	if (len < NLMSG_HDRLEN + GENL_HDRLEN || len > WMAN_MGMT_MAX_LEN + 512 ||
+	    !(nlh = malloc(len)))
+		return;
+	memcpy(nlh, nlmsg, len);
+	if (nlh->nlmsg_len == len)
+		dispatch_notification(k, nlh);
+	else
+		log_warn("test link: malformed notification (%zu bytes) dropped",
+			 len);
+	free(nlh);
 }
 
 int kernel_notify_fd(const struct kernel *k)
@@ -552,7 +600,8 @@ nomem:
 
 int kernel_tek_add(struct kernel *k, uint16_t said, uint8_t eks,
 		   const uint8_t key[WMAN_KEY_LEN], uint32_t lifetime,
-		   uint32_t soft_lifetime, uint32_t tx_pn, bool replace)
+		   uint32_t soft_lifetime, const struct kernel_tek_pn *pn,
+		   bool replace)
 {
 	struct nl_msg *msg = message(k, WMAN_CMD_TEK_NEW, 0);
 	struct nlattr *nest;
@@ -570,8 +619,13 @@ int kernel_tek_add(struct kernel *k, uint16_t said, uint8_t eks,
 	if (soft_lifetime)
 		PUT_OR_FAIL(nla_put_u32(msg, WMAN_TEK_A_SOFT_LIFETIME,
 					soft_lifetime));
-	if (tx_pn)
-		PUT_OR_FAIL(nla_put_u32(msg, WMAN_TEK_A_TX_PN, tx_pn));
+	if (pn && pn->tx_pn)
+		PUT_OR_FAIL(nla_put_u32(msg, WMAN_TEK_A_TX_PN, pn->tx_pn));
+	if (pn && pn->tx_pn_limit)
+		PUT_OR_FAIL(nla_put_u32(msg, WMAN_TEK_A_TX_PN_LIMIT,
+					pn->tx_pn_limit));
+	if (pn && pn->rx_pn)
+		PUT_OR_FAIL(nla_put_u32(msg, WMAN_TEK_A_RX_PN, pn->rx_pn));
 	if (replace)
 		PUT_OR_FAIL(nla_put_flag(msg, WMAN_TEK_A_REPLACE));
 	nla_nest_end(msg, nest);
@@ -596,6 +650,27 @@ int kernel_tek_del(struct kernel *k, uint16_t said, uint8_t eks)
 		goto nomem;
 	PUT_OR_FAIL(nla_put_u16(msg, WMAN_TEK_A_SAID, said));
 	PUT_OR_FAIL(nla_put_u8(msg, WMAN_TEK_A_EKS, eks));
+	nla_nest_end(msg, nest);
+	return request(k, msg, NULL, NULL);
+nomem:
+	nlmsg_free(msg);
+	return -ENOMEM;
+}
+
+int kernel_tek_set_limit(struct kernel *k, uint16_t said, uint8_t eks,
+			 uint32_t tx_pn_limit)
+{
+	struct nl_msg *msg = message(k, WMAN_CMD_TEK_SET, 0);
+	struct nlattr *nest;
+
+	if (!msg)
+		return -ENOMEM;
+	nest = nla_nest_start(msg, WMAN_A_TEK);
+	if (!nest)
+		goto nomem;
+	PUT_OR_FAIL(nla_put_u16(msg, WMAN_TEK_A_SAID, said));
+	PUT_OR_FAIL(nla_put_u8(msg, WMAN_TEK_A_EKS, eks));
+	PUT_OR_FAIL(nla_put_u32(msg, WMAN_TEK_A_TX_PN_LIMIT, tx_pn_limit));
 	nla_nest_end(msg, nest);
 	return request(k, msg, NULL, NULL);
 nomem:
@@ -755,6 +830,12 @@ static int parse_sa(struct nlattr *attr, struct kernel_sa_info *out)
 		t->eks = nla_get_u8(tt[WMAN_TEK_A_EKS]);
 		if (tt[WMAN_TEK_A_TX_PN])
 			t->tx_pn = nla_get_u32(tt[WMAN_TEK_A_TX_PN]);
+		/* A module without limits sends with the whole space. */
+		t->tx_pn_limit = KERNEL_PN_SPACE;
+		if (tt[WMAN_TEK_A_TX_PN_LIMIT])
+			t->tx_pn_limit = nla_get_u32(tt[WMAN_TEK_A_TX_PN_LIMIT]);
+		if (tt[WMAN_TEK_A_RX_PN])
+			t->rx_pn = nla_get_u32(tt[WMAN_TEK_A_RX_PN]);
 		if (tt[WMAN_TEK_A_STATE])
 			t->state = nla_get_u32(tt[WMAN_TEK_A_STATE]);
 		t->has_remaining = tt[WMAN_TEK_A_REMAINING] != NULL;

@@ -29,6 +29,12 @@ struct kernel_handlers {
 	void (*tek_event)(void *arg, uint8_t cmd, uint16_t said, uint8_t eks,
 			  int cid);
 	/*
+	 * Optional: WMAN_CMD_TEK_PN_LIMIT, half of the PNs the TEK's limit
+	 * allowed are used; next_pn is the TEK's next PN then.
+	 */
+	void (*tek_pn_limit)(void *arg, uint16_t said, uint8_t eks,
+			     uint32_t next_pn, uint32_t limit);
+	/*
 	 * Optional: called before (begin true) and after a run of received
 	 * PDUs, at most KERNEL_RX_BATCH of them, so that the role can
 	 * commit their effects at once (group commit).
@@ -65,9 +71,14 @@ struct kernel {
 	size_t n_held, cap_held;
 };
 
+/* PNs per direction: a TEK's PN counter runs from 0 up to this. */
+#define KERNEL_PN_SPACE		0x80000000u
+
 struct kernel_tek_info {
 	uint8_t eks;
-	uint32_t tx_pn;
+	uint32_t tx_pn;			/* next PN; KERNEL_PN_SPACE: used up */
+	uint32_t tx_pn_limit;		/* first PN it may not send */
+	uint32_t rx_pn;			/* highest PN accepted + 1, or its floor */
 	uint32_t state;			/* WMAN_TEK_STATE_* */
 	bool has_remaining;
 	uint32_t remaining;
@@ -104,6 +115,12 @@ int kernel_open(struct kernel *k, const char *ifname,
 int kernel_open_test(struct kernel *k, const char *path, bool record,
 		     const struct kernel_handlers *handlers);
 void kernel_close(struct kernel *k);
+/*
+ * The test transport's client injects a notification the module would
+ * have sent (nlmsghdr first): dispatched as if it came from the device.
+ */
+void kernel_test_notification(struct kernel *k, const void *nlmsg,
+			      size_t len);
 
 int kernel_notify_fd(const struct kernel *k);
 /* Reads and dispatches whatever the notification socket holds. */
@@ -117,10 +134,26 @@ int kernel_conn_del(struct kernel *k, uint16_t cid);
 int kernel_sa_add(struct kernel *k, uint16_t said, uint8_t suite,
 		  uint8_t service);
 int kernel_sa_del(struct kernel *k, uint16_t said);
+/*
+ * Packet numbers of a TEK being installed.  With REPLACE of the key the
+ * slot already holds, the kernel keeps the higher of its own next PN and
+ * tx_pn, and its replay window (raised to rx_pn).
+ */
+struct kernel_tek_pn {
+	uint32_t tx_pn;			/* first PN to send */
+	uint32_t tx_pn_limit;		/* first PN not to send; 0: none */
+	uint32_t rx_pn;			/* lowest PN to accept */
+};
+
+/* pn NULL: from 0, no limit, no floor. */
 int kernel_tek_add(struct kernel *k, uint16_t said, uint8_t eks,
 		   const uint8_t key[WMAN_KEY_LEN], uint32_t lifetime,
-		   uint32_t soft_lifetime, uint32_t tx_pn, bool replace);
+		   uint32_t soft_lifetime, const struct kernel_tek_pn *pn,
+		   bool replace);
 int kernel_tek_del(struct kernel *k, uint16_t said, uint8_t eks);
+/* Raises an installed TEK's PN limit (-EINVAL if that would lower it). */
+int kernel_tek_set_limit(struct kernel *k, uint16_t said, uint8_t eks,
+			 uint32_t tx_pn_limit);
 int kernel_group_add(struct kernel *k, uint8_t id, uint16_t cid,
 		     const uint8_t (*addrs)[MAC_LEN], size_t n_addrs);
 int kernel_group_del(struct kernel *k, uint8_t id);

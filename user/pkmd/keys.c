@@ -307,8 +307,20 @@ void ss_tek_event(struct ss_sa *sa, enum tek_event ev,
 	if (acts & TEK_ACT_REMOVE)
 		ss_sa_remove(sa);
 	if (acts & TEK_ACT_INSTALL) {
-		if (km && ss_sa_install(sa, km) == 0) {
+		int err = km ? ss_sa_install(sa, km) : -EINVAL;
+
+		if (!err) {
 			start_refresh(sa);
+		} else if (err == -ENOSPC) {
+			/*
+			 * As after tek-pn-exhausted, a refresh brings new keys;
+			 * after Rekey Wait, for the BS hands out the same keys
+			 * until its rollover.
+			 */
+			log_notice("%s: asking for new keys in %u s",
+				   ss_sa_label(sa), sa->ss->timers.rekey_wait);
+			timer_start(&sa->refresh_timer,
+				    (int64_t)sa->ss->timers.rekey_wait * 1000);
 		} else {
 			/* Try again soon rather than run without keys. */
 			log_err("%s: keys not installed; asking again",

@@ -5,9 +5,14 @@
  *
  * After a restart of the daemon the kernel may still hold the SAs of the
  * previous run, and traffic goes on with them while the SS re-enters and
- * re-authorizes.  New keys replace those slots; a replaced TEK keeps the
- * transmit packet number the kernel had reached, because the BS may be
- * handing out the same TEK again and its replay window remembers our PNs.
+ * re-authorizes.  The keys of the Key Reply are installed with REPLACE
+ * where the kernel has a slot of that EKS.  When the slot holds the same
+ * key (the BS hands out the same TEKs again), the kernel keeps that TEK's
+ * transmit counter and replay window, taken atomically: uplink frames
+ * sent while the daemon was away, or between our request and its answer,
+ * are never sent again under the same PN.  A key whose uplink PNs are
+ * used up is refused by the kernel and stays out; the SA then asks for
+ * new keys.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -140,6 +145,7 @@ int ss_sa_install(struct ss_sa *sa, struct ss_key_material *km)
 	struct ss *ss = sa->ss;
 	struct kernel *k = ss->kernel;
 	struct kernel_sa_info info;
+	bool used_up = false;
 	int err;
 
 	err = kernel_sa_get(k, km->said, &info);
@@ -165,22 +171,26 @@ int ss_sa_install(struct ss_sa *sa, struct ss_key_material *km)
 	/* Older first: an SS sends with the one installed last. */
 	for (int i = 0; i < 2; i++) {
 		struct ss_tek *t = &km->tek[i];
-		uint32_t tx_pn = 0, soft = 0;
+		uint32_t soft = 0;
 		bool present = false;
 
 		if (same_tek(t, &sa->tek[0]) || same_tek(t, &sa->tek[1]))
 			continue;
-		for (size_t j = 0; j < info.n_teks; j++) {
-			if (info.teks[j].eks == t->eks) {
+		for (size_t j = 0; j < info.n_teks; j++)
+			if (info.teks[j].eks == t->eks)
 				present = true;
-				tx_pn = info.teks[j].tx_pn & 0x7fffffffu;
-			}
-		}
 		/* The kernel tells us, too, when the newer one needs a refresh. */
 		if (i == 1 && km->lifetime[1] > ss->timers.tek_grace)
 			soft = km->lifetime[1] - ss->timers.tek_grace;
+		/* No PN given: the kernel's own counter is the only safe one. */
 		err = kernel_tek_add(k, km->said, t->eks, t->key, km->lifetime[i],
-				     soft, tx_pn, present);
+				     soft, NULL, present);
+		if (err == -ENOSPC) {
+			log_warn("%s: TEK EKS %u has no uplink PNs left in the kernel (%s); not installed again, new keys wanted",
+				 ss_sa_label(sa), t->eks, kernel_error(k, err));
+			used_up = true;
+			continue;
+		}
 		if (err)
 			goto fail;
 	}
@@ -196,7 +206,7 @@ int ss_sa_install(struct ss_sa *sa, struct ss_key_material *km)
 	log_info("%s: TEKs EKS %u and %u installed (%s)", ss_sa_label(sa),
 		 km->tek[0].eks, km->tek[1].eks, suite_name(km->suite));
 	ss_group_sa_ready(ss, sa->said);
-	return 0;
+	return used_up ? -ENOSPC : 0;
 fail:
 	log_err("%s: kernel refused the keys: %s", ss_sa_label(sa),
 		kernel_error(k, err));

@@ -111,6 +111,10 @@ struct ss {
 /* ss.c */
 int ss_send(struct ss *ss, struct pkm_msg *m);
 uint8_t ss_next_id(struct ss *ss);
+/*
+ * The Key Reply's TEKs into the kernel.  -ENOSPC: installed, but a key
+ * the kernel has used up was left out (the SA wants new keys).
+ */
 int ss_sa_install(struct ss_sa *sa, struct ss_key_material *km);
 void ss_sa_remove(struct ss_sa *sa);
 void ss_sa_wipe_keys(struct ss_sa *sa);

@@ -108,7 +108,7 @@ static int install(struct ss *ss, struct ss_sa *sa, uint8_t eks,
 		for (size_t i = 0; i < info.n_teks; i++)
 			if (!sa->tek[1].valid || info.teks[i].eks != sa->tek[1].eks)
 				kernel_tek_del(k, sa->said, info.teks[i].eks);
-	err = kernel_tek_add(k, sa->said, eks, key, 0, 0, 0, present);
+	err = kernel_tek_add(k, sa->said, eks, key, 0, 0, NULL, present);
 	if (err)
 		return err;
 	sa->tek[0] = sa->tek[1];

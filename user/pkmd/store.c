@@ -16,7 +16,16 @@
 #include "log.h"
 #include "store.h"
 
-#define SCHEMA_VERSION	1
+/* 2: teks.tx_pn_reserved and teks.rx_pn */
+#define SCHEMA_VERSION	2
+#define STRINGIFY_(x)	#x
+#define STRINGIFY(x)	STRINGIFY_(x)
+
+/*
+ * What a TEK of a schema 1 database gets: every PN may have been used
+ * (that pkmd kept no count), so the key is never installed again.
+ */
+#define TEK_PN_UNKNOWN	"2147483648"
 
 static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS subscribers ("
@@ -45,6 +54,8 @@ static const char schema[] =
 	"  eks INTEGER NOT NULL CHECK (eks BETWEEN 0 AND 3),"
 	"  key BLOB NOT NULL,"
 	"  expires INTEGER NOT NULL,"
+	"  tx_pn_reserved INTEGER NOT NULL DEFAULT " TEK_PN_UNKNOWN ","
+	"  rx_pn INTEGER NOT NULL DEFAULT 0,"
 	"  PRIMARY KEY (said, generation));"
 	"CREATE TABLE IF NOT EXISTS aks ("
 	"  mac TEXT NOT NULL,"
@@ -62,16 +73,26 @@ static const char schema[] =
 	"  members BLOB NOT NULL,"
 	"  rekey BLOB NOT NULL);";
 
+static const char migrate_1_to_2[] =
+	"ALTER TABLE teks ADD COLUMN tx_pn_reserved INTEGER NOT NULL"
+	"  DEFAULT " TEK_PN_UNKNOWN ";"
+	"ALTER TABLE teks ADD COLUMN rx_pn INTEGER NOT NULL DEFAULT 0;";
+
 /* Statements run per PKM message are prepared once. */
 enum stmt_id {
 	ST_AK_SET_RX,
 	ST_AK_SET_TX,
+	ST_TEK_SET_PN,
 	ST_COUNT
 };
 
 static const char *const stmt_sql[ST_COUNT] = {
 	[ST_AK_SET_RX] = "UPDATE aks SET rx_next = ?3 WHERE mac = ?1 AND slot = ?2",
 	[ST_AK_SET_TX] = "UPDATE aks SET tx_pn_reserved = ?3 WHERE mac = ?1 AND slot = ?2",
+	/* Both generations of a tree group's TEK share its EKS; never down. */
+	[ST_TEK_SET_PN] = "UPDATE teks SET"
+			  " tx_pn_reserved = MAX(tx_pn_reserved, ?3),"
+			  " rx_pn = MAX(rx_pn, ?4) WHERE said = ?1 AND eks = ?2",
 };
 
 struct store {
@@ -184,14 +205,22 @@ int store_open(const char *path, struct store **out)
 	if (sqlite3_step(stmt) == SQLITE_ROW)
 		version = sqlite3_column_int(stmt, 0);
 	sqlite3_finalize(stmt);
-	if (version != 0 && version != SCHEMA_VERSION) {
-		log_err("database %s: schema version %d, this pkmd knows %d",
+	if (version < 0 || version > SCHEMA_VERSION) {
+		log_err("database %s: schema version %d, this pkmd knows up to %d",
 			path, version, SCHEMA_VERSION);
 		goto fail;
 	}
-	if (exec(st, "BEGIN") || exec(st, schema) ||
-	    exec(st, "PRAGMA user_version = 1") || exec(st, "COMMIT"))
+	if (exec(st, "BEGIN") ||
+	    (version == 1 && exec(st, migrate_1_to_2)) ||
+	    exec(st, schema) ||
+	    exec(st, "PRAGMA user_version = " STRINGIFY(SCHEMA_VERSION)) ||
+	    exec(st, "COMMIT")) {
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 		goto fail;
+	}
+	if (version == 1)
+		log_notice("database %s: schema 1 upgraded to %d; the TEKs it held count as used up: they stay in use while the kernel has them and are replaced by new ones where it lacks them",
+			   path, SCHEMA_VERSION);
 	for (int i = 0; i < ST_COUNT; i++)
 		if (prepare(st, stmt_sql[i], &st->stmt[i]))
 			goto fail;
@@ -392,14 +421,17 @@ static int sa_write(struct store *st, const struct store_sa *sa)
 	for (int gen = 0; gen < 2; gen++) {
 		const struct store_tek *t = &sa->tek[gen];
 
-		if (prepare(st, "INSERT OR REPLACE INTO teks (said, generation, eks, key, expires)"
-				" VALUES (?1, ?2, ?3, ?4, ?5)", &stmt))
+		if (prepare(st, "INSERT OR REPLACE INTO teks (said, generation, eks, key,"
+				" expires, tx_pn_reserved, rx_pn)"
+				" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", &stmt))
 			return -EIO;
 		sqlite3_bind_int(stmt, 1, sa->said);
 		sqlite3_bind_int(stmt, 2, gen);
 		sqlite3_bind_int(stmt, 3, t->eks);
 		sqlite3_bind_blob(stmt, 4, t->key, sizeof(t->key), SQLITE_TRANSIENT);
 		sqlite3_bind_int64(stmt, 5, t->expires);
+		sqlite3_bind_int64(stmt, 6, t->tx_pn_reserved);
+		sqlite3_bind_int64(stmt, 7, t->rx_pn);
 		err = step_done(st, stmt, "save TEK");
 		if (err)
 			return err;
@@ -435,6 +467,14 @@ int store_sa_delete(struct store *st, uint16_t said)
 	return err;
 }
 
+/* A PN column: 0 to 2^31 (a damaged value counts as all used). */
+static uint32_t pn_column(sqlite3_stmt *stmt, int i)
+{
+	int64_t v = sqlite3_column_int64(stmt, i);
+
+	return v >= 0 && v <= STORE_PN_SPACE ? (uint32_t)v : STORE_PN_SPACE;
+}
+
 int store_sa_each(struct store *st,
 		  int (*cb)(void *arg, const struct store_sa *sa), void *arg)
 {
@@ -444,8 +484,8 @@ int store_sa_each(struct store *st,
 
 	/* One row per TEK generation; an SA is complete with both. */
 	if (prepare(st, "SELECT s.said, s.service, s.suite, s.group_id, s.owner,"
-			" t.generation, t.eks, t.key, t.expires"
-			" FROM sas s JOIN teks t ON t.said = s.said"
+			" t.generation, t.eks, t.key, t.expires, t.tx_pn_reserved,"
+			" t.rx_pn FROM sas s JOIN teks t ON t.said = s.said"
 			" ORDER BY s.said, t.generation", &stmt))
 		return -EIO;
 	memset(&sa, 0, sizeof(sa));
@@ -484,6 +524,8 @@ int store_sa_each(struct store *st,
 			break;
 		}
 		t->expires = sqlite3_column_int64(stmt, 8);
+		t->tx_pn_reserved = pn_column(stmt, 9);
+		t->rx_pn = pn_column(stmt, 10);
 		if (++have == 2) {
 			err = cb(arg, &sa);
 			have = 0;
@@ -494,6 +536,26 @@ int store_sa_each(struct store *st,
 	sqlite3_finalize(stmt);
 	OPENSSL_cleanse(&sa, sizeof(sa));
 	return err;
+}
+
+int store_tek_set_pn(struct store *st, uint16_t said, uint8_t eks,
+		     uint32_t tx_pn_reserved, uint32_t rx_pn)
+{
+	sqlite3_stmt *stmt = st->stmt[ST_TEK_SET_PN];
+	int rc;
+
+	if (batch_commit(st))
+		return -EIO;
+	sqlite3_reset(stmt);
+	sqlite3_bind_int(stmt, 1, said);
+	sqlite3_bind_int(stmt, 2, eks);
+	sqlite3_bind_int64(stmt, 3, tx_pn_reserved);
+	sqlite3_bind_int64(stmt, 4, rx_pn);
+	rc = sqlite3_step(stmt);
+	sqlite3_reset(stmt);
+	if (rc != SQLITE_DONE)
+		return db_error(st, "update TEK packet numbers");
+	return sqlite3_changes(st->db) ? 0 : -ENOENT;
 }
 
 /* AKs */

@@ -33,10 +33,21 @@ struct store_subscriber {
 	int64_t created;		/* epoch seconds */
 };
 
+/* PNs per direction of a TEK. */
+#define STORE_PN_SPACE	0x80000000u
+
 struct store_tek {
 	uint8_t eks;
 	uint8_t key[STORE_KEY_LEN];
 	int64_t expires;		/* epoch seconds */
+	/*
+	 * Downlink PNs below this may have been sent under the key (the
+	 * kernel's limit never exceeds it); STORE_PN_SPACE: the key is used up.
+	 */
+	uint32_t tx_pn_reserved;
+	uint32_t rx_pn;			/* uplink PNs below this were accepted */
+	/* Not stored: made by this run, not given to the kernel yet. */
+	bool fresh;
 };
 
 struct store_sa {
@@ -93,6 +104,13 @@ int store_station_each(struct store *st,
 /* Inserts or replaces the SA and both its TEKs, in one transaction. */
 int store_sa_save(struct store *st, const struct store_sa *sa);
 int store_sa_delete(struct store *st, uint16_t said);
+/*
+ * Raises the PN reservation and receive floor of the SA's TEK with this
+ * EKS (both generations when they share it); a value lower than the
+ * stored one leaves that one.  Committed on return; -ENOENT: no such TEK.
+ */
+int store_tek_set_pn(struct store *st, uint16_t said, uint8_t eks,
+		     uint32_t tx_pn_reserved, uint32_t rx_pn);
 int store_sa_each(struct store *st,
 		  int (*cb)(void *arg, const struct store_sa *sa), void *arg);
 

@@ -19,20 +19,31 @@
 
 #include <linux/genetlink.h>
 #include <linux/netlink.h>
+#include <openssl/crypto.h>
 
 #include "eloop.h"
 #include "log.h"
 #include "transport_test.h"
 
 #define SOCK_BUF	(4 << 20)
+/* Kernel requests recorded before the client came, kept for it. */
+#define BACKLOG_MAX	1024
 
 /* The BSID the test link pretends to have; HELLO tells the client. */
 static const uint8_t test_bsid[MAC_LEN] = { 0x02, 0x16, 0xff, 0x00, 0x00, 0x01 };
+
+struct backlog_rec {
+	size_t len;
+	uint8_t msg[];
+};
 
 struct test_link {
 	int listen_fd;
 	int client_fd;			/* -1: nobody connected */
 	bool record;
+	struct backlog_rec *backlog[BACKLOG_MAX];
+	size_t n_backlog;
+	unsigned long backlog_dropped;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	unsigned long rx, tx, tx_dropped, kernel_requests;
 };
@@ -111,9 +122,15 @@ static void client_read(int fd, short revents, void *arg)
 		}
 		len = (size_t)n;
 		if (len > sizeof(buf) - 1 || len < TEST_REC_HDR_LEN + 1 ||
-		    buf[0] != TEST_REC_MGMT || buf[1] != 0) {
+		    (buf[0] != TEST_REC_MGMT && buf[0] != TEST_REC_EVENT) ||
+		    buf[1] != 0) {
 			log_warn("test link: malformed record (%zu bytes, type %u) dropped",
 				 len, buf[0]);
+			continue;
+		}
+		if (buf[0] == TEST_REC_EVENT) {
+			kernel_test_notification(k, buf + TEST_REC_HDR_LEN,
+						 len - TEST_REC_HDR_LEN);
 			continue;
 		}
 		t->rx++;
@@ -125,6 +142,43 @@ static void client_read(int fd, short revents, void *arg)
 	}
 	if (k->handlers.rx_batch)
 		k->handlers.rx_batch(k->handlers.arg, false);
+}
+
+static void backlog_free(struct test_link *t)
+{
+	for (size_t i = 0; i < t->n_backlog; i++) {
+		/* TEK requests carry keys */
+		OPENSSL_cleanse(t->backlog[i]->msg, t->backlog[i]->len);
+		free(t->backlog[i]);
+	}
+	t->n_backlog = 0;
+}
+
+static void backlog_add(struct test_link *t, const void *nlmsg, size_t len)
+{
+	struct backlog_rec *r;
+
+	if (t->n_backlog == BACKLOG_MAX ||
+	    !(r = malloc(sizeof(*r) + len))) {
+		t->backlog_dropped++;
+		return;
+	}
+	r->len = len;
+	memcpy(r->msg, nlmsg, len);
+	t->backlog[t->n_backlog++] = r;
+}
+
+/* The first client gets what the daemon asked of the kernel before it came. */
+static void backlog_send(struct test_link *t)
+{
+	for (size_t i = 0; i < t->n_backlog; i++)
+		send_record(t, TEST_REC_KERNEL, 0, NULL, t->backlog[i]->msg,
+			    t->backlog[i]->len);
+	if (t->backlog_dropped)
+		log_warn("test link: %lu kernel requests made before the client connected were not kept",
+			 t->backlog_dropped);
+	t->backlog_dropped = 0;
+	backlog_free(t);
 }
 
 void test_link_notify_read(struct kernel *k)
@@ -151,6 +205,8 @@ void test_link_notify_read(struct kernel *k)
 	log_notice("test link: client connected");
 	if (send_record(t, TEST_REC_HELLO, 0, k->bsid, NULL, 0))
 		client_close(t);
+	else
+		backlog_send(t);
 }
 
 int test_link_notify_fd(const struct kernel *k)
@@ -184,6 +240,8 @@ int test_link_request(struct kernel *k, const void *nlmsg, size_t len)
 	t->kernel_requests++;
 	if (t->record && t->client_fd >= 0)
 		send_record(t, TEST_REC_KERNEL, 0, NULL, nlmsg, len);
+	else if (t->record)
+		backlog_add(t, nlmsg, len);
 	/* Nothing is in this kernel: reads find nothing, changes succeed. */
 	if (gh->cmd == WMAN_CMD_SA_GET && !(nlh->nlmsg_flags & NLM_F_DUMP))
 		return -ENOENT;
@@ -266,6 +324,7 @@ void test_link_close(struct kernel *k)
 	if (!t)
 		return;
 	client_close(t);
+	backlog_free(t);
 	close(t->listen_fd);
 	unlink(t->path);
 	free(t);

@@ -13,7 +13,9 @@
  * BS daemon without a wman device.  Management PDUs travel as records on
  * a unix seqpacket socket instead of WMAN_CMD_MGMT_TX/MGMT_RX; requests
  * that would change the kernel are answered locally (success, nothing in
- * the kernel) and, with kernel-requests = record, copied to the client.
+ * the kernel) and, with kernel-requests = record, copied to the client
+ * (those made while none was connected, startup's among them, once one
+ * is).  The client may inject the module's notifications (EVENT).
  *
  * Every record starts with this 10-byte header:
  *
@@ -23,8 +25,9 @@
  *   bytes 4-9  MAC address: the SS's (source of an RX record, destination
  *              of a TX record); the BSID in HELLO; zero in KERNEL
  *
- * and goes on with the management message (RX, TX) or the generic netlink
- * request the kernel would have received (KERNEL).
+ * and goes on with the management message (RX, TX), the generic netlink
+ * request the kernel would have received (KERNEL) or the notification it
+ * would have sent, its ifindex attribute 0 (EVENT).
  */
 #define TEST_REC_HDR_LEN	10
 
@@ -32,6 +35,7 @@ enum test_rec {
 	TEST_REC_HELLO = 0,	/* daemon -> client, once, on connection */
 	TEST_REC_MGMT = 1,	/* both ways: one management PDU */
 	TEST_REC_KERNEL = 2,	/* daemon -> client: a kernel request */
+	TEST_REC_EVENT = 3,	/* client -> daemon: a kernel notification */
 };
 
 /* Called by kernel.c when k->test is set. */

@@ -100,6 +100,104 @@ static struct store_subscriber subscriber(const char *cn, uint8_t last)
 	return s;
 }
 
+static void cleanup(const char *dir, const char *name)
+{
+	const char *suffix[] = { "-wal", "-shm", "" };
+	char path[128];
+
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "%s/%s%s", dir, name, suffix[i]);
+		unlink(path);
+	}
+}
+
+/* The schema 1 tables an older pkmd made that schema 2 changes. */
+static const char schema_1[] =
+	"CREATE TABLE sas (said INTEGER PRIMARY KEY, service INTEGER NOT NULL,"
+	"  suite INTEGER NOT NULL, group_id INTEGER, owner TEXT);"
+	"CREATE TABLE teks ("
+	"  said INTEGER NOT NULL REFERENCES sas(said) ON DELETE CASCADE,"
+	"  generation INTEGER NOT NULL CHECK (generation IN (0, 1)),"
+	"  eks INTEGER NOT NULL CHECK (eks BETWEEN 0 AND 3),"
+	"  key BLOB NOT NULL, expires INTEGER NOT NULL,"
+	"  PRIMARY KEY (said, generation));"
+	"INSERT INTO sas VALUES (65535, 2, 2, NULL, NULL);"
+	"INSERT INTO teks VALUES (65535, 0, 2, x'0102030405060708090a0b0c0d0e0f10', 1900000000);"
+	"INSERT INTO teks VALUES (65535, 1, 3, x'1112131415161718191a1b1c1d1e1f20', 1900043200);"
+	"PRAGMA user_version = 1;";
+
+static int user_version(const char *path)
+{
+	sqlite3_stmt *stmt;
+	sqlite3 *db;
+	int v = -1;
+
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &stmt, NULL) ==
+	    SQLITE_OK) {
+		if (sqlite3_step(stmt) == SQLITE_ROW)
+			v = sqlite3_column_int(stmt, 0);
+		sqlite3_finalize(stmt);
+	}
+	sqlite3_close(db);
+	return v;
+}
+
+static int exec_sql(const char *path, const char *sql)
+{
+	sqlite3 *db;
+	int rc;
+
+	if (sqlite3_open(path, &db) != SQLITE_OK)
+		return -1;
+	rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+	sqlite3_close(db);
+	return rc == SQLITE_OK ? 0 : -1;
+}
+
+/*
+ * A database of the pkmd before PN reservations: its TEKs come through
+ * with every PN counted as used (nobody knows which were), so the daemon
+ * never installs them again; a database newer than this pkmd is refused.
+ */
+static void migration(const char *dir)
+{
+	char path[128];
+	struct store *st;
+	struct seen z;
+
+	snprintf(path, sizeof(path), "%s/old.db", dir);
+	is_int(exec_sql(path, schema_1), 0, "a schema 1 database made");
+	is_int(store_open(path, &st), 0, "a schema 1 database opens");
+	memset(&z, 0, sizeof(z));
+	store_sa_each(st, on_sa, &z);
+	ok(z.n == 1 && z.sas[0].said == 0xffff && z.sas[0].tek[0].eks == 2 &&
+	   z.sas[0].tek[1].eks == 3 && z.sas[0].tek[1].key[0] == 0x11 &&
+	   z.sas[0].tek[1].expires == 1900043200,
+	   "its SA and TEKs are kept");
+	ok(z.sas[0].tek[0].tx_pn_reserved == STORE_PN_SPACE &&
+	   z.sas[0].tek[1].tx_pn_reserved == STORE_PN_SPACE &&
+	   z.sas[0].tek[0].rx_pn == 0,
+	   "its TEKs count as used up (reservation 2^31), no receive floor");
+	z.sas[0].tek[1].tx_pn_reserved = 1 << 20;
+	is_int(store_sa_save(st, &z.sas[0]), 0,
+	       "an SA saves into the upgraded table");
+	store_close(st);
+	is_int(user_version(path), 2, "the schema is version 2 now");
+	is_int(store_open(path, &st), 0, "and opens again as such");
+	memset(&z, 0, sizeof(z));
+	store_sa_each(st, on_sa, &z);
+	ok(z.n == 1 && z.sas[0].tek[1].tx_pn_reserved == 1 << 20,
+	   "what was saved after the upgrade is read back");
+	store_close(st);
+
+	is_int(exec_sql(path, "PRAGMA user_version = 3"), 0,
+	       "a database of a later schema made");
+	ok(store_open(path, &st) != 0, "a later schema is refused");
+	cleanup(dir, "old.db");
+}
+
 int main(void)
 {
 	char dir[] = "/tmp/pkmd-store-XXXXXX", path[64];
@@ -149,8 +247,20 @@ int main(void)
 	is_int(store_station_add(st, sa.owner, 1), 0, "station added");
 	is_int(store_station_add(st, (uint8_t[]){ 2, 0x16, 0, 0, 0, 0x12 }, 1),
 	       -EEXIST, "a station index is allocated once");
+	sa.tek[0].tx_pn_reserved = 3 << 20;
+	sa.tek[0].rx_pn = 77;
+	sa.tek[1].tx_pn_reserved = 1 << 20;
+	grp.tek[1] = grp.tek[0];	/* a tree group outside a switch */
 	is_int(store_sa_save(st, &sa), 0, "unicast SA saved");
 	is_int(store_sa_save(st, &grp), 0, "group SA saved");
+	is_int(store_tek_set_pn(st, 0x2001, 3, 4 << 20, 90), 0,
+	       "a TEK's PN reservation and receive floor raised");
+	is_int(store_tek_set_pn(st, 0x2001, 3, 2 << 20, 5), 0,
+	       "a lower reservation and floor are accepted");
+	is_int(store_tek_set_pn(st, 0xfe05, 1, 1 << 22, 0), 0,
+	       "a TEK held by both generations raised");
+	is_int(store_tek_set_pn(st, 0x2001, 2, 1 << 22, 0), -ENOENT,
+	       "an EKS the SA does not have is ENOENT");
 	is_int(store_ak_save(st, &ak), 0, "pending AK saved");
 	is_int(store_ak_set_rx(st, ak.mac, 1, 42), 0, "uplink PN window moved");
 	is_int(store_ak_set_tx(st, ak.mac, 1, 2048), 0, "downlink PN reserved");
@@ -183,6 +293,16 @@ int main(void)
 	   !memcmp(z.sas[0].tek[1].key, sa.tek[1].key, STORE_KEY_LEN) &&
 	   z.sas[0].tek[1].expires == 1700002000,
 	   "unicast SA with both TEK generations round trips");
+	is_int(z.sas[0].tek[0].tx_pn_reserved, 4 << 20,
+	       "the raised reservation is read back; the lower one did not lower it");
+	is_int(z.sas[0].tek[0].rx_pn, 90, "so is the receive floor");
+	is_int(z.sas[0].tek[1].tx_pn_reserved, 1 << 20,
+	       "the other generation keeps its own reservation");
+	ok(!z.sas[0].tek[0].fresh && !z.sas[0].tek[1].fresh,
+	   "a TEK read back is never fresh (the kernel may have had it)");
+	ok(z.sas[1].tek[0].tx_pn_reserved == 1 << 22 &&
+	   z.sas[1].tek[1].tx_pn_reserved == 1 << 22,
+	   "both generations of one TEK share its reservation");
 	ok(z.sas[1].said == 0xfe05 && z.sas[1].has_group &&
 	   z.sas[1].group_id == 5 && !z.sas[1].has_owner &&
 	   z.sas[1].suite == 0x80 && z.sas[1].tek[0].eks == 1,
@@ -198,7 +318,8 @@ int main(void)
 
 	/* A rollover replaces both generations in one transaction. */
 	sa.tek[0] = sa.tek[1];
-	sa.tek[1] = (struct store_tek){ 1, { 7 }, 1700005000 };
+	sa.tek[1] = (struct store_tek){ .eks = 1, .key = { 7 },
+					.expires = 1700005000 };
 	is_int(store_sa_save(st, &sa), 0, "SA rolled over");
 	is_int(store_ak_promote(st, ak.mac), 0, "pending AK promoted");
 	memset(&z, 0, sizeof(z));
@@ -233,6 +354,9 @@ int main(void)
 	is_int(store_ak_set_rx(st, ak.mac, 0, 14), 0, "outside a batch");
 	ok(rx_seen(path, ak.mac) == 14, "a window commits at once");
 	store_close(st);
+	cleanup(dir, "pkmd.db");
+
+	migration(dir);
 
 	snprintf(path, sizeof(path), "%s/pkmd.db-wal", dir);
 	unlink(path);
