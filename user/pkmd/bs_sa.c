@@ -636,15 +636,15 @@ static void reconcile_limit(struct bs_sa *sa, const struct kernel_tek_info *ti)
 		pn_retry_later(sa, ti->eks, ti->tx_pn_limit);
 }
 
-static int reconcile_one(struct bs_sa *sa, bool retired);
-
 /*
  * The kernel lost a TEK whose PNs are all reserved (used up, or of
  * unknown use in a database from before reservations): it cannot be
  * installed again.  A tree group gets a new group key once its tree is
  * up (bs_group.c); any other SA rolls over past it, past the newer
- * generation too if that is the one.  SSs learn of the new keys through
- * unknown-eks and TEK Invalid, as after any change they missed.
+ * generation too if that is the one.  The rollover installs the new
+ * keys; a newer generation that becomes the older one is in the kernel
+ * already (reconcile_one put it there).  SSs learn of the new keys
+ * through unknown-eks and TEK Invalid, as after any change they missed.
  */
 static int retire_used_up(struct bs_sa *sa, const bool used_up[2])
 {
@@ -668,14 +668,12 @@ static int retire_used_up(struct bs_sa *sa, const bool used_up[2])
 	if (err) {
 		sa->rec.tek[0].expires = saved[0];
 		sa->rec.tek[1].expires = saved[1];
-		return err;
 	}
-	/* The older one now may be a generation the kernel lacks too. */
-	return reconcile_one(sa, true);
+	return err;
 }
 
 /* Brings one SA of the kernel in line with the database. */
-static int reconcile_one(struct bs_sa *sa, bool retired)
+static int reconcile_one(struct bs_sa *sa)
 {
 	struct kernel *k = sa->bs->kernel;
 	struct kernel_sa_info info;
@@ -730,7 +728,7 @@ static int reconcile_one(struct bs_sa *sa, bool retired)
 		log_notice("SAID 0x%04x (%s): %d TEK%s reinstalled in the kernel",
 			   sa->rec.said, sa_what(sa), installed,
 			   installed > 1 ? "s" : "");
-	if ((used_up[0] || used_up[1]) && !retired)
+	if (used_up[0] || used_up[1])
 		return retire_used_up(sa, used_up);
 	return 0;
 }
@@ -746,7 +744,7 @@ int bs_sas_reconcile(struct bs *bs)
 			continue;
 		count++;
 		/* Expired generations first, then the kernel. */
-		if (rollover(sa, now_real_s()) || reconcile_one(sa, false))
+		if (rollover(sa, now_real_s()) || reconcile_one(sa))
 			failures++;
 		schedule(sa);
 	}
