@@ -335,6 +335,7 @@ static int parse_tek_req(const uint8_t *msg, size_t len, struct tek_req *r)
 static int next_tek_req(struct tek_req *r, int timeout_ms)
 {
 	uint8_t rec[TEST_REC_HDR_LEN + 4096];
+	uint32_t msg[4096 / 4];
 	int64_t end = now_ms() + timeout_ms;
 
 	for (;;) {
@@ -347,8 +348,11 @@ static int next_tek_req(struct tek_req *r, int timeout_ms)
 		n = recv(link_fd, rec, sizeof(rec), 0);
 		if (n <= 0)
 			return -1;
-		if (n > TEST_REC_HDR_LEN && rec[0] == TEST_REC_KERNEL &&
-		    parse_tek_req(rec + TEST_REC_HDR_LEN,
+		if (n <= TEST_REC_HDR_LEN || rec[0] != TEST_REC_KERNEL)
+			continue;
+		/* the message sits at an odd offset: parse an aligned copy */
+		memcpy(msg, rec + TEST_REC_HDR_LEN, (size_t)n - TEST_REC_HDR_LEN);
+		if (parse_tek_req((const uint8_t *)msg,
 				  (size_t)n - TEST_REC_HDR_LEN, r) == 0)
 			return 0;
 	}
