@@ -338,12 +338,14 @@ test_ss_kill9_flood() {
 
 setup
 log "setup: $SECONDS s"
+audit_start
 run_test "BS and SS1 daemons: unicast, group and broadcast keys, each TEK under a PN limit its disk covers" test_keys
 run_test "a ping flood takes the BS's unicast TEK across PN blocks: each limit raised in time" test_limit_raised
 run_test "kill -9 of the BS daemon: nothing installed again, limits covered, the next blocks raised" test_bs_kill9
 run_test "BS device deleted and created again: the same keys back at PNs no lower, traffic flows" test_device_recreated
 run_test "module reloaded: the same keys back at PNs no lower, traffic flows" test_module_reloaded
 run_test "SS1's daemon killed under a ping flood: its uplink PN never goes back, no replay at the BS" test_ss_kill9_flood
+run_test "nonce audit: across the daemons' kills, the device re-created and the module reloaded, no (key, nonce) pair twice" audit_check
 
 for cmd in "ctl_bs sa list" "ctl_ss 1 sa list"; do
 	log "---- pkmctl: $cmd"
