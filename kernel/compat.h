@@ -61,31 +61,4 @@ static inline void wman_set_netns_local(struct net_device *dev)
 #endif
 }
 
-/*
- * Under RCU: the device of the namespace with the lowest ifindex at or
- * above *ifindex, which then moves past it; NULL when none is left.  6.6
- * keeps the devices in an xarray by ifindex; before, look each index up.
- */
-static inline struct net_device *wman_netdev_next(struct net *net,
-						  unsigned long *ifindex)
-{
-	struct net_device *dev;
-
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 6, 0)
-	dev = xa_find(&net->dev_by_index, ifindex, ULONG_MAX, XA_PRESENT);
-	if (dev)
-		(*ifindex)++;
-	return dev;
-#else
-	for (; *ifindex <= (unsigned long)READ_ONCE(net->ifindex); (*ifindex)++) {
-		dev = dev_get_by_index_rcu(net, *ifindex);
-		if (dev) {
-			(*ifindex)++;
-			return dev;
-		}
-	}
-	return NULL;
-#endif
-}
-
 #endif /* _WMAN_COMPAT_H */

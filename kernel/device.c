@@ -8,12 +8,17 @@
 #include <linux/if_arp.h>
 #include <linux/rculist.h>
 #include <linux/rtnetlink.h>
+#include <net/netns/generic.h>
 #include <net/rtnetlink.h>
 
 #include "wman.h"
 
-/* Every wman device of every namespace; written under RTNL. */
-static LIST_HEAD(wman_devs);
+/* Each namespace's wman devices by ifindex, for dumps; written under RTNL. */
+struct wman_net {
+	struct xarray devs;
+};
+
+static unsigned int wman_net_id __read_mostly;
 
 static const struct net_device_ops wman_netdev_ops;
 
@@ -22,20 +27,42 @@ bool wman_is_wman_dev(const struct net_device *dev)
 	return dev->netdev_ops == &wman_netdev_ops;
 }
 
-int wman_walk_devs(wman_walk_fn_t fn, void *arg)
+static struct xarray *devs_of(struct net *net)
+{
+	struct wman_net *wn = net_generic(net, wman_net_id);
+
+	return &wn->devs;
+}
+
+struct wman_dev *wman_dev_next(struct net *net, unsigned long *ifindex)
 {
 	struct wman_dev *wman;
-	int ret = 0;
 
-	rcu_read_lock();
-	list_for_each_entry_rcu(wman, &wman_devs, list) {
-		ret = fn(wman, arg);
-		if (ret)
-			break;
-	}
-	rcu_read_unlock();
-	return ret;
+	wman = xa_find(devs_of(net), ifindex, ULONG_MAX, XA_PRESENT);
+	if (wman)
+		(*ifindex)++;
+	return wman;
 }
+
+static int __net_init wman_net_init(struct net *net)
+{
+	xa_init(devs_of(net));
+	return 0;
+}
+
+/* The namespace's devices went first (a pernet device operation). */
+static void __net_exit wman_net_exit(struct net *net)
+{
+	WARN_ON_ONCE(!xa_empty(devs_of(net)));
+	xa_destroy(devs_of(net));
+}
+
+static struct pernet_operations wman_net_ops = {
+	.init = wman_net_init,
+	.exit = wman_net_exit,
+	.id = &wman_net_id,
+	.size = sizeof(struct wman_net),
+};
 
 struct net_device *wman_dev_get_by_attrs(struct net *net, struct nlattr **attrs,
 					 struct netlink_ext_ack *extack)
@@ -92,6 +119,11 @@ static int wman_init(struct net_device *dev)
 		goto destroy_tables;
 	mutex_init(&wman->conf_lock);
 	INIT_LIST_HEAD(&wman->mgmt_node);
+	/*
+	 * Netlink finds the device as soon as it is registered: it takes no
+	 * request until newlink has finished (or if newlink fails after it).
+	 */
+	wman->dead = true;
 	ratelimit_state_init(&wman->unknown_sa_rs, HZ, 10);
 	ratelimit_set_flags(&wman->unknown_sa_rs, RATELIMIT_MSG_ON_RELEASE);
 	netdev_hold(wman->lower, &wman->lower_tracker, GFP_KERNEL);
@@ -149,7 +181,9 @@ static void wman_get_stats64(struct net_device *dev,
 			    s[WMAN_STAT_RX_EXPIRED] +
 			    s[WMAN_STAT_RX_UNKNOWN_SA] +
 			    s[WMAN_STAT_RX_UNENCRYPTED] +
-			    s[WMAN_STAT_MGMT_RX_DROPPED];
+			    s[WMAN_STAT_MGMT_RX_DROPPED] +
+			    s[WMAN_STAT_RX_DOWNLINK_ONLY] +
+			    s[WMAN_STAT_RX_BAD_SOURCE];
 }
 
 static int wman_get_iflink(const struct net_device *dev)
@@ -297,11 +331,18 @@ static int wman_newlink(struct net *src_net, struct net_device *dev,
 				    "Lower device already has a receive handler");
 		goto err_unlink;
 	}
-	list_add_tail_rcu(&wman->list, &wman_devs);
+	err = xa_insert(devs_of(dev_net(dev)), dev->ifindex, wman, GFP_KERNEL);
+	if (err)
+		goto err_rx_handler;
 	netif_stacked_transfer_operstate(lower, dev);
 	linkwatch_fire_event(dev);
+	mutex_lock(&wman->conf_lock);
+	wman->dead = false;
+	mutex_unlock(&wman->conf_lock);
 	return 0;
 
+err_rx_handler:
+	netdev_rx_handler_unregister(lower);
 err_unlink:
 	netdev_upper_dev_unlink(lower, dev);
 err_unregister:
@@ -343,7 +384,7 @@ static void wman_teardown(struct net_device *dev, struct list_head *head)
 	wman_tables_flush(wman);
 	mutex_unlock(&wman->conf_lock);
 
-	list_del_rcu(&wman->list);
+	xa_erase(devs_of(dev_net(dev)), dev->ifindex);
 	netdev_rx_handler_unregister(wman->lower);
 	netdev_upper_dev_unlink(wman->lower, dev);
 	unregister_netdevice_queue(dev, head);
@@ -467,9 +508,12 @@ int wman_device_init(void)
 {
 	int err;
 
-	err = register_netdevice_notifier(&lower_notifier);
+	err = register_pernet_subsys(&wman_net_ops);
 	if (err)
 		return err;
+	err = register_netdevice_notifier(&lower_notifier);
+	if (err)
+		goto err_pernet;
 	err = rtnl_link_register(&wman_link_ops);
 	if (err)
 		goto err_notifier;
@@ -477,6 +521,8 @@ int wman_device_init(void)
 
 err_notifier:
 	unregister_netdevice_notifier(&lower_notifier);
+err_pernet:
+	unregister_pernet_subsys(&wman_net_ops);
 	return err;
 }
 
@@ -484,4 +530,5 @@ void wman_device_uninit(void)
 {
 	rtnl_link_unregister(&wman_link_ops);
 	unregister_netdevice_notifier(&lower_notifier);
+	unregister_pernet_subsys(&wman_net_ops);
 }

@@ -538,19 +538,17 @@ static int link_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	};
 	struct net *net = sock_net(cb->skb->sk);
 	unsigned long ifindex = cb->args[0];
-	struct net_device *dev;
+	struct wman_dev *wman;
 	int err = 0;
 
 	rcu_read_lock();
-	while ((dev = wman_netdev_next(net, &ifindex))) {
-		if (!wman_is_wman_dev(dev))
-			continue;
-		err = fill_link(skb, &ctx, wman_priv(dev), NULL);
+	while ((wman = wman_dev_next(net, &ifindex))) {
+		err = fill_link(skb, &ctx, wman, NULL);
 		if (err)
 			break;
 	}
 	/* resume at the device that did not fit, or past the last one */
-	cb->args[0] = err ? dev->ifindex : ifindex;
+	cb->args[0] = err ? wman->dev->ifindex : ifindex;
 	rcu_read_unlock();
 	if (err && !skb->len)
 		return err;
@@ -777,7 +775,9 @@ static int tek_set(struct sk_buff *skb, struct genl_info *info)
 	    missing(info->extack, nest, tb, WMAN_TEK_A_TX_PN_LIMIT,
 		    "Missing PN limit"))
 		return -EINVAL;
-	if (tb[WMAN_TEK_A_KEY] || tb[WMAN_TEK_A_TX_PN]) {
+	if (tb[WMAN_TEK_A_KEY] || tb[WMAN_TEK_A_TX_PN] ||
+	    tb[WMAN_TEK_A_RX_PN] || tb[WMAN_TEK_A_LIFETIME] ||
+	    tb[WMAN_TEK_A_SOFT_LIFETIME] || tb[WMAN_TEK_A_REPLACE]) {
 		NL_SET_ERR_MSG_MOD(info->extack,
 				   "tek-set changes the PN limit only");
 		return -EINVAL;

@@ -47,6 +47,19 @@ u32 wman_replay_next(struct wman_replay *replay)
 	return next;
 }
 
+u32 wman_replay_close(struct wman_replay *replay)
+{
+	u32 next;
+
+	spin_lock_bh(&replay->lock);
+	next = replay->seen ? replay->highest + 1 : 0;
+	next = max(next, replay->floor);
+	/* above every PN: a decryption still in flight is not accepted */
+	replay->floor = U32_MAX;
+	spin_unlock_bh(&replay->lock);
+	return next;
+}
+
 static bool replay_fresh(const struct wman_replay *replay, u32 pn)
 {
 	if (pn < replay->floor)

@@ -239,7 +239,7 @@ static void rx_frame(struct wman_dev *wman, struct sk_buff *skb)
 		 * one that left until they expire): they protect downlink
 		 * only.  A BS takes keyed traffic on unicast connections only.
 		 */
-		if (wman->role == WMAN_ROLE_BS &&
+		if (wman->role == WMAN_ROLE_BS && h.encrypted &&
 		    conn->kind != WMAN_CONN_UNICAST) {
 			rx_drop(skb, wman, sa, NULL,
 				WMAN_STAT_RX_DOWNLINK_ONLY);

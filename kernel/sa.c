@@ -113,14 +113,23 @@ bool wman_tek_expired(const struct wman_tek *tek)
 	return hard && time_after_eq(jiffies, hard);
 }
 
-/* The TEK reached its limit: report it once if that is the PN space. */
+/*
+ * The TEK reached its limit: report it once, as exhaustion at the end of
+ * the PN space, else as the limit reached (in case the half-way event was
+ * lost, the sender now stands still until the limit is raised).
+ */
 static void tek_pn_ran_out(struct wman_tek *tek)
 {
+	u64 limit = READ_ONCE(tek->tx_pn_limit);
+
 	if (atomic64_read(&tek->tx_pn) == TX_PN_CLOSED)
 		return;
-	if (READ_ONCE(tek->tx_pn_limit) >= WMAN_PN_SPACE &&
-	    !test_and_set_bit(WMAN_TEK_F_PN_EXHAUSTED, &tek->flags))
-		wman_event_tek(tek, WMAN_CMD_TEK_PN_EXHAUSTED);
+	if (limit >= WMAN_PN_SPACE) {
+		if (!test_and_set_bit(WMAN_TEK_F_PN_EXHAUSTED, &tek->flags))
+			wman_event_tek(tek, WMAN_CMD_TEK_PN_EXHAUSTED);
+	} else if (!test_and_set_bit(WMAN_TEK_F_PN_LIMITED, &tek->flags)) {
+		wman_event_tek_pn_limit(tek, limit, limit);
+	}
 }
 
 static bool tek_pn_left(struct wman_tek *tek)
@@ -345,6 +354,17 @@ static bool conn_in_group(struct wman_dev *wman, u16 cid)
 	return false;
 }
 
+static bool unicast_said_used(struct wman_dev *wman, int said)
+{
+	struct wman_conn *conn;
+	unsigned long cid;
+
+	xa_for_each(&wman->conns, cid, conn)
+		if (conn->kind == WMAN_CONN_UNICAST && conn->said == said)
+			return true;
+	return false;
+}
+
 int wman_conn_add(struct wman_dev *wman, u16 cid, u8 kind, int said,
 		  const u8 *peer, struct netlink_ext_ack *extack)
 {
@@ -399,6 +419,12 @@ int wman_conn_add(struct wman_dev *wman, u16 cid, u8 kind, int said,
 			NL_SET_ERR_MSG_MOD(extack,
 					   "The SA's service does not fit the connection kind");
 			return -EINVAL;
+		}
+		/* else its SS could send as the other connection's SS */
+		if (bs && kind == WMAN_CONN_UNICAST && unicast_said_used(wman, said)) {
+			NL_SET_ERR_MSG_MOD(extack,
+					   "Another unicast connection uses this SA");
+			return -EEXIST;
 		}
 	}
 
@@ -616,7 +642,7 @@ static void tek_retire(struct wman_dev *wman, struct wman_tek *tek)
 		spent->used = true;
 	}
 	spent->tx_pn = max(spent->tx_pn, min_t(u64, next, WMAN_PN_SPACE));
-	spent->rx_pn = max(spent->rx_pn, wman_replay_next(&tek->replay));
+	spent->rx_pn = max(spent->rx_pn, wman_replay_close(&tek->replay));
 }
 
 static int check_limit(const struct wman_tek_params *p, u64 limit,
@@ -654,6 +680,7 @@ static int tek_update(struct wman_dev *wman, struct wman_tek *tek,
 		return -ERANGE;
 
 	WRITE_ONCE(tek->tx_pn_limit, limit);
+	clear_bit(WMAN_TEK_F_PN_LIMITED, &tek->flags);
 	tek_raise_tx_pn(tek, p->tx_pn);
 	tek_arm_pn_warning(tek);
 	wman_replay_raise_floor(&tek->replay, p->rx_pn);
@@ -832,6 +859,7 @@ int wman_tek_set_limit(struct wman_dev *wman, u16 said, u8 eks, u64 limit,
 		return -EINVAL;
 	}
 	WRITE_ONCE(tek->tx_pn_limit, limit);
+	clear_bit(WMAN_TEK_F_PN_LIMITED, &tek->flags);
 	tek_arm_pn_warning(tek);
 	changed(wman);
 	return 0;

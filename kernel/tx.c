@@ -227,6 +227,7 @@ netdev_tx_t wman_xmit(struct sk_buff *skb, struct net_device *dev)
 	}
 	/* nothing to segment after all: the frame goes as it is */
 	if (!segs) {
+		skb_gso_reset(skb);
 		tx_one(wman, conn, skb);
 		goto out;
 	}

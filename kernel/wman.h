@@ -147,6 +147,7 @@ enum wman_tek_flag {
 	WMAN_TEK_F_SOFT_EXPIRED,	/* soft event sent */
 	WMAN_TEK_F_HARD_EXPIRED,	/* hard event sent */
 	WMAN_TEK_F_PN_EXHAUSTED,	/* exhaustion event sent */
+	WMAN_TEK_F_PN_LIMITED,		/* limit-reached event sent */
 };
 
 /*
@@ -240,7 +241,6 @@ struct wman_dev {
 	struct wman_pcpu_stats __percpu *stats;
 	/* rx.c delivers through it; plain netif_rx() until gro_cells_init() */
 	struct gro_cells gro_cells;
-	struct list_head list;		/* in the module's device list */
 };
 
 /* netlink.c */
@@ -255,9 +255,11 @@ bool wman_is_wman_dev(const struct net_device *dev);
 /* Held (dev_put() it), or ERR_PTR() with the extack message set. */
 struct net_device *wman_dev_get_by_attrs(struct net *net, struct nlattr **attrs,
 					 struct netlink_ext_ack *extack);
-/* Calls fn for every wman device, under RCU; stops at a non-zero return. */
-typedef int (*wman_walk_fn_t)(struct wman_dev *wman, void *arg);
-int wman_walk_devs(wman_walk_fn_t fn, void *arg);
+/*
+ * Under RCU: the namespace's wman device with the lowest ifindex at or
+ * above *ifindex, which then moves past it; NULL when none is left.
+ */
+struct wman_dev *wman_dev_next(struct net *net, unsigned long *ifindex);
 
 static inline void wman_bsid_get(const struct wman_dev *wman, u8 *addr)
 {
@@ -398,6 +400,8 @@ rx_handler_result_t wman_handle_frame(struct sk_buff **pskb);
 /* replay.c: 0 if acceptable, -EBADMSG if replayed or too old */
 void wman_replay_init(struct wman_replay *replay, u32 floor);
 void wman_replay_raise_floor(struct wman_replay *replay, u32 floor);
+/* Accepts nothing from now on; returns what wman_replay_next() was. */
+u32 wman_replay_close(struct wman_replay *replay);
 /* Highest PN accepted + 1, or the floor if higher. */
 u32 wman_replay_next(struct wman_replay *replay);
 int wman_replay_check(struct wman_replay *replay, u32 pn);
