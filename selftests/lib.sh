@@ -573,10 +573,12 @@ audit_start() {
 		return 0
 	fi
 	: >>"$audit_keys"
-	# -Z root: write where the test writes; --immediate-mode: every frame
-	# is in the file before the capture is stopped
-	bg ip netns exec "$ns_air" tcpdump -i br0 -n -Z root --immediate-mode -U \
-		-B 16384 -s "$audit_snaplen" -w "$audit_pcap" "$audit_filter" \
+	# -Z root: write where the test writes.  Frames reach tcpdump in
+	# blocks, at the latest a second after they crossed (audit_settled
+	# waits longer than that), through a ring large enough for the floods
+	# of a loaded two-CPU VM: frame by frame, it could not keep up.
+	bg ip netns exec "$ns_air" tcpdump -i br0 -n -Z root -U \
+		-B 65536 -s "$audit_snaplen" -w "$audit_pcap" "$audit_filter" \
 		2>"$TMP/audit.tcpdump"
 	audit_pid=$bg_pid
 	if wait_for 10 audit_capturing; then
@@ -594,14 +596,15 @@ audit_capturing() {
 	return 1
 }
 
-# The capture file has stopped growing.
+# The capture file has stopped growing for longer than tcpdump holds a
+# block of frames (one second).
 audit_pcap_size=-1
 audit_settled() {
 	local size
 	size=$(stat -c %s "$audit_pcap" 2>/dev/null) || size=0
 	[[ $size == "$audit_pcap_size" ]] && return 0
 	audit_pcap_size=$size
-	nap 0.2
+	nap 1.2
 	return 1
 }
 # tcpdump has exited (it may be a zombie: the test's top level started it).
@@ -625,7 +628,8 @@ audit_check() {
 		return 1
 		;;
 	esac
-	poll_for 5 audit_settled || log "nonce audit: the capture still grows"
+	audit_pcap_size=-1
+	poll_for 15 audit_settled || log "nonce audit: the capture still grows"
 	kill -INT "$audit_pid" 2>/dev/null || true
 	wait_for 10 audit_stopped
 	while read -r line; do
