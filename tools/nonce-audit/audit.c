@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <pcap/pcap.h>
 
@@ -279,7 +280,7 @@ void audit_free(struct audit *a)
 		free(a->keys[i].installs);
 	/* the keys are test material, but wipe them as any key copy */
 	if (a->keys)
-		memset(a->keys, 0, a->cap_keys * sizeof(*a->keys));
+		OPENSSL_cleanse(a->keys, a->cap_keys * sizeof(*a->keys));
 	free(a->keys);
 	free(a->cache);
 	free(a->seen);
