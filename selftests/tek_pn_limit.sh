@@ -5,9 +5,10 @@
 # numbers"), through wman tek add / set / show and wman monitor:
 #
 #   pn-limit L     the TEK sends PNs below L only: then tx-no-key, state
-#                  pn-limited, and one tek-pn-limit event once half of the
-#                  PNs up to L are used; tek set raises L (sending goes
-#                  on), lowering it is refused, in place or by replace
+#                  pn-limited, and a tek-pn-limit event once half of the
+#                  PNs up to L are used, another at L; tek set raises L
+#                  (sending goes on), lowering it is refused, in place or
+#                  by replace
 #   rx-pn P        frames below P are rx-replay; replace raises the floor
 #                  of the TEK in place; tek show reads the highest PN
 #                  accepted + 1
@@ -37,9 +38,10 @@ pings() {
 	sed -n 's/.* packets transmitted, \([0-9]*\) received.*/\1/p' <<<"$out"
 }
 
-# The tx-pn of the tek-pn-limit event of SAID with LIMIT in $mon0.
+# The tx-pn of the first tek-pn-limit event of SAID with LIMIT in $mon0
+# (grep stops at it: no reader of a pipe quits early under pipefail).
 event_tx_pn() {
-	grep -E "^tek-pn-limit .*\\<said $(num_re "$1")\\>.*\\<tx-pn-limit $(num_re "$2")\\>" "$mon0" |
+	grep -m 1 -E "^tek-pn-limit .*\\<said $(num_re "$1")\\>.*\\<tx-pn-limit $(num_re "$2")\\>" "$mon0" |
 		sed -n 's/.*\<tx-pn \([0-9]*\).*/\1/p'
 }
 
@@ -70,7 +72,7 @@ test_limit_stops_sending() {
 	wait_for 5 mon_has "$mon0" tek-pn-limit said "$said" eks 0 tx-pn 10 tx-pn-limit 10
 	assert_eq "$(mon_count "$mon0" tek-pn-limit said "$said")" 2 "tek-pn-limit events"
 	grep "^tek-pn-limit" "$mon0" | sed 's/^/# event: /'
-	pn=$(event_tx_pn "$said" 10 | head -n 1)
+	pn=$(event_tx_pn "$said" 10)
 	((pn >= 5 && pn < 10))
 	# a limit is not the end of the PN space
 	assert_eq "$(mon_count "$mon0" tek-pn-exhausted said "$said")" 0 "tek-pn-exhausted events"
@@ -158,7 +160,7 @@ test_show_defaults() {
 
 setup
 audit_start
-run_test "pn-limit: sending stops at it (tx-no-key, pn-limited), one tek-pn-limit event at half" test_limit_stops_sending
+run_test "pn-limit: sending stops at it (tx-no-key, pn-limited), tek-pn-limit at half and at it" test_limit_stops_sending
 run_test "tek set: raises the limit, lowering refused (tek set and replace)" test_tek_set_raises_limit
 run_test "pn-limit: pn below the limit, limit 1..2^31, rx-pn below 2^31" test_limit_range
 run_test "rx-pn: frames below the floor are rx-replay; replace raises it" test_rx_pn_floor
