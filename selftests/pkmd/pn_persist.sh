@@ -20,7 +20,10 @@
 #   - the same after the module is reloaded;
 #   - SS1's daemon killed with SIGKILL and restarted under a ping flood
 #     from SS1: its kernel's uplink PN never goes back, the BS drops no
-#     frame as a replay, SS1 is operational again.
+#     frame as a replay, SS1 is operational again;
+#   - SS1's newer unicast TEK used up in its kernel: a restarted SS1
+#     daemon does not install it again (the kernel refuses), sends with
+#     the older one and asks for new keys.
 #
 #   tools/vm-run --kernel KVER --module build/kmod/KVER/kernel/wman.ko \
 #       -- selftests/pkmd/run.sh pn_persist.sh
@@ -266,7 +269,7 @@ test_device_recreated() {
 }
 
 test_module_reloaded() {
-	local bs_newer
+	local eks k
 	n0 bash -c 'echo "group 2" > "/dev/udp/$1/5001"' _ "$grp2_ip4"
 	record mod
 	stop_daemon "$(ss_sock 1)"
@@ -279,10 +282,15 @@ test_module_reloaded() {
 	# SS1's kernel went with the module too (one kernel for all nodes
 	# here).  An SS keeps no record of the uplink PNs it used, so SS1
 	# must not send under its old keys again: the BS rolls its unicast
-	# SA over first, and SS1 sends with the new newer TEK.
-	bs_newer=$(sa_field "$bs_sock" "$uc_said1" '.teks[1].eks')
+	# SA over twice first, and both keys SS1 gets are new (it sends with
+	# the newer, and with the older when the newer cannot).
 	pp ctl_bs rekey "$uc_said1"
-	[[ $(sa_field "$bs_sock" "$uc_said1" '.teks[0].eks') == "$bs_newer" ]]
+	pp ctl_bs rekey "$uc_said1"
+	for eks in $(sa_field "$bs_sock" "$uc_said1" '.teks[].eks'); do
+		k=$(bs_keys | grep "^$uc_said1:$eks " | cut -d' ' -f2)
+		[[ -n $k ]]
+		fails grep -q " $k\$" "$TMP/mod.keys"
+	done
 	start_daemon 1 ss1
 	wait_for 30 sa_state_is 1 "$uc_said1" operational
 	wait_for 20 sa_state_is 1 "$grp1_cid" operational
@@ -336,6 +344,44 @@ test_ss_kill9_flood() {
 	pp n1 ping -q -c 3 -i 0.1 -W 2 "${ip4[0]}" >/dev/null
 }
 
+# ss_tek N SAID EKS JQ: a field of that TEK in node N's kernel.
+ss_tek() {
+	wm "$1" -j tek show dev wman0 said "$2" | jq -r ".[] | select(.eks == $3) | $4"
+}
+ss_tek_used_up() {
+	[[ $(ss_tek 1 "$uc_said1" "$1" '.state | index("pn-exhausted") != null') == true ]]
+}
+
+test_ss_key_used_up() {
+	local eks key left said eks_l k lines replays
+	eks=$(sa_field "$(ss_sock 1)" "$uc_said1" '.teks[1].eks')
+	# the key SS1 sends with, as its daemon logged it
+	while read -r _ said eks_l _ k _; do
+		[[ $((said)) == "$uc_said1" && $eks_l == "$eks" ]] && key=$k
+	done <"$audit_keys"
+	[[ -n ${key:-} ]]
+	left=$(ss_tek 1 "$uc_said1" "$eks" .remaining)
+	replays=$(cnt 0 said "$uc_said1" rx-replay)
+	# REPLACE of the same key only moves its PN up: to the last one
+	pp wm1 tek add dev wman0 said "$uc_said1" eks "$eks" key "$key" \
+		lifetime "$left" pn $((2 ** 31 - 1)) replace
+	audit_log_key 1 "$uc_said1" "$eks" "$key" "$left"
+	# the first echo request takes that PN, the others go under the older TEK
+	pp n1 ping -q -c 3 -i 0.1 -W 2 "${ip4[0]}" >/dev/null
+	wait_for 5 ss_tek_used_up "$eks"
+	lines=$(log_count ss1 '')
+	stop_daemon "$(ss_sock 1)" KILL
+	start_daemon 1 ss1
+	wait_for 30 log_since ss1 "$lines" "TEK EKS $eks has no uplink PNs left in the kernel"
+	wait_for 10 log_since ss1 "$lines" "asking for new keys in [0-9]+ s"
+	wait_for 10 sa_state_is 1 "$uc_said1" operational
+	# the used-up key is the kernel's as it was: not installed afresh
+	ss_tek_used_up "$eks"
+	assert_eq "$(ss_tek 1 "$uc_said1" "$eks" .tx_pn)" $((2 ** 31)) "its next PN"
+	pp n1 ping -q -c 3 -i 0.1 -W 2 "${ip4[0]}" >/dev/null
+	assert_eq "$(cnt 0 said "$uc_said1" rx-replay)" "$replays" "BS replay drops on SS1's SA"
+}
+
 setup
 log "setup: $SECONDS s"
 audit_start
@@ -345,6 +391,7 @@ run_test "kill -9 of the BS daemon: nothing installed again, limits covered, the
 run_test "BS device deleted and created again: the same keys back at PNs no lower, traffic flows" test_device_recreated
 run_test "module reloaded: the same keys back at PNs no lower, traffic flows" test_module_reloaded
 run_test "SS1's daemon killed under a ping flood: its uplink PN never goes back, no replay at the BS" test_ss_kill9_flood
+run_test "SS1's uplink key used up: its restarted daemon leaves it out and asks for new keys" test_ss_key_used_up
 run_test "nonce audit: across the daemons' kills, the device re-created and the module reloaded, no (key, nonce) pair twice" audit_check
 
 for cmd in "ctl_bs sa list" "ctl_ss 1 sa list"; do
