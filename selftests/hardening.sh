@@ -148,7 +148,7 @@ test_lower_mtu_too_small() {
 	wait_for 5 link_attr_is 2 wman0 "$has_carrier" true
 	assert_eq "$(link_attr 2 wman0 .mtu)" 68 "wman0 MTU on a lower MTU of $min_lower_mtu"
 	# the largest ping that fits goes through
-	n0 ping -q -c 1 -W 2 -s $((68 - 28)) -M do "${ip4[2]}" >/dev/null
+	n0 ping -q -c 1 -W 2 -s $((68 - 28)) -M "do" "${ip4[2]}" >/dev/null
 	ip2 link set veth0 mtu 1500
 	ip2 link set wman0 mtu 1460
 	n0 ping -q -c 1 -W 2 -s 1400 "${ip4[2]}" >/dev/null

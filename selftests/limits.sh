@@ -34,9 +34,9 @@ cg_name=wman-selftest-$suffix
 # happened (the test runs in a subshell: its variables are lost here).
 cg_cleanup() {
 	local root
-	for root in $(awk '$3 == "cgroup2" { print $2 }' /proc/self/mounts); do
+	while read -r root; do
 		rmdir "$root/$cg_name" 2>/dev/null || true
-	done
+	done < <(awk '$3 == "cgroup2" { print $2 }' /proc/self/mounts)
 	if mountpoint -q "$cg_own_mount"; then
 		umount "$cg_own_mount"
 	fi

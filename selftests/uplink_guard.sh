@@ -53,7 +53,7 @@ snapshot() {
 }
 
 setup() {
-	topo_setup
+	topo_setup uc mgmt group bcast
 }
 
 # SS1's own address: accepted, the check does not get in the way.
