@@ -73,6 +73,87 @@ void pkm_ca_free(X509_STORE *store)
 	X509_STORE_free(store);
 }
 
+int pkm_ca_add_crl_file(X509_STORE *store, const char *path)
+{
+	X509_CRL *crl;
+	int n = 0, err = PKM_OK;
+	BIO *bio;
+
+	if (!store || !path)
+		return PKM_E_INVAL;
+	bio = BIO_new_file(path, "r");
+	if (!bio)
+		return PKM_E_CERT;
+	while ((crl = PEM_read_bio_X509_CRL(bio, NULL, NULL, NULL))) {
+		if (!X509_STORE_add_crl(store, crl))
+			err = PKM_E_CERT;
+		X509_CRL_free(crl);
+		n++;
+	}
+	BIO_free(bio);
+	ERR_clear_error();
+	if (!n || err)
+		return PKM_E_CERT;
+	/* Fail closed: an issuer without a current CRL fails verification. */
+	if (!X509_STORE_set_flags(store, X509_V_FLAG_CRL_CHECK |
+				  X509_V_FLAG_CRL_CHECK_ALL))
+		return PKM_E_CERT;
+	return PKM_OK;
+}
+
+const char *pkm_cert_role_name(enum pkm_cert_role role)
+{
+	return role == PKM_ROLE_BS ? "BS" : "SS";
+}
+
+/* Whether x carries role's key usages, and only that role's purpose. */
+static const char *role_problem(X509 *x, enum pkm_cert_role role)
+{
+	uint32_t flags = X509_get_extension_flags(x);
+	uint32_t ku, xku, want_ku, want_xku, other_xku;
+
+	if (role == PKM_ROLE_BS) {
+		want_ku = KU_DIGITAL_SIGNATURE;
+		want_xku = XKU_SSL_SERVER;
+		other_xku = XKU_SSL_CLIENT;
+	} else {
+		want_ku = KU_DIGITAL_SIGNATURE | KU_KEY_ENCIPHERMENT;
+		want_xku = XKU_SSL_CLIENT;
+		other_xku = XKU_SSL_SERVER;
+	}
+	if (!(flags & EXFLAG_KUSAGE) || !(flags & EXFLAG_XKUSAGE))
+		return role == PKM_ROLE_BS ?
+		       "no keyUsage or extendedKeyUsage: not a BS certificate" :
+		       "no keyUsage or extendedKeyUsage: not an SS certificate";
+	ku = X509_get_key_usage(x);
+	xku = X509_get_extended_key_usage(x);
+	if ((ku & want_ku) != want_ku)
+		return role == PKM_ROLE_BS ?
+		       "keyUsage lacks digitalSignature" :
+		       "keyUsage lacks digitalSignature or keyEncipherment";
+	if (!(xku & want_xku))
+		return role == PKM_ROLE_BS ?
+		       "extendedKeyUsage lacks serverAuth: not a BS certificate" :
+		       "extendedKeyUsage lacks clientAuth: not an SS certificate";
+	if (xku & other_xku)
+		return "extendedKeyUsage names both serverAuth and clientAuth";
+	return NULL;
+}
+
+static int key_id_of(EVP_PKEY *pub, uint8_t id[PKM_KEY_ID_LEN])
+{
+	unsigned char *der = NULL;
+	unsigned int n = 0;
+	int len, ok;
+
+	len = i2d_PUBKEY(pub, &der);
+	if (len <= 0)
+		return PKM_E_CERT;
+	ok = EVP_Digest(der, (size_t)len, id, &n, EVP_sha256(), NULL);
+	OPENSSL_free(der);
+	return ok && n == PKM_KEY_ID_LEN ? PKM_OK : PKM_E_CERT;
+}
+
 static int subject_cn(X509 *x, char cn[PKM_CN_MAX + 1])
 {
 	const ASN1_STRING *s;
@@ -104,7 +185,7 @@ static int subject_cn(X509 *x, char cn[PKM_CN_MAX + 1])
 }
 
 int pkm_cert_verify(X509_STORE *store, const uint8_t *der, size_t len,
-		    time_t at, int want_rsa, struct pkm_cert_id *id)
+		    time_t at, enum pkm_cert_role role, struct pkm_cert_id *id)
 {
 	X509_STORE_CTX *ctx = NULL;
 	const unsigned char *p = der;
@@ -114,6 +195,7 @@ int pkm_cert_verify(X509_STORE *store, const uint8_t *der, size_t len,
 
 	if (!store || !der || !id)
 		return PKM_E_INVAL;
+	id->why = "not a certificate";
 	if (!len || len > CERT_DER_MAX)
 		return PKM_E_CERT;
 	x = d2i_X509(NULL, &p, (long)len);
@@ -125,19 +207,33 @@ int pkm_cert_verify(X509_STORE *store, const uint8_t *der, size_t len,
 		goto out;
 	if (at)
 		X509_STORE_CTX_set_time(ctx, 0, at);
-	if (X509_verify_cert(ctx) != 1)
+	if (X509_verify_cert(ctx) != 1) {
+		id->why = X509_verify_cert_error_string(
+				X509_STORE_CTX_get_error(ctx));
 		goto out;
+	}
 	/* An SS or BS identity is an end entity, never a CA. */
+	id->why = "a CA certificate";
 	if (X509_check_ca(x))
 		goto out;
+	id->why = role_problem(x, role);
+	if (id->why)
+		goto out;
+	id->why = "no public key";
 	pub = X509_get_pubkey(x);
 	if (!pub)
 		goto out;
-	if (want_rsa && (!EVP_PKEY_is_a(pub, "RSA") ||
-			 EVP_PKEY_get_bits(pub) < PKM_RSA_MIN_BITS))
+	id->why = "not an RSA key of enough bits";
+	if (role == PKM_ROLE_SS && (!EVP_PKEY_is_a(pub, "RSA") ||
+				    EVP_PKEY_get_bits(pub) < PKM_RSA_MIN_BITS))
 		goto out;
+	id->why = "not exactly one printable CN";
 	if (subject_cn(x, id->cn))
 		goto out;
+	id->why = "no public key";
+	if (key_id_of(pub, id->key_id))
+		goto out;
+	id->why = NULL;
 	id->pub = pub;
 	pub = NULL;
 	err = PKM_OK;
@@ -154,6 +250,7 @@ void pkm_cert_id_free(struct pkm_cert_id *id)
 	EVP_PKEY_free(id->pub);
 	id->pub = NULL;
 	id->cn[0] = '\0';
+	memset(id->key_id, 0, sizeof(id->key_id));
 }
 
 EVP_PKEY *pkm_key_load_file(const char *path)

@@ -73,8 +73,8 @@ int main(int argc, char **argv)
 	dir = argv[1];
 	if (mkdir(dir, 0755) && errno != EEXIST)
 		return 1;
-	if (tc_make(&ca, "ca", tc_key_ec(), NULL, true, -1, 365) ||
-	    tc_make(&ss, "ss", tc_key_ec(), &ca, false, -1, 365))
+	if (tc_make(&ca, "ca", tc_key_ec(), NULL, TC_CA, -1, 365) ||
+	    tc_make(&ss, "ss", tc_key_ec(), &ca, TC_SS, -1, 365))
 		return 1;
 	seal.sign_key = ss.key;
 

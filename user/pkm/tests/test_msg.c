@@ -20,9 +20,9 @@ static void setup(void)
 {
 	uint8_t ak[PKM_AK_LEN], mac[6], bsid[6];
 
-	if (tc_make(&ca, "wman test CA", tc_key_ec(), NULL, true, -1, 365) ||
-	    tc_make(&bs, "bs-1", tc_key_ec(), &ca, false, -1, 365) ||
-	    tc_make(&ss, "ss-1", tc_key_rsa(2048), &ca, false, -1, 365)) {
+	if (tc_make(&ca, "wman test CA", tc_key_ec(), NULL, TC_CA, -1, 365) ||
+	    tc_make(&bs, "bs-1", tc_key_ec(), &ca, TC_BS, -1, 365) ||
+	    tc_make(&ss, "ss-1", tc_key_rsa(2048), &ca, TC_SS, -1, 365)) {
 		printf("Bail out! cannot make test certificates\n");
 		exit(1);
 	}
@@ -111,7 +111,7 @@ static void test_auth_request(void)
 	   "Auth Request: basic SAID, MAC address, SS random");
 
 	/* The BS learns the key from the certificate it has just checked. */
-	is(pkm_cert_verify(store, q->ss_cert.p, q->ss_cert.len, 0, 1, &id), 0,
+	is(pkm_cert_verify(store, q->ss_cert.p, q->ss_cert.len, 0, PKM_ROLE_SS, &id), 0,
 	   "Auth Request: SS certificate verifies against the CA");
 	v.peer_key = bs.key;
 	is(pkm_msg_verify(&p, &v), PKM_E_DIGEST,
@@ -757,7 +757,7 @@ static void test_exchange(void)
 	/* BS: check certificate and signature, then answer with an AK. */
 	err |= pkm_msg_parse(buf, len, &p);
 	err |= pkm_cert_verify(store, p.u.auth_req.ss_cert.p,
-			       p.u.auth_req.ss_cert.len, 0, 1, &ss_id);
+			       p.u.auth_req.ss_cert.len, 0, PKM_ROLE_SS, &ss_id);
 	v.peer_key = ss_id.pub;
 	err |= pkm_msg_verify(&p, &v);
 	pkm_random(ak, sizeof(ak));
@@ -784,7 +784,7 @@ static void test_exchange(void)
 	/* SS: check the BS certificate, signature and nonce; take the AK. */
 	err |= pkm_msg_parse(buf, len, &p);
 	err |= pkm_cert_verify(store, p.u.auth_rep.bs_cert.p,
-			       p.u.auth_rep.bs_cert.len, 0, 0, &bs_id);
+			       p.u.auth_rep.bs_cert.len, 0, PKM_ROLE_BS, &bs_id);
 	v.peer_key = bs_id.pub;
 	err |= pkm_msg_verify(&p, &v);
 	err |= memcmp(p.u.auth_rep.ss_random, nonce, 8) != 0;

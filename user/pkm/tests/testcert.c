@@ -34,9 +34,21 @@ static int add_ext(X509 *x, X509 *issuer, int nid, const char *value)
 	return ok;
 }
 
+static const char *const kind_usage[][2] = {
+	[TC_LEAF] = { "critical,digitalSignature,keyEncipherment", NULL },
+	[TC_CA] = { "critical,keyCertSign,cRLSign", NULL },
+	[TC_BS] = { "critical,digitalSignature", "serverAuth" },
+	[TC_SS] = { "critical,digitalSignature,keyEncipherment", "clientAuth" },
+	[TC_BOTH] = { "critical,digitalSignature,keyEncipherment",
+		      "serverAuth,clientAuth" },
+};
+
 int tc_make(struct tc_cert *c, const char *cn, EVP_PKEY *key,
-	    const struct tc_cert *issuer, bool ca, long nb_days, long na_days)
+	    const struct tc_cert *issuer, enum tc_kind kind, long nb_days,
+	    long na_days)
 {
+	bool ca = kind == TC_CA;
+	X509 *signer;
 	static long serial = 1;
 	unsigned char *der = NULL;
 	X509_NAME *name;
@@ -64,11 +76,12 @@ int tc_make(struct tc_cert *c, const char *cn, EVP_PKEY *key,
 					   (const unsigned char *)cn, -1, -1, 0);
 	X509_set_issuer_name(x, issuer ? X509_get_subject_name(issuer->x) :
 					 name);
-	if (!add_ext(x, issuer ? issuer->x : x, NID_basic_constraints,
+	signer = issuer ? issuer->x : x;
+	if (!add_ext(x, signer, NID_basic_constraints,
 		     ca ? "critical,CA:TRUE" : "critical,CA:FALSE") ||
-	    !add_ext(x, issuer ? issuer->x : x, NID_key_usage,
-		     ca ? "critical,keyCertSign,cRLSign" :
-			  "critical,digitalSignature,keyEncipherment"))
+	    !add_ext(x, signer, NID_key_usage, kind_usage[kind][0]) ||
+	    (kind_usage[kind][1] &&
+	     !add_ext(x, signer, NID_ext_key_usage, kind_usage[kind][1])))
 		return -1;
 	if (!X509_sign(x, issuer ? issuer->key : key, EVP_sha256()))
 		return -1;
@@ -113,4 +126,49 @@ void tc_free(struct tc_cert *c)
 	X509_free(c->x);
 	free(c->der);
 	memset(c, 0, sizeof(*c));
+}
+
+char *tc_crl_pem(const struct tc_cert *ca, const struct tc_cert *revoked,
+		 size_t n, long next_days, size_t *len)
+{
+	X509_CRL *crl = X509_CRL_new();
+	ASN1_TIME *now = ASN1_TIME_new(), *next = ASN1_TIME_new();
+	BIO *bio = BIO_new(BIO_s_mem());
+	char *data, *out = NULL;
+	long blen;
+	int ok;
+
+	ok = crl && now && next && bio && X509_CRL_set_version(crl, 1) &&
+	     X509_CRL_set_issuer_name(crl, X509_get_subject_name(ca->x)) &&
+	     X509_gmtime_adj(now, -3600) &&
+	     X509_gmtime_adj(next, next_days * 86400) &&
+	     X509_CRL_set1_lastUpdate(crl, now) &&
+	     X509_CRL_set1_nextUpdate(crl, next);
+	for (size_t i = 0; ok && i < n; i++) {
+		X509_REVOKED *r = X509_REVOKED_new();
+
+		ok = r && X509_REVOKED_set_serialNumber(r,
+				X509_get_serialNumber(revoked[i].x)) &&
+		     X509_REVOKED_set_revocationDate(r, now) &&
+		     X509_CRL_add0_revoked(crl, r);
+		if (!ok)
+			X509_REVOKED_free(r);
+	}
+	ok = ok && X509_CRL_sort(crl) &&
+	     X509_CRL_sign(crl, ca->key, EVP_sha256()) &&
+	     PEM_write_bio_X509_CRL(bio, crl);
+	if (ok) {
+		blen = BIO_get_mem_data(bio, &data);
+		out = malloc((size_t)blen + 1);
+		if (out) {
+			memcpy(out, data, (size_t)blen);
+			out[blen] = '\0';
+			*len = (size_t)blen;
+		}
+	}
+	BIO_free(bio);
+	ASN1_TIME_free(now);
+	ASN1_TIME_free(next);
+	X509_CRL_free(crl);
+	return out;
 }

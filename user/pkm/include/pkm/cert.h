@@ -11,10 +11,34 @@
 
 #define PKM_CN_MAX	64	/* RFC 5280 ub-common-name */
 
+#define PKM_KEY_ID_LEN	32	/* SHA-256 */
+
 /* A verified certificate's identity. */
 struct pkm_cert_id {
 	char cn[PKM_CN_MAX + 1];	/* subject CN, printable ASCII */
 	EVP_PKEY *pub;			/* owned; pkm_cert_id_free() */
+	/* SHA-256 of the DER SubjectPublicKeyInfo: what a pin names */
+	uint8_t key_id[PKM_KEY_ID_LEN];
+	/* when verification fails: why, for a log line (static text) */
+	const char *why;
+};
+
+/*
+ * The role a certificate is verified for.  Both are end entities issued
+ * by the CA; what tells them apart is what the CA put in them:
+ *
+ *   BS: extendedKeyUsage id-kp-serverAuth, keyUsage digitalSignature
+ *       (it signs Auth Replies, Rejects, Invalids and group rekeys);
+ *   SS: extendedKeyUsage id-kp-clientAuth, keyUsage digitalSignature
+ *       and keyEncipherment (it signs Auth Requests and receives the
+ *       AK encrypted to its RSA key of at least PKM_RSA_MIN_BITS).
+ *
+ * Both extensions must be present, and a certificate naming both
+ * purposes is refused: one certificate, one role.
+ */
+enum pkm_cert_role {
+	PKM_ROLE_BS,
+	PKM_ROLE_SS,
 };
 
 /* Trust anchors from a PEM file holding one or more CA certificates. */
@@ -22,16 +46,24 @@ X509_STORE *pkm_ca_load_file(const char *path);
 /* The same from PEM text in memory. */
 X509_STORE *pkm_ca_load_pem(const char *pem, size_t len);
 void pkm_ca_free(X509_STORE *store);
+/*
+ * Adds the CRLs of a PEM file to the store and turns on revocation
+ * checking: from then on a certificate whose issuer has no current CRL
+ * in the store is refused.  Returns PKM_E_CERT when the file holds no
+ * CRL.
+ */
+int pkm_ca_add_crl_file(X509_STORE *store, const char *path);
 
 /*
  * Verifies a DER certificate against the store: issued directly by a
  * trusted CA (no intermediates), not a CA itself, valid at "at" (0: now),
- * exactly one CN, and for want_rsa an RSA key of at least
- * PKM_RSA_MIN_BITS (an SS's key receives the RSA-OAEP encrypted AK).
- * On success fills id.
+ * not revoked when the store has CRLs, exactly one CN, and carrying the
+ * role's key usages (see enum pkm_cert_role).  On success fills id.
  */
 int pkm_cert_verify(X509_STORE *store, const uint8_t *der, size_t len,
-		    time_t at, int want_rsa, struct pkm_cert_id *id);
+		    time_t at, enum pkm_cert_role role, struct pkm_cert_id *id);
+/* The role's name, for messages: "BS" or "SS". */
+const char *pkm_cert_role_name(enum pkm_cert_role role);
 void pkm_cert_id_free(struct pkm_cert_id *id);
 
 /* Private key from a PEM file (unencrypted). */
