@@ -171,14 +171,21 @@ new_ca() {
 		-keyout ca.key -out ca.pem -days 2 -subj "/CN=$1" 2>/dev/null
 }
 
-# new_cert NAME rsa|ec: a key and a certificate with CN NAME, signed by ca.
+# new_cert NAME rsa|ec: a key and a certificate with CN NAME, signed by ca,
+# with the key usages of its role: the BS's for serverAuth, an SS's for
+# clientAuth (an SS accepts no other certificate as its BS's).
 new_cert() {
 	local key=(-newkey rsa:2048)
+	local exts=(basicConstraints=critical,CA:FALSE
+		keyUsage=critical,digitalSignature,keyEncipherment
+		extendedKeyUsage=clientAuth)
 	[[ $2 == ec ]] && key=(-newkey ec -pkeyopt ec_paramgen_curve:P-256)
+	[[ $1 == bs ]] && exts=(basicConstraints=critical,CA:FALSE
+		keyUsage=critical,digitalSignature extendedKeyUsage=serverAuth)
 	openssl req -new "${key[@]}" -nodes -keyout "$1.key" -out "$1.csr" \
 		-subj "/CN=$1" 2>/dev/null
 	openssl x509 -req -in "$1.csr" -CA ca.pem -CAkey ca.key -set_serial "$RANDOM$RANDOM" \
-		-days 2 -extfile <(echo 'basicConstraints=critical,CA:FALSE') \
+		-days 2 -extfile <(printf '%s\n' "${exts[@]}") \
 		-out "$1.pem" 2>/dev/null
 }
 
@@ -229,6 +236,7 @@ write_configs() {
 			ca-certificate = $TMP/ca.pem
 			certificate = $TMP/ss$n.pem
 			private-key = $TMP/ss$n.key
+			bs-name = bs
 			services = unicast, broadcast
 		EOF
 		[[ -n ${groups[$n]} ]] && echo "multicast-groups = ${groups[$n]}" >>"ss$n.conf"

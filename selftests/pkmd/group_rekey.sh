@@ -200,7 +200,9 @@ saved() {
 # same_key_cert NAME: a certificate for CN NAME with ss1's key.
 same_key_cert() {
 	cp "$TMP/ss1.key" "$TMP/$1.key"
-	printf 'basicConstraints=critical,CA:FALSE\n' >"$TMP/leaf.ext"
+	printf '%s\n' basicConstraints=critical,CA:FALSE \
+		keyUsage=critical,digitalSignature,keyEncipherment \
+		extendedKeyUsage=clientAuth >"$TMP/leaf.ext"
 	if ! { openssl req -new -key "$TMP/$1.key" -out "$TMP/$1.csr" \
 		-subj "/CN=$1" && openssl x509 -req -in "$TMP/$1.csr" \
 		-CA "$TMP/ca.pem" -CAkey "$TMP/ca.key" -CAcreateserial \

@@ -150,15 +150,29 @@ make_ca() {	# make_ca NAME
 		-subj "/CN=$1" 2>/dev/null
 }
 
-# make_cert NAME CA rsa|ec: an end-entity certificate, CN NAME, issued by
-# CA (one openssl run: req -x509 -CA signs what it makes).
+# Key usages by role (Documentation/threat-model.rst): a BS certificate is
+# for serverAuth and signs; an SS certificate is for clientAuth, signs and
+# receives the encrypted AK.
+role_exts() {	# role_exts bs|ss: openssl -addext arguments
+	if [[ $1 == bs ]]; then
+		echo "-addext keyUsage=critical,digitalSignature -addext extendedKeyUsage=serverAuth"
+	else
+		echo "-addext keyUsage=critical,digitalSignature,keyEncipherment -addext extendedKeyUsage=clientAuth"
+	fi
+}
+
+# make_cert NAME CA rsa|ec [bs|ss]: an end-entity certificate, CN NAME,
+# issued by CA (one openssl run: req -x509 -CA signs what it makes), for
+# the role given (default: bs for a NAME starting with "bs", else ss).
 make_cert() {
-	local key=(-newkey rsa:2048)
+	local key=(-newkey rsa:2048) role=${4:-ss} exts
 	[[ $3 == ec ]] && key=(-newkey ec -pkeyopt ec_paramgen_curve:P-256)
+	[[ -z ${4:-} && $1 == bs* ]] && role=bs
+	read -r -a exts <<<"$(role_exts "$role")"
 	openssl req -x509 "${key[@]}" -nodes -keyout "$TMP/$1.key" \
 		-out "$TMP/$1.pem" -subj "/CN=$1" -days 30 \
 		-CA "$TMP/$2.pem" -CAkey "$TMP/$2.key" \
-		-addext basicConstraints=critical,CA:FALSE 2>/dev/null
+		-addext basicConstraints=critical,CA:FALSE "${exts[@]}" 2>/dev/null
 }
 
 # make_certs "NAME CA TYPE"...: make_cert for each, all at once (a key
@@ -219,7 +233,8 @@ write_bs_conf() {
 	return 0
 }
 
-# write_ss_conf N CERT CA SERVICES GROUPS [EXTRA]
+# write_ss_conf N CERT CA SERVICES GROUPS [EXTRA]: the SS trusts the BS
+# named $BS_NAME (default bs-1), the CN of the BS's certificate.
 write_ss_conf() {
 	cat >"$TMP/ss$1.conf" <<-CONF
 		[pkmd]
@@ -231,6 +246,7 @@ write_ss_conf() {
 		ca-certificate = $TMP/$3.pem
 		certificate = $TMP/$2.pem
 		private-key = $TMP/$2.key
+		bs-name = ${BS_NAME:-bs-1}
 		services = $4
 	CONF
 	[[ -n $5 ]] && echo "multicast-groups = $5" >>"$TMP/ss$1.conf"

@@ -34,9 +34,14 @@ static int add_ext(X509 *x, X509 *issuer, int nid, const char *value)
 	return ok ? 0 : -1;
 }
 
-/* issuer NULL: self-signed CA. */
+/* Key usages of a BS's and an SS's certificate (pkm/cert.h). */
+#define BS_USAGE	"critical,digitalSignature", "serverAuth"
+#define SS_USAGE	"critical,digitalSignature,keyEncipherment", "clientAuth"
+
+/* issuer NULL: self-signed CA (ku and xku unused). */
 static X509 *make_cert(EVP_PKEY *key, const char *cn, long serial,
-		       X509 *issuer, EVP_PKEY *issuer_key)
+		       X509 *issuer, EVP_PKEY *issuer_key, const char *ku,
+		       const char *xku)
 {
 	X509 *x = X509_new();
 	X509_NAME *name;
@@ -56,8 +61,9 @@ static X509 *make_cert(EVP_PKEY *key, const char *cn, long serial,
 		goto fail;
 	if (add_ext(x, issuer ? issuer : x, NID_basic_constraints,
 		    issuer ? "critical,CA:FALSE" : "critical,CA:TRUE") ||
-	    (!issuer && add_ext(x, x, NID_key_usage,
-				"critical,keyCertSign,cRLSign")) ||
+	    add_ext(x, issuer ? issuer : x, NID_key_usage,
+		    issuer ? ku : "critical,keyCertSign,cRLSign") ||
+	    (issuer && add_ext(x, issuer, NID_ext_key_usage, xku)) ||
 	    !X509_sign(x, issuer ? issuer_key : key, EVP_sha256()))
 		goto fail;
 	return x;
@@ -103,8 +109,9 @@ int ident_make_ca_dir(const char *dir)
 	}
 	if (!ca_key || !bs_key)
 		goto out;
-	ca = make_cert(ca_key, "pkmload CA", 1, NULL, NULL);
-	bs = ca ? make_cert(bs_key, "pkmload BS", 2, ca, ca_key) : NULL;
+	ca = make_cert(ca_key, "pkmload CA", 1, NULL, NULL, NULL, NULL);
+	bs = ca ? make_cert(bs_key, "pkmload BS", 2, ca, ca_key, BS_USAGE) :
+		  NULL;
 	if (!bs)
 		goto out;
 	err = write_pem(dir, "ca", ca, NULL) || write_pem(dir, "ca", NULL, ca_key) ||
@@ -165,7 +172,7 @@ EVP_PKEY *ident_rsa_key(void)
 int ident_issue(const struct ident_ca *ca, EVP_PKEY *key, const char *cn,
 		long serial, uint8_t **der, size_t *len)
 {
-	X509 *x = make_cert(key, cn, serial, ca->cert, ca->key);
+	X509 *x = make_cert(key, cn, serial, ca->cert, ca->key, SS_USAGE);
 	unsigned char *p = NULL;
 	int n;
 

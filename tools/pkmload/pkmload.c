@@ -373,7 +373,7 @@ static void check_auth_reply(struct run *R, struct ss *s)
 		struct pkm_cert_id id = { 0 };
 
 		if (pkm_cert_verify(R->ca.store, r->bs_cert.p, r->bs_cert.len,
-				    0, 0, &id)) {
+				    0, PKM_ROLE_BS, &id)) {
 			fail_ss(R, s, "BS certificate not trusted");
 			return;
 		}

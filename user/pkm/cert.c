@@ -140,6 +140,55 @@ static const char *role_problem(X509 *x, enum pkm_cert_role role)
 	return NULL;
 }
 
+int pkm_cert_check_role(const uint8_t *der, size_t len,
+			enum pkm_cert_role role, const char **why)
+{
+	const unsigned char *p = der;
+	X509 *x;
+
+	*why = "not a certificate";
+	if (!der || !len || len > CERT_DER_MAX)
+		return PKM_E_CERT;
+	x = d2i_X509(NULL, &p, (long)len);
+	if (!x || p != der + len) {
+		X509_free(x);
+		ERR_clear_error();
+		return PKM_E_CERT;
+	}
+	*why = X509_check_ca(x) ? "a CA certificate" : role_problem(x, role);
+	X509_free(x);
+	ERR_clear_error();
+	return *why ? PKM_E_CERT : PKM_OK;
+}
+
+bool pkm_cert_matches_key(const uint8_t *der, size_t len, EVP_PKEY *key)
+{
+	const unsigned char *p = der;
+	bool match;
+	X509 *x;
+
+	if (!der || !len || len > CERT_DER_MAX || !key)
+		return false;
+	x = d2i_X509(NULL, &p, (long)len);
+	match = x && p == der + len &&
+		EVP_PKEY_eq(X509_get0_pubkey(x), key) == 1;
+	X509_free(x);
+	ERR_clear_error();
+	return match;
+}
+
+void pkm_key_id_hex(const uint8_t id[PKM_KEY_ID_LEN],
+		    char out[PKM_KEY_ID_HEX_LEN])
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (int i = 0; i < PKM_KEY_ID_LEN; i++) {
+		out[2 * i] = digits[id[i] >> 4];
+		out[2 * i + 1] = digits[id[i] & 15];
+	}
+	out[2 * PKM_KEY_ID_LEN] = '\0';
+}
+
 static int key_id_of(EVP_PKEY *pub, uint8_t id[PKM_KEY_ID_LEN])
 {
 	unsigned char *der = NULL;

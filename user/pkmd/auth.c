@@ -177,8 +177,11 @@ void bs_auth_request(struct bs *bs, struct station *st, struct pkm_msg *m)
 	size_t enc_len;
 	int err;
 
-	err = pkm_cert_verify(bs->ca, r->ss_cert.p, r->ss_cert.len, 0, 1, &id);
+	err = pkm_cert_verify(trust_store(&bs->trust), r->ss_cert.p,
+			      r->ss_cert.len, 0, PKM_ROLE_SS, &id);
 	if (err) {
+		log_notice("SS %s: certificate refused: %s", mac_str(st->mac),
+			   id.why);
 		bs_auth_reject(bs, st, m, PKM_EC_PERMANENT_AUTH_FAILURE,
 			       "certificate not trusted");
 		return;
@@ -468,6 +471,37 @@ static void timers_from(struct config_timers *t, const struct pkm_config *c)
 			*fields[i] = c->val[i];
 }
 
+/*
+ * Whether a BS certificate, verified for the BS role, names the BS this
+ * SS is configured to trust, and is the one it was authorized by before.
+ */
+static bool is_our_bs(struct ss *ss, const char *what,
+		      const struct pkm_cert_id *id)
+{
+	const struct config *cfg = ss->cfg;
+	char hex[PKM_KEY_ID_HEX_LEN];
+
+	pkm_key_id_hex(id->key_id, hex);
+	if (cfg->bs_name[0] && strcmp(id->cn, cfg->bs_name) != 0) {
+		log_warn("%s from %s (key SHA-256 %s), not the configured BS %s: refused",
+			 what, id->cn, hex, cfg->bs_name);
+		return false;
+	}
+	if (cfg->has_bs_key_id &&
+	    CRYPTO_memcmp(id->key_id, cfg->bs_key_id, PKM_KEY_ID_LEN) != 0) {
+		log_warn("%s from %s: key SHA-256 %s is not the configured bs-key-sha256: refused",
+			 what, id->cn, hex);
+		return false;
+	}
+	/* Within a run the BS key does not change: a new one is an impostor. */
+	if (ss->bs_key && EVP_PKEY_eq(ss->bs_key, id->pub) != 1) {
+		log_warn("%s from %s: key SHA-256 %s is not the key of BS %s this SS was authorized by: refused (restart pkmd to accept a new BS key)",
+			 what, id->cn, hex, ss->bs_cn);
+		return false;
+	}
+	return true;
+}
+
 /* A signed answer to our Auth Request: checks shared by reply and reject. */
 static int check_signed_answer(struct ss *ss, struct pkm_msg *m,
 			       const struct pkm_bytes *bs_cert,
@@ -488,13 +522,19 @@ static int check_signed_answer(struct ss *ss, struct pkm_msg *m,
 			 name);
 		return -1;
 	}
-	if (pkm_cert_verify(ss->ca, bs_cert->p, bs_cert->len, 0, 0, id)) {
-		log_warn("%s: BS certificate not trusted, dropped", name);
+	if (pkm_cert_verify(trust_store(&ss->trust), bs_cert->p, bs_cert->len,
+			    0, PKM_ROLE_BS, id)) {
+		log_warn("%s: BS certificate refused (%s), dropped", name,
+			 id->why);
 		return -1;
 	}
 	v.peer_key = id->pub;
 	if (pkm_msg_verify(m, &v)) {
 		log_warn("%s: SigBS does not verify, dropped", name);
+		pkm_cert_id_free(id);
+		return -1;
+	}
+	if (!is_our_bs(ss, name, id)) {
 		pkm_cert_id_free(id);
 		return -1;
 	}

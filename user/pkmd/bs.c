@@ -567,13 +567,12 @@ int bs_group_member_del(struct bs *bs, uint8_t group, const char *cn,
 static int load_identity(struct bs *bs)
 {
 	const struct config *cfg = bs->cfg;
+	char hex[PKM_KEY_ID_HEX_LEN];
 	struct pkm_cert_id id = { 0 };
+	const char *why;
 
-	bs->ca = pkm_ca_load_file(cfg->ca_certificate);
-	if (!bs->ca) {
-		log_err("%s: cannot read CA certificates", cfg->ca_certificate);
+	if (trust_open(&bs->trust, cfg->ca_certificate, cfg->crl))
 		return -EINVAL;
-	}
 	bs->key = pkm_key_load_file(cfg->private_key);
 	if (!bs->key) {
 		log_err("%s: cannot read the private key", cfg->private_key);
@@ -583,10 +582,23 @@ static int load_identity(struct bs *bs)
 		log_err("%s: cannot read the certificate", cfg->certificate);
 		return -EINVAL;
 	}
-	/* An SS would refuse our certificate: say so now. */
-	if (pkm_cert_verify(bs->ca, bs->cert_der, bs->cert_len, 0, 0, &id)) {
-		log_err("%s: the BS certificate does not verify against %s",
-			cfg->certificate, cfg->ca_certificate);
+	/*
+	 * Every SS refuses a certificate without the BS role: say so loudly.
+	 * Only a warning: what an SS checks is what protects it, whatever a
+	 * daemon posing as a BS does with its own certificate.
+	 */
+	if (pkm_cert_check_role(bs->cert_der, bs->cert_len, PKM_ROLE_BS, &why))
+		log_warn("%s: not a BS certificate (%s): every SS will refuse it",
+			 cfg->certificate, why);
+	/* SSs may trust another CA for BSs than ours for them: advice only. */
+	if (pkm_cert_verify(trust_store(&bs->trust), bs->cert_der,
+			    bs->cert_len, 0, PKM_ROLE_BS, &id)) {
+		log_warn("%s does not verify against %s (%s); SSs must trust its issuer",
+			 cfg->certificate, cfg->ca_certificate, id.why);
+		if (pkm_cert_matches_key(bs->cert_der, bs->cert_len, bs->key))
+			return 0;
+		log_err("%s does not match the certificate %s",
+			cfg->private_key, cfg->certificate);
 		return -EINVAL;
 	}
 	if (EVP_PKEY_eq(id.pub, bs->key) != 1) {
@@ -595,7 +607,8 @@ static int load_identity(struct bs *bs)
 		pkm_cert_id_free(&id);
 		return -EINVAL;
 	}
-	log_info("BS identity %s", id.cn);
+	pkm_key_id_hex(id.key_id, hex);
+	log_info("BS identity %s, key SHA-256 %s", id.cn, hex);
 	pkm_cert_id_free(&id);
 	return 0;
 }
@@ -692,7 +705,7 @@ void bs_stop(struct pkmd *d)
 		free(bs->subs[i]);
 	free(bs->subs);
 	store_close(bs->store);
-	pkm_ca_free(bs->ca);
+	trust_close(&bs->trust);
 	EVP_PKEY_free(bs->key);
 	free(bs->cert_der);
 	free(bs);

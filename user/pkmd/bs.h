@@ -12,6 +12,7 @@
 #include "pkm.h"
 #include "pkmd.h"
 #include "store.h"
+#include "trust.h"
 
 /*
  * Base station state.  Everything here is mirrored in the database
@@ -76,7 +77,7 @@ struct bs {
 	const struct config *cfg;
 	struct kernel *kernel;
 	struct store *store;
-	X509_STORE *ca;
+	struct trust trust;		/* the CA (and CRL) of peers */
 	EVP_PKEY *key;
 	uint8_t *cert_der;
 	size_t cert_len;

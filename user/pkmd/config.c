@@ -263,6 +263,65 @@ static int set_key(struct parse_ctx *ctx, const char *v, char *why, size_t n)
 			  sizeof(ctx->cfg->private_key), false, why, n);
 }
 
+static int set_crl(struct parse_ctx *ctx, const char *v, char *why, size_t n)
+{
+	return parse_path(v, ctx->cfg->crl, sizeof(ctx->cfg->crl), false, why,
+			  n);
+}
+
+/* [ss] bs-name: the CN of the BS certificate this SS accepts. */
+static int set_bs_name(struct parse_ctx *ctx, const char *v, char *why,
+		       size_t n)
+{
+	if (!str_is_printable(v, CONFIG_BS_NAME_MAX)) {
+		snprintf(why, n, "expected 1 to %d printable ASCII characters",
+			 CONFIG_BS_NAME_MAX);
+		return -1;
+	}
+	str_copy(ctx->cfg->bs_name, sizeof(ctx->cfg->bs_name), v);
+	return 0;
+}
+
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * [ss] bs-key-sha256: SHA-256 of the BS's DER SubjectPublicKeyInfo, 64
+ * hexadecimal digits, optionally in colon-separated pairs.
+ */
+static int set_bs_key_id(struct parse_ctx *ctx, const char *v, char *why,
+			 size_t n)
+{
+	uint8_t *out = ctx->cfg->bs_key_id;
+	size_t len = 0;
+
+	while (*v) {
+		int hi = hex_digit(v[0]), lo = hi < 0 ? -1 : hex_digit(v[1]);
+
+		if (hi < 0 || lo < 0 || len == CONFIG_KEY_ID_LEN)
+			break;
+		out[len++] = (uint8_t)(hi << 4 | lo);
+		v += 2;
+		if (*v == ':' && v[1])
+			v++;
+	}
+	if (*v || len != CONFIG_KEY_ID_LEN) {
+		snprintf(why, n, "expected a SHA-256 digest: %d hexadecimal digits, in colon-separated pairs or not",
+			 2 * CONFIG_KEY_ID_LEN);
+		return -1;
+	}
+	ctx->cfg->has_bs_key_id = true;
+	return 0;
+}
+
 static int set_provider(struct parse_ctx *ctx, const char *v, char *why,
 			size_t n)
 {
@@ -509,9 +568,10 @@ struct key_def {
 
 enum key_index {
 	K_ROLE, K_INTERFACE, K_CONTROL, K_DATABASE, K_LOG_LEVEL,
-	K_BS_CA, K_BS_CERT, K_BS_KEY, K_PROVIDER, K_AK_LIFETIME,
+	K_BS_CA, K_BS_CERT, K_BS_KEY, K_BS_CRL, K_PROVIDER, K_AK_LIFETIME,
 	K_TEK_LIFETIME, K_UNICAST_SUITE,
-	K_SS_CA, K_SS_CERT, K_SS_KEY, K_SERVICES, K_SS_GROUPS, K_SUITES,
+	K_SS_CA, K_SS_CERT, K_SS_KEY, K_SS_CRL, K_BS_NAME, K_BS_KEY_ID,
+	K_SERVICES, K_SS_GROUPS, K_SUITES,
 	K_AUTHORIZE_WAIT, K_REAUTHORIZE_WAIT, K_AUTH_GRACE, K_OPERATIONAL_WAIT,
 	K_REKEY_WAIT, K_TEK_GRACE, K_AUTH_REJECT_WAIT,
 	K_BROADCAST_CID, K_BROADCAST_SUITE,
@@ -529,6 +589,7 @@ static const struct key_def keys[K_COUNT] = {
 	[K_BS_CA] = { SEC_BS, "ca-certificate", ROLE_BS, set_ca },
 	[K_BS_CERT] = { SEC_BS, "certificate", ROLE_BS, set_cert },
 	[K_BS_KEY] = { SEC_BS, "private-key", ROLE_BS, set_key },
+	[K_BS_CRL] = { SEC_BS, "crl", ROLE_BS, set_crl },
 	[K_PROVIDER] = { SEC_BS, "provider", ROLE_BS, set_provider },
 	[K_AK_LIFETIME] = { SEC_BS, "ak-lifetime", ROLE_BS, set_ak_lifetime },
 	[K_TEK_LIFETIME] = { SEC_BS, "tek-lifetime", ROLE_BS, set_tek_lifetime },
@@ -536,6 +597,9 @@ static const struct key_def keys[K_COUNT] = {
 	[K_SS_CA] = { SEC_SS, "ca-certificate", ROLE_SS, set_ca },
 	[K_SS_CERT] = { SEC_SS, "certificate", ROLE_SS, set_cert },
 	[K_SS_KEY] = { SEC_SS, "private-key", ROLE_SS, set_key },
+	[K_SS_CRL] = { SEC_SS, "crl", ROLE_SS, set_crl },
+	[K_BS_NAME] = { SEC_SS, "bs-name", ROLE_SS, set_bs_name },
+	[K_BS_KEY_ID] = { SEC_SS, "bs-key-sha256", ROLE_SS, set_bs_key_id },
 	[K_SERVICES] = { SEC_SS, "services", ROLE_SS, set_services },
 	[K_SS_GROUPS] = { SEC_SS, "multicast-groups", ROLE_SS, set_ss_groups },
 	[K_SUITES] = { SEC_SS, "suites", ROLE_SS, set_suites },
@@ -1057,6 +1121,9 @@ static void config_check(struct parse_ctx *ctx)
 			problem(ctx, 0, "missing certificate in [ss]");
 		if (!ctx->key_line[K_SS_KEY])
 			problem(ctx, 0, "missing private-key in [ss]");
+		/* Any certificate of the CA could otherwise pass for the BS. */
+		if (!ctx->key_line[K_BS_NAME] && !ctx->key_line[K_BS_KEY_ID])
+			problem(ctx, 0, "missing bs-name or bs-key-sha256 in [ss]: the BS this SS trusts");
 		if (!cfg->services && !cfg->n_ss_groups &&
 		    cfg->request_service_type < 0)
 			problem(ctx, ctx->key_line[K_SERVICES],

@@ -25,6 +25,8 @@ enum pkmd_role {
 #define CONFIG_SUN_PATH_MAX	108	/* sizeof(sockaddr_un.sun_path) */
 #define CONFIG_IFNAME_MAX	16	/* IFNAMSIZ */
 #define CONFIG_PROVIDER_MAX	64
+#define CONFIG_BS_NAME_MAX	64	/* a certificate CN, PKM_CN_MAX */
+#define CONFIG_KEY_ID_LEN	32	/* SHA-256, PKM_KEY_ID_LEN */
 #define CONFIG_MAX_GROUPS	256	/* the group ID is one byte */
 #define CONFIG_GROUP_MAX_ADDRS	64	/* WMAN_GROUP_MAX_ADDRS */
 
@@ -83,6 +85,7 @@ struct config {
 	char ca_certificate[CONFIG_PATH_MAX];
 	char certificate[CONFIG_PATH_MAX];
 	char private_key[CONFIG_PATH_MAX];
+	char crl[CONFIG_PATH_MAX];	/* "": no revocation list */
 
 	/* BS */
 	char provider[CONFIG_PROVIDER_MAX + 1];
@@ -96,6 +99,9 @@ struct config {
 	uint8_t broadcast_suite;
 
 	/* SS */
+	char bs_name[CONFIG_BS_NAME_MAX + 1];	/* "": any name */
+	bool has_bs_key_id;
+	uint8_t bs_key_id[CONFIG_KEY_ID_LEN];	/* SHA-256 of its public key */
 	unsigned int services;		/* SERVICE_BIT(unicast|broadcast) */
 	size_t n_ss_groups;
 	uint8_t ss_groups[CONFIG_MAX_GROUPS];

@@ -431,12 +431,11 @@ static int load_identity(struct ss *ss)
 {
 	const struct config *cfg = ss->cfg;
 	struct pkm_cert_id id = { 0 };
+	const char *why;
 
-	ss->ca = pkm_ca_load_file(cfg->ca_certificate);
-	if (!ss->ca) {
-		log_err("%s: cannot read CA certificates", cfg->ca_certificate);
+	/* The CA that issues BS certificates, which may not be our own. */
+	if (trust_open(&ss->trust, cfg->ca_certificate, cfg->crl))
 		return -EINVAL;
-	}
 	ss->key = pkm_key_load_file(cfg->private_key);
 	if (!ss->key) {
 		log_err("%s: cannot read the private key", cfg->private_key);
@@ -452,8 +451,9 @@ static int load_identity(struct ss *ss)
 		return -EINVAL;
 	}
 	/*
-	 * Our own CA check is advice only (the BS may trust another CA),
-	 * but the key must match and be one the BS can encrypt an AK to.
+	 * The key must match, be one the BS can encrypt an AK to, and the
+	 * certificate carry the SS role, or every BS refuses it.  Our own
+	 * CA check is advice only: SSs and BSs may have separate CAs.
 	 */
 	if (EVP_PKEY_get_base_id(ss->key) != EVP_PKEY_RSA ||
 	    EVP_PKEY_get_bits(ss->key) < PKM_RSA_MIN_BITS) {
@@ -461,12 +461,30 @@ static int load_identity(struct ss *ss)
 			cfg->private_key, PKM_RSA_MIN_BITS);
 		return -EINVAL;
 	}
-	if (pkm_cert_verify(ss->ca, ss->cert_der, ss->cert_len, 0, 1, &id) == 0) {
+	if (!pkm_cert_matches_key(ss->cert_der, ss->cert_len, ss->key)) {
+		log_err("%s does not match the certificate %s", cfg->private_key,
+			cfg->certificate);
+		return -EINVAL;
+	}
+	if (pkm_cert_check_role(ss->cert_der, ss->cert_len, PKM_ROLE_SS, &why)) {
+		log_err("%s: not an SS certificate: %s", cfg->certificate, why);
+		return -EINVAL;
+	}
+	if (pkm_cert_verify(trust_store(&ss->trust), ss->cert_der,
+			    ss->cert_len, 0, PKM_ROLE_SS, &id) == 0) {
 		log_info("SS identity %s", id.cn);
 		pkm_cert_id_free(&id);
 	} else {
-		log_warn("%s does not verify against %s; the BS may refuse it",
-			 cfg->certificate, cfg->ca_certificate);
+		log_info("%s does not verify against %s (%s): fine if the BSs' CA is not ours",
+			 cfg->certificate, cfg->ca_certificate, id.why);
+	}
+	if (cfg->bs_name[0])
+		log_info("accepting only a BS named %s", cfg->bs_name);
+	if (cfg->has_bs_key_id) {
+		char hex[PKM_KEY_ID_HEX_LEN];
+
+		pkm_key_id_hex(cfg->bs_key_id, hex);
+		log_info("accepting only a BS key of SHA-256 %s", hex);
 	}
 	return 0;
 }
@@ -557,7 +575,7 @@ void ss_stop(struct pkmd *d)
 	free(ss->sas);
 	OPENSSL_cleanse(&ss->ak, sizeof(ss->ak));
 	OPENSSL_cleanse(&ss->prev_ak, sizeof(ss->prev_ak));
-	pkm_ca_free(ss->ca);
+	trust_close(&ss->trust);
 	EVP_PKEY_free(ss->key);
 	EVP_PKEY_free(ss->bs_key);
 	free(ss->cert_der);

@@ -11,6 +11,7 @@
 #include "fsm.h"
 #include "pkm.h"
 #include "pkmd.h"
+#include "trust.h"
 
 struct ss_group_state;
 
@@ -66,7 +67,7 @@ struct ss {
 	struct pkmd *d;
 	const struct config *cfg;
 	struct kernel *kernel;
-	X509_STORE *ca;
+	struct trust trust;		/* the CA (and CRL) of peers */
 	EVP_PKEY *key;
 	uint8_t *cert_der;
 	size_t cert_len;

@@ -33,7 +33,7 @@ static int load(const char *text, struct config *cfg, struct reports *r)
 #define BS_MIN "[pkmd]\nrole = bs\n[bs]\nca-certificate = ca.pem\n" \
 	"certificate = bs.pem\nprivate-key = bs.key\nprovider = net-a\n"
 #define SS_MIN "[pkmd]\nrole = ss\n[ss]\nca-certificate = ca.pem\n" \
-	"certificate = ss.pem\nprivate-key = ss.key\n"
+	"certificate = ss.pem\nprivate-key = ss.key\nbs-name = bs-1\n"
 
 static void test_good(void)
 {
@@ -109,9 +109,33 @@ static void test_good(void)
 	config_free(&cfg);
 
 	is_int(load("; comment\n# comment\n\n  [pkmd]  \nrole=ss ; inline\n"
-		    "[ss]\nca-certificate=a\ncertificate=b\nprivate-key=c\n",
+		    "[ss]\nca-certificate=a\ncertificate=b\nprivate-key=c\n"
+		    "bs-name=bs-1\n",
 		    &cfg, &r), 0, "comments, blank lines, spaces, inline comments");
 	ok(cfg.role == ROLE_SS, "value read before its inline comment");
+	config_free(&cfg);
+
+	/* The BS an SS trusts: by name, by key, or both; a CRL for either. */
+	is_int(load("[pkmd]\nrole = ss\n[ss]\nca-certificate = a\n"
+		    "certificate = b\nprivate-key = c\nservices = unicast\n"
+		    "bs-key-sha256 = 00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:"
+		    "00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff\n"
+		    "crl = /etc/pkmd/crl.pem\n", &cfg, &r), 0,
+	       "an SS pinning the BS key only, with a CRL");
+	ok(cfg.has_bs_key_id && cfg.bs_key_id[0] == 0x00 &&
+	   cfg.bs_key_id[10] == 0xaa && cfg.bs_key_id[31] == 0xff &&
+	   !cfg.bs_name[0] && !strcmp(cfg.crl, "/etc/pkmd/crl.pem"),
+	   "bs-key-sha256 (colons, either case) and crl read");
+	config_free(&cfg);
+	is_int(load(SS_MIN "bs-key-sha256 = "
+		    "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n",
+		    &cfg, &r), 0, "an SS pinning the BS name and key");
+	ok(!strcmp(cfg.bs_name, "bs-1") && cfg.has_bs_key_id &&
+	   cfg.bs_key_id[1] == 0x11, "bs-name and bs-key-sha256 (no colons) read");
+	config_free(&cfg);
+	is_int(load(BS_MIN "crl = /etc/pkmd/crl.pem\n", &cfg, &r), 0,
+	       "a BS with a CRL");
+	ok(!strcmp(cfg.crl, "/etc/pkmd/crl.pem"), "its crl read");
 	config_free(&cfg);
 
 	is_int(load("\xef\xbb\xbf" SS_MIN, &cfg, &r), 0,
@@ -163,27 +187,40 @@ static const struct {
 	{ BS_MIN "tek-lifetime = -5\n", "t.conf:8: invalid tek-lifetime '-5'" },
 	{ BS_MIN "[timers]\nrekey-wait = 0x100\n", "t.conf:9: rekey-wait 256 is above the maximum 10" },
 	{ BS_MIN "[timers]\nauthorize-wait = 1\n", "t.conf:9: authorize-wait 1 is below the 802.16 minimum 2" },
-	{ SS_MIN "[bs]\n", "t.conf:7: [bs] in a role = ss file" },
+	{ SS_MIN "[bs]\n", "t.conf:8: [bs] in a role = ss file" },
 	{ "[pkmd]\nrole = ss\ndatabase = /x.db\n[ss]\nca-certificate = a\ncertificate = b\nprivate-key = c\n",
 	  "t.conf:3: database is for role = bs only" },
-	{ SS_MIN "[group 5]\ncid = 0x3005\n", "t.conf:7: [group 5] in a role = ss file" },
+	{ SS_MIN "[group 5]\ncid = 0x3005\n", "t.conf:8: [group 5] in a role = ss file" },
 	{ BS_MIN "[ss]\n", "t.conf:8: [ss] in a role = bs file" },
-	{ SS_MIN "services = unicast, video\n", "t.conf:7: invalid services 'unicast, video': unknown service 'video'" },
+	{ SS_MIN "services = unicast, video\n", "t.conf:8: invalid services 'unicast, video': unknown service 'video'" },
 	{ SS_MIN "services = multicast\n", "list multicast groups in multicast-groups" },
 	{ SS_MIN "services = unicast, unicast\n", "'unicast' listed twice" },
-	{ SS_MIN "multicast-groups = 5, 5\n", "t.conf:7: invalid multicast-groups '5, 5': group 5 listed twice" },
+	{ SS_MIN "multicast-groups = 5, 5\n", "t.conf:8: invalid multicast-groups '5, 5': group 5 listed twice" },
 	{ SS_MIN "multicast-groups = 256\n", "group ID '256' is not 0 to 255" },
 	{ SS_MIN "suites = aes-ccm, aes-ccm\n", "'aes-ccm' listed twice" },
 	{ SS_MIN "suites = aes-ccm, aes-gcm, aes-ccm\n", "more than 2 items" },
 	{ BS_MIN "[test]\nrequest-service-type = 3\n", "t.conf:9: request-service-type is for role = ss only" },
-	{ SS_MIN "[test]\nrequest-service-type = 256\n", "t.conf:8: invalid request-service-type '256'" },
-	{ SS_MIN "[test]\nallow-short-lifetimes = maybe\n", "t.conf:8: invalid allow-short-lifetimes 'maybe': expected yes or no" },
+	{ SS_MIN "[test]\nrequest-service-type = 256\n", "t.conf:9: invalid request-service-type '256'" },
+	{ SS_MIN "[test]\nallow-short-lifetimes = maybe\n", "t.conf:9: invalid allow-short-lifetimes 'maybe': expected yes or no" },
 	{ "[pkmd]\nrole = bs\x01\n", "t.conf:2: control character in line" },
 	{ "[pkmd]\nlog-level = info\n", "t.conf: missing role in [pkmd]" },
 	{ "[pkmd]\nrole = bs\n[bs]\nca-certificate = a\ncertificate = b\nprivate-key = c\n", "t.conf: missing provider in [bs]" },
 	{ "[pkmd]\nrole = ss\n[ss]\ncertificate = b\nprivate-key = c\n", "t.conf: missing ca-certificate in [ss]" },
-	{ SS_MIN "ca-certificate = other\n", "t.conf:7: 'ca-certificate' already set at line 4" },
+	{ SS_MIN "ca-certificate = other\n", "t.conf:8: 'ca-certificate' already set at line 4" },
 	{ "[pkmd]\nrole = ss\n[ss]\ncertificate =\n", "t.conf:4: invalid certificate '': empty path" },
+	/* An SS names the BS it trusts; any certificate of the CA will not do. */
+	{ "[pkmd]\nrole = ss\n[ss]\nca-certificate = a\ncertificate = b\nprivate-key = c\nservices = unicast\n",
+	  "t.conf: missing bs-name or bs-key-sha256 in [ss]" },
+	{ SS_MIN "bs-key-sha256 = 00112233\n", "t.conf:8: invalid bs-key-sha256 '00112233': expected a SHA-256 digest" },
+	{ SS_MIN "bs-key-sha256 = " "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeffaa\n",
+	  "t.conf:8: invalid bs-key-sha256" },
+	{ SS_MIN "bs-key-sha256 = " "0g112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n",
+	  "t.conf:8: invalid bs-key-sha256" },
+	{ SS_MIN "bs-key-sha256 = " "00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff:00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff:\n",
+	  "t.conf:8: invalid bs-key-sha256" },
+	{ "[pkmd]\nrole = ss\n[ss]\nbs-name = \x7f\n", "t.conf:4: invalid bs-name" },
+	{ BS_MIN "bs-name = bs-1\n", "t.conf:8: unknown key 'bs-name' in [bs]" },
+	{ BS_MIN "crl =\n", "t.conf:8: invalid crl '': empty path" },
 };
 
 static void test_bad(void)

@@ -93,9 +93,9 @@ static int write_identity(void)
 	char *pem;
 	int err;
 
-	if (tc_make(&ca, "dreg test CA", tc_key_ec(), NULL, true, -1, 30) ||
-	    tc_make(&bs_cert, "bs-dreg", tc_key_ec(), &ca, false, -1, 30) ||
-	    tc_make(&ss_cert, "ss-dreg", tc_key_rsa(2048), &ca, false, -1, 30))
+	if (tc_make(&ca, "dreg test CA", tc_key_ec(), NULL, TC_CA, -1, 30) ||
+	    tc_make(&bs_cert, "bs-dreg", tc_key_ec(), &ca, TC_BS, -1, 30) ||
+	    tc_make(&ss_cert, "ss-dreg", tc_key_rsa(2048), &ca, TC_SS, -1, 30))
 		return -1;
 	pem = tc_pem(&ca, &pem_len);
 	err = write_text("ca.pem", pem);

@@ -109,8 +109,8 @@ static int write_setup(void)
 	FILE *f;
 	int err;
 
-	if (tc_make(&ca, "pn test CA", tc_key_ec(), NULL, true, -1, 30) ||
-	    tc_make(&bs_cert, "bs-pn", tc_key_ec(), &ca, false, -1, 30))
+	if (tc_make(&ca, "pn test CA", tc_key_ec(), NULL, TC_CA, -1, 30) ||
+	    tc_make(&bs_cert, "bs-pn", tc_key_ec(), &ca, TC_BS, -1, 30))
 		return -1;
 	pem = tc_pem(&ca, &pem_len);
 	err = write_text("ca.pem", pem);

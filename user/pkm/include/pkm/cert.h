@@ -2,6 +2,7 @@
 #ifndef PKM_CERT_H
 #define PKM_CERT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -62,6 +63,18 @@ int pkm_ca_add_crl_file(X509_STORE *store, const char *path);
  */
 int pkm_cert_verify(X509_STORE *store, const uint8_t *der, size_t len,
 		    time_t at, enum pkm_cert_role role, struct pkm_cert_id *id);
+/*
+ * Only the role's key usages of a DER certificate, without a CA: for a
+ * daemon checking its own certificate.  *why says what is missing.
+ */
+int pkm_cert_check_role(const uint8_t *der, size_t len,
+			enum pkm_cert_role role, const char **why);
+/* Whether a DER certificate holds the public half of key. */
+bool pkm_cert_matches_key(const uint8_t *der, size_t len, EVP_PKEY *key);
+/* A key identity as 64 lowercase hexadecimal digits and a NUL. */
+#define PKM_KEY_ID_HEX_LEN	(2 * PKM_KEY_ID_LEN + 1)
+void pkm_key_id_hex(const uint8_t id[PKM_KEY_ID_LEN],
+		    char out[PKM_KEY_ID_HEX_LEN]);
 /* The role's name, for messages: "BS" or "SS". */
 const char *pkm_cert_role_name(enum pkm_cert_role role);
 void pkm_cert_id_free(struct pkm_cert_id *id);
