@@ -57,10 +57,13 @@ X509_STORE *trust_store(struct trust *t)
 	if (!t->crl_path)
 		return t->store;
 	if (stat(t->crl_path, &now)) {
-		log_warn("%s: %s; the last revocation list read stays in force",
-			 t->crl_path, strerror(errno));
+		if (!t->crl_missing)
+			log_warn("%s: %s; the last revocation list read stays in force",
+				 t->crl_path, strerror(errno));
+		t->crl_missing = true;
 		return t->store;
 	}
+	t->crl_missing = false;
 	if (same_file(&now, &t->crl_stat))
 		return t->store;
 	t->crl_stat = now;

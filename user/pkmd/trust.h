@@ -18,6 +18,7 @@ struct trust {
 	const char *crl_path;		/* NULL: no revocation list */
 	X509_STORE *store;
 	struct stat crl_stat;		/* of the CRL file last read */
+	bool crl_missing;		/* said once, not per certificate */
 };
 
 /* Reads the files; logs and fails when one is missing or holds nothing. */
