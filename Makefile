@@ -27,18 +27,21 @@ KMOD_SOURCES := Kbuild $(wildcard kernel/*.c kernel/*.h kernel/Kbuild) \
 		include/uapi/linux/wman.h
 
 
-.PHONY: all deps modules tools user unit fuzz selftests check demo bench \
-	install install-modules install-tools checkpatch sparse clean
+.PHONY: all deps modules tools user unit fuzz selftests check demo demo-run \
+	bench bench-run install install-modules install-tools checkpatch sparse \
+	clean
 
 all: modules tools user selftests
 
 deps:
+	@echo "== checking the Debian packages the build and tests need"
 	tools/install-deps.sh
 
 # Each kernel gets its own build directory: a tree of symbolic links to
 # the sources, so that objects for different kernels never mix.
 define kmod_rule
 $(call kmod_dir,$(1))/kernel/wman.ko: $(KMOD_SOURCES)
+	@echo "== building wman.ko for $(1)"
 	@rm -rf $(call kmod_dir,$(1))/kernel $(call kmod_dir,$(1))/include
 	@mkdir -p $(call kmod_dir,$(1))
 	@cp -rsf $(SRC)/Kbuild $(SRC)/kernel $(SRC)/include $(call kmod_dir,$(1))/
@@ -50,6 +53,7 @@ modules: $(foreach k,$(KVERS),$(call kmod_dir,$(k))/kernel/wman.ko)
 
 # wman, and link_wman.so: the "wman" link kind for ip(8)'s plugin loader.
 tools:
+	@echo "== building the wman tool and ip(8)'s wman link plugin"
 	$(MAKE) -C tools/wman O=$(BUILD)/tools
 	$(MAKE) -C tools/iproute2 O=$(BUILD)/tools
 
@@ -64,6 +68,7 @@ USER_DIRS := $(patsubst %/Makefile,%,$(wildcard user/pkm/Makefile \
 user_out = $(BUILD)/$(1)
 
 user:
+	@echo "== building the user-space libraries, pkmd and its tools"
 	+@set -e; for d in $(USER_DIRS); do \
 		$(MAKE) -C $$d O=$(call user_out,$$d); done
 
@@ -80,15 +85,26 @@ fuzz: user
 check: deps
 	tools/check.sh
 
+# Targets that install dependencies first go on in a new make, which reads
+# KVERS again: the kernels deps installs are not there when this one
+# starts.  (check is safe: tools/check.sh runs its own make.)
+demo: deps
+	@$(MAKE) --no-print-directory demo-run
+
 # The certificates are made on the host: RSA key generation is slow in an
 # emulated VM.
-demo: deps all
+demo-run: all
+	@test -n "$(KVERS)" || { echo "no kernel with headers (tools/kernels)" >&2; exit 1; }
 	tools/demo.sh --make-certs $(BUILD)/demo
+	@echo "== booting $(lastword $(KVERS)) in QEMU for the demo"
 	tools/vm-run --kernel $(lastword $(KVERS)) \
 		--module $(call kmod_dir,$(lastword $(KVERS)))/kernel/wman.ko \
 		-- tools/demo.sh --certs $(BUILD)/demo
 
-bench: deps all
+bench: deps
+	@$(MAKE) --no-print-directory bench-run
+
+bench-run: all
 	tools/bench.sh
 
 install: install-modules install-tools

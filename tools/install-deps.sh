@@ -14,6 +14,7 @@ for pkg in $kernels $build $run; do
 done
 [ -z "$missing" ] && exit 0
 
+echo "== installing from Debian's archive (minutes the first time):$missing"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 # shellcheck disable=SC2086
