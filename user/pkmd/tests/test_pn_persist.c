@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -718,6 +719,8 @@ static void test_migration(void)
 		}
 	}
 	sqlite3_close(db);
+	/* pkmd opens no database others may read */
+	chmod(db_path, 0600);
 	memcpy(banned[0], k0, 16);
 	memcpy(banned[1], k1, 16);
 	if (!ok(!start_daemon(), "the daemon started on a schema 1 database"))
