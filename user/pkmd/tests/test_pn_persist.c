@@ -196,7 +196,8 @@ static int start_daemon(void)
 
 		if (fd >= 0)
 			dup2(fd, 2);
-		execl(pkmd_bin, "pkmd", "-f", "-c", conf, (char *)NULL);
+		execl(pkmd_bin, "pkmd", "-f", "--test-mode", "-c", conf,
+		      (char *)NULL);
 		_exit(127);
 	}
 	end = now_ms() + WAIT_MS;
