@@ -27,6 +27,8 @@
 
 /* 2: teks.tx_pn_reserved and teks.rx_pn */
 #define SCHEMA_VERSION	2
+/* How long a statement waits for another process's lock. */
+#define BUSY_TIMEOUT_MS	2000
 #define STRINGIFY_(x)	#x
 #define STRINGIFY(x)	STRINGIFY_(x)
 
@@ -154,7 +156,7 @@ static void key_retired(sqlite3_context *ctx, int argc, sqlite3_value **argv)
  * truncated, so that its old frames with the keys are gone.  Costs a
  * sync of the database file, only after a key was dropped.  A reader
  * in the way (this connection in the middle of a SELECT, another
- * process) leaves it for the next write or the close.
+ * process) is not waited for: the next write or the close tries again.
  */
 static void checkpoint_retired(struct store *st)
 {
@@ -162,8 +164,10 @@ static void checkpoint_retired(struct store *st)
 
 	if (!st->retired || !sqlite3_get_autocommit(st->db))
 		return;
+	sqlite3_busy_timeout(st->db, 0);
 	rc = sqlite3_wal_checkpoint_v2(st->db, NULL,
 				       SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
 	if (rc == SQLITE_OK)
 		st->retired = false;
 	else
@@ -319,7 +323,7 @@ int store_open(const char *path, struct store **out)
 		free(st);
 		return -EIO;
 	}
-	sqlite3_busy_timeout(st->db, 2000);
+	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
 	/* secure_delete: a dropped key's cell is zeroed, not left behind. */
 	if (exec(st, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
 		     "PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;"))

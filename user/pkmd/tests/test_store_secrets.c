@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -261,6 +262,56 @@ static void residue(void)
 	remove_db(path);
 }
 
+/*
+ * Another process in a read transaction keeps the WAL: the checkpoint
+ * does not wait for it (no busy timeout taken), and the next write
+ * after it has gone wipes the key.
+ */
+static void reader_in_the_way(void)
+{
+	struct store_ak ak = { .mac = { 2, 0x16, 0, 0, 0, 0x22 }, .seq = 1,
+			       .expires = 1800000000 };
+	struct store_subscriber sub = { .services = 1, .created = 1 };
+	char path[128];
+	struct store *st;
+	sqlite3 *reader;
+	struct timespec t0, t1;
+	long ms;
+
+	snprintf(path, sizeof(path), "%s/busy.db", dir);
+	if (store_open(path, &st)) {
+		ok(0, "a database opens");
+		return;
+	}
+	fill(ak.ak, STORE_AK_LEN, 0x80);
+	is_int(store_ak_save(st, &ak), 0, "an AK saved");
+	if (sqlite3_open_v2(path, &reader, SQLITE_OPEN_READONLY, NULL) ||
+	    sqlite3_exec(reader, "BEGIN; SELECT count(*) FROM aks;", NULL, NULL,
+			 NULL)) {
+		ok(0, "a reader opens a read transaction");
+		sqlite3_close(reader);
+		store_close(st);
+		return;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	is_int(store_ak_delete(st, ak.mac), 0,
+	       "the AK deleted while another process reads");
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	ok(ms < 1000, "without waiting for the reader (%ld ms)", ms);
+	sqlite3_exec(reader, "COMMIT", NULL, NULL, NULL);
+	sqlite3_close(reader);
+	snprintf(sub.cn, sizeof(sub.cn), "ss-busy");
+	memcpy(sub.mac, ak.mac, MAC_LEN);
+	snprintf(sub.provider, sizeof(sub.provider), "net-a");
+	is_int(store_subscriber_add(st, &sub), 0,
+	       "the next write, the reader gone");
+	ok(!*left_in(path, ak.ak, STORE_AK_LEN),
+	   "has the deleted AK wiped from every file");
+	store_close(st);
+	remove_db(path);
+}
+
 int main(void)
 {
 	if (!mkdtemp(dir)) {
@@ -269,6 +320,7 @@ int main(void)
 	}
 	modes();
 	residue();
+	reader_in_the_way();
 	rmdir(dir);
 	return tap_finish();
 }
