@@ -199,8 +199,9 @@ static bool ctl_wait(const char *req, const char *needle, bool want)
 static int start_without_test_mode(void)
 {
 	char conf[PATH_MAX + 32], log[PATH_MAX + 32];
+	pid_t pid, done;
+	int64_t end;
 	int status;
-	pid_t pid;
 
 	snprintf(conf, sizeof(conf), "%s/bs.conf", dir);
 	snprintf(log, sizeof(log), "%s/bs.log", dir);
@@ -215,7 +216,16 @@ static int start_without_test_mode(void)
 		execl(pkmd_bin, "pkmd", "-f", "-c", conf, (char *)NULL);
 		_exit(127);
 	}
-	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+	/* A daemon that took the file runs on: stopped after WAIT_MS. */
+	end = now_ms() + WAIT_MS;
+	while ((done = waitpid(pid, &status, WNOHANG)) == 0 && now_ms() < end)
+		poll(NULL, 0, 20);
+	if (done == 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		return -1;
+	}
+	if (done != pid || !WIFEXITED(status))
 		return -1;
 	return WEXITSTATUS(status);
 }
