@@ -244,13 +244,21 @@ write_configs() {
 	printf '\n[test]\nrequest-service-type = 3\n' >>ss3.conf
 }
 
+# test_mode FILE: the option a configuration with a [test] section needs
+# (pkmd refuses such a file without it).
+test_mode() {
+	if grep -q '^\[test\]' "$1"; then echo --test-mode; fi
+}
+
 # start_pkmd N: the daemon of node N; it returns once its socket answers.
 start_pkmd() {
-	local n=$1 name
+	local n=$1 name opt
 	name=$(sock "$n")
 	name=${name%.sock}
-	printf '%s# pkmd -c %s.conf\n' "${label[$n]}" "$name"
-	nn "$n" "$PKMD" -c "$TMP/$name.conf" 2>>"$TMP/$name.log" ||
+	opt=$(test_mode "$TMP/$name.conf")
+	printf '%s# pkmd %s-c %s.conf\n' "${label[$n]}" "${opt:+$opt }" "$name"
+	# shellcheck disable=SC2086 # $opt: no word or one
+	nn "$n" "$PKMD" $opt -c "$TMP/$name.conf" 2>>"$TMP/$name.log" ||
 		fail "pkmd on ${label[$n]} did not start"
 	daemon_pids+=("$(pk "$n" -j status | jq -r .pid)")
 }
@@ -369,7 +377,9 @@ for n in "${sss[@]}"; do
 	say "${line%;}"
 done
 for f in bs ss1 ss2 ss3; do
-	"$PKMD" -t -c "$f.conf" >/dev/null || fail "$f.conf: pkmd -t refuses it"
+	# shellcheck disable=SC2046 # no word or one
+	"$PKMD" -t $(test_mode "$f.conf") -c "$f.conf" >/dev/null ||
+		fail "$f.conf: pkmd -t refuses it"
 done
 ok "pkmd -t accepts all four files"
 

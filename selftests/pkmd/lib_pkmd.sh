@@ -36,12 +36,13 @@ ctl_ss() { ctl "$(ss_sock "$1")" "${@:2}"; }
 # start_daemon NODE NAME: pkmd with $TMP/NAME.conf, logging (at debug
 # level) to $TMP/NAME.log.  It returns once the control socket answers,
 # or fails with pkmd's exit status.  Every daemon logs the TEKs it installs
-# for the nonce audit (conf_key_log).
+# for the nonce audit (conf_key_log), so every configuration has a [test]
+# section, which pkmd takes only with --test-mode.
 start_daemon() {
 	local n=$1 name=$2
 	conf_key_log "$TMP/$name.conf"
 	log "starting pkmd $name"
-	nn "$n" "$PKMD" -d -c "$TMP/$name.conf" 2>>"$TMP/$name.log"
+	nn "$n" "$PKMD" -d --test-mode -c "$TMP/$name.conf" 2>>"$TMP/$name.log"
 }
 
 # conf_key_log FILE: "key-log = $audit_keys" in the configuration's [test]

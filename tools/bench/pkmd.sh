@@ -100,7 +100,7 @@ run_one() {
 		[test]
 		mgmt-socket = $dir/link.sock
 	CONF
-	"${sched[@]}" "$bs_cpu" "$pkmd" -f -c "$dir/bs.conf" 2>"$dir/bs.log" &
+	"${sched[@]}" "$bs_cpu" "$pkmd" -f --test-mode -c "$dir/bs.conf" 2>"$dir/bs.log" &
 	daemon_pid=$!
 	# Ready when its control socket exists (it is created last).
 	for _ in $(seq 100); do

@@ -268,15 +268,17 @@ static int apply_offset(struct keytree_member *member,
 						    work->path[l - 1];
 
 		if (offset_for[l] < 0) {
-			if (l > old_height)
-				return KEYTREE_ERR_INCOMPLETE;
+			if (l > old_height) {
+				err = KEYTREE_ERR_INCOMPLETE;
+				goto out;
+			}
 			if (refreshed[l]) {
 				err = keytree_crypto_refresh(
 					&member->crypto, member->path[l],
 					member->group_id, my_node[l], mc->seq,
 					work->path[l]);
 				if (err)
-					return err;
+					goto out;
 			}
 			continue;
 		}
@@ -286,15 +288,17 @@ static int apply_offset(struct keytree_member *member,
 						member->group_id, child,
 						mc->seq, pad);
 		if (err)
-			return err;
+			goto out;
 		keytree_xor_key(work->path[l], pad, offset);
 	}
+	err = keytree_crypto_epoch_keys(&member->crypto, KEYTREE_SCHEME_OFFSET,
+					member->group_id, mc->seq,
+					work->join_key, work->path[height],
+					work->group_key, work->p2mp_auth_key);
+out:
+	/* The pad XORed with the offset is a path key: wiped on every path. */
 	OPENSSL_cleanse(pad, sizeof(pad));
-	return keytree_crypto_epoch_keys(&member->crypto,
-					 KEYTREE_SCHEME_OFFSET,
-					 member->group_id, mc->seq,
-					 work->join_key, work->path[height],
-					 work->group_key, work->p2mp_auth_key);
+	return err;
 }
 
 static int check_messages(const struct keytree_member *member,

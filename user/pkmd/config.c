@@ -1192,6 +1192,7 @@ static int load(struct parse_ctx *ctx)
 		problem(ctx, first_error, "syntax error");
 	if (first_error < 0)
 		problem(ctx, 0, "cannot read the file");
+	ctx->cfg->test_section_line = ctx->section_line[SEC_TEST];
 	if (!ctx->problems)
 		config_check(ctx);
 	return ctx->problems;
@@ -1244,6 +1245,21 @@ int config_load_string(const char *name, const char *text, size_t len,
 	problems = load(ctx);
 	free(ctx);
 	return problems;
+}
+
+int config_check_test_mode(const struct config *cfg, bool test_mode,
+			   config_report_fn report, void *arg)
+{
+	char msg[CONFIG_PATH_MAX + 256];
+
+	if (!cfg->test_section_line || test_mode)
+		return 0;
+	snprintf(msg, sizeof(msg),
+		 "%s:%d: [test] section refused: its settings are for test runs (they can write keys to a file or a socket and lower the standard's limits); start pkmd with --test-mode to use them",
+		 cfg->file, cfg->test_section_line);
+	if (report)
+		report(arg, msg);
+	return 1;
 }
 
 void config_free(struct config *cfg)

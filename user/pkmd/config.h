@@ -110,7 +110,8 @@ struct config {
 
 	struct config_timers timers;
 
-	/* [test] */
+	/* [test]: honoured only with --test-mode (config_check_test_mode) */
+	int test_section_line;		/* its header's line; 0: none */
 	bool allow_short_lifetimes;
 	int request_service_type;	/* -1: none */
 	bool expose_keys;		/* SS: sa list shows group keys */
@@ -133,6 +134,14 @@ int config_load_file(const char *path, struct config *cfg,
 int config_load_string(const char *name, const char *text, size_t len,
 		       struct config *cfg, config_report_fn report, void *arg);
 void config_free(struct config *cfg);
+
+/*
+ * The [test] section's settings write keys to files and sockets and
+ * lower the standard's limits: a configuration that has one is refused
+ * (reported as above, returns 1) unless test_mode (pkmd --test-mode).
+ */
+int config_check_test_mode(const struct config *cfg, bool test_mode,
+			   config_report_fn report, void *arg);
 
 const char *role_name(enum pkmd_role role);
 const char *suite_name(uint8_t suite);

@@ -116,6 +116,17 @@ static int on_interrupted(struct nl_msg *msg, void *arg)
 	return NL_OK;
 }
 
+/*
+ * Some requests carry a TEK: every message is freed through here, on
+ * every path, and its whole buffer is wiped first (libnl never moves a
+ * message, so the buffer is the only copy).
+ */
+static void message_free(struct nl_msg *msg)
+{
+	OPENSSL_cleanse(nlmsg_hdr(msg), nlmsg_get_max_size(msg));
+	nlmsg_free(msg);
+}
+
 /* Sends msg (and frees it) and reads until the answer is complete. */
 static int request(struct kernel *k, struct nl_msg *msg,
 		   int (*on_reply)(struct nlmsghdr *nlh, void *arg), void *arg)
@@ -127,14 +138,13 @@ static int request(struct kernel *k, struct nl_msg *msg,
 	k->error[0] = '\0';
 	if (k->test) {
 		err = test_link_request(k, nlmsg_hdr(msg), nlmsg_hdr(msg)->nlmsg_len);
-		OPENSSL_cleanse(nlmsg_hdr(msg), nlmsg_hdr(msg)->nlmsg_len);
-		nlmsg_free(msg);
+		message_free(msg);
 		if (cb)
 			nl_cb_put(cb);
 		return err;
 	}
 	if (!cb) {
-		nlmsg_free(msg);
+		message_free(msg);
 		return -ENOMEM;
 	}
 	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_valid, &r);
@@ -144,9 +154,7 @@ static int request(struct kernel *k, struct nl_msg *msg,
 	nl_cb_err(cb, NL_CB_CUSTOM, on_error, &r);
 
 	err = nl_send_auto(k->req, msg);
-	/* Some requests carry a key: no copy outlives the send. */
-	OPENSSL_cleanse(nlmsg_hdr(msg), nlmsg_hdr(msg)->nlmsg_len);
-	nlmsg_free(msg);
+	message_free(msg);
 	if (err < 0) {
 		snprintf(k->error, sizeof(k->error), "%s", nl_geterror(err));
 		nl_cb_put(cb);
@@ -191,7 +199,7 @@ static struct nl_msg *message(struct kernel *k, uint8_t cmd, int flags)
 	if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, k->family, 0, flags,
 			 cmd, WMAN_GENL_VERSION) ||
 	    nla_put_u32(msg, WMAN_A_IFINDEX, k->ifindex)) {
-		nlmsg_free(msg);
+		message_free(msg);
 		return NULL;
 	}
 	return msg;
@@ -537,7 +545,7 @@ int kernel_conn_add(struct kernel *k, uint16_t cid, uint8_t kind, int said,
 	nla_nest_end(msg, nest);
 	return request(k, msg, NULL, NULL);
 nomem:
-	nlmsg_free(msg);
+	message_free(msg);
 	return -ENOMEM;
 }
 
@@ -555,7 +563,7 @@ int kernel_conn_del(struct kernel *k, uint16_t cid)
 	nla_nest_end(msg, nest);
 	return request(k, msg, NULL, NULL);
 nomem:
-	nlmsg_free(msg);
+	message_free(msg);
 	return -ENOMEM;
 }
 
@@ -576,7 +584,7 @@ int kernel_sa_add(struct kernel *k, uint16_t said, uint8_t suite,
 	nla_nest_end(msg, nest);
 	return request(k, msg, NULL, NULL);
 nomem:
-	nlmsg_free(msg);
+	message_free(msg);
 	return -ENOMEM;
 }
 
@@ -594,7 +602,7 @@ int kernel_sa_del(struct kernel *k, uint16_t said)
 	nla_nest_end(msg, nest);
 	return request(k, msg, NULL, NULL);
 nomem:
-	nlmsg_free(msg);
+	message_free(msg);
 	return -ENOMEM;
 }
 
@@ -634,7 +642,7 @@ int kernel_tek_add(struct kernel *k, uint16_t said, uint8_t eks,
 		keylog_tek_added(k, said, eks, key, lifetime);
 	return err;
 nomem:
-	nlmsg_free(msg);
+	message_free(msg);
 	return -ENOMEM;
 }
 
@@ -653,7 +661,7 @@ int kernel_tek_del(struct kernel *k, uint16_t said, uint8_t eks)
 	nla_nest_end(msg, nest);
 	return request(k, msg, NULL, NULL);
 nomem:
-	nlmsg_free(msg);
+	message_free(msg);
 	return -ENOMEM;
 }
 
@@ -674,7 +682,7 @@ int kernel_tek_set_limit(struct kernel *k, uint16_t said, uint8_t eks,
 	nla_nest_end(msg, nest);
 	return request(k, msg, NULL, NULL);
 nomem:
-	nlmsg_free(msg);
+	message_free(msg);
 	return -ENOMEM;
 }
 
@@ -703,7 +711,7 @@ int kernel_group_add(struct kernel *k, uint8_t id, uint16_t cid,
 	nla_nest_end(msg, nest);
 	return request(k, msg, NULL, NULL);
 nomem:
-	nlmsg_free(msg);
+	message_free(msg);
 	return -ENOMEM;
 }
 
@@ -721,7 +729,7 @@ int kernel_group_del(struct kernel *k, uint8_t id)
 	nla_nest_end(msg, nest);
 	return request(k, msg, NULL, NULL);
 nomem:
-	nlmsg_free(msg);
+	message_free(msg);
 	return -ENOMEM;
 }
 
@@ -798,7 +806,7 @@ int kernel_mgmt_tx(struct kernel *k, uint16_t cid, const uint8_t *dst,
 	nla_nest_end(msg, nest);
 	return request(k, msg, NULL, NULL);
 nomem:
-	nlmsg_free(msg);
+	message_free(msg);
 	return -ENOMEM;
 }
 
@@ -869,7 +877,7 @@ int kernel_sa_get(struct kernel *k, uint16_t said, struct kernel_sa_info *out)
 	nla_nest_end(msg, nest);
 	return request(k, msg, on_sa, out);
 nomem:
-	nlmsg_free(msg);
+	message_free(msg);
 	return -ENOMEM;
 }
 

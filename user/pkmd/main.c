@@ -28,14 +28,16 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: pkmd [-f] [-S] [-d] [-c FILE]\n"
-		"       pkmd -t [-c FILE]\n"
+		"Usage: pkmd [-f] [-S] [-d] [--test-mode] [-c FILE]\n"
+		"       pkmd -t [--test-mode] [-c FILE]\n"
 		"  -c FILE   configuration file (default %s)\n"
 		"  -f        stay in the foreground\n"
 		"  -S        log to syslog instead of stderr\n"
 		"  -d        log at debug level\n"
 		"  -t        check the configuration file and exit\n"
 		"  -V        print the version and exit\n"
+		"  --test-mode  accept the configuration's [test] section (test\n"
+		"            runs only: it can write keys to a file or a socket)\n"
 		"Exit status: 0 stopped by a signal, 1 failure while running,\n"
 		"2 usage, 3 configuration, 4 setup (device, keys, database, socket).\n",
 		DEFAULT_CONFIG);
@@ -203,13 +205,21 @@ int main(int argc, char **argv)
 {
 	const char *config_path = DEFAULT_CONFIG;
 	bool foreground = false, use_syslog = false, debug = false;
-	bool check_only = false;
+	bool check_only = false, test_mode = false;
+	static const struct option long_options[] = {
+		{ "test-mode", no_argument, NULL, 'T' },
+		{ NULL, 0, NULL, 0 },
+	};
 	struct config cfg;
 	struct pkmd d = { .cfg = &cfg };
 	int opt, code;
 
-	while ((opt = getopt(argc, argv, "c:fSdtVh")) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:fSdtVh", long_options,
+				  NULL)) != -1) {
 		switch (opt) {
+		case 'T':
+			test_mode = true;
+			break;
 		case 'c':
 			config_path = optarg;
 			break;
@@ -242,7 +252,8 @@ int main(int argc, char **argv)
 		return PKMD_EXIT_USAGE;
 	}
 
-	if (config_load_file(config_path, &cfg, report_problem, NULL)) {
+	if (config_load_file(config_path, &cfg, report_problem, NULL) ||
+	    config_check_test_mode(&cfg, test_mode, report_problem, NULL)) {
 		config_free(&cfg);
 		return PKMD_EXIT_CONFIG;
 	}
@@ -254,6 +265,9 @@ int main(int argc, char **argv)
 	}
 	log_init("pkmd", use_syslog);
 	log_set_level(debug ? LOG_LVL_DEBUG : (enum log_level)cfg.log_level);
+	if (cfg.test_section_line)
+		log_warn("test mode: the [test] settings of %s are in effect",
+			 config_path);
 	d.started = now_real_s();
 	code = run(&d, foreground);
 	config_free(&cfg);

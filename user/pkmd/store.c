@@ -4,11 +4,20 @@
  * (PRAGMA user_version says which); WAL with synchronous=NORMAL makes
  * every committed change survive the daemon's death (kill -9), though
  * not a power cut in the last moments.
+ *
+ * The database holds AKs, TEKs and key trees.  It is created owner-only
+ * (SQLite gives its -wal and -shm files the same mode), and one that
+ * group or others may read is refused.  A key that is deleted or
+ * replaced leaves no copy behind: secure_delete zeroes its old cell, and
+ * once the change is committed the WAL, which still holds the pages as
+ * they were, is checkpointed and truncated.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 #include <sqlite3.h>
@@ -18,6 +27,8 @@
 
 /* 2: teks.tx_pn_reserved and teks.rx_pn */
 #define SCHEMA_VERSION	2
+/* How long a statement waits for another process's lock. */
+#define BUSY_TIMEOUT_MS	2000
 #define STRINGIFY_(x)	#x
 #define STRINGIFY(x)	STRINGIFY_(x)
 
@@ -95,12 +106,74 @@ static const char *const stmt_sql[ST_COUNT] = {
 			  " rx_pn = MAX(rx_pn, ?4) WHERE said = ?1 AND eks = ?2",
 };
 
+/*
+ * Each statement that drops a key (a DELETE, a cascade, an INSERT OR
+ * REPLACE that puts another key in a key's place) calls key_retired():
+ * TEMP triggers, so that no code path can forget it.
+ */
+static const char retire_triggers[] =
+	"CREATE TEMP TRIGGER tek_deleted AFTER DELETE ON main.teks"
+	" BEGIN SELECT key_retired(); END;"
+	"CREATE TEMP TRIGGER tek_replaced BEFORE INSERT ON main.teks"
+	" WHEN EXISTS (SELECT 1 FROM main.teks WHERE said = NEW.said"
+	"  AND generation = NEW.generation AND key IS NOT NEW.key)"
+	" BEGIN SELECT key_retired(); END;"
+	"CREATE TEMP TRIGGER ak_deleted AFTER DELETE ON main.aks"
+	" BEGIN SELECT key_retired(); END;"
+	"CREATE TEMP TRIGGER ak_replaced BEFORE INSERT ON main.aks"
+	" WHEN EXISTS (SELECT 1 FROM main.aks WHERE mac = NEW.mac"
+	"  AND slot = NEW.slot AND ak IS NOT NEW.ak)"
+	" BEGIN SELECT key_retired(); END;"
+	"CREATE TEMP TRIGGER tree_deleted AFTER DELETE ON main.group_trees"
+	" BEGIN SELECT key_retired(); END;"
+	"CREATE TEMP TRIGGER tree_replaced BEFORE INSERT ON main.group_trees"
+	" WHEN EXISTS (SELECT 1 FROM main.group_trees"
+	"  WHERE group_id = NEW.group_id AND (tree IS NOT NEW.tree"
+	"   OR members IS NOT NEW.members OR rekey IS NOT NEW.rekey))"
+	" BEGIN SELECT key_retired(); END;";
+
 struct store {
 	sqlite3 *db;
 	sqlite3_stmt *stmt[ST_COUNT];
 	bool batch;			/* store_batch_begin() .. _end() */
 	bool batch_open;		/* a receive-window transaction is open */
+	bool retired;			/* a key left: checkpoint once committed */
 };
+
+static void key_retired(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	struct store *st = sqlite3_user_data(ctx);
+
+	(void)argc;
+	(void)argv;
+	st->retired = true;
+	sqlite3_result_null(ctx);
+}
+
+/*
+ * Once no transaction is open: the WAL's frames go into the database
+ * file (where secure_delete has zeroed the old keys) and the WAL is
+ * truncated, so that its old frames with the keys are gone.  Costs a
+ * sync of the database file, only after a key was dropped.  A reader
+ * in the way (this connection in the middle of a SELECT, another
+ * process) is not waited for: the next write or the close tries again.
+ */
+static void checkpoint_retired(struct store *st)
+{
+	int rc;
+
+	if (!st->retired || !sqlite3_get_autocommit(st->db))
+		return;
+	sqlite3_busy_timeout(st->db, 0);
+	rc = sqlite3_wal_checkpoint_v2(st->db, NULL,
+				       SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
+	if (rc == SQLITE_OK)
+		st->retired = false;
+	else
+		log_debug("database: checkpoint after a deleted key: %s; tried again later",
+			  sqlite3_errstr(rc));
+}
 
 static int db_error(struct store *st, const char *what)
 {
@@ -121,6 +194,7 @@ static int exec(struct store *st, const char *sql)
 		sqlite3_free(msg);
 		return -EIO;
 	}
+	checkpoint_retired(st);
 	return 0;
 }
 
@@ -144,6 +218,7 @@ static int step_done(struct store *st, sqlite3_stmt *stmt, const char *what)
 	else if (rc != SQLITE_DONE)
 		err = db_error(st, what);
 	sqlite3_finalize(stmt);
+	checkpoint_retired(st);
 	return err;
 }
 
@@ -176,27 +251,80 @@ static int column_text(sqlite3_stmt *stmt, int i, char *out, size_t cap)
 	return text && str_copy(out, cap, text) ? 0 : -1;
 }
 
+/* An existing file of the database (FILE, or FILE plus suffix) is
+ * refused if group or others have any access to it. */
+static int check_private(const char *path, const char *suffix)
+{
+	char name[4096];
+	struct stat sb;
+
+	if ((size_t)snprintf(name, sizeof(name), "%s%s", path, suffix) >=
+	    sizeof(name)) {
+		log_err("database %s: name too long", path);
+		return -ENAMETOOLONG;
+	}
+	if (stat(name, &sb)) {
+		if (errno == ENOENT && *suffix)
+			return 0;
+		log_err("database %s: %s", name, strerror(errno));
+		return -errno;
+	}
+	if (sb.st_mode & 077) {
+		log_err("database %s: mode %04o lets group or others at the keys it holds; refused (chmod 600 it, and count the keys in it as exposed)",
+			name, (unsigned int)(sb.st_mode & 07777));
+		return -EACCES;
+	}
+	return 0;
+}
+
+/*
+ * A new database is created owner-only here, whatever the umask, before
+ * SQLite opens it: SQLite would create it 0644 less the umask, and it
+ * makes its -wal and -shm files with the mode of the database file.
+ */
+static int create_private(const char *path)
+{
+	static const char *const suffixes[] = { "", "-wal", "-shm", "-journal" };
+	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+
+	if (fd >= 0) {
+		close(fd);
+		return 0;
+	}
+	if (errno != EEXIST) {
+		log_err("database %s: %s", path, strerror(errno));
+		return -errno;
+	}
+	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+		int err = check_private(path, suffixes[i]);
+
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 int store_open(const char *path, struct store **out)
 {
-	struct store *st = calloc(1, sizeof(*st));
+	struct store *st;
 	sqlite3_stmt *stmt;
 	int version = -1;
 
+	if (create_private(path))
+		return -EIO;
+	st = calloc(1, sizeof(*st));
 	if (!st)
 		return -ENOMEM;
-	if (sqlite3_open_v2(path, &st->db,
-			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-			    NULL) != SQLITE_OK) {
+	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE, NULL) !=
+	    SQLITE_OK) {
 		log_err("database %s: %s", path,
 			st->db ? sqlite3_errmsg(st->db) : "cannot open");
 		sqlite3_close(st->db);
 		free(st);
 		return -EIO;
 	}
-	/* It holds keys: owner only, before anything is written. */
-	chmod(path, 0600);
-	sqlite3_busy_timeout(st->db, 2000);
-	/* secure_delete: retired TEKs and AKs are overwritten, not left behind. */
+	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
+	/* secure_delete: a dropped key's cell is zeroed, not left behind. */
 	if (exec(st, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
 		     "PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;"))
 		goto fail;
@@ -221,6 +349,13 @@ int store_open(const char *path, struct store **out)
 	if (version == 1)
 		log_notice("database %s: schema 1 upgraded to %d; the TEKs it held count as used up: they stay in use while the kernel has them and are replaced by new ones where it lacks them",
 			   path, SCHEMA_VERSION);
+	if (sqlite3_create_function(st->db, "key_retired", 0, SQLITE_UTF8, st,
+				    key_retired, NULL, NULL) != SQLITE_OK) {
+		db_error(st, "key_retired()");
+		goto fail;
+	}
+	if (exec(st, retire_triggers))
+		goto fail;
 	for (int i = 0; i < ST_COUNT; i++)
 		if (prepare(st, stmt_sql[i], &st->stmt[i]))
 			goto fail;
@@ -239,6 +374,7 @@ void store_close(struct store *st)
 	batch_commit(st);
 	for (int i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(st->stmt[i]);
+	checkpoint_retired(st);
 	sqlite3_close(st->db);
 	free(st);
 }

@@ -64,7 +64,7 @@ write_conf() {	# write_conf DIR [EXTRA LINES]
 
 start_daemon() {	# start_daemon DIR
 	rm -f "$1/ctl.sock"	# left by a daemon killed with -9
-	"$PKMD" -f -c "$1/bs.conf" 2>>"$1/bs.log" &
+	"$PKMD" -f --test-mode -c "$1/bs.conf" 2>>"$1/bs.log" &
 	daemon_pid=$!
 	wait_for 10 test -S "$1/ctl.sock"
 }
@@ -85,8 +85,8 @@ ok $? "pkmload ca makes a CA and a BS identity"
 d=$work/a
 mkdir -p "$d"
 write_conf "$d" "kernel-requests = record"
-"$PKMD" -t -c "$d/bs.conf" >/dev/null
-ok $? "pkmd -t accepts [test] mgmt-socket and kernel-requests"
+"$PKMD" -t --test-mode -c "$d/bs.conf" >/dev/null
+ok $? "pkmd -t --test-mode accepts [test] mgmt-socket and kernel-requests"
 start_daemon "$d"
 ok $? "pkmd starts on the test transport"
 "$PKMLOAD" run -d "$work/ca" -l "$d/link.sock" -c "$d/ctl.sock" -n 50 \
@@ -144,7 +144,7 @@ stop_daemon
 d=$work/c
 mkdir -p "$d"
 write_conf "$d" "kernel-requests = sometimes"
-out=$("$PKMD" -t -c "$d/bs.conf" 2>&1)
+out=$("$PKMD" -t --test-mode -c "$d/bs.conf" 2>&1)
 status=$?
 [[ $status == 3 ]] && grep -q "bs.conf:16: .*expected discard or record" <<<"$out"
 ok $? "kernel-requests = sometimes refused with its line (exit $status)"
@@ -158,7 +158,7 @@ cat >"$d/ss.conf" <<-CONF
 	[test]
 	mgmt-socket = $d/link.sock
 CONF
-out=$("$PKMD" -t -c "$d/ss.conf" 2>&1)
+out=$("$PKMD" -t --test-mode -c "$d/ss.conf" 2>&1)
 status=$?
 [[ $status == 3 ]] && grep -q "ss.conf:8:" <<<"$out"
 ok $? "mgmt-socket refused in an SS configuration (exit $status)"

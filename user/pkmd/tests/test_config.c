@@ -289,9 +289,42 @@ static void test_file(void)
 	config_free(&cfg);
 }
 
+/* [test] settings are taken only with --test-mode. */
+static void test_test_mode(void)
+{
+	struct config cfg;
+	struct reports r;
+
+	is_int(load(BS_MIN "[test]\nkey-log = /tmp/k\n", &cfg, &r), 0,
+	       "a [test] section parses");
+	is_int(cfg.test_section_line, 8, "its header's line is kept");
+	memset(&r, 0, sizeof(r));
+	is_int(config_check_test_mode(&cfg, false, collect, &r), 1,
+	       "without --test-mode it is refused");
+	ok(strstr(r.text, "t.conf:8: [test] section refused") &&
+	   strstr(r.text, "--test-mode"),
+	   "with FILE:LINE and the option that allows it");
+	memset(&r, 0, sizeof(r));
+	is_int(config_check_test_mode(&cfg, true, collect, &r), 0,
+	       "with --test-mode it is taken");
+	config_free(&cfg);
+
+	is_int(load(BS_MIN "[test]\n", &cfg, &r), 0, "an empty [test] section");
+	is_int(config_check_test_mode(&cfg, false, NULL, NULL), 1,
+	       "is refused as well");
+	config_free(&cfg);
+
+	is_int(load(BS_MIN, &cfg, &r), 0, "no [test] section");
+	ok(config_check_test_mode(&cfg, false, NULL, NULL) == 0 &&
+	   config_check_test_mode(&cfg, true, NULL, NULL) == 0,
+	   "needs no option and is not changed by it");
+	config_free(&cfg);
+}
+
 int main(void)
 {
 	test_good();
+	test_test_mode();
 	test_bad();
 	test_long_line();
 	test_many();

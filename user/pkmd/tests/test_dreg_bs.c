@@ -191,6 +191,45 @@ static bool ctl_wait(const char *req, const char *needle, bool want)
 	return false;
 }
 
+/*
+ * The configuration has a [test] section (the test transport): without
+ * --test-mode the daemon refuses it at once, says why, and opens
+ * nothing.  Returns pkmd's exit status.
+ */
+static int start_without_test_mode(void)
+{
+	char conf[PATH_MAX + 32], log[PATH_MAX + 32];
+	pid_t pid, done;
+	int64_t end;
+	int status;
+
+	snprintf(conf, sizeof(conf), "%s/bs.conf", dir);
+	snprintf(log, sizeof(log), "%s/bs.log", dir);
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+
+		if (fd >= 0)
+			dup2(fd, 2);
+		execl(pkmd_bin, "pkmd", "-f", "-c", conf, (char *)NULL);
+		_exit(127);
+	}
+	/* A daemon that took the file runs on: stopped after WAIT_MS. */
+	end = now_ms() + WAIT_MS;
+	while ((done = waitpid(pid, &status, WNOHANG)) == 0 && now_ms() < end)
+		poll(NULL, 0, 20);
+	if (done == 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		return -1;
+	}
+	if (done != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
 static int start_daemon(void)
 {
 	char conf[PATH_MAX + 32], log[PATH_MAX + 32];
@@ -208,7 +247,8 @@ static int start_daemon(void)
 
 		if (fd >= 0)
 			dup2(fd, 2);
-		execl(pkmd_bin, "pkmd", "-f", "-c", conf, (char *)NULL);
+		execl(pkmd_bin, "pkmd", "-f", "--test-mode", "-c", conf,
+		      (char *)NULL);
 		_exit(127);
 	}
 	/* The link socket exists once the daemon has started. */
@@ -552,7 +592,14 @@ int main(int argc, char **argv)
 		printf("Bail out! cannot set up (%s)\n", pkmd_bin);
 		return 1;
 	}
-	if (ok(!start_daemon(), "pkmd BS on its test transport"))
+	is_int(start_without_test_mode(), 3,
+	       "without --test-mode, pkmd refuses the [test] section (exit 3)");
+	ok(log_has("[test] section refused") && log_has("--test-mode"),
+	   "and says so, naming the option");
+	snprintf(self, sizeof(self), "%s/link.sock", dir);
+	ok(access(self, F_OK) != 0,
+	   "having opened nothing (no test link socket)");
+	if (ok(!start_daemon(), "pkmd BS on its test transport, with --test-mode"))
 		test_dreg();
 	ok(log_has("DREG-REQ refused: CMAC does not verify (AK"),
 	   "the BS logged the forged DREG-REQ");

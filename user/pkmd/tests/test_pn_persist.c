@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -195,7 +196,8 @@ static int start_daemon(void)
 
 		if (fd >= 0)
 			dup2(fd, 2);
-		execl(pkmd_bin, "pkmd", "-f", "-c", conf, (char *)NULL);
+		execl(pkmd_bin, "pkmd", "-f", "--test-mode", "-c", conf,
+		      (char *)NULL);
 		_exit(127);
 	}
 	end = now_ms() + WAIT_MS;
@@ -718,6 +720,8 @@ static void test_migration(void)
 		}
 	}
 	sqlite3_close(db);
+	/* pkmd opens no database others may read */
+	chmod(db_path, 0600);
 	memcpy(banned[0], k0, 16);
 	memcpy(banned[1], k1, 16);
 	if (!ok(!start_daemon(), "the daemon started on a schema 1 database"))

@@ -153,6 +153,9 @@ static int exec_sql(const char *path, const char *sql)
 		return -1;
 	rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
 	sqlite3_close(db);
+	/* pkmd opens no database others may read */
+	if (chmod(path, 0600))
+		return -1;
 	return rc == SQLITE_OK ? 0 : -1;
 }
 
