@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <libgen.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -39,8 +40,39 @@ static struct {
 	struct pkmd *d;
 	int listen_fd;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	bool has_group;			/* control-group set */
+	gid_t group;
 	struct client *clients[MAX_CLIENTS];
 } ctl = { .listen_fd = -1 };
+
+/*
+ * Who may talk to the daemon: root, the daemon's own user and, with
+ * control-group, a process of that group (its primary or one of its
+ * supplementary groups, as the kernel saw them when it connected).  The
+ * file mode says the same; this holds even if someone widens the mode.
+ */
+static bool peer_allowed(int fd, struct ucred *cred)
+{
+	socklen_t len = sizeof(*cred);
+	gid_t groups[256];
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, cred, &len) ||
+	    len != sizeof(*cred))
+		return false;
+	if (cred->uid == 0 || cred->uid == geteuid())
+		return true;
+	if (!ctl.has_group)
+		return false;
+	if (cred->gid == ctl.group)
+		return true;
+	len = sizeof(groups);
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len))
+		return false;	/* ERANGE: more than we look at; refused */
+	for (size_t i = 0; i < len / sizeof(groups[0]); i++)
+		if (groups[i] == ctl.group)
+			return true;
+	return false;
+}
 
 /* Connections */
 
@@ -121,6 +153,7 @@ static void client_event(int fd, short revents, void *arg)
 
 static void listen_event(int fd, short revents, void *arg)
 {
+	struct ucred cred = { .pid = 0, .uid = (uid_t)-1, .gid = (gid_t)-1 };
 	struct client *c;
 	int cfd, slot;
 
@@ -129,6 +162,13 @@ static void listen_event(int fd, short revents, void *arg)
 	cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (cfd < 0)
 		return;
+	if (!peer_allowed(cfd, &cred)) {
+		log_warn("control: connection from uid %u gid %u pid %d refused",
+			 (unsigned int)cred.uid, (unsigned int)cred.gid,
+			 (int)cred.pid);
+		close(cfd);
+		return;
+	}
 	for (slot = 0; slot < MAX_CLIENTS && ctl.clients[slot]; slot++)
 		;
 	c = slot < MAX_CLIENTS ? calloc(1, sizeof(*c)) : NULL;
@@ -160,6 +200,31 @@ static bool socket_alive(const struct sockaddr_un *addr)
 	return alive;
 }
 
+/* control-group: a group name, or failing that a number. */
+static int resolve_group(const char *name, gid_t *gid)
+{
+	struct group gr, *found = NULL;
+	char buf[4096], *end;
+	unsigned long n;
+	int err;
+
+	err = getgrnam_r(name, &gr, buf, sizeof(buf), &found);
+	if (found) {
+		*gid = gr.gr_gid;
+		return 0;
+	}
+	errno = 0;
+	n = strtoul(name, &end, 10);
+	if (name[0] >= '0' && name[0] <= '9' && !*end && !errno &&
+	    n < (gid_t)-1) {
+		*gid = (gid_t)n;
+		return 0;
+	}
+	log_err("control-group %s: %s", name,
+		err ? strerror(err) : "no such group");
+	return -ENOENT;
+}
+
 int control_open(struct pkmd *d, const char *path)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
@@ -168,6 +233,9 @@ int control_open(struct pkmd *d, const char *path)
 	int fd;
 
 	ctl.d = d;
+	ctl.has_group = d->cfg->control_group[0] != '\0';
+	if (ctl.has_group && resolve_group(d->cfg->control_group, &ctl.group))
+		return -ENOENT;
 	if (!str_copy(addr.sun_path, sizeof(addr.sun_path), path)) {
 		log_err("control socket path %s too long", path);
 		return -EINVAL;
@@ -186,14 +254,22 @@ int control_open(struct pkmd *d, const char *path)
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	/* Owner and group only: the socket changes subscribers and keys. */
-	old_mask = umask(0117);
-	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) || listen(fd, 16)) {
+	/*
+	 * The socket changes subscribers and keys: it is made 0600, and
+	 * only with control-group given to that group and then opened to
+	 * it (0660).  Nobody can connect before listen(), which comes last.
+	 */
+	old_mask = umask(0177);
+	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) ||
+	    (ctl.has_group && (lchown(path, (uid_t)-1, ctl.group) ||
+			       chmod(path, 0660))) ||
+	    listen(fd, 16)) {
 		int err = -errno;
 
 		umask(old_mask);
 		log_err("control socket %s: %s", path, strerror(-err));
 		close(fd);
+		unlink(path);
 		return err;
 	}
 	umask(old_mask);
