@@ -27,6 +27,7 @@
 #include "eloop.h"
 #include "kernel.h"
 #include "log.h"
+#include "util.h"
 
 static char dir[64];
 static struct config cfg;
@@ -125,6 +126,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	}
 	snprintf(path, sizeof(path), "%s/bs.conf", dir);
 	log_set_level(LOG_LVL_ERROR);
+	daemon_.started = now_real_s();
 	if (config_load_file(path, &cfg, report, NULL) || eloop_init() ||
 	    kernel_open_test(&daemon_.kernel, cfg.test_mgmt_socket, false,
 			     &(struct kernel_handlers){ 0 }) ||
@@ -132,7 +134,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		fprintf(stderr, "fuzz_control: the BS did not start\n");
 		abort();
 	}
-	log_set_level(LOG_LVL_ERROR);
 	atexit(cleanup);
 	return 0;
 }
