@@ -267,7 +267,10 @@ int control_open(struct pkmd *d, const char *path)
 		int err = -errno;
 
 		umask(old_mask);
-		log_err("control socket %s: %s", path, strerror(-err));
+		/* Without CAP_CHOWN only a group of the daemon's own will do. */
+		log_err("control socket %s: %s%s", path, strerror(-err),
+			ctl.has_group && err == -EPERM ?
+			" (control-group: the daemon needs that group or CAP_CHOWN)" : "");
 		close(fd);
 		unlink(path);
 		return err;
