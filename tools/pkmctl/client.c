@@ -82,27 +82,33 @@ static char *read_line(int fd, size_t *len)
 	return NULL;
 }
 
-int request(struct json_out *req, struct json *resp,
-	    const struct json **result)
+int request(json_t *req, json_t **resp, json_t **result)
 {
-	const struct json *ok;
-	char err[128], *line;
+	json_error_t jerr;
+	const json_t *ok;
+	char *text, *line;
 	size_t len;
 	int fd;
 
-	jo_end_line(req);
-	if (req->failed) {
-		fprintf(stderr, "pkmctl: out of memory\n");
+	/* Compact: one line, whatever the strings hold. */
+	text = req ? json_dumps(req, JSON_COMPACT) : NULL;
+	json_decref(req);
+	if (!text) {
+		fprintf(stderr, "pkmctl: cannot build the request (arguments must be UTF-8 text)\n");
 		return EXIT_REFUSED;
 	}
 	fd = connect_daemon();
-	if (fd < 0)
+	if (fd < 0) {
+		free(text);
 		return EXIT_NO_DAEMON;
-	if (send_all(fd, req->buf, req->len)) {
+	}
+	if (send_all(fd, text, strlen(text)) || send_all(fd, "\n", 1)) {
 		fprintf(stderr, "pkmctl: cannot send to pkmd: %s\n", strerror(errno));
+		free(text);
 		close(fd);
 		return EXIT_NO_DAEMON;
 	}
+	free(text);
 	shutdown(fd, SHUT_WR);
 	line = read_line(fd, &len);
 	close(fd);
@@ -110,44 +116,35 @@ int request(struct json_out *req, struct json *resp,
 		fprintf(stderr, "pkmctl: no response from pkmd\n");
 		return EXIT_NO_DAEMON;
 	}
-	if (json_parse(line, len, resp, err, sizeof(err))) {
-		fprintf(stderr, "pkmctl: malformed response from pkmd: %s\n", err);
-		free(line);
-		return EXIT_REFUSED;
-	}
+	*resp = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
 	free(line);
-	ok = json_get(resp, "ok");
-	if (!ok || ok->type != JSON_BOOL) {
-		fprintf(stderr, "pkmctl: malformed response from pkmd\n");
-		json_free(resp);
+	if (!*resp) {
+		fprintf(stderr, "pkmctl: malformed response from pkmd: %s\n",
+			jerr.text);
 		return EXIT_REFUSED;
 	}
-	if (!ok->b) {
-		const char *why = json_get_string(resp, "error");
+	ok = json_object_get(*resp, "ok");
+	if (!json_is_boolean(ok)) {
+		fprintf(stderr, "pkmctl: malformed response from pkmd\n");
+		json_decref(*resp);
+		return EXIT_REFUSED;
+	}
+	if (!json_is_true(ok)) {
+		const char *why = json_string_value(json_object_get(*resp, "error"));
 
 		if (opts.json) {
-			print_json(resp);
+			print_json(*resp);
 		} else {
 			fprintf(stderr, "pkmctl: %s\n", why ? why : "refused");
 		}
-		json_free(resp);
+		json_decref(*resp);
 		return EXIT_REFUSED;
 	}
-	*result = json_get(resp, "result");
+	*result = json_object_get(*resp, "result");
 	return EXIT_OK;
 }
 
-int request_command(const char *command, struct json *resp,
-		    const struct json **result)
+int request_command(const char *command, json_t **resp, json_t **result)
 {
-	struct json_out req;
-	int code;
-
-	jo_init(&req, false);
-	jo_object_begin(&req, NULL);
-	jo_string(&req, "command", command);
-	jo_object_end(&req);
-	code = request(&req, resp, result);
-	jo_free(&req);
-	return code;
+	return request(json_pack("{s:s}", "command", command), resp, result);
 }

@@ -6,17 +6,17 @@
 #include "pkmctl.h"
 #include "util.h"
 
-static void print_groups(const struct json *list)
+static void print_groups(const json_t *list)
 {
 	static const char *const headers[] = { "GROUP", "CID", "SUITE",
 					       "ADDRESSES", "MEMBERS", "TREE",
 					       "DEGREE", "IN-TREE", "EPOCH" };
 	struct table *t = table_new(headers, 9);
 
-	for (size_t i = 0; list && i < list->n; i++) {
-		const struct json *g = &list->items[i];
-		const struct json *tree = json_get(g, "tree");
-		bool has_tree = tree && tree->type == JSON_OBJECT;
+	for (size_t i = 0; i < json_array_size(list); i++) {
+		const json_t *g = json_array_get(list, i);
+		const json_t *tree = json_object_get(g, "tree");
+		bool has_tree = json_is_object(tree);
 		const char *row[] = { cell_int(g, "id"), cell_hex(g, "cid"),
 				      cell_str(g, "suite"),
 				      cell_list(g, "addresses"),
@@ -33,8 +33,7 @@ static void print_groups(const struct json *list)
 
 static int group_list(struct args *a)
 {
-	const struct json *result;
-	struct json resp;
+	json_t *resp, *result;
 	int code;
 
 	if (a->argc)
@@ -46,15 +45,13 @@ static int group_list(struct args *a)
 		print_json(result);
 	else
 		print_groups(result);
-	json_free(&resp);
+	json_decref(resp);
 	return EXIT_OK;
 }
 
 static int group_member(struct args *a)
 {
-	const struct json *result;
-	struct json_out req;
-	struct json resp;
+	json_t *req, *resp, *result;
 	const char *command;
 	uint64_t group;
 	int code;
@@ -70,19 +67,14 @@ static int group_member(struct args *a)
 	if (parse_uint(a->argv[1], 255, &group))
 		usage_error("invalid group \"%s\": expected 0..255", a->argv[1]);
 
-	jo_init(&req, false);
-	jo_object_begin(&req, NULL);
-	jo_string(&req, "command", command);
-	jo_int(&req, "group", (int64_t)group);
-	jo_string(&req, "cn", a->argv[2]);
-	jo_object_end(&req);
-	code = request(&req, &resp, &result);
-	jo_free(&req);
+	req = json_pack("{s:s, s:I, s:s}", "command", command,
+			"group", (json_int_t)group, "cn", a->argv[2]);
+	code = request(req, &resp, &result);
 	if (code)
 		return code;
 	if (opts.json)
 		print_json(result);
-	json_free(&resp);
+	json_decref(resp);
 	return EXIT_OK;
 }
 

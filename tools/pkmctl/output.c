@@ -15,18 +15,30 @@ struct table {
 	char **cells;		/* row-major, header row first */
 };
 
-void print_json(const struct json *result)
+/* Compact on one line, or indented by two spaces a level (-p). */
+void print_json(const json_t *result)
 {
-	struct json_out o;
+	size_t flags = JSON_ENCODE_ANY |
+		       (opts.pretty ? JSON_INDENT(2) : JSON_COMPACT);
+	char *text = result ? json_dumps(result, flags) : NULL;
 
-	jo_init(&o, opts.pretty);
-	if (result)
-		jo_value(&o, NULL, result);
-	else
-		jo_object_begin(&o, NULL), jo_object_end(&o);
-	jo_end_line(&o);
-	fputs(o.failed ? "null\n" : o.buf, stdout);
-	jo_free(&o);
+	printf("%s\n", text ? text : result ? "null" : "{}");
+	free(text);
+}
+
+bool get_int(const json_t *obj, const char *key, int64_t *out)
+{
+	const json_t *v = json_object_get(obj, key);
+
+	if (!json_is_integer(v))
+		return false;
+	*out = (int64_t)json_integer_value(v);
+	return true;
+}
+
+const char *get_string(const json_t *obj, const char *key)
+{
+	return json_string_value(json_object_get(obj, key));
 }
 
 struct table *table_new(const char *const *headers, int n_cols)
@@ -92,51 +104,53 @@ static char *next_buffer(void)
 	return bufs[next++ % (MAX_COLS * 2)];
 }
 
-const char *cell_int(const struct json *obj, const char *key)
+const char *cell_int(const json_t *obj, const char *key)
 {
 	char *buf = next_buffer();
 	int64_t v;
 
-	if (!json_get_int(obj, key, &v))
+	if (!get_int(obj, key, &v))
 		return "-";
 	snprintf(buf, 512, "%" PRId64, v);
 	return buf;
 }
 
-const char *cell_hex(const struct json *obj, const char *key)
+const char *cell_hex(const json_t *obj, const char *key)
 {
 	char *buf = next_buffer();
 	int64_t v;
 
-	if (!json_get_int(obj, key, &v))
+	if (!get_int(obj, key, &v))
 		return "-";
 	snprintf(buf, 512, "0x%04" PRIx64, (uint64_t)v);
 	return buf;
 }
 
-const char *cell_str(const struct json *obj, const char *key)
+const char *cell_str(const json_t *obj, const char *key)
 {
-	const char *s = json_get_string(obj, key);
+	const char *s = get_string(obj, key);
 
 	return s ? s : "-";
 }
 
 /* An array of strings or integers as "a,b,c", "-" when empty. */
-const char *cell_list(const struct json *obj, const char *key)
+const char *cell_list(const json_t *obj, const char *key)
 {
-	const struct json *list = json_get(obj, key);
+	const json_t *list = json_object_get(obj, key);
 	char *buf = next_buffer();
 	size_t used = 0;
 
 	buf[0] = '\0';
-	for (size_t i = 0; list && list->type == JSON_ARRAY && i < list->n; i++) {
-		const struct json *v = &list->items[i];
+	for (size_t i = 0; i < json_array_size(list); i++) {
+		const json_t *v = json_array_get(list, i);
 		int n;
 
-		if (v->type == JSON_STRING)
-			n = snprintf(buf + used, 512 - used, "%s%s", i ? "," : "", v->s);
-		else if (v->type == JSON_INT)
-			n = snprintf(buf + used, 512 - used, "%s%" PRId64, i ? "," : "", v->i);
+		if (json_is_string(v))
+			n = snprintf(buf + used, 512 - used, "%s%s", i ? "," : "",
+				     json_string_value(v));
+		else if (json_is_integer(v))
+			n = snprintf(buf + used, 512 - used, "%s%" PRId64, i ? "," : "",
+				     (int64_t)json_integer_value(v));
 		else
 			continue;
 		if (n < 0 || (size_t)n >= 512 - used)

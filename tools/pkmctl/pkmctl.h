@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "json.h"
+#include <jansson.h>
 
 /*
  * pkmctl: the operator's tool for a running pkmd, over its control
@@ -39,27 +39,30 @@ __attribute__((noreturn, format(printf, 1, 2)))
 void usage_error(const char *fmt, ...);
 
 /*
- * Sends one request (the object built in req) and reads the response.
+ * Sends one request and reads the response; takes the reference to req
+ * (NULL: it could not be built, an argument not being UTF-8 text).
  * Prints the daemon's error and returns EXIT_REFUSED when it says no;
- * returns EXIT_OK with *result pointing into resp otherwise.
+ * returns EXIT_OK with *resp to json_decref() and *result in it
+ * (NULL if the response has none) otherwise.
  */
-int request(struct json_out *req, struct json *resp,
-	    const struct json **result);
+int request(json_t *req, json_t **resp, json_t **result);
 /* The same for a request that names its command and nothing else. */
-int request_command(const char *command, struct json *resp,
-		    const struct json **result);
+int request_command(const char *command, json_t **resp, json_t **result);
 
 /* Output: the result as JSON (-j), or a table. */
-void print_json(const struct json *result);
+void print_json(const json_t *result);
 struct table;
 struct table *table_new(const char *const *headers, int n_cols);
 void table_row(struct table *t, const char *const *cells);
 void table_print(struct table *t);
+/* A member of obj as an integer or a string: false / NULL if not one. */
+bool get_int(const json_t *obj, const char *key, int64_t *out);
+const char *get_string(const json_t *obj, const char *key);
 /* Helpers that format one cell into a static buffer. */
-const char *cell_int(const struct json *obj, const char *key);
-const char *cell_hex(const struct json *obj, const char *key);
-const char *cell_str(const struct json *obj, const char *key);
-const char *cell_list(const struct json *obj, const char *key);
+const char *cell_int(const json_t *obj, const char *key);
+const char *cell_hex(const json_t *obj, const char *key);
+const char *cell_str(const json_t *obj, const char *key);
+const char *cell_list(const json_t *obj, const char *key);
 
 int cmd_status(struct args *a);
 int cmd_subscriber(struct args *a);

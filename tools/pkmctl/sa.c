@@ -7,18 +7,18 @@
 #include "util.h"
 
 /* "EKS 1 3599 s" for the TEK of that generation, "-" if there is none. */
-static const char *tek_cell(const struct json *sa, const char *generation,
+static const char *tek_cell(const json_t *sa, const char *generation,
 			    char *buf, size_t len)
 {
-	const struct json *teks = json_get(sa, "teks");
+	const json_t *teks = json_object_get(sa, "teks");
 
-	for (size_t i = 0; teks && teks->type == JSON_ARRAY && i < teks->n; i++) {
-		const struct json *t = &teks->items[i];
-		const char *g = json_get_string(t, "generation");
+	for (size_t i = 0; i < json_array_size(teks); i++) {
+		const json_t *t = json_array_get(teks, i);
+		const char *g = get_string(t, "generation");
 		int64_t eks, left;
 
-		if (g && !strcmp(g, generation) && json_get_int(t, "eks", &eks) &&
-		    json_get_int(t, "remaining", &left)) {
+		if (g && !strcmp(g, generation) && get_int(t, "eks", &eks) &&
+		    get_int(t, "remaining", &left)) {
 			snprintf(buf, len, "EKS %lld %lld s", (long long)eks,
 				 (long long)left);
 			return buf;
@@ -27,27 +27,27 @@ static const char *tek_cell(const struct json *sa, const char *generation,
 	return "-";
 }
 
-static void print_sas(const struct json *list)
+static void print_sas(const json_t *list)
 {
 	static const char *const headers[] = { "SAID", "SERVICE", "FOR",
 		"SUITE", "STATE", "OLDER", "NEWER" };
 	struct table *t = table_new(headers, 7);
 
-	for (size_t i = 0; list && i < list->n; i++) {
-		const struct json *sa = &list->items[i];
+	for (size_t i = 0; i < json_array_size(list); i++) {
+		const json_t *sa = json_array_get(list, i);
 		char older[48], newer[48], who[96] = "-", state[48];
-		const char *s = json_get_string(sa, "state");
+		const char *s = get_string(sa, "state");
 		int64_t v;
 
-		if (json_get_int(sa, "group", &v))
+		if (get_int(sa, "group", &v))
 			snprintf(who, sizeof(who), "group %lld", (long long)v);
-		else if (json_get_string(sa, "owner"))
+		else if (get_string(sa, "owner"))
 			snprintf(who, sizeof(who), "%s %s", cell_str(sa, "cn"),
 				 cell_str(sa, "owner"));
-		else if (json_get_int(sa, "service_type", &v))
+		else if (get_int(sa, "service_type", &v))
 			snprintf(who, sizeof(who), "service type %lld", (long long)v);
 		/* The SS's state machine, and the code of a Key Reject. */
-		if (s && json_get_int(sa, "key_reject", &v))
+		if (s && get_int(sa, "key_reject", &v))
 			snprintf(state, sizeof(state), "%s (reject %lld)", s, (long long)v);
 		else
 			snprintf(state, sizeof(state), "%s", s ? s : "-");
@@ -62,8 +62,7 @@ static void print_sas(const struct json *list)
 
 int cmd_sa(struct args *a)
 {
-	const struct json *result;
-	struct json resp;
+	json_t *resp, *result;
 	int code;
 
 	if (a->argc < 1 || !(keyword_is(a->argv[0], "list") ||
@@ -78,15 +77,13 @@ int cmd_sa(struct args *a)
 		print_json(result);
 	else
 		print_sas(result);
-	json_free(&resp);
+	json_decref(resp);
 	return EXIT_OK;
 }
 
 int cmd_rekey(struct args *a)
 {
-	const struct json *result;
-	struct json_out req;
-	struct json resp;
+	json_t *req, *resp, *result;
 	uint64_t said;
 	int code;
 
@@ -94,17 +91,12 @@ int cmd_rekey(struct args *a)
 		usage_error("usage: pkmctl rekey SAID");
 	if (parse_uint(a->argv[0], 0xffff, &said))
 		usage_error("invalid SAID \"%s\": expected 0..65535", a->argv[0]);
-	jo_init(&req, false);
-	jo_object_begin(&req, NULL);
-	jo_string(&req, "command", "rekey");
-	jo_int(&req, "said", (int64_t)said);
-	jo_object_end(&req);
-	code = request(&req, &resp, &result);
-	jo_free(&req);
+	req = json_pack("{s:s, s:I}", "command", "rekey", "said", (json_int_t)said);
+	code = request(req, &resp, &result);
 	if (code)
 		return code;
 	if (opts.json)
 		print_json(result);
-	json_free(&resp);
+	json_decref(resp);
 	return EXIT_OK;
 }

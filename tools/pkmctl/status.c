@@ -10,8 +10,7 @@
 
 int cmd_status(struct args *a)
 {
-	const struct json *result;
-	struct json resp;
+	json_t *resp, *result;
 	int code;
 
 	if (a->argc)
@@ -21,27 +20,29 @@ int cmd_status(struct args *a)
 		return code;
 	if (opts.json) {
 		print_json(result);
-	} else if (result && result->type == JSON_OBJECT) {
-		for (size_t i = 0; i < result->n; i++) {
-			const struct json *v = &result->items[i];
+	} else {
+		const char *key;
+		json_t *v;
 
-			if (v->type == JSON_STRING)
-				printf("%s: %s\n", result->keys[i], v->s);
-			else if (v->type == JSON_INT)
-				printf("%s: %" PRId64 "\n", result->keys[i], v->i);
-			else if (v->type == JSON_BOOL)
-				printf("%s: %s\n", result->keys[i], v->b ? "yes" : "no");
+		/* Jansson keeps the members in the daemon's order. */
+		json_object_foreach(result, key, v) {
+			if (json_is_string(v))
+				printf("%s: %s\n", key, json_string_value(v));
+			else if (json_is_integer(v))
+				printf("%s: %" PRId64 "\n", key,
+				       (int64_t)json_integer_value(v));
+			else if (json_is_boolean(v))
+				printf("%s: %s\n", key, json_is_true(v) ? "yes" : "no");
 		}
 	}
-	json_free(&resp);
+	json_decref(resp);
 	return EXIT_OK;
 }
 
 /* pkmctl deregister: the SS sends DREG-REQ; pkmd answers once it is out. */
 int cmd_deregister(struct args *a)
 {
-	const struct json *result;
-	struct json resp;
+	json_t *resp, *result;
 	int code;
 
 	if (a->argc)
@@ -51,6 +52,6 @@ int cmd_deregister(struct args *a)
 		return code;
 	if (opts.json)
 		print_json(result);
-	json_free(&resp);
+	json_decref(resp);
 	return EXIT_OK;
 }

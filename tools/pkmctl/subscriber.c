@@ -9,9 +9,7 @@
 static int subscriber_add(struct args *a)
 {
 	const char *cn, *mac = NULL, *provider = NULL, *services = NULL;
-	const struct json *result;
-	struct json_out req;
-	struct json resp;
+	json_t *req, *resp, *result;
 	uint8_t parsed[MAC_LEN];
 	int code;
 
@@ -39,53 +37,50 @@ static int subscriber_add(struct args *a)
 	if (!provider)
 		usage_error("subscriber add: missing \"provider PROVIDER\"");
 
-	jo_init(&req, false);
-	jo_object_begin(&req, NULL);
-	jo_string(&req, "command", "subscriber-add");
-	jo_string(&req, "cn", cn);
-	jo_string(&req, "mac", mac);
-	jo_string(&req, "provider", provider);
-	if (services) {
+	req = json_pack("{s:s, s:s, s:s, s:s}", "command", "subscriber-add",
+			"cn", cn, "mac", mac, "provider", provider);
+	if (req && services) {
+		json_t *list = json_array();
 		char copy[128], *save, *item;
 
 		if (strlen(services) >= sizeof(copy))
 			usage_error("subscriber add: services too long");
 		strcpy(copy, services);
-		jo_array_begin(&req, "services");
 		for (item = strtok_r(copy, ",", &save); item;
 		     item = strtok_r(NULL, ",", &save)) {
 			if (strcmp(item, "unicast") && strcmp(item, "multicast") &&
 			    strcmp(item, "broadcast"))
 				usage_error("subscriber add: unknown service \"%s\"", item);
-			jo_string(&req, NULL, item);
+			json_array_append_new(list, json_string(item));
 		}
-		jo_array_end(&req);
+		if (json_object_set_new(req, "services", list)) {
+			json_decref(req);
+			req = NULL;
+		}
 	}
-	jo_object_end(&req);
-	code = request(&req, &resp, &result);
-	jo_free(&req);
+	code = request(req, &resp, &result);
 	if (code)
 		return code;
 	if (opts.json)
 		print_json(result);
-	json_free(&resp);
+	json_decref(resp);
 	return EXIT_OK;
 }
 
-static void print_subscribers(const struct json *list)
+static void print_subscribers(const json_t *list)
 {
 	static const char *const headers[] = { "CN", "MAC", "PROVIDER",
 		"SERVICES", "STATE", "GROUPS", "PRIMARY", "UNICAST", "AK" };
 	struct table *t = table_new(headers, 9);
 
-	for (size_t i = 0; list && i < list->n; i++) {
-		const struct json *s = &list->items[i];
+	for (size_t i = 0; i < json_array_size(list); i++) {
+		const json_t *s = json_array_get(list, i);
 		char ak[48] = "-";
 		int64_t seq, left;
 		const char *row[9];
 
-		if (json_get_int(s, "ak_seq", &seq) &&
-		    json_get_int(s, "ak_remaining", &left))
+		if (get_int(s, "ak_seq", &seq) &&
+		    get_int(s, "ak_remaining", &left))
 			snprintf(ak, sizeof(ak), "%lld (%lld s)", (long long)seq,
 				 (long long)left);
 		row[0] = cell_str(s, "cn");
@@ -104,8 +99,7 @@ static void print_subscribers(const struct json *list)
 
 static int subscriber_list(struct args *a)
 {
-	const struct json *result;
-	struct json resp;
+	json_t *resp, *result;
 	int code;
 
 	if (a->argc)
@@ -117,31 +111,25 @@ static int subscriber_list(struct args *a)
 		print_json(result);
 	else
 		print_subscribers(result);
-	json_free(&resp);
+	json_decref(resp);
 	return EXIT_OK;
 }
 
 static int subscriber_revoke(struct args *a)
 {
-	const struct json *result;
-	struct json_out req;
-	struct json resp;
+	json_t *req, *resp, *result;
 	int code;
 
 	if (a->argc != 1)
 		usage_error("usage: pkmctl subscriber revoke CN");
-	jo_init(&req, false);
-	jo_object_begin(&req, NULL);
-	jo_string(&req, "command", "subscriber-revoke");
-	jo_string(&req, "cn", a->argv[0]);
-	jo_object_end(&req);
-	code = request(&req, &resp, &result);
-	jo_free(&req);
+	req = json_pack("{s:s, s:s}", "command", "subscriber-revoke",
+			"cn", a->argv[0]);
+	code = request(req, &resp, &result);
 	if (code)
 		return code;
 	if (opts.json)
 		print_json(result);
-	json_free(&resp);
+	json_decref(resp);
 	return EXIT_OK;
 }
 

@@ -223,6 +223,26 @@ static int set_control(struct parse_ctx *ctx, const char *v, char *why,
 			  true, why, n);
 }
 
+/* A group name as useradd(8) takes one, or a number. */
+static int set_control_group(struct parse_ctx *ctx, const char *v, char *why,
+			     size_t n)
+{
+	size_t len = strlen(v);
+	bool ok = len > 0 && len < CONFIG_GROUP_NAME_MAX && v[0] != '-';
+
+	for (size_t i = 0; ok && i < len; i++)
+		ok = (v[i] >= 'a' && v[i] <= 'z') || (v[i] >= 'A' && v[i] <= 'Z') ||
+		     (v[i] >= '0' && v[i] <= '9') || v[i] == '_' || v[i] == '-' ||
+		     v[i] == '.' || (v[i] == '$' && i == len - 1);
+	if (!ok) {
+		snprintf(why, n, "not a group name or number (1 to %d characters: letters, digits, '_', '-', '.')",
+			 CONFIG_GROUP_NAME_MAX - 1);
+		return -1;
+	}
+	memcpy(ctx->cfg->control_group, v, len + 1);
+	return 0;
+}
+
 static int set_database(struct parse_ctx *ctx, const char *v, char *why,
 			size_t n)
 {
@@ -567,7 +587,7 @@ struct key_def {
 };
 
 enum key_index {
-	K_ROLE, K_INTERFACE, K_CONTROL, K_DATABASE, K_LOG_LEVEL,
+	K_ROLE, K_INTERFACE, K_CONTROL, K_CONTROL_GROUP, K_DATABASE, K_LOG_LEVEL,
 	K_BS_CA, K_BS_CERT, K_BS_KEY, K_BS_CRL, K_PROVIDER, K_AK_LIFETIME,
 	K_TEK_LIFETIME, K_UNICAST_SUITE,
 	K_SS_CA, K_SS_CERT, K_SS_KEY, K_SS_CRL, K_BS_NAME, K_BS_KEY_ID,
@@ -584,6 +604,7 @@ static const struct key_def keys[K_COUNT] = {
 	[K_ROLE] = { SEC_PKMD, "role", ROLE_NONE, set_role },
 	[K_INTERFACE] = { SEC_PKMD, "interface", ROLE_NONE, set_interface },
 	[K_CONTROL] = { SEC_PKMD, "control", ROLE_NONE, set_control },
+	[K_CONTROL_GROUP] = { SEC_PKMD, "control-group", ROLE_NONE, set_control_group },
 	[K_DATABASE] = { SEC_PKMD, "database", ROLE_BS, set_database },
 	[K_LOG_LEVEL] = { SEC_PKMD, "log-level", ROLE_NONE, set_log_level },
 	[K_BS_CA] = { SEC_BS, "ca-certificate", ROLE_BS, set_ca },

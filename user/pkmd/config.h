@@ -24,6 +24,7 @@ enum pkmd_role {
 #define CONFIG_PATH_MAX		256
 #define CONFIG_SUN_PATH_MAX	108	/* sizeof(sockaddr_un.sun_path) */
 #define CONFIG_IFNAME_MAX	16	/* IFNAMSIZ */
+#define CONFIG_GROUP_NAME_MAX	33	/* a system group name or a GID */
 #define CONFIG_PROVIDER_MAX	64
 #define CONFIG_BS_NAME_MAX	64	/* a certificate CN, PKM_CN_MAX */
 #define CONFIG_KEY_ID_LEN	32	/* SHA-256, PKM_KEY_ID_LEN */
@@ -78,6 +79,8 @@ struct config {
 	enum pkmd_role role;
 	char interface[CONFIG_IFNAME_MAX];
 	char control[CONFIG_SUN_PATH_MAX];
+	/* "": the control socket is the daemon user's alone (control.c). */
+	char control_group[CONFIG_GROUP_NAME_MAX];
 	char database[CONFIG_PATH_MAX];
 	int log_level;			/* enum log_level */
 

@@ -43,14 +43,21 @@ static void test_good(void)
 	is_int(load(BS_MIN, &cfg, &r), 0, "minimal BS configuration accepted");
 	ok(cfg.role == ROLE_BS && !strcmp(cfg.interface, "wman0") &&
 	   !strcmp(cfg.control, "/run/pkmd/wman0.sock") &&
-	   !strcmp(cfg.database, "/var/lib/pkmd/wman0.db"),
-	   "BS defaults: interface, control socket, database");
+	   !strcmp(cfg.database, "/var/lib/pkmd/wman0.db") &&
+	   cfg.control_group[0] == '\0',
+	   "BS defaults: interface, control socket (no group), database");
 	ok(cfg.ak_lifetime == AK_LIFETIME_DEFAULT &&
 	   cfg.tek_lifetime == TEK_LIFETIME_DEFAULT &&
 	   cfg.timers.tek_grace == 3600 && cfg.unicast_suite == 2 &&
 	   !cfg.has_broadcast && cfg.n_groups == 0,
 	   "BS defaults: lifetimes, grace time, suite, no broadcast, no groups");
 	ok(!strcmp(cfg.provider, "net-a"), "provider read");
+	config_free(&cfg);
+
+	is_int(load("[pkmd]\nrole = ss\ncontrol-group = pkm-ops\n[ss]\n"
+		    "ca-certificate = a\ncertificate = b\nprivate-key = c\n",
+		    &cfg, &r), 0, "control-group accepted");
+	ok(!strcmp(cfg.control_group, "pkm-ops"), "control-group read");
 	config_free(&cfg);
 
 	is_int(load(BS_MIN "[pkmd2]\n", &cfg, &r), 1, "one bad section, one report");
@@ -157,6 +164,9 @@ static const struct {
 	{ "[pkmd]\nrole = bs\ninterface = a/b\n", "t.conf:3: invalid interface 'a/b'" },
 	{ "[pkmd]\nrole = bs\ninterface = wman0123456789ab\n", "t.conf:3: invalid interface" },
 	{ "[pkmd]\nrole = bs\ncontrol = run/x.sock\n", "t.conf:3: invalid control 'run/x.sock': must be an absolute path" },
+	{ "[pkmd]\nrole = bs\ncontrol-group = a b\n", "t.conf:3: invalid control-group 'a b': not a group name" },
+	{ "[pkmd]\nrole = bs\ncontrol-group = -x\n", "t.conf:3: invalid control-group '-x'" },
+	{ "[pkmd]\nrole = bs\ncontrol-group = \n", "t.conf:3: invalid control-group" },
 	{ BS_MIN "[test]\nkey-log = keys.log\n", "t.conf:9: invalid key-log 'keys.log': must be an absolute path" },
 	{ "[pkmd]\nrole = bs\nlog-level = loud\n", "t.conf:3: invalid log-level 'loud'" },
 	{ "[pkmd]\nrole bs\n", "t.conf:2: expected name = value" },
