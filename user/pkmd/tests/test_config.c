@@ -55,7 +55,8 @@ static void test_good(void)
 	config_free(&cfg);
 
 	is_int(load("[pkmd]\nrole = ss\ncontrol-group = pkm-ops\n[ss]\n"
-		    "ca-certificate = a\ncertificate = b\nprivate-key = c\n",
+		    "ca-certificate = a\ncertificate = b\nprivate-key = c\n"
+		    "bs-name = bs-1\n",
 		    &cfg, &r), 0, "control-group accepted");
 	ok(!strcmp(cfg.control_group, "pkm-ops"), "control-group read");
 	config_free(&cfg);
