@@ -55,8 +55,8 @@ static int write_setup(void)
 	FILE *f;
 	int err;
 
-	if (tc_make(&ca, "fuzz CA", tc_key_ec(), NULL, true, -1, 30) ||
-	    tc_make(&bs, "fuzz BS", tc_key_ec(), &ca, false, -1, 30))
+	if (tc_make(&ca, "fuzz CA", tc_key_ec(), NULL, TC_CA, -1, 30) ||
+	    tc_make(&bs, "fuzz BS", tc_key_ec(), &ca, TC_BS, -1, 30))
 		return -1;
 	pem = tc_pem(&ca, &len);
 	err = pem ? write_file("ca.pem", pem) : -1;
