@@ -276,6 +276,13 @@ int pkm_cert_verify(X509_STORE *store, const uint8_t *der, size_t len,
 	if (role == PKM_ROLE_SS && (!EVP_PKEY_is_a(pub, "RSA") ||
 				    EVP_PKEY_get_bits(pub) < PKM_RSA_MIN_BITS))
 		goto out;
+	/* The BS signs: RSA as strong as an SS's, or EC of 256 bits and up. */
+	id->why = "a BS key weaker than RSA-2048 or a 256-bit curve";
+	if (role == PKM_ROLE_BS &&
+	    !(EVP_PKEY_is_a(pub, "RSA") &&
+	      EVP_PKEY_get_bits(pub) >= PKM_RSA_MIN_BITS) &&
+	    !(EVP_PKEY_is_a(pub, "EC") && EVP_PKEY_get_bits(pub) >= 256))
+		goto out;
 	id->why = "not exactly one printable CN";
 	if (subject_cn(x, id->cn))
 		goto out;

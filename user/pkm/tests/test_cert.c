@@ -19,7 +19,7 @@
 
 static struct tc_cert ca, ca2, good, other_ca, expired, future, weak, ec_ss,
 	self, no_cn, sub_ca, leaf_of_sub, ss_as_bs, no_role, both_roles,
-	ss_no_encipher;
+	ss_no_encipher, weak_bs;
 
 static void make_all(void)
 {
@@ -51,6 +51,7 @@ static void make_all(void)
 		       365);
 	err |= tc_make(&ss_no_encipher, "ss-0006", tc_key_rsa(2048), &ca, TC_BS,
 		       -1, 365);
+	err |= tc_make(&weak_bs, "bs-2", tc_key_rsa(1024), &ca, TC_BS, -1, 365);
 	if (err) {
 		printf("Bail out! cannot make test certificates\n");
 		exit(1);
@@ -146,6 +147,11 @@ static void test_roles(X509_STORE *store)
 	   "  nor an SS's");
 	is(verify(store, &ss_no_encipher, SS, &id), PKM_E_CERT,
 	   "an SS certificate whose keyUsage lacks keyEncipherment is refused");
+	is(verify(store, &weak_bs, BS, &id), PKM_E_CERT,
+	   "a BS certificate with an RSA-1024 key is refused");
+	ok(!verify(store, &ss_no_encipher, BS, &id),
+	   "  one with RSA-2048 is accepted");
+	pkm_cert_id_free(&id);
 }
 
 /* Two verifications of one key give one key identity; others differ. */
@@ -324,6 +330,7 @@ int main(void)
 	tc_free(&no_role);
 	tc_free(&both_roles);
 	tc_free(&ss_no_encipher);
+	tc_free(&weak_bs);
 	tc_free(&ca);
 	tc_free(&ca2);
 	tc_free(&good);

@@ -59,7 +59,8 @@ int pkm_ca_add_crl_file(X509_STORE *store, const char *path);
  * Verifies a DER certificate against the store: issued directly by a
  * trusted CA (no intermediates), not a CA itself, valid at "at" (0: now),
  * not revoked when the store has CRLs, exactly one CN, and carrying the
- * role's key usages (see enum pkm_cert_role).  On success fills id.
+ * role's key usages (see enum pkm_cert_role), and for a BS a key of
+ * RSA-2048 or a 256-bit curve or stronger.  On success fills id.
  */
 int pkm_cert_verify(X509_STORE *store, const uint8_t *der, size_t len,
 		    time_t at, enum pkm_cert_role role, struct pkm_cert_id *id);
