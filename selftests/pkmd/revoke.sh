@@ -176,7 +176,21 @@ test_ss1_follows() {
 	done
 	log_has ss1 "SAID 0xffff \\(broadcast\\): TEK Invalid"
 	log_has ss1 "SAID 0xfe01 \\(group 1\\): TEK Invalid"
+	# SS1's gap: from the BS's swap to SS1's new pair in its kernel
+	local swapped installed
+	swapped=$(log_ms bs "SAID 0xffff \\(broadcast\\): both TEKs replaced")
+	installed=$(log_ms_last ss1 "SAID 0xffff \\(broadcast\\): TEKs EKS [0-3] and [0-3] installed")
+	log "SS1 without the broadcast key for $((installed - swapped)) ms"
 }
+
+# log_ms NAME REGEX: the time of day, in ms, of the first matching line;
+# log_ms_last the same of the last one.
+ms_of() {
+	local t=${1%% *}
+	echo $(((10#${t:0:2} * 3600 + 10#${t:3:2} * 60 + 10#${t:6:2}) * 1000 + 10#${t:9:3}))
+}
+log_ms() { ms_of "$(grep -Em1 -- "$2" "$TMP/$1.log")"; }
+log_ms_last() { ms_of "$(grep -E -- "$2" "$TMP/$1.log" | tail -n 1)"; }
 
 test_after() {
 	local r1 r2 d2 s0
