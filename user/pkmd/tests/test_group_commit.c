@@ -12,6 +12,9 @@
  *   - the member's removal (within the group's rekey-batch interval)
  *     empties the tree: the tree and the TEK nobody knows are saved and
  *     installed once the database is free, not left undone.
+ *   - the member's Key Request after it is added again stages a join;
+ *     its commit is refused, the join is staged again on the saved tree,
+ *     and committed and answered once the database is free.
  *
  * Before the fix the first rekey moved the tree in memory on without the
  * database and was never sent or made again, and the empty group kept
@@ -592,7 +595,9 @@ static void test_commit(void)
 {
 	char failed[64];
 	long long epoch, eks;
+	static uint8_t buf[PKM_MSG_MAX];
 	int nobody, refused;
+	struct pkm_msg m;
 	sqlite3 *db;
 	int err;
 
@@ -664,6 +669,39 @@ static void test_commit(void)
 	   "after the restart too");
 	is_int(log_count("(no longer a member)"), 0,
 	       "with no leave left to make again");
+
+	/* It joins again; the database is locked before the batch ends. */
+	ok(ctl_has("{\"command\":\"group-member-add\",\"group\":1,\"cn\":\"ss-commit\"}",
+		   "\"ok\":true"), "the member added again");
+	refused = log_count("not saved; trying again");
+	epoch = group_field("epoch");
+	m = (struct pkm_msg){ .code = PKM_KEY_REQUEST };
+	m.u.key_req = (struct pkm_key_request){
+		.ak_seq = ak_seq, .said = GROUP_SAID,
+		.service = PKM_SERVICE_MULTICAST, .has_group = true,
+		.group_id = GROUP };
+	ok(!send_pkm(&m, keys.cmac_up, tx_pn++) &&
+	   ctl_wait("{\"command\":\"group-list\"}", "\"staged\":true", true),
+	   "its Key Request stages a join");
+	db = lock_db();
+	if (!ok(db != NULL, "the database locked within the batch interval"))
+		return;
+	ok(log_wait("not saved; trying again", refused + 1, 3 * WAIT_MS),
+	   "the join's rekey is not saved");
+	is_int(group_field("epoch"), epoch,
+	       "the tree in memory stays at the database's epoch");
+	ok(ctl_has("{\"command\":\"group-list\"}", "\"staged\":true"),
+	   "with the join staged again");
+	unlock_db(db);
+	ok(!wait_pkm(PKM_KEY_REPLY, &m, buf, NULL) &&
+	   m.u.key_rep.said == GROUP_SAID,
+	   "once the database is free the join is committed and answered");
+	ok(ctl_wait("{\"command\":\"group-list\"}", "\"members\":1,", true),
+	   "the member is in the tree");
+	ok(stop_daemon() == 0 && !start_daemon() &&
+	   ctl_has("{\"command\":\"group-list\"}", "\"members\":1,") &&
+	   group_field("epoch") == epoch + 1,
+	   "after a restart too, at the epoch of that rekey");
 }
 
 int main(int argc, char **argv)
