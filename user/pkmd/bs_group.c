@@ -556,7 +556,8 @@ static void commit(struct bs_group *g)
 		g->rekey_len = 0;
 		if (save(g, NULL)) {
 			log_err("group %u: rekey %llu not saved; trying again",
-				g->cfg->id, (unsigned long long)seq);
+				g->cfg->id,
+				(unsigned long long)keytree_server_seq(g->tree));
 			commit_later(g, was_forced, true);
 			return;
 		}
