@@ -466,21 +466,95 @@ void bs_group_member_left(struct bs *bs, uint8_t group,
 {
 	/*
 	 * A group with a key tree rekeys without the member (bs_group.c);
-	 * in one without, the departed member keeps the current group TEKs
-	 * until they expire (at most two TEK lifetimes).
+	 * in one without, a member removed by the operator keeps the
+	 * current group TEKs until they expire (at most two TEK lifetimes),
+	 * unless it is revoked, which replaces them.
 	 */
 	log_notice("group %u: %s left (%s); it gets no further group keys",
 		   group, sub->rec.cn, reason);
 	bs_group_leave(bs, group, sub->rec.cn, reason);
 }
 
+/*
+ * Could the subscriber hold keys of this shared SA?  What the
+ * discriminator would grant it, unrevoked and a member of every group:
+ * a member removed from a group earlier still holds its keys until they
+ * expire.
+ */
+static bool may_hold(struct bs *bs, const struct subscriber *sub,
+		     const struct bs_sa *sa)
+{
+	uint8_t all_groups[GROUP_BITMAP_BYTES];
+	struct disc_subscriber who = {
+		.services = sub->rec.services,
+		.provider = sub->rec.provider,
+		.groups = all_groups,
+	};
+	struct disc_request what = {
+		.service = sa->rec.service,
+		.has_group = sa->rec.has_group,
+		.group_id = sa->rec.group_id,
+		.said = sa->rec.said,
+	};
+	struct disc_decision decision;
+
+	memset(all_groups, 0xff, sizeof(all_groups));
+	discriminate(&bs->policy, &who, &what, &decision);
+	return decision.grant;
+}
+
+/* Does the station's subscriber get this SA's keys now? */
+static bool entitled(struct bs *bs, struct station *st, const struct bs_sa *sa)
+{
+	struct subscriber *sub = bs_subscriber_by_mac(bs, st->mac);
+	struct disc_subscriber who;
+	struct disc_request what = {
+		.service = sa->rec.service,
+		.has_group = sa->rec.has_group,
+		.group_id = sa->rec.group_id,
+		.said = sa->rec.said,
+	};
+	struct disc_decision decision;
+
+	if (!sub)
+		return false;
+	who = (struct disc_subscriber){
+		.revoked = sub->rec.revoked,
+		.services = sub->rec.services,
+		.provider = sub->rec.provider,
+		.groups = sub->groups,
+		.unicast_said = station_unicast_said(st),
+	};
+	discriminate(&bs->policy, &who, &what, &decision);
+	return decision.grant;
+}
+
+/*
+ * Revocation (control-plane.rst, "Revocation").  In this order, all
+ * before the command returns:
+ *
+ *   1. every shared SA without a key tree that the subscriber may hold
+ *      gets two new TEKs (saved, then swapped into the kernel), so the
+ *      BS sends nothing more under a key the subscriber has;
+ *   2. the subscriber is marked revoked on disk, its AKs and unicast SA
+ *      deleted: it can ask for no key any more;
+ *   3. the groups with a key tree rekey without it (bs_group.c), and
+ *      every other station entitled to a replaced SA is sent a TEK
+ *      Invalid for it, so that it asks for the new keys at once.
+ *
+ * A failure in 1 or 2 fails the command with the subscriber not revoked;
+ * TEKs replaced by then stay replaced (the SSs follow as in 3), and the
+ * command may be repeated.
+ */
 int bs_subscriber_revoke(struct bs *bs, const char *cn, char *why,
 			 size_t why_len)
 {
 	struct subscriber *sub = bs_subscriber_by_cn(bs, cn);
+	uint16_t *replaced = NULL;
+	size_t n_replaced = 0;
 	struct station *st;
 	struct bs_sa *sa;
-	int err;
+	int err = 0;
 
 	if (!sub) {
 		snprintf(why, why_len, "no subscriber %s", cn);
@@ -490,13 +564,39 @@ int bs_subscriber_revoke(struct bs *bs, const char *cn, char *why,
 		snprintf(why, why_len, "subscriber %s is already revoked", cn);
 		return -EALREADY;
 	}
+	for (size_t said = 0; said < 65536; said++) {
+		sa = bs->sas[said];
+		if (!sa || sa->rec.has_owner ||
+		    (sa->rec.has_group &&
+		     bs_group_has_tree(bs, sa->rec.group_id)) ||
+		    !may_hold(bs, sub, sa))
+			continue;
+		if (!replaced) {
+			/* the broadcast SA and the groups' */
+			replaced = calloc(bs->cfg->n_groups + 1,
+					  sizeof(*replaced));
+			if (!replaced) {
+				snprintf(why, why_len, "out of memory");
+				return -ENOMEM;
+			}
+		}
+		err = bs_sa_replace(sa);
+		if (err) {
+			snprintf(why, why_len,
+				 "the TEKs of SAID 0x%04zx could not be replaced; %s is not revoked",
+				 said, cn);
+			goto out;
+		}
+		replaced[n_replaced++] = (uint16_t)said;
+	}
 	err = store_subscriber_revoke(bs->store, cn);
 	if (err) {
-		snprintf(why, why_len, "database error");
-		return err;
+		snprintf(why, why_len, "database error; %s is not revoked", cn);
+		goto out;
 	}
 	sub->rec.revoked = true;
-	log_notice("subscriber %s revoked", cn);
+	log_notice("subscriber %s revoked; %zu shared SA%s rekeyed", cn,
+		   n_replaced, n_replaced == 1 ? "" : "s");
 
 	/* Its AKs are void: no Key Request of it verifies any more. */
 	st = bs_station_by_mac(bs, sub->rec.mac);
@@ -511,7 +611,19 @@ int bs_subscriber_revoke(struct bs *bs, const char *cn, char *why,
 	for (unsigned int g = 0; g < CONFIG_MAX_GROUPS; g++)
 		if (group_bit(sub->groups, (uint8_t)g))
 			bs_group_member_left(bs, (uint8_t)g, sub, "revoked");
-	return 0;
+out:
+	/* The others learn of the new keys now rather than at their next frame. */
+	for (size_t i = 0; i < n_replaced; i++) {
+		sa = bs_sa_find(bs, replaced[i]);
+		for (unsigned int n = 1; sa && n <= STATION_MAX; n++) {
+			st = bs->stations[n];
+			if (st && entitled(bs, st, sa))
+				bs_tek_invalid_to(bs, st, sa->rec.said,
+						  "new TEKs after a revocation");
+		}
+	}
+	free(replaced);
+	return err;
 }
 
 int bs_group_member_add(struct bs *bs, uint8_t group, const char *cn,

@@ -137,6 +137,13 @@ struct bs_sa *bs_sa_unicast(struct bs *bs, struct station *st);
 /* Rolls over if the older TEK has expired; 0 or -errno. */
 int bs_sa_current(struct bs_sa *sa);
 int bs_sa_rekey(struct bs_sa *sa);
+/*
+ * Replaces both TEK generations of a shared SA without a key tree by new
+ * random ones (saved first, each from PN 0), as on a revocation; a tree
+ * group's SA is left to bs_group.c.  0 or -errno; on failure nothing
+ * changed.
+ */
+int bs_sa_replace(struct bs_sa *sa);
 void bs_sa_remove(struct bs_sa *sa);
 void bs_sas_free(struct bs *bs);
 void bs_kernel_tek_event(struct bs *bs, uint8_t cmd, uint16_t said,
@@ -170,6 +177,9 @@ void bs_key_request(struct bs *bs, struct station *st, struct pkm_msg *m);
 int bs_key_reply(struct bs *bs, struct station *st, struct bs_ak *ak,
 		 const struct pkm_msg *req, struct bs_sa *sa);
 void bs_tek_invalid(struct bs *bs, struct bs_sa *sa, uint8_t eks);
+/* TEK Invalid for said to the station, under its active AK, if current. */
+int bs_tek_invalid_to(struct bs *bs, struct station *st, uint16_t said,
+		      const char *why);
 
 /* The key-tree hook (issue 4): a member left a group. */
 void bs_group_member_left(struct bs *bs, uint8_t group,

@@ -24,6 +24,12 @@
  * a group found between 1 and 5 gets its payloads sent again and its
  * switch timer started afresh; members that applied them already refuse
  * them as replays.
+ *
+ * If 1 fails, nothing is sent and the tree goes back to what the
+ * database holds (the copy kept of the last saved tree): the joins and
+ * leaves of the commit are staged again, and the commit is tried again
+ * a second later, with new keys.  A rekey is never sent, nor a tree kept
+ * in memory, that the database does not have.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -35,6 +41,8 @@
 #include "bs_group.h"
 #include "group.h"
 #include "log.h"
+
+#define COMMIT_RETRY_MS	1000
 
 struct bs_group_member {
 	uint32_t leaf;
@@ -62,6 +70,9 @@ struct bs_group {
 	struct timer expiry;		/* members whose AK expired */
 	uint8_t *rekey;			/* the last rekey's payloads */
 	size_t rekey_len;
+	/* the tree and member table as last saved (NULL: never saved) */
+	uint8_t *saved_tree, *saved_members;
+	size_t saved_tree_len, saved_members_len;
 	uint64_t commits;
 	size_t pdu_max;			/* largest rekey PDU the link takes */
 	uint64_t fragmented;		/* multicast messages sent in pieces */
@@ -242,6 +253,36 @@ static void send_rekey(struct bs_group *g)
 
 /* Persistence */
 
+static void forget_saved(struct bs_group *g)
+{
+	if (g->saved_tree)
+		OPENSSL_cleanse(g->saved_tree, g->saved_tree_len);
+	if (g->saved_members)
+		OPENSSL_cleanse(g->saved_members, g->saved_members_len);
+	free(g->saved_tree);
+	free(g->saved_members);
+	g->saved_tree = g->saved_members = NULL;
+	g->saved_tree_len = g->saved_members_len = 0;
+}
+
+/*
+ * Takes the tree and member table of t as what the database holds (t
+ * keeps neither).  Without memory for the copy, the last copy stays: a
+ * rollback then goes further back, and the members resync.
+ */
+static void keep_saved(struct bs_group *g, struct store_group_tree *t)
+{
+	if (!t->tree || !t->members)
+		return;
+	forget_saved(g);
+	g->saved_tree = t->tree;
+	g->saved_tree_len = t->tree_len;
+	g->saved_members = t->members;
+	g->saved_members_len = t->members_len;
+	t->tree = t->members = NULL;
+	t->tree_len = t->members_len = 0;
+}
+
 static int save(struct bs_group *g, const struct store_sa *sa)
 {
 	struct store_group_tree t = { .group_id = g->cfg->id };
@@ -276,6 +317,8 @@ static int save(struct bs_group *g, const struct store_sa *sa)
 		t.rekey = NULL;
 		t.rekey_len = 0;
 	}
+	if (!err)
+		keep_saved(g, &t);
 	store_group_tree_free(&t);
 	return err;
 }
@@ -347,6 +390,87 @@ static int set_random_tek(struct bs_group *g, struct bs_sa *sa)
 
 /* Commit */
 
+static bool saved_as_is(const struct bs_group_member_rec *recs, size_t n,
+			const struct bs_group_member *mem)
+{
+	for (size_t i = 0; i < n; i++)
+		if (recs[i].leaf == mem->leaf && strcmp(recs[i].cn, mem->cn) == 0 &&
+		    CRYPTO_memcmp(recs[i].ikey, mem->ikey, KEYTREE_KEY_LEN) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * A commit the database refused: the tree goes back to the saved one,
+ * and the difference between the saved member table and ours is staged
+ * on it again (leaves, then joins, which may get other leaves).
+ */
+static int rollback(struct bs_group *g)
+{
+	struct keytree_server *tree = NULL;
+	struct bs_group_member_rec *recs = NULL;
+	size_t n = 0;
+	int err;
+
+	if (g->saved_tree) {
+		err = keytree_server_load(&tree, g->saved_tree, g->saved_tree_len);
+		if (!err && bs_group_members_decode(g->saved_members,
+						    g->saved_members_len,
+						    &recs, &n))
+			err = KEYTREE_ERR_MALFORMED;
+	} else {
+		err = keytree_server_new(&tree, g->cfg->id, g->cfg->tree,
+					 g->cfg->tree_degree);
+	}
+	if (err) {
+		log_err("group %u: cannot go back to the saved key tree: %s",
+			g->cfg->id, keytree_strerror(err));
+		keytree_server_free(tree);
+		free(recs);
+		return -EIO;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct bs_group_member *mem = member_by_leaf(g, recs[i].leaf);
+
+		if (!mem || !saved_as_is(&recs[i], 1, mem))
+			keytree_server_leave(tree, recs[i].leaf);
+	}
+	for (size_t i = 0; i < g->n_members; i++) {
+		struct bs_group_member *mem = &g->members[i];
+		uint32_t leaf;
+
+		if (saved_as_is(recs, n, mem))
+			continue;
+		err = keytree_server_join(tree, mem->ikey, &leaf);
+		if (err) {
+			log_err("group %u: %s cannot join again: %s", g->cfg->id,
+				mem->cn, keytree_strerror(err));
+			member_drop(g, mem);
+			i--;
+			continue;
+		}
+		mem->leaf = leaf;
+		mem->staged = true;
+	}
+	if (recs)
+		OPENSSL_cleanse(recs, n * sizeof(*recs));
+	free(recs);
+	keytree_server_free(g->tree);
+	g->tree = tree;
+	g->staged = true;
+	return 0;
+}
+
+/* The database refused the commit: back to what it holds, and again later. */
+static void commit_later(struct bs_group *g, bool force, bool tree_changed)
+{
+	if (tree_changed && rollback(g))
+		log_err("group %u: the key tree in memory is ahead of the database; members resync after a restart",
+			g->cfg->id);
+	g->force |= force;
+	timer_start(&g->batch, COMMIT_RETRY_MS);
+}
+
 static void answer_joiners(struct bs_group *g, struct bs_sa *sa)
 {
 	for (size_t i = 0; i < g->n_members; i++) {
@@ -376,7 +500,7 @@ static void commit(struct bs_group *g)
 	uint8_t gk[KEYTREE_KEY_LEN];
 	uint8_t *rekey = NULL;
 	size_t rekey_len = 0;
-	bool have_key;
+	bool have_key, was_forced;
 	uint64_t seq;
 	int err;
 
@@ -387,12 +511,17 @@ static void commit(struct bs_group *g)
 		return;		/* the end of the switch commits */
 	if (!g->staged && !g->force)
 		return;
+	was_forced = g->force;
 	err = keytree_server_rekey(g->tree, g->force ? KEYTREE_REKEY_FORCE : 0,
 				   &plan);
 	if (err == KEYTREE_ERR_NOTHING || err == KEYTREE_ERR_EMPTY) {
 		g->staged = g->force = false;
-		if (!keytree_server_member_count(g->tree))
-			set_random_tek(g, sa);
+		if (!keytree_server_member_count(g->tree) &&
+		    set_random_tek(g, sa)) {
+			log_err("group %u: new TEK not saved; trying again",
+				g->cfg->id);
+			commit_later(g, true, false);
+		}
 		return;
 	}
 	if (err) {
@@ -419,12 +548,24 @@ static void commit(struct bs_group *g)
 		g->members[i].staged = false;
 	if (!have_key || err) {
 		/* No member left (or no message): nobody gets a key. */
+		OPENSSL_cleanse(&next, sizeof(next));
 		keytree_plan_free(plan);
+		free(rekey);
 		free(g->rekey);
 		g->rekey = NULL;
 		g->rekey_len = 0;
-		save(g, NULL);
-		set_random_tek(g, sa);
+		if (save(g, NULL)) {
+			log_err("group %u: rekey %llu not saved; trying again",
+				g->cfg->id,
+				(unsigned long long)keytree_server_seq(g->tree));
+			commit_later(g, was_forced, true);
+			return;
+		}
+		if (set_random_tek(g, sa)) {
+			log_err("group %u: new TEK not saved; trying again",
+				g->cfg->id);
+			commit_later(g, true, false);
+		}
 		answer_joiners(g, sa);
 		return;
 	}
@@ -434,10 +575,14 @@ static void commit(struct bs_group *g)
 	/* 1: everything in one transaction, before anything is sent */
 	err = save(g, &next);
 	if (err) {
-		log_err("group %u: rekey %llu not saved; members get it with the next one",
+		log_err("group %u: rekey %llu not saved; trying again",
 			g->cfg->id, (unsigned long long)seq);
 		OPENSSL_cleanse(&next, sizeof(next));
 		keytree_plan_free(plan);
+		free(g->rekey);
+		g->rekey = NULL;
+		g->rekey_len = 0;
+		commit_later(g, was_forced, true);
 		return;
 	}
 	sa->rec = next;
@@ -709,6 +854,8 @@ static int load(struct bs_group *g)
 	g->rekey = t.rekey;
 	g->rekey_len = t.rekey_len;
 	t.rekey = NULL;
+	if (!err)
+		keep_saved(g, &t);
 	store_group_tree_free(&t);
 	return err;
 }
@@ -822,6 +969,7 @@ void bs_groups_stop(struct bs *bs)
 					g->cap_members * sizeof(*g->members));
 		free(g->members);
 		free(g->rekey);
+		forget_saved(g);
 		free(g);
 	}
 	free(bs->groups);

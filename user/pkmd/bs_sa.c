@@ -511,6 +511,37 @@ int bs_sa_rekey(struct bs_sa *sa)
 	return 0;
 }
 
+int bs_sa_replace(struct bs_sa *sa)
+{
+	int64_t now = now_real_s();
+	int64_t saved[2] = { sa->rec.tek[0].expires, sa->rec.tek[1].expires };
+	uint8_t old_eks[2] = { sa->rec.tek[0].eks, sa->rec.tek[1].eks };
+	int err;
+
+	if (tree_sa(sa))
+		return 0;
+	/*
+	 * Both generations expire now: rollover() then makes two new ones,
+	 * EKS two and three past the older, so that no EKS the SSs hold
+	 * now names one of them, saves them and swaps them in the kernel.
+	 */
+	sa->rec.tek[0].expires = now;
+	sa->rec.tek[1].expires = now;
+	err = rollover(sa, now);
+	if (err) {
+		sa->rec.tek[0].expires = saved[0];
+		sa->rec.tek[1].expires = saved[1];
+		log_err("SAID 0x%04x (%s): TEKs not replaced", sa->rec.said,
+			sa_what(sa));
+		return err;
+	}
+	log_notice("SAID 0x%04x (%s): both TEKs replaced (EKS %u and %u by %u and %u)",
+		   sa->rec.said, sa_what(sa), old_eks[0], old_eks[1],
+		   sa->rec.tek[0].eks, sa->rec.tek[1].eks);
+	schedule(sa);
+	return 0;
+}
+
 void bs_sa_remove(struct bs_sa *sa)
 {
 	struct kernel *k = sa->bs->kernel;

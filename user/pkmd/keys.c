@@ -191,28 +191,35 @@ void bs_key_request(struct bs *bs, struct station *st, struct pkm_msg *m)
 			mac_str(st->mac), sa->rec.said);
 }
 
-void bs_tek_invalid(struct bs *bs, struct bs_sa *sa, uint8_t eks)
+int bs_tek_invalid_to(struct bs *bs, struct station *st, uint16_t said,
+		      const char *why)
 {
 	struct pkm_msg m = { .code = PKM_TEK_INVALID };
+	struct bs_ak *ak = &st->ak[STORE_AK_ACTIVE];
+
+	if (!ak->valid || ak->expires <= now_real_s())
+		return -ENOKEY;
+	m.u.tek_inv.ak_seq = ak->seq;
+	m.u.tek_inv.said = said;
+	m.u.tek_inv.error = PKM_EC_NONE;
+	str_copy(m.u.tek_inv.display, sizeof(m.u.tek_inv.display), why);
+	log_notice("SS %s SAID 0x%04x: TEK Invalid (%s)", mac_str(st->mac),
+		   said, why);
+	return bs_send(bs, st, &m, ak);
+}
+
+void bs_tek_invalid(struct bs *bs, struct bs_sa *sa, uint8_t eks)
+{
 	struct station *st;
-	struct bs_ak *ak;
+	char why[32];
 
 	if (!sa->rec.has_owner)
 		return;
 	st = bs_station_by_mac(bs, sa->rec.owner);
 	if (!st)
 		return;
-	ak = &st->ak[STORE_AK_ACTIVE];
-	if (!ak->valid || ak->expires <= now_real_s())
-		return;
-	m.u.tek_inv.ak_seq = ak->seq;
-	m.u.tek_inv.said = sa->rec.said;
-	m.u.tek_inv.error = PKM_EC_NONE;
-	snprintf(m.u.tek_inv.display, sizeof(m.u.tek_inv.display),
-		 "no TEK with EKS %u", eks);
-	log_notice("SS %s SAID 0x%04x: TEK Invalid (EKS %u)", mac_str(st->mac),
-		   sa->rec.said, eks);
-	bs_send(bs, st, &m, ak);
+	snprintf(why, sizeof(why), "no TEK with EKS %u", eks);
+	bs_tek_invalid_to(bs, st, sa->rec.said, why);
 }
 
 /* SS */
