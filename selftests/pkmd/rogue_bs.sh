@@ -16,7 +16,10 @@
 # their reauthorization, after the real BS has authorized them.  Every
 # Auth Reply the attackers send is refused and logged; the victims keep
 # their state, their BS and their keys; the real BS, back, authorizes
-# them again.
+# them again.  Last, the real BS's certificate is revoked in SS3's CRL
+# (as after the theft of its key): SS3 drops the group rekeys the key
+# signs from then on, not from its next reauthorization, and refuses
+# the reauthorization.
 #
 #   tools/vm-run --kernel KVER --module build/kmod/KVER/kernel/wman.ko \
 #       -- selftests/pkmd/run.sh rogue_bs.sh
@@ -30,6 +33,7 @@ require_pkmd
 ktap_plan
 
 uc_said1=$(uc_said_of 1)
+grp1_cid=$((0xfe01))
 
 # The configuration of a BS daemon with certificate $1.  All of them share
 # the real BS's database: the attackers know every station, subscriber
@@ -58,9 +62,33 @@ write_bs_as() {
 		auth-grace-time = 30
 		tek-grace-time = 10
 
+		[group 1]
+		cid = $grp1_cid
+		addresses = $grp_mac
+		key-tree = lkh
+
 		[test]
 		allow-short-lifetimes = yes
 	CONF
+}
+
+# The CA's revocation list, made with openssl ca: crl_update [NAME]
+# revokes NAME's certificate first.  Written elsewhere and renamed into
+# place, as an operator's tooling would.
+crl_init() {
+	printf '%s\n' '[ca]' 'default_ca = test' '[test]' \
+		"database = $TMP/ca.index" "crlnumber = $TMP/ca.crlnumber" \
+		'default_md = sha256' 'default_crl_days = 30' >"$TMP/ca.cnf"
+	: >"$TMP/ca.index"
+	echo 01 >"$TMP/ca.crlnumber"
+}
+crl_update() {
+	local ca=(-config "$TMP/ca.cnf" -keyfile "$TMP/ca.key" -cert "$TMP/ca.pem")
+	if [[ -n ${1:-} ]]; then
+		openssl ca "${ca[@]}" -revoke "$TMP/$1.pem" 2>>"$TMP/ca.err" || return 1
+	fi
+	openssl ca "${ca[@]}" -gencrl -out "$TMP/crl.new" 2>>"$TMP/ca.err" &&
+		mv "$TMP/crl.new" "$TMP/crl.pem"
 }
 
 # key_sha256 NAME: SHA-256 of the public key of NAME.pem, as an SS pins
@@ -86,9 +114,13 @@ setup() {
 	write_bs_as bs-1b
 	local timers=$'[timers]\nauthorize-wait = 2\nreauthorize-wait = 2'
 	write_ss_conf 1 ss1 ca unicast "" "$timers"
-	# SS3 pins the key, not the name
-	write_ss_conf 3 ss3 ca unicast "" "$timers"
-	sed -i "s/^bs-name = .*/bs-key-sha256 = $(key_sha256 bs-1)/" "$TMP/ss3.conf"
+	# SS3 pins the key, not the name, reads the CA's CRL and is in
+	# group 1, whose key tree the BS rekeys with signed messages
+	write_ss_conf 3 ss3 ca unicast "1" "$timers"
+	sed -i -e "s/^bs-name = .*/bs-key-sha256 = $(key_sha256 bs-1)/" \
+		-e "s|^\[ss\]\$|[ss]\ncrl = $TMP/crl.pem|" "$TMP/ss3.conf"
+	crl_init
+	crl_update
 	topo_air
 	topo_links
 }
@@ -107,8 +139,10 @@ as_bs() {
 	start_daemon 0 bs
 	ctl_bs subscriber list | grep -q ss1 ||
 		ctl_bs subscriber add ss1 mac "${mac[1]}" provider net-a services unicast
-	ctl_bs subscriber list | grep -q ss3 ||
-		ctl_bs subscriber add ss3 mac "${mac[3]}" provider net-a services unicast
+	if ! ctl_bs subscriber list | grep -q ss3; then
+		ctl_bs subscriber add ss3 mac "${mac[3]}" provider net-a services unicast,multicast
+		ctl_bs group member add 1 ss3
+	fi
 }
 gone() { ! kill -0 "$1" 2>/dev/null; }
 gone_sock() { ! ctl_ss "$1" status >/dev/null 2>&1; }
@@ -175,6 +209,7 @@ test_real_bs() {
 	start_daemon 3 ss3
 	wait_for 30 sa_state_is 1 "$uc_said1" operational
 	wait_for 30 auth_state_is 3 authorized
+	wait_for 30 sa_state_is 3 "$grp1_cid" operational
 	assert_eq "$(ss_status 1 .bs)" bs-1 "SS1's BS"
 	assert_eq "$(ss_status 3 .bs)" bs-1 "SS3's BS"
 	nn 1 ping -q -c 3 -i 0.2 -W 2 "${ip4[0]}" >/dev/null
@@ -219,6 +254,19 @@ test_real_bs_again() {
 	nn 1 ping -q -c 3 -i 0.2 -W 2 "${ip4[0]}" >/dev/null
 }
 
+test_bs_revoked() {
+	local l3
+	wait_for 30 sa_state_is 3 "$grp1_cid" operational
+	l3=$(lines_of ss3)
+	crl_update bs-1
+	# the group's TEK expires every 60 s: the BS rekeys it through the tree
+	wait_for 120 log_since ss3 "$l3" "rekey message dropped: the certificate of BS bs-1 no longer verifies \\(certificate revoked\\)"
+	wait_for 60 refused_since 3 "$l3" "BS certificate refused \\(certificate revoked\\)"
+	auth_state_is 3 reauth-wait
+	# SS1, which reads no CRL, is still served
+	wait_for 30 auth_state_is 1 authorized
+}
+
 setup
 log "setup: $SECONDS s"
 audit_start
@@ -228,6 +276,7 @@ run_test "the real BS authorizes both SSs; traffic flows" test_real_bs
 run_test "the subscriber posing as the BS at reauthorization: refused; SS1 keeps its BS, AK and TEKs" test_rogue_at_reauth
 run_test "the other key under the BS's name at reauthorization: refused as a changed BS key" test_impostor_at_reauth
 run_test "the real BS back: both SSs reauthorized by it, traffic flows" test_real_bs_again
+run_test "the BS's certificate revoked in SS3's CRL: its signed rekeys dropped at once, its reauthorization refused" test_bs_revoked
 run_test "nonce audit: no (key, nonce) pair twice" audit_check
 dump_logs 10
 ktap_finished

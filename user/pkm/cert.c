@@ -189,6 +189,16 @@ void pkm_key_id_hex(const uint8_t id[PKM_KEY_ID_LEN],
 	out[2 * PKM_KEY_ID_LEN] = '\0';
 }
 
+static int not_after_of(X509 *x, time_t *t)
+{
+	struct tm tm;
+
+	if (!ASN1_TIME_to_tm(X509_get0_notAfter(x), &tm))
+		return PKM_E_CERT;
+	*t = timegm(&tm);
+	return *t == (time_t)-1 ? PKM_E_CERT : PKM_OK;
+}
+
 static int key_id_of(EVP_PKEY *pub, uint8_t id[PKM_KEY_ID_LEN])
 {
 	unsigned char *der = NULL;
@@ -289,6 +299,9 @@ int pkm_cert_verify(X509_STORE *store, const uint8_t *der, size_t len,
 	id->why = "no public key";
 	if (key_id_of(pub, id->key_id))
 		goto out;
+	id->why = "an unreadable notAfter";
+	if (not_after_of(x, &id->not_after))
+		goto out;
 	id->why = NULL;
 	id->pub = pub;
 	pub = NULL;
@@ -307,6 +320,7 @@ void pkm_cert_id_free(struct pkm_cert_id *id)
 	id->pub = NULL;
 	id->cn[0] = '\0';
 	memset(id->key_id, 0, sizeof(id->key_id));
+	id->not_after = 0;
 }
 
 EVP_PKEY *pkm_key_load_file(const char *path)

@@ -297,6 +297,9 @@ static struct {
 	uint32_t lifetime;
 	EVP_PKEY *bs_key;
 	char bs_cn[PKM_CN_MAX + 1];
+	uint8_t bs_cert[PKM_CERT_MAX];
+	size_t bs_cert_len;
+	time_t bs_cert_not_after;
 	size_t n_descs;
 	struct pkm_sa_desc descs[PKM_MAX_SA_DESC];
 	struct config_timers timers;
@@ -357,8 +360,10 @@ static void take_ak(struct ss *ss)
 		ss->prev_ak = ss->ak;
 	OPENSSL_cleanse(&ss->ak, sizeof(ss->ak));
 	ss->ak = auth_result.ak;
-	EVP_PKEY_free(ss->bs_key);
-	ss->bs_key = auth_result.bs_key;
+	/* The key passed is_our_bs(): the same as before, or the first. */
+	if (ss_bs_pin(ss, auth_result.bs_key, auth_result.bs_cert,
+		      auth_result.bs_cert_len, auth_result.bs_cert_not_after))
+		log_err("cannot keep the BS certificate: signed Auth Invalids and rekeys will be dropped");
 	auth_result.bs_key = NULL;
 	str_copy(ss->bs_cn, sizeof(ss->bs_cn), auth_result.bs_cn);
 	ss->n_descs = auth_result.n_descs;
@@ -568,6 +573,11 @@ static void ss_auth_reply(struct ss *ss, struct pkm_msg *m)
 	auth_result.bs_key = id.pub;
 	id.pub = NULL;
 	str_copy(auth_result.bs_cn, sizeof(auth_result.bs_cn), id.cn);
+	/* A verified certificate is at most PKM_CERT_MAX bytes on the wire. */
+	auth_result.bs_cert_len = r->bs_cert.len < sizeof(auth_result.bs_cert) ?
+				  r->bs_cert.len : sizeof(auth_result.bs_cert);
+	memcpy(auth_result.bs_cert, r->bs_cert.p, auth_result.bs_cert_len);
+	auth_result.bs_cert_not_after = id.not_after;
 	auth_result.n_descs = r->n_sa;
 	memcpy(auth_result.descs, r->sa, r->n_sa * sizeof(r->sa[0]));
 	auth_result.timers = ss->cfg->timers;
@@ -611,6 +621,8 @@ static void ss_auth_invalid(struct ss *ss, struct pkm_msg *m)
 			log_info("signed Auth Invalid before any authorization dropped");
 			return;
 		}
+		if (!ss_bs_key_trusted(ss, "signed Auth Invalid"))
+			return;
 		v.peer_key = ss->bs_key;
 	}
 	if (pkm_msg_verify(m, &v)) {

@@ -577,7 +577,7 @@ void ss_stop(struct pkmd *d)
 	OPENSSL_cleanse(&ss->prev_ak, sizeof(ss->prev_ak));
 	trust_close(&ss->trust);
 	EVP_PKEY_free(ss->key);
-	EVP_PKEY_free(ss->bs_key);
+	ss_bs_unpin(ss);
 	free(ss->cert_der);
 	free(ss);
 	d->ss = NULL;

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <openssl/x509.h>
 
@@ -100,6 +101,16 @@ struct ss {
 	struct ss_ak prev_ak;
 	EVP_PKEY *bs_key;		/* pinned from the verified Auth Reply */
 	char bs_cn[PKM_CN_MAX + 1];
+	/*
+	 * The certificate of bs_key, verified again when the CRL changes
+	 * or it expires (ss_bs_key_trusted): a revoked BS key is trusted
+	 * with nothing, not even until the next reauthorization.
+	 */
+	uint8_t *bs_cert_der;
+	size_t bs_cert_len;
+	unsigned int bs_cert_generation;	/* trust generation verified at */
+	time_t bs_cert_not_after;
+	bool bs_cert_good;
 	size_t n_descs;
 	struct pkm_sa_desc descs[PKM_MAX_SA_DESC];
 	struct config_timers timers;	/* the BS's, once authorized */
@@ -133,6 +144,21 @@ int ss_deregister(struct ss *ss, char *why, size_t why_len);
 void ss_entry_start(struct ss *ss);
 void ss_entry_rx(struct ss *ss, const uint8_t src[MAC_LEN],
 		 const uint8_t *payload, size_t len);
+
+/* ss_bs_pin.c: the BS key an SS trusts, and for how long */
+/*
+ * Pins key (taken over) and a copy of its verified certificate, valid
+ * until not_after.  Returns 0, or -ENOMEM (nothing pinned).
+ */
+int ss_bs_pin(struct ss *ss, EVP_PKEY *key, const uint8_t *der, size_t len,
+	      time_t not_after);
+/*
+ * Whether the pinned BS key may verify a message now: its certificate
+ * still verifies (checked again when the CRL file changed and once it
+ * expired).  what names the message for the log line of a refusal.
+ */
+bool ss_bs_key_trusted(struct ss *ss, const char *what);
+void ss_bs_unpin(struct ss *ss);
 
 /* auth.c */
 void ss_auth_init(struct ss *ss);

@@ -338,6 +338,8 @@ bool ss_group_rx_multicast(struct ss *ss, uint16_t cid, const uint8_t src[6],
 			 ss_sa_label(sa));
 		return true;
 	}
+	if (!ss_bs_key_trusted(ss, "rekey message"))
+		return true;
 	v.peer_key = ss->bs_key;
 	if (pkm_msg_verify(&m, &v)) {
 		log_warn("%s: rekey message whose signature does not verify, dropped",

@@ -75,6 +75,7 @@ X509_STORE *trust_store(struct trust *t)
 	}
 	pkm_ca_free(t->store);
 	t->store = fresh;
+	t->generation++;
 	log_notice("%s: revocation list read again", t->crl_path);
 	return t->store;
 }

@@ -19,6 +19,7 @@ struct trust {
 	X509_STORE *store;
 	struct stat crl_stat;		/* of the CRL file last read */
 	bool crl_missing;		/* said once, not per certificate */
+	unsigned int generation;	/* counts the CRL files read */
 };
 
 /* Reads the files; logs and fails when one is missing or holds nothing. */

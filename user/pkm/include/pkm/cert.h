@@ -20,6 +20,7 @@ struct pkm_cert_id {
 	EVP_PKEY *pub;			/* owned; pkm_cert_id_free() */
 	/* SHA-256 of the DER SubjectPublicKeyInfo: what a pin names */
 	uint8_t key_id[PKM_KEY_ID_LEN];
+	time_t not_after;		/* end of the certificate's validity */
 	/* when verification fails: why, for a log line (static text) */
 	const char *why;
 };
