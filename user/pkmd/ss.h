@@ -102,6 +102,7 @@ struct ss {
 	size_t n_descs;
 	struct pkm_sa_desc descs[PKM_MAX_SA_DESC];
 	struct config_timers timers;	/* the BS's, once authorized */
+	int64_t auth_invalid_ms;	/* last Auth Invalid acted on, monotonic */
 
 	uint8_t next_pkm_id;
 	size_t n_sas;
@@ -134,6 +135,11 @@ void ss_entry_rx(struct ss *ss, const uint8_t src[MAC_LEN],
 		 const uint8_t *payload, size_t len);
 
 /* auth.c */
+/*
+ * After acting on an Auth Invalid the SS acts on no other for the
+ * larger of this and its reauthorize wait.
+ */
+#define AUTH_INVALID_HOLDOFF_S	60
 void ss_auth_init(struct ss *ss);
 void ss_auth_event(struct ss *ss, enum auth_event ev);
 void ss_auth_rx(struct ss *ss, struct pkm_msg *m);
