@@ -661,10 +661,13 @@ static void ss_auth_invalid(struct ss *ss, struct pkm_msg *m)
 			return;
 		}
 		/* A copy sent to another SS, or before our latest request. */
-		if (memcmp(r->ss_mac, ss->mac, MAC_LEN) != 0 ||
-		    memcmp(r->ss_random, ss->nonce, PKM_SS_RANDOM_LEN) != 0) {
-			log_warn("signed Auth Invalid not for this SS (it names %s and another SS-Random than our latest Auth Request's): replayed, dropped",
+		if (memcmp(r->ss_mac, ss->mac, MAC_LEN) != 0) {
+			log_warn("signed Auth Invalid for another SS (%s): replayed, dropped",
 				 mac_str(r->ss_mac));
+			return;
+		}
+		if (memcmp(r->ss_random, ss->nonce, PKM_SS_RANDOM_LEN) != 0) {
+			log_warn("signed Auth Invalid for an earlier Auth Request of ours (another SS-Random): replayed, dropped");
 			return;
 		}
 		v.peer_key = ss->bs_key;
