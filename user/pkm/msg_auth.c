@@ -317,11 +317,14 @@ static const struct attr_rule auth_invalid_rules[] = {
 	{ PKM_A_KEY_SEQ, 0, 1, 1, 1 },
 	{ PKM_A_ERROR_CODE, 1, 1, 1, 1 },
 	{ PKM_A_DISPLAY_STRING, 0, 1, 1, PKM_DISPLAY_MAX },
+	{ PKM_A_SS_MAC, 0, 1, PKM_MAC_ADDR_LEN, PKM_MAC_ADDR_LEN },
+	{ PKM_A_SS_RANDOM, 0, 1, PKM_SS_RANDOM_LEN, PKM_SS_RANDOM_LEN },
 };
 
 int parse_auth_invalid(const struct attr_list *l, struct pkm_msg *m)
 {
 	struct pkm_auth_invalid *r = &m->u.auth_inv;
+	int binding;
 	int err;
 
 	err = attrs_check(l, RULES(auth_invalid_rules));
@@ -337,6 +340,15 @@ int parse_auth_invalid(const struct attr_list *l, struct pkm_msg *m)
 	/* Digested under the AK it names, or signed when it names none. */
 	if (r->has_ak_seq != (m->authn == PKM_AUTHN_CMAC))
 		return PKM_E_UNEXPECTED;
+	binding = !!attrs_find(l, PKM_A_SS_MAC, 0) +
+		  !!attrs_find(l, PKM_A_SS_RANDOM, 0);
+	/* The signed form names its SS and authorization; the other not. */
+	if (r->has_ak_seq)
+		return binding ? PKM_E_UNEXPECTED : PKM_OK;
+	if (binding < 2)
+		return PKM_E_MISSING;
+	attr_copy(l, PKM_A_SS_MAC, r->ss_mac, sizeof(r->ss_mac));
+	attr_copy(l, PKM_A_SS_RANDOM, r->ss_random, sizeof(r->ss_random));
 	return PKM_OK;
 }
 
@@ -350,6 +362,11 @@ int build_auth_invalid(struct pkm_tlv_writer *w, const struct pkm_msg *m)
 		pkm_tlv_put_u8(w, PKM_A_KEY_SEQ, r->ak_seq);
 	}
 	pkm_tlv_put_u8(w, PKM_A_ERROR_CODE, r->error);
+	if (!r->has_ak_seq) {
+		pkm_tlv_put(w, PKM_A_SS_MAC, r->ss_mac, sizeof(r->ss_mac));
+		pkm_tlv_put(w, PKM_A_SS_RANDOM, r->ss_random,
+			    sizeof(r->ss_random));
+	}
 	return put_display(w, r->display);
 }
 

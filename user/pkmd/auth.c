@@ -63,6 +63,67 @@ static void nonce_remember(struct station *st,
 	       PKM_SS_RANDOM_LEN);
 }
 
+/* The SS-Random of the latest Auth Request the BS took from the station. */
+static bool nonce_latest(const struct station *st,
+			 uint8_t nonce[PKM_SS_RANDOM_LEN])
+{
+	if (!st->n_nonces)
+		return false;
+	memcpy(nonce, st->recent_nonces[(st->n_nonces - 1) % RECENT_NONCES],
+	       PKM_SS_RANDOM_LEN);
+	return true;
+}
+
+/*
+ * One token of the station's bucket for an Auth Request that is to reach
+ * the certificate and signature checks.  auth_bucket_ms is when the next
+ * token is due; a bucket left alone fills up to AUTH_REQUEST_BURST.
+ */
+static bool auth_request_token(struct station *st, int64_t now)
+{
+	int64_t full = now - (int64_t)AUTH_REQUEST_BURST * AUTH_REQUEST_REFILL_MS;
+
+	if (st->auth_bucket_ms < full)
+		st->auth_bucket_ms = full;
+	if (now - st->auth_bucket_ms < AUTH_REQUEST_REFILL_MS)
+		return false;
+	st->auth_bucket_ms += AUTH_REQUEST_REFILL_MS;
+	return true;
+}
+
+/*
+ * A pending AK that the station asked for lately is kept against Auth
+ * Requests with another SS-Random: its SS is waiting for it or about to
+ * use it.  The SS asks again (same SS-Random) within its authorize or
+ * reauthorize wait; twice the longer one lets one retransmission be lost.
+ */
+static bool pending_guarded(const struct bs *bs, const struct station *st,
+			    int64_t now)
+{
+	const struct config_timers *t = &bs->cfg->timers;
+	uint32_t wait = t->authorize_wait > t->reauthorize_wait ?
+			t->authorize_wait : t->reauthorize_wait;
+
+	return st->ak[STORE_AK_PENDING].valid && st->pending_asked_ms &&
+	       now - st->pending_asked_ms < 2 * (int64_t)wait * 1000;
+}
+
+#define AUTH_DROP_LOG_MS	10000
+
+/* An Auth Request dropped before any costly check: few log lines. */
+static void auth_request_dropped(struct station *st, int64_t now,
+				 const char *why)
+{
+	st->auth_drops++;
+	if (st->auth_drop_log_ms &&
+	    now - st->auth_drop_log_ms < AUTH_DROP_LOG_MS)
+		return;
+	log_warn("SS %s: Auth Request dropped: %s (%u dropped since the last such line)",
+		 mac_str(st->mac), why, st->auth_drops);
+	st->auth_drop_log_ms = now;
+	st->auth_drops = 0;
+}
+
 /* The SA descriptors of an Auth Reply: every SA the SS could ask for. */
 static size_t sa_descriptors(struct bs *bs, struct station *st,
 			     const struct subscriber *sub,
@@ -174,8 +235,37 @@ void bs_auth_request(struct bs *bs, struct station *st, struct pkm_msg *m)
 	uint8_t enc_ak[PKM_SIG_MAX];
 	struct subscriber *sub;
 	bool retransmission;
+	int64_t now = now_mono_ms();
 	size_t enc_len;
 	int err;
+
+	/*
+	 * What costs nothing first: the station named, the SS-Random not
+	 * one it used before, the AK it may be about to use kept, and a
+	 * token for the certificate and signature checks.  Nothing here
+	 * is remembered before the request has verified.
+	 */
+	if (memcmp(r->ss_mac, st->mac, MAC_LEN) != 0 ||
+	    r->basic_said != station_basic_cid(st)) {
+		auth_request_dropped(st, now,
+				     "it names another MAC address or basic CID");
+		return;
+	}
+	retransmission = pending->valid &&
+			 !memcmp(pending->nonce, r->ss_random, PKM_SS_RANDOM_LEN);
+	if (!retransmission && nonce_seen(st, r->ss_random)) {
+		auth_request_dropped(st, now, "replayed (old SS-Random)");
+		return;
+	}
+	if (!retransmission && pending_guarded(bs, st, now)) {
+		auth_request_dropped(st, now,
+				     "another SS-Random while the pending AK is awaited");
+		return;
+	}
+	if (!auth_request_token(st, now)) {
+		auth_request_dropped(st, now, "too many (rate limit)");
+		return;
+	}
 
 	err = pkm_cert_verify(trust_store(&bs->trust), r->ss_cert.p,
 			      r->ss_cert.len, 0, PKM_ROLE_SS, &id);
@@ -191,19 +281,6 @@ void bs_auth_request(struct bs *bs, struct station *st, struct pkm_msg *m)
 	if (err) {
 		log_warn("SS %s: Auth Request from %s: signature does not verify, dropped",
 			 mac_str(st->mac), id.cn);
-		goto out;
-	}
-	if (memcmp(r->ss_mac, st->mac, MAC_LEN) != 0 ||
-	    r->basic_said != station_basic_cid(st)) {
-		log_warn("SS %s: Auth Request names MAC %s and basic CID 0x%04x, not this station's; dropped",
-			 mac_str(st->mac), mac_str(r->ss_mac), r->basic_said);
-		goto out;
-	}
-	retransmission = pending->valid &&
-			 !memcmp(pending->nonce, r->ss_random, PKM_SS_RANDOM_LEN);
-	if (!retransmission && nonce_seen(st, r->ss_random)) {
-		log_warn("SS %s: replayed Auth Request (old SS-Random), dropped",
-			 mac_str(st->mac));
 		goto out;
 	}
 
@@ -235,6 +312,7 @@ void bs_auth_request(struct bs *bs, struct station *st, struct pkm_msg *m)
 			goto out;
 		}
 	}
+	st->pending_asked_ms = now;
 	if (pkm_ak_encrypt(id.pub, pending->ak, sizeof(pending->ak), enc_ak,
 			   sizeof(enc_ak), &enc_len)) {
 		log_err("SS %s: cannot encrypt the AK to %s's key",
@@ -260,14 +338,22 @@ out:
 void bs_auth_invalid(struct bs *bs, struct station *st, const char *why)
 {
 	struct pkm_msg m = { .code = PKM_AUTH_INVALID };
+	struct pkm_auth_invalid *r = &m.u.auth_inv;
 	int64_t now = now_mono_ms();
 
-	/* Signed Auth Invalids can be replayed: send few. */
+	/* Each one costs a signature and sends the SS to authorize: few. */
 	if (st->auth_invalid_ms && now - st->auth_invalid_ms < 10000)
 		return;
 	st->auth_invalid_ms = now;
-	m.u.auth_inv.error = PKM_EC_UNAUTHORIZED_SS;
-	str_copy(m.u.auth_inv.display, sizeof(m.u.auth_inv.display), why);
+	/* Bound to the station and its latest authorization, or not sent. */
+	if (!nonce_latest(st, r->ss_random)) {
+		log_warn("SS %s: no Auth Invalid (%s): no Auth Request of this station is known (database lost?) to bind one to; the SS authorizes again only when its AK runs out",
+			 mac_str(st->mac), why);
+		return;
+	}
+	memcpy(r->ss_mac, st->mac, MAC_LEN);
+	r->error = PKM_EC_UNAUTHORIZED_SS;
+	str_copy(r->display, sizeof(r->display), why);
 	log_notice("SS %s: Auth Invalid (%s)", mac_str(st->mac), why);
 	bs_send(bs, st, &m, NULL);
 }
@@ -352,7 +438,7 @@ static void assign_saids(struct ss *ss)
 static void take_ak(struct ss *ss)
 {
 	uint32_t lifetime = auth_result.lifetime;
-	uint32_t grace = ss->timers.auth_grace;
+	uint32_t grace;
 	int64_t reauth_s;
 
 	OPENSSL_cleanse(&ss->prev_ak, sizeof(ss->prev_ak));
@@ -372,7 +458,8 @@ static void take_ak(struct ss *ss)
 	auth_result_clear();
 	assign_saids(ss);
 
-	/* Reauthorize a grace time before the AK expires. */
+	/* Reauthorize the BS's grace time before the AK expires. */
+	grace = ss->timers.auth_grace;
 	reauth_s = lifetime > grace ? (int64_t)lifetime - grace : lifetime / 2;
 	if (reauth_s < 1)
 		reauth_s = 1;
@@ -608,6 +695,8 @@ static void ss_auth_invalid(struct ss *ss, struct pkm_msg *m)
 {
 	const struct pkm_auth_invalid *r = &m->u.auth_inv;
 	struct pkm_verifier v = { 0 };
+	int64_t now = now_mono_ms();
+	uint32_t holdoff_s;
 
 	if (r->has_ak_seq) {
 		if (!ss->ak.valid || r->ak_seq != ss->ak.seq) {
@@ -621,6 +710,16 @@ static void ss_auth_invalid(struct ss *ss, struct pkm_msg *m)
 			log_info("signed Auth Invalid before any authorization dropped");
 			return;
 		}
+		/* A copy sent to another SS, or before our latest request. */
+		if (memcmp(r->ss_mac, ss->mac, MAC_LEN) != 0) {
+			log_warn("signed Auth Invalid for another SS (%s): replayed, dropped",
+				 mac_str(r->ss_mac));
+			return;
+		}
+		if (memcmp(r->ss_random, ss->nonce, PKM_SS_RANDOM_LEN) != 0) {
+			log_warn("signed Auth Invalid for an earlier Auth Request of ours (another SS-Random): replayed, dropped");
+			return;
+		}
 		if (!ss_bs_key_trusted(ss, "signed Auth Invalid"))
 			return;
 		v.peer_key = ss->bs_key;
@@ -629,9 +728,20 @@ static void ss_auth_invalid(struct ss *ss, struct pkm_msg *m)
 		log_warn("Auth Invalid does not verify (forged or replayed), dropped");
 		return;
 	}
+	holdoff_s = ss->timers.reauthorize_wait > AUTH_INVALID_HOLDOFF_S ?
+		    ss->timers.reauthorize_wait : AUTH_INVALID_HOLDOFF_S;
+	if (ss->auth_invalid_ms &&
+	    now - ss->auth_invalid_ms < (int64_t)holdoff_s * 1000) {
+		log_warn("Auth Invalid ignored: one was acted on %lld s ago (hold-off %u s)",
+			 (long long)(now - ss->auth_invalid_ms) / 1000,
+			 holdoff_s);
+		return;
+	}
 	log_notice("Auth Invalid (%u %s%s%s)", r->error,
 		   pkm_error_code_name(r->error), r->display[0] ? ": " : "",
 		   r->display);
+	if (ss->auth_state == AUTH_AUTHORIZED)
+		ss->auth_invalid_ms = now;
 	ss_auth_event(ss, AUTH_EV_INVALID);
 }
 

@@ -46,7 +46,15 @@ struct bs_ak {
 	uint8_t nonce[PKM_SS_RANDOM_LEN];
 };
 
-#define RECENT_NONCES		16
+#define RECENT_NONCES		128
+
+/*
+ * Auth Requests that reach certificate and signature checks, per
+ * station: a bucket of AUTH_REQUEST_BURST, one back every
+ * AUTH_REQUEST_REFILL_MS.
+ */
+#define AUTH_REQUEST_BURST	3
+#define AUTH_REQUEST_REFILL_MS	5000
 
 struct station {
 	uint8_t mac[MAC_LEN];
@@ -55,6 +63,11 @@ struct station {
 	int64_t auth_invalid_ms;	/* last Auth Invalid, rate limit */
 	uint8_t recent_nonces[RECENT_NONCES][PKM_SS_RANDOM_LEN];
 	unsigned int n_nonces;
+	/* Auth Requests (auth.c), monotonic ms */
+	int64_t auth_bucket_ms;		/* token bucket: time of the next token */
+	int64_t pending_asked_ms;	/* pending AK issued or asked for again */
+	int64_t auth_drop_log_ms;	/* last "Auth Request dropped" line */
+	unsigned int auth_drops;	/* drops since */
 };
 
 /* One SA and its two TEK generations (rec.tek[0] older, [1] newer). */
@@ -169,7 +182,11 @@ void bs_entry_rx(struct bs *bs, const uint8_t src[MAC_LEN],
 
 /* auth.c */
 void bs_auth_request(struct bs *bs, struct station *st, struct pkm_msg *m);
-/* Sends a signed Auth Invalid (rate-limited): the station's AK is unknown. */
+/*
+ * Sends a signed Auth Invalid (rate-limited): the station's AK is unknown.
+ * It names the station's MAC address and the SS-Random of the latest
+ * Auth Request the BS knows from it; knowing none, it sends nothing.
+ */
 void bs_auth_invalid(struct bs *bs, struct station *st, const char *why);
 
 /* keys.c */

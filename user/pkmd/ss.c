@@ -361,6 +361,10 @@ static void ss_mgmt_rx(void *arg, uint16_t cid, const uint8_t src[MAC_LEN],
 	if (payload[0] != PKM_MGMT_RSP)
 		return;
 	err = pkm_msg_parse(payload, len, &m);
+	if (err == PKM_E_MISSING && len > 1 && payload[1] == PKM_AUTH_INVALID) {
+		log_warn("Auth Invalid without our MAC address or SS-Random refused: a signed one must name both (a BS of an older version, or a replay)");
+		return;
+	}
 	if (err) {
 		log_warn("malformed PKM-RSP dropped: %s", pkm_strerror(err));
 		return;

@@ -114,6 +114,7 @@ struct ss {
 	size_t n_descs;
 	struct pkm_sa_desc descs[PKM_MAX_SA_DESC];
 	struct config_timers timers;	/* the BS's, once authorized */
+	int64_t auth_invalid_ms;	/* last Auth Invalid acted on, monotonic */
 
 	uint8_t next_pkm_id;
 	size_t n_sas;
@@ -161,6 +162,11 @@ bool ss_bs_key_trusted(struct ss *ss, const char *what);
 void ss_bs_unpin(struct ss *ss);
 
 /* auth.c */
+/*
+ * After acting on an Auth Invalid the SS acts on no other for the
+ * larger of this and its reauthorize wait.
+ */
+#define AUTH_INVALID_HOLDOFF_S	60
 void ss_auth_init(struct ss *ss);
 void ss_auth_event(struct ss *ss, enum auth_event ev);
 void ss_auth_rx(struct ss *ss, struct pkm_msg *m);

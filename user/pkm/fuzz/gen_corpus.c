@@ -137,6 +137,8 @@ int main(int argc, char **argv)
 	m.u.auth_inv.has_ak_seq = true;
 	err |= emit(&m, &seal, "auth_invalid_cmac");
 	m.u.auth_inv.has_ak_seq = false;
+	memset(m.u.auth_inv.ss_mac, 0x02, sizeof(m.u.auth_inv.ss_mac));
+	memset(m.u.auth_inv.ss_random, 0x5a, sizeof(m.u.auth_inv.ss_random));
 	err |= emit(&m, &seal, "auth_invalid_sig");
 
 	memset(&m, 0, sizeof(m));

@@ -422,10 +422,15 @@ static void test_auth_invalid_gku(void)
 	   p.u.auth_inv.error == 5 && !pkm_msg_verify(&p, &v),
 	   "Auth Invalid naming an AK is digested");
 	m.u.auth_inv.has_ak_seq = false;
+	memcpy(m.u.auth_inv.ss_mac, "\x02\x16\x00\x00\x00\x07", 6);
+	memcpy(m.u.auth_inv.ss_random, "\x11\x22\x33\x44\x55\x66\x77\x88", 8);
 	ok(!pkm_msg_build(&m, &seal, buf, sizeof(buf), &len) &&
 	   !pkm_msg_parse(buf, len, &p) && p.authn == PKM_AUTHN_SIG_BS &&
 	   !p.u.auth_inv.has_ak_seq && !pkm_msg_verify(&p, &v),
 	   "Auth Invalid naming no AK is signed");
+	ok(!memcmp(p.u.auth_inv.ss_mac, m.u.auth_inv.ss_mac, 6) &&
+	   !memcmp(p.u.auth_inv.ss_random, m.u.auth_inv.ss_random, 8),
+	   "the signed Auth Invalid carries the SS's MAC address and SS-Random");
 	flip_every_bit(buf, len, &v, "Auth Invalid");
 
 	memset(&m, 0, sizeof(m));
@@ -636,6 +641,25 @@ static void test_parse_rules(void)
 		  true, PKM_E_VALUE, "Display-String with a newline" },
 		{ "0a 09 01 0a 01 01 0c 02 20 05 10 01 08 06 00", true,
 		  PKM_E_VALUE, "empty Display-String" },
+#define AI_MAC "27 06 02 16 00 00 00 07 "
+#define AI_RANDOM "21 08 11 22 33 44 55 66 77 88 "
+		{ "0a 0a 01 10 01 01 " AI_MAC AI_RANDOM "26 01 00", false, 0,
+		  "signed Auth Invalid naming its SS and SS-Random" },
+		{ "0a 0a 01 10 01 01 26 01 00", false, PKM_E_MISSING,
+		  "signed Auth Invalid of the old, unbound form" },
+		{ "0a 0a 01 10 01 01 " AI_MAC "26 01 00", false, PKM_E_MISSING,
+		  "signed Auth Invalid without SS-Random" },
+		{ "0a 0a 01 10 01 01 " AI_RANDOM "26 01 00", false,
+		  PKM_E_MISSING, "signed Auth Invalid without the SS's MAC" },
+		{ "0a 0a 01 10 01 01 " AI_MAC "21 07 11 22 33 44 55 66 77 "
+		  "26 01 00", false, PKM_E_VALUE,
+		  "signed Auth Invalid with a 7-byte SS-Random" },
+		{ "0a 0a 01 0a 01 01 10 01 01", true, 0,
+		  "digested Auth Invalid (control case)" },
+		{ "0a 0a 01 0a 01 01 10 01 01 " AI_MAC AI_RANDOM, true,
+		  PKM_E_UNEXPECTED, "digested Auth Invalid with a binding" },
+#undef AI_MAC
+#undef AI_RANDOM
 	};
 	struct pkm_msg p;
 	size_t i, n;

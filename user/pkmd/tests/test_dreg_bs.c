@@ -51,6 +51,9 @@ static uint8_t ak_seq;
 static uint32_t tx_pn = 1;
 static struct pkm_replay down;
 static uint8_t next_id;
+static uint8_t ss_random[PKM_SS_RANDOM_LEN];	/* of our latest Auth Request */
+static struct pkm_auth_invalid last_invalid;	/* the last Auth Invalid */
+static unsigned int auth_invalids;		/* Auth Invalids seen */
 
 static int64_t now_ms(void)
 {
@@ -365,13 +368,16 @@ static int wait_pkm(uint8_t code, struct pkm_msg *m, uint8_t *buf,
 		if (cid != primary_cid || buf[0] != PKM_MGMT_RSP ||
 		    pkm_msg_parse(buf, (size_t)n, m))
 			continue;
+		if (m->code == PKM_AUTH_INVALID)
+			auth_invalids++;
 		if (m->code == code)
 			return 0;
 	}
 	return -1;
 }
 
-static int authorize(void)
+/* DREG-CMDs on the way are counted in *dreg_cmds, if given. */
+static int authorize(unsigned int *dreg_cmds)
 {
 	struct pkm_msg m = { .code = PKM_AUTH_REQUEST };
 	struct pkm_auth_request *r = &m.u.auth_req;
@@ -388,7 +394,8 @@ static int authorize(void)
 	r->basic_said = basic_cid;
 	memcpy(r->ss_mac, ss_mac, MAC_LEN);
 	pkm_random(r->ss_random, sizeof(r->ss_random));
-	if (send_pkm(&m, NULL, 0) || wait_pkm(PKM_AUTH_REPLY, &m, buf, NULL) ||
+	memcpy(ss_random, r->ss_random, sizeof(ss_random));
+	if (send_pkm(&m, NULL, 0) || wait_pkm(PKM_AUTH_REPLY, &m, buf, dreg_cmds) ||
 	    pkm_msg_verify(&m, &v) || pkm_auth_reply_ak(&m, ss_cert.key, ak) ||
 	    pkm_keys_derive(ak, sizeof(ak), ss_mac, bsid, &keys))
 		return -1;
@@ -426,11 +433,14 @@ static int key_request(uint16_t said, uint8_t service, unsigned int *dreg_cmds)
 		if (cid != primary_cid || buf[0] != PKM_MGMT_RSP ||
 		    pkm_msg_parse(buf, (size_t)n, &m))
 			continue;
-		if (m.code == PKM_KEY_REPLY || m.code == PKM_KEY_REJECT ||
-		    m.code == PKM_AUTH_INVALID)
-			if (m.code == PKM_AUTH_INVALID ||
-			    m.u.key_rep.said == said)
-				return m.code;
+		if (m.code == PKM_AUTH_INVALID) {
+			auth_invalids++;
+			last_invalid = m.u.auth_inv;
+			return m.code;
+		}
+		if ((m.code == PKM_KEY_REPLY || m.code == PKM_KEY_REJECT) &&
+		    m.u.key_rep.said == said)
+			return m.code;
 	}
 	return -1;
 }
@@ -479,7 +489,8 @@ static void test_dreg(void)
 {
 	uint8_t wrong[PKM_KEY_LEN], buf[PKM_MSG_MAX];
 	struct pkm_verifier v = { .cmac_key = NULL, .replay = &down };
-	unsigned int dreg_cmds = 0;
+	unsigned int dreg_cmds = 0, invalids;
+	struct pkm_msg m;
 	char said_str[32];
 	struct pkm_dreg d;
 	uint32_t used_pn, genuine_pn;
@@ -494,7 +505,7 @@ static void test_dreg(void)
 	err = enter();
 	if (!ok(!err, "ranged: primary CID 0x%04x", primary_cid))
 		return;
-	err = authorize();
+	err = authorize(NULL);
 	if (!ok(!err, "authorized: AK %u, unicast SAID 0x%04x", ak_seq,
 		unicast_said))
 		return;
@@ -537,6 +548,14 @@ static void test_dreg(void)
 	ok(!ctl_has(SUBS, "\"ak_seq\""), "the BS forgot the AK");
 	ok(!ctl_has(SAS, said_str), "the unicast SA is gone");
 
+	/* The old AK: a signed Auth Invalid bound to us and our request. */
+	is_int(key_request(unicast_said, PKM_SERVICE_UNICAST, &dreg_cmds),
+	       PKM_AUTH_INVALID, "a Key Request under the old AK: Auth Invalid");
+	ok(!last_invalid.has_ak_seq &&
+	   !memcmp(last_invalid.ss_mac, ss_mac, MAC_LEN) &&
+	   !memcmp(last_invalid.ss_random, ss_random, sizeof(ss_random)),
+	   "signed, naming our MAC address and our Auth Request's SS-Random");
+
 	/* On disk too: after a restart nothing comes back. */
 	ok(stop_daemon() == 0, "the daemon stops cleanly");
 	if (!ok(!start_daemon(), "and starts again"))
@@ -544,16 +563,27 @@ static void test_dreg(void)
 	ok(!ctl_has(SUBS, "\"ak_seq\"") && ctl_has(GROUPS, "\"members\":0,") &&
 	   !ctl_has(SAS, said_str), "after the restart: no AK, no tree place, no unicast SA");
 
-	/* The same DREG-REQ again, and a Key Request under the old AK. */
+	/*
+	 * The same DREG-REQ again, and a Key Request under the old AK: the
+	 * restarted BS knows no Auth Request of ours to bind an Auth
+	 * Invalid to, and sends none.  The answer to the Auth Request after
+	 * them comes after anything it sends for them.
+	 */
 	send_dreg(keys.cmac_up, ak_seq, genuine_pn, 0);
-	is_int(key_request(unicast_said, PKM_SERVICE_UNICAST, &dreg_cmds),
-	       PKM_AUTH_INVALID, "a Key Request under the old AK: Auth Invalid");
-	is_int(dreg_cmds, 0, "no DREG-CMD for the replayed DREG-REQ");
+	m = (struct pkm_msg){ .code = PKM_KEY_REQUEST };
+	m.u.key_req = (struct pkm_key_request){
+		.ak_seq = ak_seq, .said = unicast_said,
+		.service = PKM_SERVICE_UNICAST };
+	ok(!send_pkm(&m, keys.cmac_up, tx_pn++), "a Key Request under the old AK");
+	invalids = auth_invalids;
 
 	/* Authorizing again brings it back into the tree. */
-	err = authorize();
+	err = authorize(&dreg_cmds);
 	if (!ok(!err, "authorized again: AK %u", ak_seq))
 		return;
+	is_int(auth_invalids - invalids, 0,
+	       "no Auth Invalid for it: the restarted BS has no SS-Random to bind one to");
+	is_int(dreg_cmds, 0, "no DREG-CMD for the replayed DREG-REQ");
 	is_int(key_request(GROUP_SAID, PKM_SERVICE_MULTICAST, NULL),
 	       PKM_KEY_REPLY, "group Key Reply under the new AK");
 	ok(ctl_wait(GROUPS, "\"members\":1,", true), "the SS is in the tree again");
@@ -608,6 +638,8 @@ int main(int argc, char **argv)
 	ok(log_has("DREG-REQ refused: replayed"), "and the replayed one");
 	ok(log_has("(ss-dreg): deregistered (DREG-REQ under AK"),
 	   "and the genuine one, in one line");
+	ok(log_has("no Auth Invalid (AK unknown or expired): no Auth Request of this station is known"),
+	   "the restarted BS logged why it sent no Auth Invalid");
 	stop_daemon();
 	if (tap_failures) {
 		char cmd[PATH_MAX + 64];

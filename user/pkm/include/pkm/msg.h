@@ -211,11 +211,19 @@ struct pkm_key_reject {
 	char display[PKM_DISPLAY_MAX + 1];
 };
 
+/*
+ * The signed form (no AK named) is bound to one SS and one authorization:
+ * it carries that SS's MAC address and the SS-Random of its latest Auth
+ * Request, both required.  The digested form carries neither: its AK and
+ * packet number bind it already.
+ */
 struct pkm_auth_invalid {
 	bool has_ak_seq;		/* then CMAC-digested, else SigBS */
 	uint8_t ak_seq;
 	uint8_t error;
 	char display[PKM_DISPLAY_MAX + 1];
+	uint8_t ss_mac[PKM_MAC_ADDR_LEN];	/* signed form only */
+	uint8_t ss_random[PKM_SS_RANDOM_LEN];	/* signed form only */
 };
 
 /*
