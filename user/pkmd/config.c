@@ -302,17 +302,6 @@ static int set_bs_name(struct parse_ctx *ctx, const char *v, char *why,
 	return 0;
 }
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * [ss] bs-key-sha256: SHA-256 of the BS's DER SubjectPublicKeyInfo, 64
  * hexadecimal digits, optionally in colon-separated pairs.
@@ -320,20 +309,7 @@ static int hex_digit(char c)
 static int set_bs_key_id(struct parse_ctx *ctx, const char *v, char *why,
 			 size_t n)
 {
-	uint8_t *out = ctx->cfg->bs_key_id;
-	size_t len = 0;
-
-	while (*v) {
-		int hi = hex_digit(v[0]), lo = hi < 0 ? -1 : hex_digit(v[1]);
-
-		if (hi < 0 || lo < 0 || len == CONFIG_KEY_ID_LEN)
-			break;
-		out[len++] = (uint8_t)(hi << 4 | lo);
-		v += 2;
-		if (*v == ':' && v[1])
-			v++;
-	}
-	if (*v || len != CONFIG_KEY_ID_LEN) {
+	if (hex_parse(v, ctx->cfg->bs_key_id, CONFIG_KEY_ID_LEN)) {
 		snprintf(why, n, "expected a SHA-256 digest: %d hexadecimal digits, in colon-separated pairs or not",
 			 2 * CONFIG_KEY_ID_LEN);
 		return -1;

@@ -21,6 +21,23 @@ static int hex_digit(char c)
 	return -1;
 }
 
+int hex_parse(const char *s, uint8_t *out, size_t len)
+{
+	size_t n = 0;
+
+	while (*s) {
+		int hi = hex_digit(s[0]), lo = hi < 0 ? -1 : hex_digit(s[1]);
+
+		if (hi < 0 || lo < 0 || n == len)
+			return -1;
+		out[n++] = (uint8_t)(hi << 4 | lo);
+		s += 2;
+		if (*s == ':' && s[1])
+			s++;
+	}
+	return n == len ? 0 : -1;
+}
+
 int mac_parse(const char *s, uint8_t mac[MAC_LEN])
 {
 	for (int i = 0; i < MAC_LEN; i++) {

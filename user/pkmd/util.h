@@ -13,6 +13,11 @@
 #define container_of(ptr, type, member) \
 	((type *)((char *)(ptr) - offsetof(type, member)))
 
+/*
+ * Exactly len bytes as pairs of hexadecimal digits (either case), each
+ * pair but the last optionally followed by one colon; 0 or -1.
+ */
+int hex_parse(const char *s, uint8_t *out, size_t len);
 /* "aa:bb:cc:dd:ee:ff" (case-insensitive); 0 or -1. */
 int mac_parse(const char *s, uint8_t mac[MAC_LEN]);
 /* Formats into buf (MAC_STR_LEN bytes) and returns it. */
