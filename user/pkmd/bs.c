@@ -475,6 +475,17 @@ void bs_group_member_left(struct bs *bs, uint8_t group,
 	bs_group_leave(bs, group, sub->rec.cn, reason);
 }
 
+/* What a Key Request for this SA would ask, for the discriminator. */
+static struct disc_request sa_request(const struct bs_sa *sa)
+{
+	return (struct disc_request){
+		.service = sa->rec.service,
+		.has_group = sa->rec.has_group,
+		.group_id = sa->rec.group_id,
+		.said = sa->rec.said,
+	};
+}
+
 /*
  * Could the subscriber hold keys of this shared SA?  What the
  * discriminator would grant it, unrevoked and a member of every group:
@@ -490,12 +501,7 @@ static bool may_hold(struct bs *bs, const struct subscriber *sub,
 		.provider = sub->rec.provider,
 		.groups = all_groups,
 	};
-	struct disc_request what = {
-		.service = sa->rec.service,
-		.has_group = sa->rec.has_group,
-		.group_id = sa->rec.group_id,
-		.said = sa->rec.said,
-	};
+	struct disc_request what = sa_request(sa);
 	struct disc_decision decision;
 
 	memset(all_groups, 0xff, sizeof(all_groups));
@@ -508,12 +514,7 @@ static bool entitled(struct bs *bs, struct station *st, const struct bs_sa *sa)
 {
 	struct subscriber *sub = bs_subscriber_by_mac(bs, st->mac);
 	struct disc_subscriber who;
-	struct disc_request what = {
-		.service = sa->rec.service,
-		.has_group = sa->rec.has_group,
-		.group_id = sa->rec.group_id,
-		.said = sa->rec.said,
-	};
+	struct disc_request what = sa_request(sa);
 	struct disc_decision decision;
 
 	if (!sub)
