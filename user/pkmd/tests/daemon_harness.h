@@ -53,8 +53,9 @@ bool dh_ctl_wait(const char *req, const char *needle, bool want);
 pid_t dh_spawn(bool test_mode);
 /*
  * Starts the daemon in test mode and connects to its link; the BSID of
- * its hello in bsid (if not NULL).  Then waits for the control socket
- * to answer; only if must_answer is a silent one a failure.  0 or -1.
+ * its hello in bsid (if not NULL).  Then waits up to DH_WAIT_MS for the
+ * control socket to answer a status request; with must_answer, a socket
+ * that never does fails the start.  0 or -1.
  */
 int dh_start(uint8_t *bsid, bool must_answer);
 /* Stops it with sig (SIGTERM, or SIGKILL as a crash); its wait status. */
