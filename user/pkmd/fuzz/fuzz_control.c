@@ -33,9 +33,7 @@ static struct pkmd daemon_ = { .cfg = &cfg };
 /* The BS's certificates and configuration in the directory. */
 static int write_setup(void)
 {
-	const char *dir = dh_dir;
 	struct tc_cert ca, bs;
-	char text[2048];
 	int err;
 
 	if (tc_make(&ca, "fuzz CA", tc_key_ec(), NULL, TC_CA, -1, 30) ||
@@ -44,18 +42,10 @@ static int write_setup(void)
 	err = dh_write_bs_identity(&ca, &bs);
 	tc_free(&ca);
 	tc_free(&bs);
-	snprintf(text, sizeof(text),
-		 "[pkmd]\nrole = bs\ninterface = wman0\n"
-		 "database = %s/bs.db\ncontrol = %s/ctl.sock\n"
-		 "log-level = error\n\n"
-		 "[bs]\nca-certificate = %s/ca.pem\ncertificate = %s/bs.pem\n"
-		 "private-key = %s/bs.key\nprovider = net-a\n\n"
-		 "[group 1]\ncid = 0x3001\nkey-tree = lkh\ntree-degree = 2\n\n"
-		 "[group 2]\ncid = 0x3002\nsuite = aes-gcm\n\n"
-		 "[broadcast]\ncid = 0xffff\n\n"
-		 "[test]\nmgmt-socket = %s/link.sock\n",
-		 dir, dir, dir, dir, dir, dir);
-	return err | dh_write_text("bs.conf", text);
+	return err | dh_write_bs_conf("error",
+		"[group 1]\ncid = 0x3001\nkey-tree = lkh\ntree-degree = 2\n\n"
+		"[group 2]\ncid = 0x3002\nsuite = aes-gcm\n\n"
+		"[broadcast]\ncid = 0xffff\n\n", "");
 }
 
 static void cleanup(void)

@@ -111,6 +111,41 @@ int dh_write_bs_identity(const struct tc_cert *ca, const struct tc_cert *bs)
 	return err | dh_write_key("bs.key", bs->key);
 }
 
+int dh_make_identity(struct tc_cert *ca, struct tc_cert *bs,
+		     struct tc_cert *ss, const char *name)
+{
+	char cn[64];
+
+	snprintf(cn, sizeof(cn), "%s test CA", name);
+	if (tc_make(ca, cn, tc_key_ec(), NULL, TC_CA, -1, 30))
+		return -1;
+	snprintf(cn, sizeof(cn), "bs-%s", name);
+	if (tc_make(bs, cn, tc_key_ec(), ca, TC_BS, -1, 30))
+		return -1;
+	snprintf(cn, sizeof(cn), "ss-%s", name);
+	if (ss && tc_make(ss, cn, tc_key_rsa(2048), ca, TC_SS, -1, 30))
+		return -1;
+	return dh_write_bs_identity(ca, bs);
+}
+
+int dh_write_bs_conf(const char *log_level, const char *sections,
+		     const char *test_lines)
+{
+	const char *dir = dh_dir;
+	char text[4096];
+
+	if (snprintf(text, sizeof(text),
+		     "[pkmd]\nrole = bs\ninterface = wman0\n"
+		     "database = %s/bs.db\ncontrol = %s/ctl.sock\nlog-level = %s\n\n"
+		     "[bs]\nca-certificate = %s/ca.pem\ncertificate = %s/bs.pem\n"
+		     "private-key = %s/bs.key\nprovider = net-a\n\n"
+		     "%s[test]\nmgmt-socket = %s/link.sock\n%s",
+		     dir, dir, log_level, dir, dir, dir, sections, dir,
+		     test_lines) >= (int)sizeof(text))
+		return -1;
+	return dh_write_text("bs.conf", text);
+}
+
 int dh_unix_connect(const char *name, int type)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };

@@ -41,6 +41,21 @@ int dh_write_text(const char *name, const char *text);
 int dh_write_key(const char *name, EVP_PKEY *key);
 /* ca.pem, bs.pem and bs.key. */
 int dh_write_bs_identity(const struct tc_cert *ca, const struct tc_cert *bs);
+/*
+ * A CA "NAME test CA", the BS's certificate "bs-NAME" under it (both EC)
+ * and, if ss is given, an SS's "ss-NAME" (RSA 2048); the BS's written
+ * as dh_write_bs_identity() does.  0 or -1.
+ */
+int dh_make_identity(struct tc_cert *ca, struct tc_cert *bs,
+		     struct tc_cert *ss, const char *name);
+/*
+ * bs.conf of a BS with the files above, its database bs.db, control
+ * socket ctl.sock and test link link.sock in the directory: the [pkmd]
+ * and [bs] sections, then sections (groups, broadcast; each ending in a
+ * blank line), then [test] with test_lines after its mgmt-socket.
+ */
+int dh_write_bs_conf(const char *log_level, const char *sections,
+		     const char *test_lines);
 
 int dh_unix_connect(const char *name, int type);
 /* One control request; the response line in out.  0 or -1. */

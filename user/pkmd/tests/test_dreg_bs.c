@@ -33,30 +33,17 @@ static const uint8_t ss_mac[MAC_LEN] = { 0x02, 0x16, 0x00, 0x00, 0x00, 0x21 };
 static struct dh_ss ss = { .mac = ss_mac, .cert = &ss_cert, .group = GROUP,
 			   .tx_pn = 1 };
 
-static int write_identity(void)
+static int write_setup(void)
 {
-	if (tc_make(&ca, "dreg test CA", tc_key_ec(), NULL, TC_CA, -1, 30) ||
-	    tc_make(&bs_cert, "bs-dreg", tc_key_ec(), &ca, TC_BS, -1, 30) ||
-	    tc_make(&ss_cert, "ss-dreg", tc_key_rsa(2048), &ca, TC_SS, -1, 30))
+	char sections[256];
+
+	if (dh_make_identity(&ca, &bs_cert, &ss_cert, "dreg"))
 		return -1;
 	ss.bs_key = bs_cert.key;
-	return dh_write_bs_identity(&ca, &bs_cert);
-}
-
-static int write_conf(void)
-{
-	const char *dir = dh_dir;
-	char text[4096];
-
-	snprintf(text, sizeof(text),
-		 "[pkmd]\nrole = bs\ninterface = wman0\n"
-		 "database = %s/bs.db\ncontrol = %s/ctl.sock\nlog-level = debug\n\n"
-		 "[bs]\nca-certificate = %s/ca.pem\ncertificate = %s/bs.pem\n"
-		 "private-key = %s/bs.key\nprovider = net-a\n\n"
-		 "[group %d]\ncid = 0x%04x\nkey-tree = lkh\ntree-degree = 2\n\n"
-		 "[test]\nmgmt-socket = %s/link.sock\n",
-		 dir, dir, dir, dir, dir, GROUP, GROUP_SAID, dir);
-	return dh_write_text("bs.conf", text);
+	snprintf(sections, sizeof(sections),
+		 "[group %d]\ncid = 0x%04x\nkey-tree = lkh\ntree-degree = 2\n\n",
+		 GROUP, GROUP_SAID);
+	return dh_write_bs_conf("debug", sections, "");
 }
 
 /*
@@ -224,7 +211,7 @@ int main(int argc, char **argv)
 	char path[sizeof(dh_dir) + 16];
 
 	(void)argc;
-	if (dh_init(argv[0], "dreg") || write_identity() || write_conf()) {
+	if (dh_init(argv[0], "dreg") || write_setup()) {
 		printf("Bail out! cannot set up (%s)\n", dh_pkmd_bin());
 		return 1;
 	}

@@ -75,27 +75,17 @@ struct db_tek {
 
 static int write_setup(void)
 {
-	const char *dir = dh_dir;
-	char text[4096];
-	int err;
+	char sections[512], test_lines[64];
 
-	if (tc_make(&ca, "pn test CA", tc_key_ec(), NULL, TC_CA, -1, 30) ||
-	    tc_make(&bs_cert, "bs-pn", tc_key_ec(), &ca, TC_BS, -1, 30))
+	if (dh_make_identity(&ca, &bs_cert, NULL, "pn"))
 		return -1;
-	err = dh_write_bs_identity(&ca, &bs_cert);
-	snprintf(text, sizeof(text),
-		 "[pkmd]\nrole = bs\ninterface = wman0\n"
-		 "database = %s\ncontrol = %s/ctl.sock\nlog-level = debug\n\n"
-		 "[bs]\nca-certificate = %s/ca.pem\ncertificate = %s/bs.pem\n"
-		 "private-key = %s/bs.key\nprovider = net-a\n\n"
+	snprintf(sections, sizeof(sections),
 		 "[group 1]\ncid = 0x%04x\nkey-tree = lkh\ntree-degree = 2\n\n"
 		 "[group 2]\ncid = 0x%04x\nsuite = aes-gcm\n\n"
-		 "[broadcast]\ncid = 0x%04x\n\n"
-		 "[test]\nmgmt-socket = %s/link.sock\nkernel-requests = record\n"
-		 "tek-pn-block = %u\n",
-		 db_path, dir, dir, dir, dir, TREE_SAID, PLAIN_SAID, BCAST_SAID,
-		 dir, BLOCK);
-	return err | dh_write_text("bs.conf", text);
+		 "[broadcast]\ncid = 0x%04x\n\n", TREE_SAID, PLAIN_SAID, BCAST_SAID);
+	snprintf(test_lines, sizeof(test_lines),
+		 "kernel-requests = record\ntek-pn-block = %u\n", BLOCK);
+	return dh_write_bs_conf("debug", sections, test_lines);
 }
 
 /* The daemon must answer on its control socket once started. */
