@@ -19,9 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <openssl/pem.h>
-
-#include "../../pkm/tests/testcert.h"
+#include "../tests/daemon_harness.h"
 #include "config.h"
 #include "control.h"
 #include "eloop.h"
@@ -29,61 +27,25 @@
 #include "log.h"
 #include "util.h"
 
-static char dir[64];
 static struct config cfg;
 static struct pkmd daemon_ = { .cfg = &cfg };
 
-static int write_file(const char *name, const char *text)
-{
-	char path[sizeof(dir) + 32];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "w");
-	if (!f)
-		return -1;
-	fputs(text, f);
-	return fclose(f);
-}
-
+/* The BS's certificates and configuration in the directory. */
 static int write_setup(void)
 {
 	struct tc_cert ca, bs;
-	char path[sizeof(dir) + 32], text[2048];
-	size_t len;
-	char *pem;
-	FILE *f;
 	int err;
 
 	if (tc_make(&ca, "fuzz CA", tc_key_ec(), NULL, TC_CA, -1, 30) ||
 	    tc_make(&bs, "fuzz BS", tc_key_ec(), &ca, TC_BS, -1, 30))
 		return -1;
-	pem = tc_pem(&ca, &len);
-	err = pem ? write_file("ca.pem", pem) : -1;
-	free(pem);
-	pem = tc_pem(&bs, &len);
-	err |= pem ? write_file("bs.pem", pem) : -1;
-	free(pem);
-	snprintf(path, sizeof(path), "%s/bs.key", dir);
-	f = fopen(path, "w");
-	if (!f || !PEM_write_PrivateKey(f, bs.key, NULL, NULL, 0, NULL, NULL))
-		err = -1;
-	if (f && fclose(f))
-		err = -1;
+	err = dh_write_bs_identity(&ca, &bs);
 	tc_free(&ca);
 	tc_free(&bs);
-	snprintf(text, sizeof(text),
-		 "[pkmd]\nrole = bs\ninterface = wman0\n"
-		 "database = %s/bs.db\ncontrol = %s/ctl.sock\n"
-		 "log-level = error\n\n"
-		 "[bs]\nca-certificate = %s/ca.pem\ncertificate = %s/bs.pem\n"
-		 "private-key = %s/bs.key\nprovider = net-a\n\n"
-		 "[group 1]\ncid = 0x3001\nkey-tree = lkh\ntree-degree = 2\n\n"
-		 "[group 2]\ncid = 0x3002\nsuite = aes-gcm\n\n"
-		 "[broadcast]\ncid = 0xffff\n\n"
-		 "[test]\nmgmt-socket = %s/link.sock\n",
-		 dir, dir, dir, dir, dir, dir);
-	return err | write_file("bs.conf", text);
+	return err | dh_write_bs_conf("error",
+		"[group 1]\ncid = 0x3001\nkey-tree = lkh\ntree-degree = 2\n\n"
+		"[group 2]\ncid = 0x3002\nsuite = aes-gcm\n\n"
+		"[broadcast]\ncid = 0xffff\n\n", "");
 }
 
 static void cleanup(void)
@@ -92,17 +54,17 @@ static void cleanup(void)
 		"bs.db", "bs.db-wal", "bs.db-shm", "bs.db-journal", "ca.pem",
 		"bs.pem", "bs.key", "bs.conf", "link.sock",
 	};
-	char path[sizeof(dir) + 32];
+	char path[sizeof(dh_dir) + 32];
 
 	bs_stop(&daemon_);
 	kernel_close(&daemon_.kernel);
 	eloop_destroy();
 	config_free(&cfg);
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+		snprintf(path, sizeof(path), "%s/%s", dh_dir, files[i]);
 		unlink(path);
 	}
-	rmdir(dir);
+	rmdir(dh_dir);
 }
 
 static void report(void *arg, const char *line)
@@ -113,18 +75,18 @@ static void report(void *arg, const char *line)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	char path[sizeof(dir) + 32];
+	char path[sizeof(dh_dir) + 32];
 
 	(void)argc;
 	(void)argv;
 	/* tmpfs if there is one: the database is written on every add. */
-	snprintf(dir, sizeof(dir), "%s/pkmd-fuzz-XXXXXX",
+	snprintf(dh_dir, sizeof(dh_dir), "%s/pkmd-fuzz-XXXXXX",
 		 access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
-	if (!mkdtemp(dir) || write_setup()) {
-		fprintf(stderr, "fuzz_control: cannot set up in %s\n", dir);
+	if (!mkdtemp(dh_dir) || write_setup()) {
+		fprintf(stderr, "fuzz_control: cannot set up in %s\n", dh_dir);
 		abort();
 	}
-	snprintf(path, sizeof(path), "%s/bs.conf", dir);
+	snprintf(path, sizeof(path), "%s/bs.conf", dh_dir);
 	log_set_level(LOG_LVL_ERROR);
 	daemon_.started = now_real_s();
 	if (config_load_file(path, &cfg, report, NULL) || eloop_init() ||

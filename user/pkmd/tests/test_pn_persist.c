@@ -22,10 +22,6 @@
  * The daemon is the pkmd binary next to this test's directory.  Every
  * wait is a poll with a time limit.
  */
-#include <errno.h>
-#include <fcntl.h>
-#include <libgen.h>
-#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -33,21 +29,19 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <linux/genetlink.h>
 #include <linux/netlink.h>
-#include <openssl/pem.h>
 #include <sqlite3.h>
 
-#include "../../pkm/tests/testcert.h"
+#include "daemon_harness.h"
 #include "tap.h"
 #include "transport_test.h"
 
-#define WAIT_MS		10000
+#define WAIT_MS		DH_WAIT_MS
 #define BLOCK		4096u		/* [test] tek-pn-block */
 #define PN_SPACE	0x80000000u
 #define BCAST_SAID	0xffff
@@ -55,9 +49,7 @@
 #define PLAIN_SAID	0x3002		/* group 2, no tree */
 #define MAX_TEKS	8
 
-static char dir[96], pkmd_bin[PATH_MAX], db_path[sizeof(dir) + 16];
-static pid_t daemon_pid = -1;
-static int link_fd = -1;
+static char db_path[sizeof(dh_dir) + 16];
 static struct tc_cert ca, bs_cert;
 
 /* A TEK_NEW or TEK_SET the daemon asked of the kernel. */
@@ -81,185 +73,32 @@ struct db_tek {
 	uint32_t reserved;
 };
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int write_text(const char *name, const char *text)
-{
-	char path[PATH_MAX + 32];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "w");
-	if (!f)
-		return -1;
-	fputs(text, f);
-	return fclose(f);
-}
-
 static int write_setup(void)
 {
-	char path[PATH_MAX + 32], text[4096];
-	size_t pem_len;
-	char *pem;
-	FILE *f;
-	int err;
+	char sections[512], test_lines[64];
 
-	if (tc_make(&ca, "pn test CA", tc_key_ec(), NULL, TC_CA, -1, 30) ||
-	    tc_make(&bs_cert, "bs-pn", tc_key_ec(), &ca, TC_BS, -1, 30))
+	if (dh_make_identity(&ca, &bs_cert, NULL, "pn"))
 		return -1;
-	pem = tc_pem(&ca, &pem_len);
-	err = write_text("ca.pem", pem);
-	free(pem);
-	pem = tc_pem(&bs_cert, &pem_len);
-	err |= write_text("bs.pem", pem);
-	free(pem);
-	snprintf(path, sizeof(path), "%s/bs.key", dir);
-	f = fopen(path, "w");
-	if (!f || !PEM_write_PrivateKey(f, bs_cert.key, NULL, NULL, 0, NULL,
-					NULL))
-		err = -1;
-	if (f && fclose(f))
-		err = -1;
-	snprintf(text, sizeof(text),
-		 "[pkmd]\nrole = bs\ninterface = wman0\n"
-		 "database = %s\ncontrol = %s/ctl.sock\nlog-level = debug\n\n"
-		 "[bs]\nca-certificate = %s/ca.pem\ncertificate = %s/bs.pem\n"
-		 "private-key = %s/bs.key\nprovider = net-a\n\n"
+	snprintf(sections, sizeof(sections),
 		 "[group 1]\ncid = 0x%04x\nkey-tree = lkh\ntree-degree = 2\n\n"
 		 "[group 2]\ncid = 0x%04x\nsuite = aes-gcm\n\n"
-		 "[broadcast]\ncid = 0x%04x\n\n"
-		 "[test]\nmgmt-socket = %s/link.sock\nkernel-requests = record\n"
-		 "tek-pn-block = %u\n",
-		 db_path, dir, dir, dir, dir, TREE_SAID, PLAIN_SAID, BCAST_SAID,
-		 dir, BLOCK);
-	return err | write_text("bs.conf", text);
+		 "[broadcast]\ncid = 0x%04x\n\n", TREE_SAID, PLAIN_SAID, BCAST_SAID);
+	snprintf(test_lines, sizeof(test_lines),
+		 "kernel-requests = record\ntek-pn-block = %u\n", BLOCK);
+	return dh_write_bs_conf("debug", sections, test_lines);
 }
 
-static int unix_connect(const char *name, int type)
-{
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	char path[sizeof(dir) + 32];
-	int fd;
-
-	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >=
-	    (int)sizeof(sun.sun_path))
-		return -1;
-	memcpy(sun.sun_path, path, strlen(path) + 1);
-	fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun))) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-/* True once the daemon answers {"command":"status"}. */
-static bool daemon_ready(void)
-{
-	static const char req[] = "{\"command\":\"status\"}\n";
-	int fd = unix_connect("ctl.sock", SOCK_STREAM);
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-	char out[4096] = "";
-	ssize_t n = 0;
-
-	if (fd < 0)
-		return false;
-	if (write(fd, req, sizeof(req) - 1) == (ssize_t)sizeof(req) - 1 &&
-	    poll(&p, 1, WAIT_MS) == 1)
-		n = read(fd, out, sizeof(out) - 1);
-	close(fd);
-	return n > 0 && strstr(out, "\"ok\":true");
-}
-
+/* The daemon must answer on its control socket once started. */
 static int start_daemon(void)
 {
-	char conf[PATH_MAX + 32], log[PATH_MAX + 32];
-	uint8_t buf[TEST_REC_HDR_LEN + 64];
-	struct pollfd p;
-	int64_t end;
-
-	snprintf(conf, sizeof(conf), "%s/bs.conf", dir);
-	snprintf(log, sizeof(log), "%s/bs.log", dir);
-	daemon_pid = fork();
-	if (daemon_pid < 0)
-		return -1;
-	if (daemon_pid == 0) {
-		int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
-
-		if (fd >= 0)
-			dup2(fd, 2);
-		execl(pkmd_bin, "pkmd", "-f", "--test-mode", "-c", conf,
-		      (char *)NULL);
-		_exit(127);
-	}
-	end = now_ms() + WAIT_MS;
-	while ((link_fd = unix_connect("link.sock", SOCK_SEQPACKET)) < 0 &&
-	       now_ms() < end)
-		poll(NULL, 0, 20);
-	if (link_fd < 0)
-		return -1;
-	p = (struct pollfd){ .fd = link_fd, .events = POLLIN };
-	if (poll(&p, 1, WAIT_MS) != 1 || recv(link_fd, buf, sizeof(buf), 0) <
-	    TEST_REC_HDR_LEN || buf[0] != TEST_REC_HELLO)
-		return -1;
-	while (!daemon_ready() && now_ms() < end)
-		poll(NULL, 0, 20);
-	return daemon_ready() ? 0 : -1;
-}
-
-/* SIGTERM, or SIGKILL as a crash; the exit status. */
-static int stop_daemon(int sig)
-{
-	int status = -1;
-
-	if (link_fd >= 0)
-		close(link_fd);
-	link_fd = -1;
-	if (daemon_pid > 0) {
-		kill(daemon_pid, sig);
-		waitpid(daemon_pid, &status, 0);
-	}
-	daemon_pid = -1;
-	return status;
-}
-
-static bool log_count(const char *needle, int want)
-{
-	char path[PATH_MAX + 32], line[1024];
-	int n = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/bs.log", dir);
-	f = fopen(path, "r");
-	if (!f)
-		return false;
-	while (fgets(line, sizeof(line), f))
-		n += strstr(line, needle) != NULL;
-	fclose(f);
-	return n >= want;
-}
-
-static bool log_wait_ms(const char *needle, int want, int64_t wait_ms)
-{
-	int64_t end = now_ms() + wait_ms;
-
-	while (!log_count(needle, want) && now_ms() < end)
-		poll(NULL, 0, 20);
-	return log_count(needle, want);
+	return dh_start(NULL, true);
 }
 
 static bool log_wait(const char *needle, int want)
 {
-	return log_wait_ms(needle, want, WAIT_MS);
+	return dh_log_wait(needle, want, WAIT_MS);
 }
+
 
 /* Netlink records */
 
@@ -343,16 +182,16 @@ static int next_tek_req(struct tek_req *r, int timeout_ms)
 {
 	uint8_t rec[TEST_REC_HDR_LEN + 4096];
 	uint32_t msg[4096 / 4];
-	int64_t end = now_ms() + timeout_ms;
+	int64_t end = dh_now_ms() + timeout_ms;
 
 	for (;;) {
-		struct pollfd p = { .fd = link_fd, .events = POLLIN };
-		int64_t left = end - now_ms();
+		struct pollfd p = { .fd = dh_link_fd, .events = POLLIN };
+		int64_t left = end - dh_now_ms();
 		ssize_t n;
 
 		if (poll(&p, 1, left > 0 ? (int)left : 0) != 1)
 			return -1;
-		n = recv(link_fd, rec, sizeof(rec), 0);
+		n = recv(dh_link_fd, rec, sizeof(rec), 0);
 		if (n <= 0)
 			return -1;
 		if (n <= TEST_REC_HDR_LEN || rec[0] != TEST_REC_KERNEL)
@@ -365,44 +204,13 @@ static int next_tek_req(struct tek_req *r, int timeout_ms)
 	}
 }
 
-static void put_attr(uint8_t *buf, size_t *off, uint16_t type,
-		     const void *v, uint16_t len)
-{
-	struct nlattr a = { .nla_len = (uint16_t)(NLA_HDRLEN + len),
-			    .nla_type = type };
-
-	memcpy(buf + *off, &a, sizeof(a));
-	memcpy(buf + *off + NLA_HDRLEN, v, len);
-	*off += NLA_ALIGN(a.nla_len);
-}
-
 /* The module's tek-pn-limit event, as the events group would carry it. */
 static int inject_pn_limit(uint16_t said, uint8_t eks, uint32_t next_pn,
 			   uint32_t limit)
 {
-	uint8_t rec[TEST_REC_HDR_LEN + 128] = { TEST_REC_EVENT };
-	uint8_t *msg = rec + TEST_REC_HDR_LEN;
-	struct nlmsghdr nlh = { .nlmsg_type = 0 };
-	struct genlmsghdr gh = { .cmd = WMAN_CMD_TEK_PN_LIMIT,
-				 .version = WMAN_GENL_VERSION };
-	size_t off = NLMSG_HDRLEN + GENL_HDRLEN, nest;
-	uint32_t ifindex = 0;
-	struct nlattr a;
+	const uint32_t pn_limit[2] = { next_pn, limit };
 
-	put_attr(msg, &off, WMAN_A_IFINDEX, &ifindex, 4);
-	nest = off;
-	off += NLA_HDRLEN;
-	put_attr(msg, &off, WMAN_TEK_A_SAID, &said, 2);
-	put_attr(msg, &off, WMAN_TEK_A_EKS, &eks, 1);
-	put_attr(msg, &off, WMAN_TEK_A_TX_PN, &next_pn, 4);
-	put_attr(msg, &off, WMAN_TEK_A_TX_PN_LIMIT, &limit, 4);
-	a = (struct nlattr){ .nla_len = (uint16_t)(off - nest),
-			     .nla_type = NLA_F_NESTED | WMAN_A_TEK };
-	memcpy(msg + nest, &a, sizeof(a));
-	nlh.nlmsg_len = (uint32_t)off;
-	memcpy(msg, &nlh, sizeof(nlh));
-	memcpy(msg + NLMSG_HDRLEN, &gh, sizeof(gh));
-	return send(link_fd, rec, TEST_REC_HDR_LEN + off, 0) < 0 ? -1 : 0;
+	return dh_send_tek_event(WMAN_CMD_TEK_PN_LIMIT, said, eks, pn_limit);
 }
 
 /* The database */
@@ -595,7 +403,7 @@ static void test_event(void)
 	snprintf(failed, sizeof(failed), "PN reservation %u not saved",
 		 r0 + 2 * BLOCK);
 	/* each try waits out SQLite's busy timeout first: slow under ASan */
-	ok(log_wait_ms(failed, 2, 6 * WAIT_MS),
+	ok(dh_log_wait(failed, 2, 6 * WAIT_MS),
 	   "the daemon cannot save the next block, and tries again");
 	ok(next_tek_req(&r, 0) != 0,
 	   "no TEK_SET while the block is not on disk");
@@ -620,7 +428,7 @@ static void test_restart(void)
 				   n_before, NULL, 0 };
 	bool same;
 
-	ok(WIFSIGNALED(stop_daemon(SIGKILL)), "the daemon killed (SIGKILL)");
+	ok(WIFSIGNALED(dh_stop(SIGKILL)), "the daemon killed (SIGKILL)");
 	if (!ok(!start_daemon(), "and started again on an empty kernel"))
 		return;
 	n_after = db_teks(after);
@@ -643,7 +451,7 @@ static void test_used_up(void)
 	struct install_check c = { "used up", after, 0, before, 0, banned, 2 };
 	char sql[256];
 
-	ok(stop_daemon(SIGTERM) == 0, "the daemon stopped");
+	ok(dh_stop(SIGTERM) == 0, "the daemon stopped");
 	/* the broadcast SA's older TEK and the tree group's only one */
 	snprintf(sql, sizeof(sql),
 		 "UPDATE teks SET tx_pn_reserved = %u WHERE (said = %u AND"
@@ -687,7 +495,7 @@ static void test_migration(void)
 	sqlite3 *db;
 	long now = (long)time(NULL);
 
-	ok(stop_daemon(SIGTERM) == 0, "the daemon stopped");
+	ok(dh_stop(SIGTERM) == 0, "the daemon stopped");
 	unlink(db_path);
 	snprintf(path, sizeof(path), "%s-wal", db_path);
 	unlink(path);
@@ -738,21 +546,12 @@ static void test_migration(void)
 
 int main(int argc, char **argv)
 {
-	char self[PATH_MAX];
-	const char *tmp = getenv("TMPDIR");
-
 	(void)argc;
-	signal(SIGPIPE, SIG_IGN);
-	snprintf(self, sizeof(self), "%s", argv[0]);
-	snprintf(pkmd_bin, sizeof(pkmd_bin), "%s/../pkmd", dirname(self));
-	if (!tmp || strlen(tmp) > 60)
-		tmp = "/tmp";
-	snprintf(dir, sizeof(dir), "%s/pkmd-pn.XXXXXX", tmp);
-	if (access(pkmd_bin, X_OK) || !mkdtemp(dir)) {
-		printf("Bail out! cannot set up (%s)\n", pkmd_bin);
+	if (dh_init(argv[0], "pn")) {
+		printf("Bail out! cannot set up (%s)\n", dh_pkmd_bin());
 		return 1;
 	}
-	snprintf(db_path, sizeof(db_path), "%s/bs.db", dir);
+	snprintf(db_path, sizeof(db_path), "%s/bs.db", dh_dir);
 	if (write_setup()) {
 		printf("Bail out! cannot write the configuration\n");
 		return 1;
@@ -764,21 +563,8 @@ int main(int argc, char **argv)
 		test_used_up();
 		test_migration();
 	}
-	stop_daemon(SIGTERM);
-	if (tap_failures) {
-		char cmd[PATH_MAX + 64];
-
-		snprintf(cmd, sizeof(cmd), "sed 's/^/# /' %s/bs.log | tail -n 60", dir);
-		if (system(cmd))
-			diag("no log");
-	}
-	{
-		char cmd[PATH_MAX + 16];
-
-		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-		if (system(cmd))
-			diag("temporary directory left");
-	}
+	dh_stop(SIGTERM);
+	dh_cleanup(tap_failures, 60);
 	tc_free(&ca);
 	tc_free(&bs_cert);
 	return tap_finish();
