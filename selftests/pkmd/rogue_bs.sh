@@ -128,7 +128,7 @@ setup() {
 # as_bs NAME: the BS daemon with certificate NAME on node 0, the only
 # one; the subscribers it knows are SS1 and SS3.
 as_bs() {
-	local pid
+	local pid subs
 	if [[ -S $bs_sock ]] && pid=$(daemon_pid "$bs_sock" 2>/dev/null); then
 		kill "$pid"
 		wait_for 10 gone "$pid"
@@ -137,9 +137,11 @@ as_bs() {
 	: >>"$TMP/bs.log"
 	echo "---- pkmd with $1's certificate" >>"$TMP/bs.log"
 	start_daemon 0 bs
-	ctl_bs subscriber list | grep -q ss1 ||
+	# read whole: grep -q quitting early would fail the pipeline
+	subs=$(ctl_bs -j subscriber list | jq -r '.[].cn')
+	[[ $'\n'$subs$'\n' == *$'\nss1\n'* ]] ||
 		ctl_bs subscriber add ss1 mac "${mac[1]}" provider net-a services unicast
-	if ! ctl_bs subscriber list | grep -q ss3; then
+	if [[ $'\n'$subs$'\n' != *$'\nss3\n'* ]]; then
 		ctl_bs subscriber add ss3 mac "${mac[3]}" provider net-a services unicast,multicast
 		ctl_bs group member add 1 ss3
 	fi
