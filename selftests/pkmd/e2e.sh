@@ -87,18 +87,6 @@ unchanged() {
 	fi
 }
 
-# saved NAME [VALUE]: keep a value for a later test (each test runs in a
-# subshell), or print it.
-saved() {
-	local v
-	if (($# > 1)); then
-		echo "$2" >"$TMP/saved.$1"
-	else
-		read -r v <"$TMP/saved.$1"
-		echo "$v"
-	fi
-}
-
 # ---- authorization and keys ------------------------------------------------------
 
 test_bs_starts() {
@@ -334,13 +322,6 @@ test_not_asked_again() {
 }
 
 # ---- crash and restart ----------------------------------------------------------
-
-gone() {
-	local state=''
-	[[ -r /proc/$1/stat ]] || return 0
-	read -r _ _ state _ </proc/"$1"/stat 2>/dev/null || return 0
-	[[ $state == Z ]]
-}
 
 # unicast_lossless N: every frame sent on SS N's unicast SA, either way,
 # was received (the counters include everything since the SA came).

@@ -180,21 +180,6 @@ dropped() {
 dropped_is() { [[ $(dropped "$1") == "$2" ]]; }
 log_count_ge() { (($(log_count "$1" "$2") >= $3)); }
 
-gone() {
-	local state=''
-	[[ -r /proc/$1/stat ]] || return 0
-	read -r _ _ state _ </proc/"$1"/stat 2>/dev/null || return 0
-	[[ $state == Z ]]
-}
-
-saved() {
-	if (($# > 1)); then
-		echo "$2" >"$TMP/saved.$1"
-	else
-		cat "$TMP/saved.$1"
-	fi
-}
-
 # ---- setup -------------------------------------------------------------------
 
 # same_key_cert NAME: a certificate for CN NAME with ss1's key.

@@ -68,6 +68,23 @@ conf_key_log() {
 }
 
 daemon_pid() { ctl "$1" -j status | jq -r .pid; }
+# gone PID: the process has exited (or is a zombie not yet reaped).
+gone() {
+	local state=''
+	[[ -r /proc/$1/stat ]] || return 0
+	read -r _ _ state _ </proc/"$1"/stat 2>/dev/null || return 0
+	[[ $state == Z ]]
+}
+
+# saved NAME [VALUE]: keep a value for a later test (each test runs in a
+# subshell), or print it.
+saved() {
+	if (($# > 1)); then
+		echo "$2" >"$TMP/saved.$1"
+	else
+		cat "$TMP/saved.$1"
+	fi
+}
 
 stop_daemons() {
 	local s pid

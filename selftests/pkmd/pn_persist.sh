@@ -133,7 +133,6 @@ grp1_settled() {
 	[[ $(ctl_bs -j group list | jq -r '.[] | select(.id == 1) | .tree.switching') == false &&
 	   $(kernel_teks 0 "$grp1_cid") =~ ^[0-3]\ $ ]]
 }
-gone() { ! kill -0 "$1" 2>/dev/null; }
 
 # stop_daemon SOCKET [SIGNAL]: stop that daemon and wait until it is gone.
 stop_daemon() {

@@ -152,21 +152,6 @@ test_revoke() {
 	log_has bs "subscriber ss2 revoked; 2 shared SAs rekeyed"
 }
 
-gone() {
-	local state=''
-	[[ -r /proc/$1/stat ]] || return 0
-	read -r _ _ state _ </proc/"$1"/stat 2>/dev/null || return 0
-	[[ $state == Z ]]
-}
-
-saved() {
-	if (($# > 1)); then
-		echo "$2" >"$TMP/saved.$1"
-	else
-		cat "$TMP/saved.$1"
-	fi
-}
-
 test_ss1_follows() {
 	local said
 	# SS1 asks for the new keys on the TEK Invalid of the revocation

@@ -146,7 +146,6 @@ as_bs() {
 		ctl_bs group member add 1 ss3
 	fi
 }
-gone() { ! kill -0 "$1" 2>/dev/null; }
 gone_sock() { ! ctl_ss "$1" status >/dev/null 2>&1; }
 
 ss_status() { ctl_ss "$1" -j status | jq -r "$2"; }
