@@ -107,7 +107,11 @@ bench: deps
 bench-run: all
 	tools/bench.sh
 
-install: install-modules install-tools
+# Only the build's packages: the tests' and the VM's are not needed here.
+install:
+	@echo "== checking the Debian packages the build needs"
+	tools/install-deps.sh --build
+	@$(MAKE) --no-print-directory install-modules install-tools
 
 install-modules: modules
 	@for k in $(KVERS); do \

@@ -36,8 +36,8 @@ PKMD=${PKMD:-$TOP/build/user/pkmd/pkmd}
 PKMCTL=${PKMCTL:-$TOP/build/tools/pkmctl/pkmctl}
 
 label=(BS SS1 SS2 SS3)
-tek_lifetime=12		# seconds; 802.16's minimum is 1800
-tek_grace=6
+tek_lifetime=20		# seconds; 802.16's minimum is 1800
+tek_grace=8
 # Group 1's key tree: lkh, offset or none (step 11 shows either way).
 key_tree=${DEMO_KEY_TREE:-lkh}
 grp1_cid=$((0xfe01))
@@ -441,7 +441,7 @@ teks_agree() {
 	[[ -n $teks && $(kernel_teks "$1" "$2") == "$teks" && " $teks " == *" $bs_older "* ]]
 }
 for n in "${sss[@]}"; do
-	await 30 "SS$n's kernel holds the TEKs of $(hex "${uc[n]}") its pkmd lists, and the BS's current one" \
+	await $((3 * tek_lifetime)) "SS$n's kernel holds the TEKs of $(hex "${uc[n]}") its pkmd lists, and the BS's current one" \
 		teks_agree "$n" "${uc[n]}"
 done
 

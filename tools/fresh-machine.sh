@@ -8,31 +8,39 @@
 # if one fails.  Too slow for CI (every package is downloaded and every
 # kernel test runs): run it before changing the install path lands.
 #
-#   tools/fresh-machine.sh [--order demo-check|check-demo|both] [--keep]
+#   tools/fresh-machine.sh [--order ORDER]... [--keep]
 #
-#   --order   which command first (default: both orders, each in a root
-#             of its own, one after the other)
+#   --order   the commands to run in one fresh root, first to last
+#             (repeatable, each order in a root of its own):
+#               demo-check   make demo, then make check
+#               check-demo   make check, then make demo
+#               bench        make bench
+#               install      make install, then a look for what it installed
+#             both = demo-check and check-demo (the default);
+#             all = both, bench and install
 #   --keep    leave the roots in build/fresh/ (default: removed after a
 #             passing run, kept after a failing one for a look)
 #
 # Needs root (debootstrap, chroot, mounts) and Debian's archive.  The
 # clone is of HEAD: uncommitted changes are not in it.  Logs go to
-# build/fresh/ORDER.log.
+# build/fresh/ORDER.log.  Orders given in one call run one after the
+# other; separate calls with different orders may run side by side.
 set -u
 
 repo=$(cd "$(dirname "$0")/.." && pwd -P)
 out=$repo/build/fresh
-orders=(demo-check check-demo)
+orders=()
 keep=no
 
-usage() { sed -n '10,20p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
+usage() { sed -n '11,25p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
 
 while (($#)); do
 	case $1 in
 	--order)
 		case ${2:-} in
-		demo-check | check-demo) orders=("$2") ;;
-		both) ;;
+		demo-check | check-demo | bench | install) orders+=("$2") ;;
+		both) orders+=(demo-check check-demo) ;;
+		all) orders+=(demo-check check-demo bench install) ;;
 		*) usage ;;
 		esac
 		shift 2 ;;
@@ -41,6 +49,7 @@ while (($#)); do
 	*) usage ;;
 	esac
 done
+((${#orders[@]})) || orders=(demo-check check-demo)
 
 say() { printf '== %s\n' "$*"; }
 die() { printf 'fresh-machine: %s\n' "$*" >&2; exit 1; }
@@ -57,7 +66,8 @@ fi
 mapfile -t commands < <(awk '/^```/ { n++; next } n == 1 { sub(/[ \t]*#.*/, ""); if (length) print }' \
 	"$repo/README.md")
 ((${#commands[@]} == 2)) || die "README.md's first code block does not hold two commands"
-declare -A command_of=([demo]="${commands[0]}" [check]="${commands[1]}")
+declare -A command_of=([demo]="${commands[0]}" [check]="${commands[1]}"
+	[bench]="make bench" [install]="make install")
 [[ ${command_of[demo]} == *demo* && ${command_of[check]} == *check* ]] ||
 	die "README.md's commands are not 'make demo' and 'make check': ${commands[*]}"
 
@@ -123,27 +133,48 @@ run_in() {
 		/bin/bash -c "cd /root/wman && ${command_of[$name]}"
 	status[$3.$name]=$?
 	seconds[$3.$name]=$((SECONDS - start))
+	if [[ $name == install && ${status[$3.$name]} == 0 ]]; then
+		installed "$root" || status[$3.$name]=installed-nothing
+	fi
 	say "${command_of[$name]}: exit ${status[$3.$name]} after ${seconds[$3.$name]} s"
+}
+
+# installed ROOT: make install put the programs on PATH, their manual
+# pages in place and the module where modprobe finds it, for each kernel.
+installed() {
+	local root=$1
+	chroot "$root" /bin/bash -c '
+		set -e
+		for p in wman pkmd pkmctl; do
+			command -v "$p"
+			test -f "/usr/local/share/man/man8/$p.8"
+		done
+		ls /usr/lib/*/ip/link_wman.so /usr/lib/ip/link_wman.so 2>/dev/null | grep .
+		for kver in $(ls /lib/modules); do
+			[ -d "/lib/modules/$kver/build" ] || continue
+			modinfo -k "$kver" -F vermagic wman
+		done' || { echo "fresh-machine: make install left something out" >&2; return 1; }
 }
 
 mkdir -p "$out"
 failed=0
 for order in "${orders[@]}"; do
 	root=$out/$order
-	first=${order%-*} second=${order#*-}
+	IFS=- read -ra names <<<"$order"
 	{
 		if make_root "$root" && enter "$root"; then
-			run_in "$root" "$first" "$order"
-			run_in "$root" "$second" "$order"
+			for name in "${names[@]}"; do
+				run_in "$root" "$name" "$order"
+			done
 		else
 			echo "fresh-machine: cannot make the root for $order" >&2
 		fi
 		unmount_all
 	} 2>&1 | tee "$out/$order.log"
 	# the statuses were set in the pipeline's subshell: read them back
-	for name in "$first" "$second"; do
+	for name in "${names[@]}"; do
 		line=$(grep -a "^== ${command_of[$name]}: exit " "$out/$order.log" | tail -1)
-		if [[ $line =~ exit\ ([0-9]+)\ after\ ([0-9]+)\ s ]]; then
+		if [[ $line =~ exit\ ([^ ]+)\ after\ ([0-9]+)\ s ]]; then
 			status[$order.$name]=${BASH_REMATCH[1]}
 			seconds[$order.$name]=${BASH_REMATCH[2]}
 		else
@@ -159,8 +190,8 @@ done
 echo
 echo "fresh-machine: commit $commit"
 for order in "${orders[@]}"; do
-	first=${order%-*} second=${order#*-}
-	for name in "$first" "$second"; do
+	IFS=- read -ra names <<<"$order"
+	for name in "${names[@]}"; do
 		printf '  %-11s %-10s exit %-4s %s s\n' "$order" "${command_of[$name]}" \
 			"${status[$order.$name]}" "${seconds[$order.$name]:--}"
 	done

@@ -1,11 +1,20 @@
 #!/bin/sh
 # Install everything the build, the demo, the tests and the benchmarks need,
 # from Debian's archive only.  Safe to run again; it skips what is present.
+#
+#   tools/install-deps.sh           build, demo, tests and benchmarks
+#   tools/install-deps.sh --build   only what `make` and `make install` need
 set -eu
 
 kernels="linux-image-amd64 linux-headers-amd64 linux-image-6.12-amd64 linux-headers-6.12-amd64"
 build="build-essential pkg-config kmod cpio busybox-static sparse clang libclang-rt-14-dev libnl-3-dev libnl-genl-3-dev libssl-dev libsqlite3-dev libinih-dev libjansson-dev libpcap-dev linux-source-6.12 xz-utils"
-run="qemu-system-x86 iproute2 procps iputils-ping iperf3 ethtool jq gnuplot-nox openssl zstd socat sqlite3 tcpdump"
+run="qemu-system-x86 iproute2 procps iputils-ping iperf3 ethtool jq gnuplot-nox openssl zstd socat sqlite3 tcpdump bsdextrautils"
+
+case ${1:-} in
+--build) run="" ;;
+"") ;;
+*) echo "usage: tools/install-deps.sh [--build]" >&2; exit 2 ;;
+esac
 
 missing=""
 for pkg in $kernels $build $run; do
