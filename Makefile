@@ -141,4 +141,4 @@ sparse:
 	tools/kernel-checks.sh sparse $(KVERS)
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf --one-file-system $(BUILD)

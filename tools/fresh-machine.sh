@@ -89,7 +89,7 @@ trap unmount_all EXIT
 # git to clone with, and the clone.
 make_root() {
 	local root=$1
-	rm -rf "$root"
+	rm -rf --one-file-system "$root"
 	mkdir -p "$root"
 	say "debootstrap --variant=minbase bookworm $root ($mirror)"
 	debootstrap --variant=minbase --include=git,ca-certificates,make \
@@ -183,7 +183,7 @@ for order in "${orders[@]}"; do
 		[[ ${status[$order.$name]} == 0 ]] || failed=1
 	done
 	if [[ $keep == no && $failed == 0 ]]; then
-		rm -rf "$root"
+		rm -rf --one-file-system "$root"
 	fi
 done
 
