@@ -113,9 +113,14 @@ install:
 	tools/install-deps.sh --build
 	@$(MAKE) --no-print-directory install-modules install-tools
 
+# Debian's headers have no System.map, so Kbuild skips depmod: it runs
+# here, or modprobe would not find the module.  (Not into a DESTDIR: a
+# package's own scripts run depmod where it is installed.)
 install-modules: modules
 	@for k in $(KVERS); do \
-		$(MAKE) -C $(call kdir,$$k) M=$(call kmod_dir,$$k) modules_install || exit; \
+		$(MAKE) -C $(call kdir,$$k) M=$(call kmod_dir,$$k) \
+			$(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR)) modules_install || exit; \
+		$(if $(DESTDIR),:,depmod $$k) || exit; \
 	done
 
 PREFIX ?= /usr/local
