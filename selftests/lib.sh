@@ -238,6 +238,16 @@ fails() {
 # refused CMD...: CMD must fail and say why on stderr (the tool prints the
 # kernel's extack message there).  The message is logged and kept in
 # $TMP/refused.
+# public_copy PROGRAM: print the path of a copy of PROGRAM that any user
+# can run.  The checkout may lie where only root can enter (a clone in
+# /root, mode 0700), and a test that runs a tool as another user must fail
+# on what the kernel says, not on the path.
+public_copy() {
+	local dir=$TMP/public
+	mkdir -p "$dir" && chmod 0711 "$TMP" && chmod 0755 "$dir" &&
+		install -m 0755 "$1" "$dir/" && echo "$dir/$(basename "$1")"
+}
+
 refused() {
 	if "$@" 2>"$TMP/refused"; then
 		log "unexpectedly succeeded: $*"
@@ -666,7 +676,7 @@ dump_state() {
 	done
 }
 
-# run_test DESCRIPTION FUNCTION: run FUNCTION in a subshell under set -e
+# run_test DESCRIPTION FUNCTION [ARG...]: run FUNCTION ARG... in a subshell under set -e
 # (its first failing command fails it), report ok / not ok.
 run_test() {
 	local desc=$1 fn=$2 rc start=$SECONDS
@@ -678,7 +688,7 @@ run_test() {
 		bg_pids=()
 		trap kill_bg EXIT
 		trap 'log "failed at ${BASH_SOURCE[0]##*/}:$LINENO: $BASH_COMMAND"' ERR
-		"$fn"
+		"$fn" "${@:3}"
 	)
 	rc=$?
 	((rc == 0 || rc == KSFT_SKIP)) || dump_state

@@ -127,31 +127,33 @@ test_max_conns() {
 # own: what any local user can have where unprivileged user namespaces
 # are allowed.  It may create wman devices and SAs there, up to max_sas.
 test_unprivileged_userns() {
-	local script=$TMP/userns.sh out=$TMP/userns.out
+	local script out=$TMP/userns.out wman status=0
 	command -v unshare >/dev/null || { log "SKIP: no unshare"; return "$KSFT_SKIP"; }
 	command -v setpriv >/dev/null || { log "SKIP: no setpriv"; return "$KSFT_SKIP"; }
+	wman=$(public_copy "$WMAN")
+	script=$TMP/public/userns.sh
 	echo 2 > "$params/max_sas"
 	cat > "$script" <<-EOF
 		set -e
 		ip link add veth0 type veth peer name veth1
-		"$WMAN" link add link veth0 name wman0 role bs
-		"$WMAN" sa add dev wman0 said 1 suite aes-ccm service unicast
-		"$WMAN" sa add dev wman0 said 2 suite aes-ccm service unicast
-		if "$WMAN" sa add dev wman0 said 3 suite aes-ccm service unicast; then
+		"$wman" link add link veth0 name wman0 role bs
+		"$wman" sa add dev wman0 said 1 suite aes-ccm service unicast
+		"$wman" sa add dev wman0 said 2 suite aes-ccm service unicast
+		if "$wman" sa add dev wman0 said 3 suite aes-ccm service unicast; then
 			exit 1
 		fi
 	EOF
-	chmod 755 "$TMP" "$script"
+	chmod 755 "$script"
 	if ! setpriv --reuid 65534 --regid 65534 --clear-groups -- \
 		unshare --user --map-root-user --net true 2>/dev/null; then
 		log "SKIP: unprivileged user namespaces are not allowed here"
 		return "$KSFT_SKIP"
 	fi
 	setpriv --reuid 65534 --regid 65534 --clear-groups -- \
-		unshare --user --map-root-user --net bash "$script" > "$out" 2>&1
+		unshare --user --map-root-user --net bash "$script" > "$out" 2>&1 || status=$?
 	sed 's/^/# /' "$out"
+	((status == 0)) || { log "the user namespace's script failed (exit $status)"; return 1; }
 	grep -q "max_sas" "$out"
-	echo "$saved_max_sas" > "$params/max_sas"
 }
 
 # The kernel memory of the memory cgroup cg, in bytes: slab and per-CPU,
@@ -232,10 +234,18 @@ test_memcg_charged() {
 }
 
 setup
-run_test "limits: module parameters max_sas and max_conns, mode 0644" test_params
-run_test "limits: max_sas per device, ENOSPC naming it, read at every request" test_max_sas
-run_test "limits: max_conns per device, ENOSPC naming it" test_max_conns
-run_test "limits: root of its own user namespace meets max_sas too" test_unprivileged_userns
-run_test "limits: SAs and TEKs are charged to the creator's memory cgroup" test_memcg_charged
+# Each test starts from the parameters as they were: one that fails half
+# way does not leave a low limit to fail the next.
+from_saved() {
+	[[ -z $saved_max_sas ]] || echo "$saved_max_sas" > "$params/max_sas"
+	[[ -z $saved_max_conns ]] || echo "$saved_max_conns" > "$params/max_conns"
+	"$@"
+}
+
+run_test "limits: module parameters max_sas and max_conns, mode 0644" from_saved test_params
+run_test "limits: max_sas per device, ENOSPC naming it, read at every request" from_saved test_max_sas
+run_test "limits: max_conns per device, ENOSPC naming it" from_saved test_max_conns
+run_test "limits: root of its own user namespace meets max_sas too" from_saved test_unprivileged_userns
+run_test "limits: SAs and TEKs are charged to the creator's memory cgroup" from_saved test_memcg_charged
 run_test "limits: no namespace or device leaked" leak_check
 ktap_finished
