@@ -17,7 +17,7 @@
 #                        one, each stage's output is buffered and printed
 #                        whole, in stage order
 #   CHECK_PKMD_KERNELS   kernels of the daemon stage (default: every one)
-#   CHECK_VM_TIMEOUT=S   limit of one VM stage (default 1500)
+#   CHECK_VM_TIMEOUT=S   limit of one VM stage (default 2400)
 set -u
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -25,7 +25,7 @@ cd "$top" || exit 1
 logs=$top/build/check
 fuzz_time=${FUZZ_TIME:-20}
 vm_jobs=${CHECK_VM_JOBS:-2}
-vm_timeout=${CHECK_VM_TIMEOUT:-1500}
+vm_timeout=${CHECK_VM_TIMEOUT:-2400}
 kernels=$(tools/kernels | tr "\n" " ")
 pkmd_kernels=${CHECK_PKMD_KERNELS:-$kernels}
 
