@@ -16,7 +16,7 @@
 #      (another provider's broadcast) and 7 (an unsupported service type)
 #   8  traffic: ping, iperf3, group and broadcast datagrams, counters
 #   9  what the air carries: ciphertext only
-#  10  a key refresh (12 s test lifetimes) under a ping that loses nothing
+#  10  a key refresh (20 s test lifetimes) under a ping that loses nothing
 #  11  a group membership withdrawn: group 1's key tree (key-tree = lkh)
 #      rekeys it at once without the SS, whose next refresh is refused
 #
