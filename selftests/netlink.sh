@@ -7,7 +7,9 @@
 #    where it can express the request, through wman_nl_bad (one raw request
 #    per case) where the tool refuses to build it;
 #  - without CAP_NET_ADMIN every change is refused and changes nothing,
-#    while every read works, even for an unprivileged user.
+#    and so is every read and joining the events group (the family names
+#    SSs, PNs and counters), as root without the capability and as nobody;
+#    the device's own counters stay readable through rtnetlink.
 #
 #   $ns0: veth0 <-> veth1, wman0 (BS) on veth0 with SA uc_said[1] (EKS 0),
 #         unicast connection uc_cid[1], management connection mgmt_cid[1],
