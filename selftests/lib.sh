@@ -235,9 +235,6 @@ fails() {
 	return 0
 }
 
-# refused CMD...: CMD must fail and say why on stderr (the tool prints the
-# kernel's extack message there).  The message is logged and kept in
-# $TMP/refused.
 # public_copy PROGRAM: print the path of a copy of PROGRAM that any user
 # can run.  The checkout may lie where only root can enter (a clone in
 # /root, mode 0700), and a test that runs a tool as another user must fail
@@ -248,6 +245,9 @@ public_copy() {
 		install -m 0755 "$1" "$dir/" && echo "$dir/$(basename "$1")"
 }
 
+# refused CMD...: CMD must fail and say why on stderr (the tool prints the
+# kernel's extack message there).  The message is logged and kept in
+# $TMP/refused.
 refused() {
 	if "$@" 2>"$TMP/refused"; then
 		log "unexpectedly succeeded: $*"

@@ -134,7 +134,7 @@ run_in() {
 	status[$3.$name]=$?
 	seconds[$3.$name]=$((SECONDS - start))
 	if [[ $name == install && ${status[$3.$name]} == 0 ]]; then
-		installed "$root" || status[$3.$name]=installed-nothing
+		installed "$root" || status[$3.$name]=install-incomplete
 	fi
 	say "${command_of[$name]}: exit ${status[$3.$name]} after ${seconds[$3.$name]} s"
 }
