@@ -6,6 +6,7 @@
 #   make check        everything above, host unit tests, kselftests in a VM
 #   make demo         a BS and three SSs exchanging encrypted traffic, in a VM
 #   make bench        the benchmarks of Documentation/benchmarks.rst
+#   make check-debug  both suites on the debug kernel (tools/debug-kernel/)
 #
 # KVERS lists the kernel releases to build for (default: every installed
 # kernel with headers, see tools/kernels).  KDIR builds for one kernel
@@ -28,7 +29,7 @@ KMOD_SOURCES := Kbuild $(wildcard kernel/*.c kernel/*.h kernel/Kbuild) \
 
 
 .PHONY: all deps modules tools user unit fuzz selftests check demo demo-run \
-	bench bench-run install install-modules install-tools checkpatch sparse \
+	bench bench-run debug-kernel check-debug install install-modules install-tools checkpatch sparse \
 	clean
 
 all: modules tools user selftests
@@ -84,6 +85,14 @@ fuzz: user
 
 check: deps
 	tools/check.sh
+
+# The debug kernel (KASAN, lockdep, kmemleak...; built once, then cached
+# outside the clone) and wman.ko for it.
+debug-kernel: deps
+	tools/debug-kernel/vm-run --prepare
+
+check-debug: deps
+	tools/check.sh debug-kernel kselftest-debug pkmd-debug
 
 # Targets that install dependencies first go on in a new make, which reads
 # KVERS again: the kernels deps installs are not there when this one

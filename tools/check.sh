@@ -18,6 +18,10 @@
 #                        whole, in stage order
 #   CHECK_PKMD_KERNELS   kernels of the daemon stage (default: every one)
 #   CHECK_VM_TIMEOUT=S   limit of one VM stage (default 2400)
+#   CHECK_DEBUG_KERNEL=0 leave out the debug kernel's stages (debug-kernel,
+#                        kselftest-debug, pkmd-debug)
+#   CHECK_DEBUG_VM_TIMEOUT=S  limit of one VM stage on the debug kernel
+#                        (default 3000: KASAN and lockdep slow it down)
 set -u
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -28,6 +32,8 @@ vm_jobs=${CHECK_VM_JOBS:-2}
 vm_timeout=${CHECK_VM_TIMEOUT:-2400}
 kernels=$(tools/kernels | tr "\n" " ")
 pkmd_kernels=${CHECK_PKMD_KERNELS:-$kernels}
+debug_kernel=${CHECK_DEBUG_KERNEL:-1}
+debug_vm_timeout=${CHECK_DEBUG_VM_TIMEOUT:-3000}
 
 stage_names=(build unit checkpatch sparse fuzz)
 for kver in $kernels; do
@@ -36,6 +42,11 @@ done
 for kver in $pkmd_kernels; do
 	stage_names+=("pkmd-$kver")
 done
+# The debug kernel (tools/debug-kernel/): built, or found in the cache,
+# alongside the other kernels' VM stages; its own stages wait for it.
+if [[ $debug_kernel == 1 ]]; then
+	stage_names+=(debug-kernel kselftest-debug pkmd-debug)
+fi
 
 case ${1:-} in
 --list)
@@ -96,7 +107,7 @@ run_stage() {
 	shift
 	local filter=cat
 	[[ $name == build || $name == unit || $name == checkpatch ||
-		$name == sparse || $name == fuzz ]] || filter=tap_times
+		$name == sparse || $name == fuzz || $name == debug-kernel ]] || filter=tap_times
 	if [[ ${STREAM:-0} == 1 ]]; then
 		{ "$@"; echo $? >"$logs/$name.status"; times >"$logs/$name.times"; } 2>&1 |
 			$filter | tee "$logs/$name.log"
@@ -226,6 +237,13 @@ stage_command() {
 	checkpatch) echo "tools/kernel-checks.sh checkpatch" ;;
 	sparse) echo "tools/kernel-checks.sh sparse" "$kernels" ;;
 	fuzz) echo "fuzz_all" ;;
+	debug-kernel) echo "nice -n 10 tools/debug-kernel/vm-run --prepare" ;;
+	kselftest-debug)
+		echo "tools/debug-kernel/vm-run --timeout $debug_vm_timeout -- selftests/run.sh"
+		;;
+	pkmd-debug)
+		echo "tools/debug-kernel/vm-run --timeout $debug_vm_timeout -- $(pkmd_tests)"
+		;;
 	kselftest-*)
 		echo "tools/vm-run --kernel $kver --timeout $vm_timeout" \
 			"--module build/kmod/$kver/kernel/wman.ko -- selftests/run.sh"
@@ -276,8 +294,12 @@ pool() {
 	done
 }
 
+# The debug kernel's build first: it runs beside the first VM stages.
 vm_stage_names() {
 	local name
+	for name in "${stage_names[@]}"; do
+		[[ $name == debug-kernel ]] && echo "$name"
+	done
 	for name in "${stage_names[@]}"; do
 		[[ $name == kselftest-* || $name == pkmd-* ]] && echo "$name"
 	done
