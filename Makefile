@@ -6,6 +6,7 @@
 #   make check        everything above, host unit tests, kselftests in a VM
 #   make demo         a BS and three SSs exchanging encrypted traffic, in a VM
 #   make bench        the benchmarks of Documentation/benchmarks.rst
+#   make fuzz-kernel  the kernel fuzzer (selftests/kfuzz.sh) for 30 minutes
 #
 # KVERS lists the kernel releases to build for (default: every installed
 # kernel with headers, see tools/kernels).  KDIR builds for one kernel
@@ -27,8 +28,8 @@ KMOD_SOURCES := Kbuild $(wildcard kernel/*.c kernel/*.h kernel/Kbuild) \
 		include/uapi/linux/wman.h
 
 
-.PHONY: all deps modules tools user unit fuzz selftests check demo demo-run \
-	bench bench-run install install-modules install-tools checkpatch sparse \
+.PHONY: all deps modules tools user unit fuzz fuzz-kernel selftests check \
+	demo demo-run bench bench-run install install-modules install-tools checkpatch sparse \
 	clean
 
 all: modules tools user selftests
@@ -84,6 +85,27 @@ fuzz: user
 
 check: deps
 	tools/check.sh
+
+# The kernel fuzzer's long run, in a VM, on one kernel: FUZZ_KERNEL (the
+# newest by default; point it at a debug kernel to run under KASAN and
+# friends).  KFUZZ_TIME seconds of fuzzing; KFUZZ_SEED replays a run (a
+# new seed is drawn, and printed, otherwise).  The selftest runner's and
+# the VM's time limits grow with KFUZZ_TIME.
+FUZZ_KERNEL ?= $(lastword $(KVERS))
+KFUZZ_TIME ?= 1800
+ifeq ($(KFUZZ_SEED),)
+KFUZZ_SEED := $(shell od -An -N4 -tu4 /dev/urandom | tr -d ' ')
+endif
+
+fuzz-kernel: all
+	@test -n "$(FUZZ_KERNEL)" || { echo "no kernel with headers (tools/kernels)" >&2; exit 1; }
+	@echo "== fuzzing wman.ko on $(FUZZ_KERNEL) for $(KFUZZ_TIME) s, seed $(KFUZZ_SEED)"
+	@echo "== replay: make fuzz-kernel KFUZZ_SEED=$(KFUZZ_SEED) KFUZZ_TIME=$(KFUZZ_TIME) FUZZ_KERNEL=$(FUZZ_KERNEL)"
+	tools/vm-run --kernel $(FUZZ_KERNEL) --timeout $$(($(KFUZZ_TIME) + 900)) \
+		--module $(call kmod_dir,$(FUZZ_KERNEL))/kernel/wman.ko \
+		-- env KFUZZ_TIME=$(KFUZZ_TIME) KFUZZ_SEED=$(KFUZZ_SEED) \
+		kselftest_override_timeout=$$(($(KFUZZ_TIME) + 600)) \
+		selftests/run.sh kfuzz.sh
 
 # Targets that install dependencies first go on in a new make, which reads
 # KVERS again: the kernels deps installs are not there when this one

@@ -71,16 +71,13 @@ spec_ops() {
 }
 
 test_spec_ops() {
-	local op missing=0 table
-	table=$("$KFUZZ" --list-ops)
-	[[ -n $(spec_ops) ]]
-	for op in $(spec_ops); do
-		if ! grep -qx -- "$op" <<<"$table"; then
-			log "operation $op of wman.yaml is not in wman_kfuzz's table"
-			missing=1
-		fi
-	done
-	return "$missing"
+	local spec missing
+	spec=$(spec_ops)
+	[[ -n $spec ]]
+	missing=$(grep -vxF -f <("$KFUZZ" --list-ops) <<<"$spec" || true)
+	[[ -z $missing ]] && return 0
+	log "operations of wman.yaml missing from wman_kfuzz's table: ${missing//$'\n'/ }"
+	return 1
 }
 
 hashes() { "$KFUZZ" --dry-run --count 3000 --seed "$1" | grep ' hash '; }

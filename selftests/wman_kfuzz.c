@@ -13,6 +13,8 @@
  *              [--cid CID]... [--said SAID]... [--dev NAME]
  *              [--wman PATH] [--workers LETTERS]
  *
+ * --dry-run generates the requests and frames of the n, N, r and R
+ * workers without sending them and prints a hash of each sequence.
  * Workers, one process each (--workers, default all of "nNrRclu"):
  *   n, N  netlink requests as root to the BS's, the SS's wman device
  *   r, R  frames into the BS's, the SS's veth0 from the air namespace
@@ -213,6 +215,11 @@ static int report(const char *workers, int failed)
 		       (unsigned long long)s->churn[i]);
 	printf("# kfuzz: churn refused %llu\n",
 	       (unsigned long long)s->churn_fail);
+	for (i = 1; i < KF_ERRNO_MAX; i++)
+		if (s->churn_errno[i])
+			printf("# kfuzz: churn refused %-12s %llu\n",
+			       strerrorname_np(i) ?: "?",
+			       (unsigned long long)s->churn_errno[i]);
 	printf("# kfuzz: unprivileged requests %llu, refused EPERM %llu, refused otherwise %llu, allowed on its own link %llu (own links %llu)\n",
 	       (unsigned long long)s->unpriv_sent,
 	       (unsigned long long)s->unpriv_refused,
@@ -230,11 +237,13 @@ static int report(const char *workers, int failed)
 			printf("# kfuzz: VIOLATION op %s succeeded %llu times unprivileged\n",
 			       kf_ops[i].name,
 			       (unsigned long long)s->unpriv_violation_ops[i]);
-	for (i = 0; workers[i]; i++)
-		printf("# kfuzz: worker %c items %llu%s%016llx\n", workers[i],
-		       (unsigned long long)s->items[i],
-		       kf_conf.dry_run ? " hash " : "",
-		       kf_conf.dry_run ? (unsigned long long)s->hash[i] : 0ULL);
+	for (i = 0; workers[i]; i++) {
+		printf("# kfuzz: worker %c items %llu", workers[i],
+		       (unsigned long long)s->items[i]);
+		if (kf_conf.dry_run)
+			printf(" hash %016llx", (unsigned long long)s->hash[i]);
+		printf("\n");
+	}
 	if (failed)
 		printf("# kfuzz: %d worker(s) failed\n", failed);
 	return failed || s->unpriv_violations || s->unpriv_mcast_violations;
@@ -242,6 +251,9 @@ static int report(const char *workers, int failed)
 
 static int worker(char letter, int id)
 {
+	/* a dry run only generates: requests and frames */
+	if (kf_conf.dry_run && !strchr("nNrR", letter))
+		return 0;
 	switch (letter) {
 	case 'n':
 		return kf_worker_nl(id, &kf_conf.bs);

@@ -134,8 +134,10 @@ static int conn_op(struct kf_nl *nl, struct kf_rng *r, const char *dev,
 
 static void tally(enum kf_churn_kind k, int err)
 {
-	if (err)
+	if (err) {
 		KF_INC(kf_stats->churn_fail);
+		kf_count_errno(kf_stats->churn_errno, err);
+	}
 	else
 		KF_INC(kf_stats->churn[k]);
 }
@@ -237,6 +239,7 @@ int kf_worker_churn(int id)
 
 /* ---- links that come and go ------------------------------------------------ */
 
+/* Runs a command, its output discarded; says which one failed. */
 static int run_quiet(const char *const argv[])
 {
 	int status;
@@ -247,16 +250,18 @@ static int run_quiet(const char *const argv[])
 	if (!pid) {
 		int null = open("/dev/null", O_WRONLY);
 
-		if (null >= 0) {
+		if (null >= 0)
 			dup2(null, 1);
-			dup2(null, 2);
-		}
 		execvp(argv[0], (char *const *)argv);
 		_exit(127);
 	}
 	if (waitpid(pid, &status, 0) < 0)
 		return -1;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	if (WIFEXITED(status) && !WEXITSTATUS(status))
+		return 0;
+	fprintf(stderr, "kfuzz: %s %s %s %s: failed (status 0x%x)\n", argv[0],
+		argv[1], argv[2], argv[3] ?: "", status);
+	return -1;
 }
 
 /*
@@ -347,7 +352,7 @@ static int link_cycle(uint64_t sub)
 	static const char *const del_lower[] = { "ip", "link", "del", "kfv0",
 		NULL };
 	const char *wadd[] = { kf_conf.wman_tool, "link", "add", "link",
-		"kfv0", "name", "kfw0", "role", "bs", NULL };
+		"kfv0", "name", "kfw0", "role", "bs", NULL, NULL, NULL };
 	const char *wdel[] = { kf_conf.wman_tool, "link", "del", "kfw0", NULL };
 	uint8_t peer[6] = { 0x02, 0x16, 0x00, 0x00, 0x70, 0x01 };
 	struct kf_rng r;
@@ -358,8 +363,11 @@ static int link_cycle(uint64_t sub)
 	kf_seed(&r, sub, 0);
 	if (unshare(CLONE_NEWNET))
 		return 1;
-	if (kf_chance(&r, 50))
+	if (kf_chance(&r, 50)) {
 		wadd[8] = "ss";
+		wadd[9] = "bsid";
+		wadd[10] = "02:16:00:00:70:02";
+	}
 	if (run_quiet(veth) || run_quiet(up0) || run_quiet(up1) ||
 	    run_quiet(wadd)) {
 		fprintf(stderr, "kfuzz: links: cannot create the scratch link\n");

@@ -336,7 +336,8 @@ static size_t write_attrs(const struct kf_msg *m, int parent, uint8_t *buf,
 				break;
 			memcpy(buf + off + NLA_HDRLEN, a->data, body);
 		}
-		na->nla_type = a->type;
+		/* a nest says so, as strict validation wants */
+		na->nla_type = a->type | (a->nest ? NLA_F_NESTED : 0);
 		na->nla_len = (uint16_t)(NLA_HDRLEN + body + a->len_delta);
 		pad = NLA_ALIGN(NLA_HDRLEN + body) - (NLA_HDRLEN + body);
 		if (off + NLA_HDRLEN + body + pad > max)

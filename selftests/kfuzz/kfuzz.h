@@ -145,6 +145,7 @@ struct kf_stats {
 	uint64_t captured;		/* valid frames taken off the air */
 	uint64_t churn[CK_COUNT];
 	uint64_t churn_fail;
+	uint64_t churn_errno[KF_ERRNO_MAX];
 	uint64_t unpriv_sent;
 	uint64_t unpriv_refused;	/* EPERM */
 	uint64_t unpriv_other_err;	/* refused otherwise (ENODEV, EINVAL..) */

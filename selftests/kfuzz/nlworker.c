@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -216,6 +217,9 @@ static int drop_root(enum unpriv_mode mode)
 		return -1;
 	if (mode == UP_NOBODY)
 		return 0;
+	/* the change of user made /proc/self root's: take it back */
+	if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0))
+		return -1;
 	if (unshare(CLONE_NEWUSER | (mode == UP_OWN_NETNS ? CLONE_NEWNET : 0)))
 		return -1;
 	if (write_file("/proc/self/setgroups", "deny") ||
@@ -307,8 +311,17 @@ static int unpriv_child(enum unpriv_mode mode, uint64_t sub, unsigned int n,
 		KF_INC(kf_stats->unpriv_sent);
 		kf_nl_send(&nl, sendbuf, len);
 		kf_nl_drain(&nl, &res);
-		if (nh->nlmsg_type != nl.family)
+		/*
+		 * Only requests of the family: netlink acks anything else,
+		 * and a message without NLM_F_REQUEST, with error 0 unread.
+		 */
+		if (nh->nlmsg_type != nl.family ||
+		    !(nh->nlmsg_flags & NLM_F_REQUEST))
 			continue;
+		/* a dump of the links lists those of its own namespace */
+		if (mode == UP_OWN_NETNS && gh->cmd == WMAN_CMD_LINK_GET &&
+		    (nh->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP)
+			on_own = true;
 		if (on_own) {
 			if (res.acks_ok || res.data)
 				KF_INC(kf_stats->unpriv_own_ok);

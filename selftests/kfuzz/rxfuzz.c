@@ -311,6 +311,8 @@ static void capture(int fd, struct pool *p, const struct kf_node *to)
 			return;
 		if (from.sll_pkttype == PACKET_OUTGOING ||
 		    n < ETH_HLEN_ + GMH_LEN + PN_LEN ||
+		    buf[12] != WMAN_ETH_P >> 8 ||
+		    buf[13] != (WMAN_ETH_P & 0xff) ||
 		    !(buf[ETH_HLEN_] & 0x40) ||
 		    hcs(buf + ETH_HLEN_) != buf[ETH_HLEN_ + 5] ||
 		    !memcmp(buf + 6, to->mac, 6) ||
@@ -344,7 +346,10 @@ int kf_worker_rx(int id, const struct kf_node *to)
 			return 1;
 		}
 		out = socket(AF_PACKET, SOCK_RAW, 0);
-		cap = socket(AF_PACKET, SOCK_RAW, htons(WMAN_ETH_P));
+		/* every protocol: the bridge takes the frames before a
+		 * socket of one protocol would see them
+		 */
+		cap = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL));
 		if (out < 0 || cap < 0) {
 			perror("kfuzz: AF_PACKET");
 			return 1;
