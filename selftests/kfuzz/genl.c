@@ -210,6 +210,7 @@ int kf_nl_send(struct kf_nl *nl, const void *buf, size_t len)
  * The kernel handles a request in sendmsg(), so its replies are queued
  * by then; a dump makes its next part as each one is read.  Read until
  * nothing is left (or a dump ends), waiting briefly only for a dump.
+ * Only messages with the last request's sequence number are its results.
  */
 void kf_nl_drain(struct kf_nl *nl, struct kf_nl_result *res)
 {
@@ -244,6 +245,13 @@ void kf_nl_drain(struct kf_nl *nl, struct kf_nl_result *res)
 		left = n;
 		for (nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, left);
 		     nh = NLMSG_NEXT(nh, left)) {
+			/* the rest of an earlier dump, a request's event */
+			if (nh->nlmsg_seq != nl->seq) {
+				res->stray++;
+				if (nh->nlmsg_flags & NLM_F_MULTI)
+					in_dump = true;
+				continue;
+			}
 			if (nh->nlmsg_type == NLMSG_ERROR) {
 				const struct nlmsgerr *e = NLMSG_DATA(nh);
 

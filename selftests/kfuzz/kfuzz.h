@@ -218,6 +218,7 @@ struct kf_nl_result {
 	unsigned int acks_err;
 	int last_err;		/* negative errno of the last error ack */
 	unsigned int data;	/* messages of the family (replies, dump parts) */
+	unsigned int stray;	/* of another sequence number */
 };
 
 int kf_nl_send(struct kf_nl *nl, const void *buf, size_t len);

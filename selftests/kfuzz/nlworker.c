@@ -54,6 +54,7 @@ static size_t make_request(uint64_t sub, uint64_t item, uint16_t family,
 		len = NLMSG_HDRLEN + kf_below(&r, 256);
 		kf_fill(&r, sendbuf, len);
 		if (kf_chance(&r, 70)) {
+			nh->nlmsg_seq = seq;
 			nh->nlmsg_len = len;
 			nh->nlmsg_type = family;
 			nh->nlmsg_flags = NLM_F_REQUEST |
