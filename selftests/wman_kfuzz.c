@@ -166,7 +166,7 @@ static const char *const frame_kinds[FK_COUNT] = {
 static const char *const churn_kinds[CK_COUNT] = {
 	"tek-new", "tek-replace", "tek-del", "tek-set", "sa-new", "sa-del",
 	"conn-new", "conn-del", "link-cycle", "lower-del", "link-del",
-	"netns-del",
+	"netns-del", "lower-moved",
 };
 
 static int report(const char *workers, int failed)

@@ -6,7 +6,8 @@
  * The links worker, in network namespaces of its own, creates a veth pair
  * with a wman link on it, keys it, floods it from both sides and then
  * removes the lower device, the link, or the whole namespace under that
- * traffic.
+ * traffic, or moves the lower device to the initial namespace (where it
+ * must go away with its peer's namespace).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -351,6 +352,8 @@ static int link_cycle(uint64_t sub)
 		NULL };
 	static const char *const del_lower[] = { "ip", "link", "del", "kfv0",
 		NULL };
+	static const char *const move_lower[] = { "ip", "link", "set", "kfv0",
+		"netns", "1", NULL };
 	const char *wadd[] = { kf_conf.wman_tool, "link", "add", "link",
 		"kfv0", "name", "kfw0", "role", "bs", NULL, NULL, NULL };
 	const char *wdel[] = { kf_conf.wman_tool, "link", "del", "kfw0", NULL };
@@ -393,12 +396,17 @@ static int link_cycle(uint64_t sub)
 		_exit(0);
 	}
 	nap_ms(kf_below(&r, 300));
-	switch (kf_below(&r, 3)) {
+	switch (kf_below(&r, 4)) {
 	case 0:		/* the lower device goes under the link */
 		tally(CK_LOWER_DEL, run_quiet(del_lower));
 		break;
 	case 1:
 		tally(CK_LINK_DEL, run_quiet(wdel));
+		break;
+	case 2:		/* the lower moves to the initial namespace, then
+			 * its peer's namespace goes (and the pair with it)
+			 */
+		tally(CK_LOWER_MOVE, run_quiet(move_lower));
 		break;
 	default:	/* the namespace goes, with everything in it */
 		KF_INC(kf_stats->churn[CK_NETNS_DEL]);
@@ -434,6 +442,13 @@ int kf_worker_links(int id)
 		if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
 		    WEXITSTATUS(status))
 			failed = 1;
+		/* a lower moved here goes with its peer's namespace */
+		for (int i = 0; i < 400 && if_nametoindex("kfv0"); i++)
+			nap_ms(50);
+		if (if_nametoindex("kfv0")) {
+			fprintf(stderr, "kfuzz: links: kfv0 still here 20 s after its peer's namespace went\n");
+			return 1;
+		}
 	}
 	return failed;
 }

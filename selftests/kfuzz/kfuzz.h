@@ -128,6 +128,7 @@ enum kf_churn_kind {
 	CK_LOWER_DEL,
 	CK_LINK_DEL,
 	CK_NETNS_DEL,
+	CK_LOWER_MOVE,
 	CK_COUNT
 };
 
