@@ -89,7 +89,8 @@ check: deps
 # The kernel fuzzer's long run, in a VM, on one kernel: FUZZ_KERNEL (the
 # newest by default; point it at a debug kernel to run under KASAN and
 # friends).  KFUZZ_TIME seconds of fuzzing; KFUZZ_SEED replays a run (a
-# new seed is drawn, and printed, otherwise).  The selftest runner's and
+# new seed is drawn, and printed, otherwise); KFUZZ_WORKERS picks the
+# fuzzer's workers (selftests/kfuzz.sh).  The selftest runner's and
 # the VM's time limits grow with KFUZZ_TIME.
 FUZZ_KERNEL ?= $(lastword $(KVERS))
 KFUZZ_TIME ?= 1800
@@ -104,6 +105,7 @@ fuzz-kernel: all
 	tools/vm-run --kernel $(FUZZ_KERNEL) --timeout $$(($(KFUZZ_TIME) + 900)) \
 		--module $(call kmod_dir,$(FUZZ_KERNEL))/kernel/wman.ko \
 		-- env KFUZZ_TIME=$(KFUZZ_TIME) KFUZZ_SEED=$(KFUZZ_SEED) \
+		$(if $(KFUZZ_WORKERS),KFUZZ_WORKERS=$(KFUZZ_WORKERS)) \
 		kselftest_override_timeout=$$(($(KFUZZ_TIME) + 600)) \
 		selftests/run.sh kfuzz.sh
 
