@@ -7,6 +7,8 @@
 #   make demo         a BS and three SSs exchanging encrypted traffic, in a VM
 #   make bench        the benchmarks of Documentation/benchmarks.rst
 #   make check-debug  both suites on the debug kernel (tools/debug-kernel/)
+#   make fuzz-kernel  the kernel fuzzer (selftests/kfuzz.sh) for 30 minutes,
+#                     on the debug kernel
 #
 # KVERS lists the kernel releases to build for (default: every installed
 # kernel with headers, see tools/kernels).  KDIR builds for one kernel
@@ -28,8 +30,9 @@ KMOD_SOURCES := Kbuild $(wildcard kernel/*.c kernel/*.h kernel/Kbuild) \
 		include/uapi/linux/wman.h
 
 
-.PHONY: all deps modules tools user unit fuzz selftests check demo demo-run \
-	bench bench-run debug-kernel check-debug install install-modules install-tools checkpatch sparse \
+.PHONY: all deps modules tools user unit fuzz fuzz-kernel selftests check \
+	demo demo-run bench bench-run debug-kernel check-debug install \
+	install-modules install-tools checkpatch sparse \
 	clean
 
 all: modules tools user selftests
@@ -93,6 +96,30 @@ debug-kernel: deps
 
 check-debug: deps
 	tools/check.sh debug-kernel kselftest-debug pkmd-debug
+
+# The kernel fuzzer's long run, in a VM, on one kernel: FUZZ_KERNEL is
+# "debug" (the default: the debug kernel, under KASAN and friends) or the
+# release of an installed kernel.  KFUZZ_TIME seconds of fuzzing;
+# KFUZZ_SEED replays a run (a new seed is drawn, and printed, otherwise);
+# KFUZZ_WORKERS picks the fuzzer's workers (selftests/kfuzz.sh).  The
+# selftest runner's and the VM's time limits grow with KFUZZ_TIME.
+FUZZ_KERNEL ?= debug
+KFUZZ_TIME ?= 1800
+ifeq ($(KFUZZ_SEED),)
+KFUZZ_SEED := $(shell od -An -N4 -tu4 /dev/urandom | tr -d ' ')
+endif
+fuzz_vm = $(if $(filter debug,$(FUZZ_KERNEL)),tools/debug-kernel/vm-run,\
+	tools/vm-run --kernel $(FUZZ_KERNEL) \
+	--module $(call kmod_dir,$(FUZZ_KERNEL))/kernel/wman.ko)
+
+fuzz-kernel: all
+	@echo "== fuzzing wman.ko on the $(FUZZ_KERNEL) kernel for $(KFUZZ_TIME) s, seed $(KFUZZ_SEED)"
+	@echo "== replay: make fuzz-kernel KFUZZ_SEED=$(KFUZZ_SEED) KFUZZ_TIME=$(KFUZZ_TIME) FUZZ_KERNEL=$(FUZZ_KERNEL)"
+	$(fuzz_vm) --timeout $$(($(KFUZZ_TIME) + 900)) \
+		-- env KFUZZ_TIME=$(KFUZZ_TIME) KFUZZ_SEED=$(KFUZZ_SEED) \
+		$(if $(KFUZZ_WORKERS),KFUZZ_WORKERS=$(KFUZZ_WORKERS)) \
+		kselftest_override_timeout=$$(($(KFUZZ_TIME) + 600)) \
+		selftests/run.sh kfuzz.sh
 
 # Targets that install dependencies first go on in a new make, which reads
 # KVERS again: the kernels deps installs are not there when this one
