@@ -3,7 +3,7 @@
 #
 # TEK switchover under a continuous flow, BS <-> SS1, on each suite:
 #
-#   EKS 0 installed on the BS then on SS1 (soft lifetime 2 s, hard 15 s);
+#   EKS 0 installed on the BS then on SS1 (soft lifetime 2 s, hard 25 s);
 #   a ping flow starts, every 10 ms from SS1 (uplink requests, downlink
 #   answers);
 #   EKS 1 installed on the BS, then on SS1: SS1 sends with it at once, the
@@ -16,7 +16,9 @@
 # both TEKs, uplink EKS 1 from its installation on; the old TEK's soft and
 # hard expiry events came once each, in that order.  The lifetimes leave
 # room for QEMU TCG on a busy host, where a command can take two seconds
-# and the steps before EKS 1 is installed once took more than 8.
+# and the steps before EKS 1 is installed once took more than 8; on the
+# debug kernel (KASAN, lockdep) the steps up to the first check took more
+# than 15.
 
 source "$(dirname "$0")/lib.sh"
 
@@ -26,9 +28,16 @@ ktap_plan
 
 said=${uc_said[1]}
 soft=2
-hard=15
+hard=25
 
 running() { kill -0 "$1" 2>/dev/null; }
+
+# eks0_expired: the BS holds EKS 0 of the SA as hard-expired (read from
+# the kernel, not from the monitor, whose events can lag).
+eks0_expired() {
+	wm 0 sa show dev wman0 said "$said" |
+		grep -qE "tek eks 0 state ([a-z-]+,)*expired([, ]|\$)"
+}
 
 # sent_equals_accepted: per SA, BS tx = SS1 rx and SS1 tx = BS rx.
 sent_equals_accepted() {
@@ -39,7 +48,7 @@ sent_equals_accepted() {
 switchover() {
 	local suite=$1 gen=$2
 	local pid out=$TMP/flow-$suite.out mon=$TMP/mon-$suite.out
-	local drops0 drops1 txnokey0 txnokey1 m sent received down0
+	local drops0 drops1 txnokey0 txnokey1 m sent received down0 down1
 
 	# a fresh SA of this suite
 	for m in 0 1; do
@@ -70,9 +79,16 @@ switchover() {
 		log "EKS 0 expired before EKS 1 was installed: too slow for a ${hard}s lifetime"
 		return 1
 	fi
-	# SS1 switches uplink at once, the BS keeps EKS 0 for downlink
+	# SS1 switches uplink at once, the BS keeps EKS 0 for downlink.  The
+	# count holds only if it was read while EKS 0 was still live: on a
+	# slow kernel EKS 0 can expire first, and then the run says so.
 	wait_for 10 cnt_ge 0 1 said "$said" eks 1 rx-packets
-	assert_eq "$(cnt 0 said "$said" eks 1 tx-packets)" 0 "BS downlink under EKS 1 before expiry"
+	down1=$(cnt 0 said "$said" eks 1 tx-packets)
+	if eks0_expired; then
+		log "EKS 0 expired before the BS's downlink could be checked: too slow for a ${hard}s lifetime"
+		return 1
+	fi
+	assert_eq "$down1" 0 "BS downlink under EKS 1 before expiry"
 
 	wait_for $((hard + 5)) mon_has "$mon" tek-hard-expired said "$said" eks 0
 	down0=$(cnt 0 said "$said" eks 0 tx-packets)
