@@ -95,7 +95,8 @@ debug-kernel: deps
 	tools/debug-kernel/vm-run --prepare
 
 check-debug: deps
-	tools/check.sh debug-kernel kselftest-debug pkmd-debug
+	CHECK_DEBUG_KSELFTESTS=all CHECK_DEBUG_PKMD_TESTS=all \
+		tools/check.sh debug-kernel kselftest-debug pkmd-debug
 
 # The kernel fuzzer's long run, in a VM, on one kernel: FUZZ_KERNEL is
 # "debug" (the default: the debug kernel, under KASAN and friends) or the

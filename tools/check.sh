@@ -20,6 +20,10 @@
 #   CHECK_VM_TIMEOUT=S   limit of one VM stage (default 2400)
 #   CHECK_DEBUG_KERNEL=0 leave out the debug kernel's stages (debug-kernel,
 #                        kselftest-debug, pkmd-debug)
+#   CHECK_DEBUG_KSELFTESTS, CHECK_DEBUG_PKMD_TESTS  the tests of the debug
+#                        kernel's stages: a list of test files, or "all"
+#                        (defaults: the subsets below; make check-debug
+#                        runs all)
 #   CHECK_DEBUG_VM_TIMEOUT=S  limit of one VM stage on the debug kernel
 #                        (default 3000: KASAN and lockdep slow it down)
 set -u
@@ -34,6 +38,13 @@ kernels=$(tools/kernels | tr "\n" " ")
 pkmd_kernels=${CHECK_PKMD_KERNELS:-$kernels}
 debug_kernel=${CHECK_DEBUG_KERNEL:-1}
 debug_vm_timeout=${CHECK_DEBUG_VM_TIMEOUT:-3000}
+# Every test on the debug kernel takes longer than the check can give it
+# (Documentation/testing.rst, "The debug kernel"): by default the tests
+# that reach the module's teardown, concurrency and parsing paths most.
+debug_kselftests=${CHECK_DEBUG_KSELFTESTS:-kfuzz.sh teardown.sh replace_loop.sh}
+debug_pkmd_tests=${CHECK_DEBUG_PKMD_TESTS:-e2e.sh}
+[[ $debug_kselftests == all ]] && debug_kselftests=
+[[ $debug_pkmd_tests == all ]] && debug_pkmd_tests=
 
 stage_names=(build unit checkpatch sparse fuzz)
 for kver in $kernels; do
@@ -237,12 +248,14 @@ stage_command() {
 	checkpatch) echo "tools/kernel-checks.sh checkpatch" ;;
 	sparse) echo "tools/kernel-checks.sh sparse" "$kernels" ;;
 	fuzz) echo "fuzz_all" ;;
-	debug-kernel) echo "nice -n 10 tools/debug-kernel/vm-run --prepare" ;;
+	debug-kernel) echo "nice -n 10 tools/debug-kernel/selftest" ;;
 	kselftest-debug)
-		echo "tools/debug-kernel/vm-run --timeout $debug_vm_timeout -- selftests/run.sh"
+		echo "tools/debug-kernel/vm-run --timeout $debug_vm_timeout --" \
+			"selftests/run.sh $debug_kselftests"
 		;;
 	pkmd-debug)
-		echo "tools/debug-kernel/vm-run --timeout $debug_vm_timeout -- $(pkmd_tests)"
+		echo "tools/debug-kernel/vm-run --timeout $debug_vm_timeout --" \
+			"$(pkmd_tests) $debug_pkmd_tests"
 		;;
 	kselftest-*)
 		echo "tools/vm-run --kernel $kver --timeout $vm_timeout" \
