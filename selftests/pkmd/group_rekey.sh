@@ -22,6 +22,9 @@
 # only when it exceeds a management PDU).  Group 1's go whole: each
 # fragment costs the BS a signature, slow under emulation, and the revoke
 # step times group 1 and 2 together against one second.
+# REVOKE_BUDGET_MS changes that second: the debug kernel's stage of
+# tools/check.sh sets it, since KASAN and lockdep under emulation measure
+# themselves, not the daemon.
 #
 # SS1..SS5 join all three at the start; SS6 joins groups 1 and 2 late.
 #
@@ -54,6 +57,9 @@
 
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/lib_pkmd.sh"
+
+revoke_budget_ms=${REVOKE_BUDGET_MS:-1000}
+[[ $revoke_budget_ms =~ ^[1-9][0-9]*$ ]] || ktap_exit_fail_msg "REVOKE_BUDGET_MS must be a number of milliseconds"
 
 ktap_print_header
 require_env
@@ -291,7 +297,7 @@ test_revoke() {
 	# a loaded TCG host is not the system's reaction time)
 	t1=$(log_ms bs "group 1: ss3 left \\(revoked\\)")
 	log "revocation to the last new TEK installed (BS and 4 SSs, 2 groups): $((worst - (t1 - t0))) ms after the BS took the command, $worst ms after pkmctl started"
-	((worst - (t1 - t0) <= 1000)) || { log "over a second"; return 1; }
+	((worst - (t1 - t0) <= revoke_budget_ms)) || { log "over $revoke_budget_ms ms"; return 1; }
 	# group 2's rekey went in fragments, joined by every member left
 	log_since bs "${#bs_lines[@]}" "group 2: rekey message of [0-9]+ bytes sent in ([2-9]|[1-9][0-9]+) signed fragments"
 	for n in "${remaining[@]}"; do
