@@ -591,7 +591,8 @@ audit_start() {
 		-B 65536 -s "$audit_snaplen" -w "$audit_pcap" "$audit_filter" \
 		2>"$TMP/audit.tcpdump"
 	audit_pid=$bg_pid
-	if wait_for 10 audit_capturing; then
+	# tcpdump can take more than 10 s to start on the debug kernel
+	if wait_for 60 audit_capturing; then
 		audit_state=running
 	else
 		audit_state="tcpdump did not start: $(tr '\n' ' ' <"$TMP/audit.tcpdump")"
