@@ -95,7 +95,7 @@ debug-kernel: deps
 	tools/debug-kernel/vm-run --prepare
 
 check-debug: deps
-	CHECK_DEBUG_KSELFTESTS=all CHECK_DEBUG_PKMD_TESTS=all \
+	CHECK_DEBUG_KERNEL=1 CHECK_DEBUG_KSELFTESTS=all CHECK_DEBUG_PKMD_TESTS=all \
 		tools/check.sh debug-kernel kselftest-debug pkmd-debug
 
 # The kernel fuzzer's long run, in a VM, on one kernel: FUZZ_KERNEL is

@@ -5,6 +5,8 @@
  * the debug kernel reports it and that tools/vm-run fails the run for it.
  * Every bug is one its detector reports and survives: nothing here oopses.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/refcount.h>
@@ -19,6 +21,7 @@ MODULE_PARM_DESC(bug, "uaf, leak, lock-order, atomic-sleep, shift, refcount or t
 /* Not const: the compiler must not see the shift coming. */
 static unsigned int shift_by = 40;
 module_param(shift_by, uint, 0444);
+MODULE_PARM_DESC(shift_by, "how far the shift bug shifts a 32-bit one");
 
 static DEFINE_MUTEX(debug_bugs_first);
 static DEFINE_MUTEX(debug_bugs_second);
@@ -40,7 +43,7 @@ static void use_after_free(void)
 		return;
 	kfree(p);
 	OPTIMIZER_HIDE_VAR(p);
-	pr_info("debug_bugs: read after free: %d\n", READ_ONCE(p[8]));
+	pr_info("read after free: %d\n", READ_ONCE(p[8]));
 }
 
 static void leak(void)
@@ -48,10 +51,11 @@ static void leak(void)
 	void *p = kmalloc(256, GFP_KERNEL);
 
 	OPTIMIZER_HIDE_VAR(p);
-	pr_info("debug_bugs: leaked an object: %s\n", p ? "yes" : "no");
+	pr_info("leaked an object: %s\n", p ? "yes" : "no");
 }
 
-/* first then second, later second then first: an inversion lockdep sees
+/*
+ * First then second, later second then first: an inversion lockdep sees
  * although the two orders never run at once.
  */
 static void lock_order(void)
@@ -79,7 +83,7 @@ static void shift(void)
 {
 	unsigned int one = 1;
 
-	pr_info("debug_bugs: shifted: %u\n", one << READ_ONCE(shift_by));
+	pr_info("shifted: %u\n", one << READ_ONCE(shift_by));
 }
 
 static void refcount(void)
@@ -124,7 +128,7 @@ static int __init debug_bugs_init(void)
 			return 0;
 		}
 	}
-	pr_err("debug_bugs: no bug '%s'\n", bug);
+	pr_err("no bug '%s'\n", bug);
 	return -EINVAL;
 }
 
