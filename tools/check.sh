@@ -251,9 +251,11 @@ stage_command() {
 	fuzz) echo "fuzz_all" ;;
 	debug-kernel) echo "tools/debug-kernel/selftest" ;;
 	kselftest-debug)
-		# a test file's 600 s limit (selftests/settings) is too short here
+		# a test file's 600 s limit (selftests/settings) is too short
+		# here, and so is the 25 s key lifetime of switchover.sh
 		echo "tools/debug-kernel/vm-run --timeout $debug_vm_timeout --" \
-			"env kselftest_override_timeout=1800 selftests/run.sh $debug_kselftests"
+			"env kselftest_override_timeout=1800 SWITCHOVER_HARD_S=90" \
+			"selftests/run.sh $debug_kselftests"
 		;;
 	pkmd-debug)
 		# the revocation's one second is timed against the production
