@@ -160,6 +160,7 @@ test_lower_mtu_too_small() {
 # genuine ones.
 test_replay_window_multiflow() {
 	local said=${uc_said[1]} replay0 replay1 rx1 pids=() p
+	local flood_s=$((4 * time_factor))
 	command -v iperf3 >/dev/null || { log "SKIP: no iperf3"; return "$KSFT_SKIP"; }
 	replay0=$(cnt 0 said "$said" rx-replay)
 	replay1=$(cnt 1 said "$said" rx-replay)
@@ -170,11 +171,11 @@ test_replay_window_multiflow() {
 	wait_for 10 iperf_listening 1 5201
 	wait_for 10 iperf_listening 1 5202
 	wait_for 10 iperf_listening 0 5203
-	bgn 0 iperf3 -c "${ip4[1]}" -p 5201 -u -b 0 -l 1200 -P 2 -t 4 >"$TMP/iperf1.out" 2>&1
+	bgn 0 iperf3 -c "${ip4[1]}" -p 5201 -u -b 0 -l 1200 -P 2 -t "$flood_s" >"$TMP/iperf1.out" 2>&1
 	pids+=("$bg_pid")
-	bgn 0 iperf3 -c "${ip4[1]}" -p 5202 -u -b 0 -l 400 -P 2 -t 4 >"$TMP/iperf2.out" 2>&1
+	bgn 0 iperf3 -c "${ip4[1]}" -p 5202 -u -b 0 -l 400 -P 2 -t "$flood_s" >"$TMP/iperf2.out" 2>&1
 	pids+=("$bg_pid")
-	bgn 1 iperf3 -c "${ip4[0]}" -p 5203 -u -b 0 -l 1200 -P 2 -t 4 >"$TMP/iperf3.out" 2>&1
+	bgn 1 iperf3 -c "${ip4[0]}" -p 5203 -u -b 0 -l 1200 -P 2 -t "$flood_s" >"$TMP/iperf3.out" 2>&1
 	pids+=("$bg_pid")
 	for p in "${pids[@]}"; do
 		wait "$p" || { log "iperf3 failed:"; sed 's/^/#   /' "$TMP"/iperf*.out; return 1; }

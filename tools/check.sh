@@ -252,16 +252,14 @@ stage_command() {
 	debug-kernel) echo "tools/debug-kernel/selftest" ;;
 	kselftest-debug)
 		# a test file's 600 s limit (selftests/settings) is too short
-		# here, and so is the 25 s key lifetime of switchover.sh
+		# here, and so are the tests' fixed times (selftests/lib.sh)
 		echo "tools/debug-kernel/vm-run --timeout $debug_vm_timeout --" \
-			"env kselftest_override_timeout=1800 SWITCHOVER_HARD_S=90" \
+			"env kselftest_override_timeout=1800 WMAN_TIME_FACTOR=4" \
 			"selftests/run.sh $debug_kselftests"
 		;;
 	pkmd-debug)
-		# the revocation's one second is timed against the production
-		# kernels; here it is a bound on what KASAN and lockdep cost
 		echo "tools/debug-kernel/vm-run --timeout $debug_vm_timeout --" \
-			"env REVOKE_BUDGET_MS=10000 kselftest_override_timeout=1800" \
+			"env kselftest_override_timeout=1800 WMAN_TIME_FACTOR=4" \
 			"$(pkmd_tests) $debug_pkmd_tests"
 		;;
 	kselftest-*)
