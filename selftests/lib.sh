@@ -55,9 +55,9 @@ fi
 # shellcheck source=/dev/null # extracted at build time
 source "$KSFT_DIR/kselftest/ktap_helpers.sh"
 
-# WMAN_TIME_FACTOR stretches the few fixed times of the tests (key
-# lifetimes, flood lengths, time budgets) on a kernel that measures its
-# own checks rather than wman: the debug kernel's stages set 4.
+# WMAN_TIME_FACTOR stretches the fixed times of the tests (poll deadlines,
+# key lifetimes, flood lengths, time budgets) on a kernel that measures
+# its own checks rather than wman: the debug kernel's stages set 4.
 time_factor=${WMAN_TIME_FACTOR:-1}
 if [[ ! $time_factor =~ ^[1-9][0-9]?$ ]]; then
 	echo "WMAN_TIME_FACTOR must be a whole number from 1 to 99" >&2
@@ -189,9 +189,10 @@ require_env() {
 exec {nap_fd}<> <(:)
 nap() { read -rt "$1" -u "$nap_fd" || :; }
 
-# poll_for SECONDS CMD...: poll CMD until it succeeds; fail after SECONDS.
+# poll_for SECONDS CMD...: poll CMD until it succeeds; fail after SECONDS
+# (times WMAN_TIME_FACTOR: a poll costs nothing once its condition holds).
 poll_for() {
-	local timeout=$1; shift
+	local timeout=$(($1 * time_factor)); shift
 	local deadline=$((${EPOCHREALTIME/./} + timeout * 1000000))
 	until "$@"; do
 		((${EPOCHREALTIME/./} <= deadline)) || return 1
@@ -202,7 +203,7 @@ poll_for() {
 # wait_for SECONDS CMD...: the same, saying what it waited for in vain.
 wait_for() {
 	poll_for "$@" && return 0
-	log "timed out after ${1}s waiting for: ${*:2}"
+	log "timed out after $(($1 * time_factor))s waiting for: ${*:2}"
 	return 1
 }
 
