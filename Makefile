@@ -94,8 +94,10 @@ check: deps
 debug-kernel: deps
 	tools/debug-kernel/vm-run --prepare
 
+# Each suite whole takes more than an hour there: a longer limit per VM.
 check-debug: deps
 	CHECK_DEBUG_KERNEL=1 CHECK_DEBUG_KSELFTESTS=all CHECK_DEBUG_PKMD_TESTS=all \
+	CHECK_DEBUG_VM_TIMEOUT=$${CHECK_DEBUG_VM_TIMEOUT:-7200} \
 		tools/check.sh debug-kernel kselftest-debug pkmd-debug
 
 # The kernel fuzzer's long run, in a VM, on one kernel: FUZZ_KERNEL is

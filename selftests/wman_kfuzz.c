@@ -102,6 +102,34 @@ int kf_enter_netns(const char *name)
 	return 0;
 }
 
+/*
+ * Runs a command and waits for it: its exit status, or -1 when it could
+ * not run or was killed.  Its output goes to /dev/null, and so do its
+ * errors unless keep_errors is set.
+ */
+int kf_run(const char *const argv[], bool keep_errors)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -1;
+	if (!pid) {
+		int null = open("/dev/null", O_WRONLY);
+
+		if (null >= 0) {
+			dup2(null, 1);
+			if (!keep_errors)
+				dup2(null, 2);
+		}
+		execvp(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	if (waitpid(pid, &status, 0) < 0)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
 static void usage(void)
 {
 	fprintf(stderr,

@@ -240,6 +240,23 @@ pkmd_tests() {
 	fi
 }
 
+# after_debug_kernel COMMAND...: once the debug-kernel stage (when it runs)
+# has ended, COMMAND; if that stage failed, a failed test plan instead:
+# the kernel did not build or its detectors did not report, and a second
+# try of a build that failed would only fail again after as long.
+after_debug_kernel() {
+	if selected debug-kernel; then
+		while [[ ! -e $logs/debug-kernel.time ]]; do
+			sleep 5
+		done
+		if [[ $(cat "$logs/debug-kernel.status") != 0 ]]; then
+			echo "1..0 # the debug-kernel stage failed: see its log above"
+			return 1
+		fi
+	fi
+	"$@"
+}
+
 # The command of stage NAME, as one line for the log.
 stage_command() {
 	local kver=${1#*-}
@@ -253,13 +270,15 @@ stage_command() {
 	kselftest-debug)
 		# a test file's 600 s limit (selftests/settings) is too short
 		# here, and so are the tests' fixed times (selftests/lib.sh)
-		echo "tools/debug-kernel/vm-run --timeout $debug_vm_timeout --" \
-			"env kselftest_override_timeout=1800 WMAN_TIME_FACTOR=4" \
+		echo "after_debug_kernel" \
+			"tools/debug-kernel/vm-run --timeout $debug_vm_timeout --" \
+			"env kselftest_override_timeout=2400 WMAN_TIME_FACTOR=4" \
 			"selftests/run.sh $debug_kselftests"
 		;;
 	pkmd-debug)
-		echo "tools/debug-kernel/vm-run --timeout $debug_vm_timeout --" \
-			"env kselftest_override_timeout=1800 WMAN_TIME_FACTOR=4" \
+		echo "after_debug_kernel" \
+			"tools/debug-kernel/vm-run --timeout $debug_vm_timeout --" \
+			"env kselftest_override_timeout=2400 WMAN_TIME_FACTOR=4" \
 			"$(pkmd_tests) $debug_pkmd_tests"
 		;;
 	kselftest-*)

@@ -243,24 +243,11 @@ int kf_worker_churn(int id)
 /* Runs a command, its output discarded; says which one failed. */
 static int run_quiet(const char *const argv[])
 {
-	int status;
-	pid_t pid = fork();
+	int status = kf_run(argv, true);
 
-	if (pid < 0)
-		return -1;
-	if (!pid) {
-		int null = open("/dev/null", O_WRONLY);
-
-		if (null >= 0)
-			dup2(null, 1);
-		execvp(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	if (waitpid(pid, &status, 0) < 0)
-		return -1;
-	if (WIFEXITED(status) && !WEXITSTATUS(status))
+	if (!status)
 		return 0;
-	fprintf(stderr, "kfuzz: %s %s %s %s: failed (status 0x%x)\n", argv[0],
+	fprintf(stderr, "kfuzz: %s %s %s %s: failed (status %d)\n", argv[0],
 		argv[1], argv[2], argv[3] ?: "", status);
 	return -1;
 }

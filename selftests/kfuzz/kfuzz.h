@@ -180,6 +180,7 @@ bool kf_more(uint64_t done);
 
 /* enter the network namespace /run/netns/NAME (this process) */
 int kf_enter_netns(const char *name);
+int kf_run(const char *const argv[], bool keep_errors);
 
 /* ---- generic netlink (genl.c) -------------------------------------------- */
 

@@ -189,28 +189,6 @@ static int write_file(const char *path, const char *text)
 	return n == (ssize_t)strlen(text) ? 0 : -1;
 }
 
-static int run(const char *const argv[])
-{
-	int status;
-	pid_t pid = fork();
-
-	if (pid < 0)
-		return -1;
-	if (!pid) {
-		int null = open("/dev/null", O_WRONLY);
-
-		if (null >= 0) {
-			dup2(null, 1);
-			dup2(null, 2);
-		}
-		execvp(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	if (waitpid(pid, &status, 0) < 0)
-		return -1;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 static int drop_root(enum unpriv_mode mode)
 {
 	if (setgroups(0, NULL) || setresgid(NOBODY, NOBODY, NOBODY) ||
@@ -258,8 +236,8 @@ static int unpriv_child(enum unpriv_mode mode, uint64_t sub, unsigned int n,
 			kf_conf.wman_tool, "link", "add", "link", "kfu0",
 			"name", "kfuw0", "role", "bs", NULL };
 
-		if (!run(veth) && !run(up) && kf_conf.wman_tool &&
-		    !run(wlink)) {
+		if (!kf_run(veth, false) && !kf_run(up, false) &&
+		    kf_conf.wman_tool && !kf_run(wlink, false)) {
 			own.ifname = "kfuw0";
 			own.ifindex = if_nametoindex("kfuw0");
 			own.lower_ifindex = if_nametoindex("kfu0");
