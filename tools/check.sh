@@ -17,10 +17,12 @@
 #                        one, each stage's output is buffered and printed
 #                        whole, in stage order
 #   CHECK_PKMD_KERNELS   kernels of the daemon stage (default: every one)
+#   CHECK_PKMD_OLDER_TESTS  the daemon tests on the kernels but the newest:
+#                        a list of test files, or "all" (default: e2e.sh;
+#                        the newest kernel runs them all)
 #   CHECK_VM_TIMEOUT=S   limit of one VM stage (default 2400)
-#   CHECK_DEBUG_KERNEL=1 add the debug kernel's stages (debug-kernel,
-#                        kselftest-debug, pkmd-debug; default 0 until they
-#                        fit the check's time on a fresh machine)
+#   CHECK_DEBUG_KERNEL=0 leave out the debug kernel's stages (debug-kernel,
+#                        kselftest-debug, pkmd-debug; default 1)
 #   CHECK_DEBUG_KSELFTESTS, CHECK_DEBUG_PKMD_TESTS  the tests of the debug
 #                        kernel's stages: a list of test files, or "all"
 #                        (defaults: the subsets below; make check-debug
@@ -37,12 +39,19 @@ vm_jobs=${CHECK_VM_JOBS:-2}
 vm_timeout=${CHECK_VM_TIMEOUT:-2400}
 kernels=$(tools/kernels | tr "\n" " ")
 pkmd_kernels=${CHECK_PKMD_KERNELS:-$kernels}
-debug_kernel=${CHECK_DEBUG_KERNEL:-0}
+newest_kernel=$(tools/kernels | tail -n 1)
+# The daemon's own logic is the same on every kernel; what differs is
+# the kernel under it, which the kselftests cover whole on each.  The
+# older kernels run the daemon test that drives the kernel most: a
+# network entry with every key type, and traffic under each.
+pkmd_older_tests=${CHECK_PKMD_OLDER_TESTS:-e2e.sh}
+[[ $pkmd_older_tests == all ]] && pkmd_older_tests=
+debug_kernel=${CHECK_DEBUG_KERNEL:-1}
 debug_vm_timeout=${CHECK_DEBUG_VM_TIMEOUT:-3000}
 # Every test on the debug kernel takes longer than the check can give it
 # (Documentation/testing.rst, "The debug kernel"): by default the tests
 # that reach the module's teardown, concurrency and parsing paths most.
-debug_kselftests=${CHECK_DEBUG_KSELFTESTS:-kfuzz.sh teardown.sh replace_loop.sh}
+debug_kselftests=${CHECK_DEBUG_KSELFTESTS:-kfuzz.sh teardown.sh}
 debug_pkmd_tests=${CHECK_DEBUG_PKMD_TESTS:-e2e.sh}
 [[ $debug_kselftests == all ]] && debug_kselftests=
 [[ $debug_pkmd_tests == all ]] && debug_pkmd_tests=
@@ -240,6 +249,20 @@ pkmd_tests() {
 	fi
 }
 
+# debug_kernel_stage: the debug kernel's build, which started with the
+# check, then the detectors' selftest on it.
+debug_kernel_stage() {
+	until [[ -e $logs/debug-kernel-build.status ]]; do
+		sleep 5
+	done
+	sed 's/^/# /' "$logs/debug-kernel-build.log"
+	if [[ $(cat "$logs/debug-kernel-build.status") != 0 ]]; then
+		echo "Bail out! the debug kernel did not build"
+		return 1
+	fi
+	tools/debug-kernel/selftest
+}
+
 # after_debug_kernel COMMAND...: once the debug-kernel stage (when it runs)
 # has ended, COMMAND; if that stage failed, a failed test plan instead:
 # the kernel did not build or its detectors did not report, and a second
@@ -266,7 +289,7 @@ stage_command() {
 	checkpatch) echo "tools/kernel-checks.sh checkpatch" ;;
 	sparse) echo "tools/kernel-checks.sh sparse" "$kernels" ;;
 	fuzz) echo "fuzz_all" ;;
-	debug-kernel) echo "tools/debug-kernel/selftest" ;;
+	debug-kernel) echo "debug_kernel_stage" ;;
 	kselftest-debug)
 		# a test file's 600 s limit (selftests/settings) is too short
 		# here, and so are the tests' fixed times (selftests/lib.sh)
@@ -286,8 +309,10 @@ stage_command() {
 			"--module build/kmod/$kver/kernel/wman.ko -- selftests/run.sh"
 		;;
 	pkmd-*)
+		local tests=
+		[[ $kver == "$newest_kernel" ]] || tests=" $pkmd_older_tests"
 		echo "tools/vm-run --kernel $kver --timeout $vm_timeout" \
-			"--module build/kmod/$kver/kernel/wman.ko -- $(pkmd_tests)"
+			"--module build/kmod/$kver/kernel/wman.ko -- $(pkmd_tests)$tests"
 		;;
 	esac
 }
@@ -319,8 +344,9 @@ pool() {
 			next=$((next + 1))
 		done
 		((printed < ${#names[@]})) || break
+		# (the debug kernel's build, a job too, is not a stage)
 		wait -n
-		running=$(jobs -pr | wc -l)
+		running=$(jobs -pr | grep -cvx "${debug_build_pid:-none}")
 		for ((i = printed; i < next; i++)); do
 			[[ -e $logs/${names[i]}.time ]] || break
 			printf '# === %s ===\n# %s\n' "${names[i]}" "$(stage_command "${names[i]}")"
@@ -331,16 +357,40 @@ pool() {
 	done
 }
 
-# The debug kernel's build first: it runs beside the first VM stages.
+# The VM stages, in the order they start: the newest kernel's daemon
+# tests first (the longest stage, and one that often waits on timers,
+# which leaves a core to the debug kernel's build), the kselftests, then
+# the debug kernel's stages, which wait for its build, and last the
+# daemon test on the older kernels, the shortest.
 vm_stage_names() {
 	local name
 	for name in "${stage_names[@]}"; do
-		[[ $name == debug-kernel ]] && echo "$name"
+		[[ $name == "pkmd-$newest_kernel" ]] && echo "$name"
 	done
 	for name in "${stage_names[@]}"; do
-		[[ $name == kselftest-* || $name == pkmd-* ]] && echo "$name"
+		[[ $name == kselftest-* && $name != kselftest-debug ]] && echo "$name"
+	done
+	for name in "${stage_names[@]}"; do
+		[[ $name == debug-kernel || $name == kselftest-debug || $name == pkmd-debug ]] &&
+			echo "$name"
+	done
+	for name in "${stage_names[@]}"; do
+		[[ $name == pkmd-* && $name != "pkmd-$newest_kernel" && $name != pkmd-debug ]] &&
+			echo "$name"
 	done
 }
+
+# The debug kernel's build (or its look into the cache) starts first, in
+# the background: a cold build is the longest single piece of the check,
+# and it fills the cores the stages before the VMs leave idle.  The
+# debug-kernel stage waits for it.
+if [[ $debug_kernel == 1 ]] && selected debug-kernel; then
+	{
+		tools/debug-kernel/build >"$logs/debug-kernel-build.log" 2>&1
+		echo $? >"$logs/debug-kernel-build.status"
+	} &
+	debug_build_pid=$!
+fi
 
 pool 1 build
 # make -s unit and the kernel checks each keep one core busy.
