@@ -39,7 +39,8 @@ vm_jobs=${CHECK_VM_JOBS:-2}
 vm_timeout=${CHECK_VM_TIMEOUT:-2400}
 kernels=$(tools/kernels | tr "\n" " ")
 pkmd_kernels=${CHECK_PKMD_KERNELS:-$kernels}
-newest_kernel=$(tools/kernels | tail -n 1)
+# shellcheck disable=SC2086 # a list of releases
+newest_kernel=$(printf '%s\n' $pkmd_kernels | sort -V | tail -n 1)
 # The daemon's own logic is the same on every kernel; what differs is
 # the kernel under it, which the kselftests cover whole on each.  The
 # older kernels run the daemon test that drives the kernel most: a
@@ -249,35 +250,65 @@ pkmd_tests() {
 	fi
 }
 
-# debug_kernel_stage: the debug kernel's build, which started with the
-# check, then the detectors' selftest on it.
+# The debug kernel's build runs in the background from the check's start
+# when one of its stages is selected; the stages below wait for it.
+debug_stages_selected() {
+	[[ $debug_kernel == 1 ]] &&
+		{ selected debug-kernel || selected kselftest-debug || selected pkmd-debug; }
+}
+
+# ready NAME: whether stage NAME can start.  debug-kernel waits for the
+# build, the two stages on the debug kernel for debug-kernel (or, when it
+# does not run, for the build).
+ready() {
+	case $1 in
+	debug-kernel) [[ -e $logs/debug-kernel-build.status ]] ;;
+	kselftest-debug | pkmd-debug)
+		if selected debug-kernel; then
+			[[ -e $logs/debug-kernel.time ]]
+		else
+			[[ -e $logs/debug-kernel-build.status ]]
+		fi
+		;;
+	*) return 0 ;;
+	esac
+}
+
+# debug_kernel_stage COMMAND...: the debug kernel's build output, then
+# COMMAND (the detectors' selftest) if it built.
 debug_kernel_stage() {
-	until [[ -e $logs/debug-kernel-build.status ]]; do
-		sleep 5
-	done
-	sed 's/^/# /' "$logs/debug-kernel-build.log"
+	sed 's/^/# /' "$logs/debug-kernel-build.out"
+	echo "# build: $(cat "$logs/debug-kernel-build.time") s" \
+		"(processor time $(cat "$logs/debug-kernel-build.cpu") s)"
 	if [[ $(cat "$logs/debug-kernel-build.status") != 0 ]]; then
 		echo "Bail out! the debug kernel did not build"
 		return 1
 	fi
-	tools/debug-kernel/selftest
+	"$@"
 }
 
-# after_debug_kernel COMMAND...: once the debug-kernel stage (when it runs)
-# has ended, COMMAND; if that stage failed, a failed test plan instead:
-# the kernel did not build or its detectors did not report, and a second
-# try of a build that failed would only fail again after as long.
+# after_debug_kernel COMMAND...: COMMAND, unless the debug kernel did not
+# build or its detectors did not report; then a failed stage at once: a
+# second try of a build that failed would only fail again after as long.
 after_debug_kernel() {
-	if selected debug-kernel; then
-		while [[ ! -e $logs/debug-kernel.time ]]; do
-			sleep 5
-		done
-		if [[ $(cat "$logs/debug-kernel.status") != 0 ]]; then
-			echo "1..0 # the debug-kernel stage failed: see its log above"
-			return 1
-		fi
+	if selected debug-kernel && [[ $(cat "$logs/debug-kernel.status") != 0 ]]; then
+		echo "1..0 # the debug-kernel stage failed: see its log"
+		return 1
+	fi
+	if [[ $(cat "$logs/debug-kernel-build.status") != 0 ]]; then
+		sed 's/^/# /' "$logs/debug-kernel-build.out"
+		echo "1..0 # the debug kernel did not build"
+		return 1
 	fi
 	"$@"
+}
+
+# The function that runs stage NAME's command, if it needs one.
+stage_wrapper() {
+	case $1 in
+	debug-kernel) echo debug_kernel_stage ;;
+	kselftest-debug | pkmd-debug) echo after_debug_kernel ;;
+	esac
 }
 
 # The command of stage NAME, as one line for the log.
@@ -289,18 +320,16 @@ stage_command() {
 	checkpatch) echo "tools/kernel-checks.sh checkpatch" ;;
 	sparse) echo "tools/kernel-checks.sh sparse" "$kernels" ;;
 	fuzz) echo "fuzz_all" ;;
-	debug-kernel) echo "debug_kernel_stage" ;;
+	debug-kernel) echo "tools/debug-kernel/selftest" ;;
 	kselftest-debug)
 		# a test file's 600 s limit (selftests/settings) is too short
 		# here, and so are the tests' fixed times (selftests/lib.sh)
-		echo "after_debug_kernel" \
-			"tools/debug-kernel/vm-run --timeout $debug_vm_timeout --" \
+		echo "tools/debug-kernel/vm-run --timeout $debug_vm_timeout --" \
 			"env kselftest_override_timeout=2400 WMAN_TIME_FACTOR=4" \
 			"selftests/run.sh $debug_kselftests"
 		;;
 	pkmd-debug)
-		echo "after_debug_kernel" \
-			"tools/debug-kernel/vm-run --timeout $debug_vm_timeout --" \
+		echo "tools/debug-kernel/vm-run --timeout $debug_vm_timeout --" \
 			"env kselftest_override_timeout=2400 WMAN_TIME_FACTOR=4" \
 			"$(pkmd_tests) $debug_pkmd_tests"
 		;;
@@ -317,41 +346,79 @@ stage_command() {
 	esac
 }
 
-# pool JOBS NAME...: run the selected stages among NAME, JOBS at a time.
+# build_running: whether the debug kernel's build job is still running.
+build_running() {
+	[[ -n ${debug_build_pid:-} ]] && kill -0 "$debug_build_pid" 2>/dev/null
+}
+
+# start_next JOBS: start the first ready stage of `pending`, if any (and
+# with one job, run it through); moves it to `started`.
+start_next() {
+	local jobs=$1 i name cmd
+	for i in "${!pending[@]}"; do
+		name=${pending[i]}
+		ready "$name" || continue
+		unset 'pending[i]'
+		pending=("${pending[@]}")
+		started+=("$name")
+		read -r -a cmd <<<"$(stage_wrapper "$name") $(stage_command "$name")"
+		if ((jobs == 1)); then
+			printf '# === %s ===\n# %s\n' "$name" "$(stage_command "$name")"
+			STREAM=1 run_stage "$name" "${cmd[@]}"
+			end_stage "$name"
+			printed=$((printed + 1))
+		else
+			echo "# started $name (output follows when done)"
+			run_stage "$name" "${cmd[@]}" &
+			running=$((running + 1))
+		fi
+		return 0
+	done
+	return 1
+}
+
+# pool JOBS NAME...: run the selected stages among NAME, JOBS at a time,
+# each as soon as it is ready, the first ready one in the order given.
 # With one job a stage streams its output; with more each stage's output
-# is buffered and printed whole, in the order given, as soon as the stage
-# and all before it are done.
+# is buffered and printed whole, in the order the stages started, as soon
+# as the stage and all started before it are done.
 pool() {
-	local jobs=$1 names=() name cmd i next=0 printed=0 running=0
+	local jobs=$1 pending=() started=() name i total printed=0 running=0
 	shift
 	for name in "$@"; do
-		selected "$name" && names+=("$name")
+		selected "$name" && pending+=("$name")
 	done
-	while ((printed < ${#names[@]})); do
-		while ((running < jobs && next < ${#names[@]})); do
-			name=${names[next]}
-			read -r -a cmd <<<"$(stage_command "$name")"
-			if ((jobs == 1)); then
-				printf '# === %s ===\n# %s\n' "$name" "${cmd[*]}"
-				STREAM=1 run_stage "$name" "${cmd[@]}"
-				end_stage "$name"
-				printed=$((printed + 1))
-			else
-				echo "# started $name (output follows when done)"
-				run_stage "$name" "${cmd[@]}" &
-				running=$((running + 1))
-			fi
-			next=$((next + 1))
+	total=${#pending[@]}
+	while ((printed < total)); do
+		while ((running < jobs)) && start_next "$jobs"; do
+			:
 		done
-		((printed < ${#names[@]})) || break
-		# (the debug kernel's build, a job too, is not a stage)
+		((printed < total)) || break
+		if ((running == 0)) && ! build_running; then
+			# Nothing runs and nothing is ready: a build that ended
+			# without its status (killed), or stages that wait for
+			# one that is not selected.
+			if [[ -e $logs/debug-kernel-build.status ]]; then
+				echo "check: cannot start ${pending[*]}" >&2
+				stages_failed=$((stages_failed + ${#pending[@]}))
+				break
+			fi
+			echo "the build ended without a status" >>"$logs/debug-kernel-build.out"
+			echo 125 >"$logs/debug-kernel-build.status"
+			continue
+		fi
+		# A stage or the debug kernel's build (a job, not a stage) ends.
 		wait -n
+		if [[ -e $logs/debug-kernel-build.status ]]; then
+			# reaped now or before: its pid may be reused
+			debug_build_pid=
+		fi
 		running=$(jobs -pr | grep -cvx "${debug_build_pid:-none}")
-		for ((i = printed; i < next; i++)); do
-			[[ -e $logs/${names[i]}.time ]] || break
-			printf '# === %s ===\n# %s\n' "${names[i]}" "$(stage_command "${names[i]}")"
-			cat "$logs/${names[i]}.log"
-			end_stage "${names[i]}"
+		for ((i = printed; i < ${#started[@]}; i++)); do
+			[[ -e $logs/${started[i]}.time ]] || break
+			printf '# === %s ===\n# %s\n' "${started[i]}" "$(stage_command "${started[i]}")"
+			cat "$logs/${started[i]}.log"
+			end_stage "${started[i]}"
 			printed=$((i + 1))
 		done
 	done
@@ -381,13 +448,19 @@ vm_stage_names() {
 }
 
 # The debug kernel's build (or its look into the cache) starts first, in
-# the background: a cold build is the longest single piece of the check,
-# and it fills the cores the stages before the VMs leave idle.  The
-# debug-kernel stage waits for it.
-if [[ $debug_kernel == 1 ]] && selected debug-kernel; then
+# the background: a cold build is the largest single piece of work of the
+# check, and the stages before the VMs leave part of both cores idle.  It
+# runs at a lower priority than the stages, whose tests time things.
+if debug_stages_selected; then
 	{
-		tools/debug-kernel/build >"$logs/debug-kernel-build.log" 2>&1
-		echo $? >"$logs/debug-kernel-build.status"
+		build_start=$SECONDS
+		nice -n 5 tools/debug-kernel/build >"$logs/debug-kernel-build.out" 2>&1
+		build_status=$?
+		times >"$logs/debug-kernel-build.times"
+		cpu_seconds "$logs/debug-kernel-build.times" >"$logs/debug-kernel-build.cpu"
+		echo $((SECONDS - build_start)) >"$logs/debug-kernel-build.time"
+		# last: the debug-kernel stage starts when it appears
+		echo "$build_status" >"$logs/debug-kernel-build.status"
 	} &
 	debug_build_pid=$!
 fi
@@ -402,10 +475,10 @@ pool 1 fuzz
 # shellcheck disable=SC2046
 pool "$vm_jobs" $(vm_stage_names)
 
-echo "# stage times (s):$(for name in "${stage_names[@]}"; do
+echo "# stage times (s):$(for name in "${stage_names[@]}" debug-kernel-build; do
 	[[ -e $logs/$name.time ]] && printf ' %s %s' "$name" "$(cat "$logs/$name.time")"
 done), total $((SECONDS - check_start))"
-echo "# processor time (s):$(for name in "${stage_names[@]}"; do
+echo "# processor time (s):$(for name in "${stage_names[@]}" debug-kernel-build; do
 	[[ -e $logs/$name.cpu ]] && printf ' %s %s' "$name" "$(cat "$logs/$name.cpu")"
 done)"
 passed=$(cat "$logs"/*.log | grep -c -E '^ *ok [0-9]+' || true)
