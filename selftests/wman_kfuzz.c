@@ -103,9 +103,9 @@ int kf_enter_netns(const char *name)
 }
 
 /*
- * Runs a command and waits for it: its exit status, or -1 when it could
- * not run or was killed.  Its output goes to /dev/null, and so do its
- * errors unless keep_errors is set.
+ * Runs a command and waits for it: its exit status, 128 + the signal that
+ * killed it, or -1 when it could not be started.  Its output goes to
+ * /dev/null, and so do its errors unless keep_errors is set.
  */
 int kf_run(const char *const argv[], bool keep_errors)
 {
@@ -125,8 +125,11 @@ int kf_run(const char *const argv[], bool keep_errors)
 		execvp(argv[0], (char *const *)argv);
 		_exit(127);
 	}
-	if (waitpid(pid, &status, 0) < 0)
-		return -1;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
