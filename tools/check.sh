@@ -15,7 +15,7 @@
 #   FUZZ_TIME=S          seconds per fuzz harness (default 20)
 #   CHECK_VM_JOBS=N      VM stages run at once (default 2); with more than
 #                        one, each stage's output is buffered and printed
-#                        whole, in stage order
+#                        whole, in the order the stages started
 #   CHECK_PKMD_KERNELS   kernels of the daemon stage (default: every one)
 #   CHECK_PKMD_OLDER_TESTS  the daemon tests on the kernels but the newest:
 #                        a list of test files, or "all" (default: e2e.sh;
