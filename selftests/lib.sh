@@ -455,9 +455,10 @@ bgn() { local n=$1; shift; bg ip netns exec "${ns[$n]}" "$@"; }
 
 # capture_start N IFACE COUNT FILE [TIMEOUT]: capture COUNT wman frames on
 # IFACE of node N into FILE, in the background; return once it listens.
-# capture_wait then waits for it and fails if fewer frames came.
+# capture_wait then waits for it and fails if fewer frames came.  TIMEOUT
+# (default 20 s) is a limit, not a wait, and grows with WMAN_TIME_FACTOR.
 capture_start() {
-	local n=$1 iface=$2 count=$3 file=$4 timeout=${5:-20}
+	local n=$1 iface=$2 count=$3 file=$4 timeout=$((${5:-20} * time_factor))
 	rm -f "$file"
 	bgn "$n" "$FRAME" capture "$iface" "$count" "$file" --timeout "$timeout"
 	capture_pid=$bg_pid
