@@ -15,7 +15,9 @@
 #   group 1  cid 0xfe01  lkh, degree 2     switch-delay 2000 ms
 #   group 2  cid 0xfe02  offset, degree 3  switch-delay 3000 ms
 #                                           rekey-fragment-size 64
-#   group 3  cid 0xfe03  lkh, degree 4     rekey-batch 1500 ms
+#   group 3  cid 0xfe03  lkh, degree 4     rekey-batch 1500 ms (times
+#                                           WMAN_TIME_FACTOR: two pkmctl
+#                                           runs must fall within it)
 #
 # Group 2's small fragments make its multicast rekeys travel as several
 # signed Group Key Update Commands that the SSs join (a real one is cut
@@ -105,7 +107,7 @@ write_conf() {
 		addresses = 01:00:5e:10:00:03
 		key-tree = lkh
 		tree-degree = 4
-		rekey-batch = 1500
+		rekey-batch = $((1500 * time_factor))
 	CONF
 }
 
@@ -656,7 +658,7 @@ test_deregister() {
 		wait_for 10 no_teks 5 "$said"
 	done
 	t0=$(log_ms ss5 "DREG-REQ sent")
-	log "DREG-REQ sent to the last new TEK installed (3 groups, group 3 batching 1.5 s): $((worst - t0)) ms"
+	log "DREG-REQ sent to the last new TEK installed (3 groups, group 3 batching $((1500 * time_factor)) ms): $((worst - t0)) ms"
 	# the BS forgot SS5's AK and unicast SA; SS5 holds no SA at all
 	wait_for 10 no_teks 0 "$uc5"
 	assert_eq "$(kernel_sas 0 | jq "index($uc5)")" null "SS5's unicast SA in the BS kernel"
