@@ -39,7 +39,9 @@ grp1_cid=$((0xfe01))
 # the real BS's database: the attackers know every station, subscriber
 # and AK the real BS knows, all but its private key, and the SSs' trust
 # must rest on that key alone.  Short lifetimes and waits: SSs reauthorize 30 s after each
-# authorization and retransmit Auth Requests every 2 s.
+# authorization and retransmit Auth Requests every 2 s.  The lifetimes
+# grow with WMAN_TIME_FACTOR: on a slow kernel the attacks outlasted a
+# 60 s TEK, which expired before the test compared the SS's keys.
 write_bs_as() {
 	cat >"$TMP/$1.conf" <<-CONF
 		[pkmd]
@@ -53,14 +55,14 @@ write_bs_as() {
 		certificate = $TMP/$1.pem
 		private-key = $TMP/$1.key
 		provider = net-a
-		ak-lifetime = 60
-		tek-lifetime = 60
+		ak-lifetime = $((60 * time_factor))
+		tek-lifetime = $((60 * time_factor))
 
 		[timers]
 		authorize-wait = 2
 		reauthorize-wait = 2
-		auth-grace-time = 30
-		tek-grace-time = 10
+		auth-grace-time = $((30 * time_factor))
+		tek-grace-time = $((10 * time_factor))
 
 		[group 1]
 		cid = $grp1_cid
