@@ -86,8 +86,12 @@ fuzz: user
 		if grep -q '^fuzz:' $$d/Makefile; then \
 			$(MAKE) -C $$d O=$(call user_out,$$d) fuzz; fi; done
 
-check: deps
-	tools/check.sh
+# check installs what is missing itself (tools/check.sh --install): on a
+# fresh machine it starts the debug kernel's build before the rest of the
+# packages are in.
+check:
+	@echo "== checking the Debian packages the build and tests need"
+	tools/check.sh --install
 
 # The debug kernel (KASAN, lockdep, kmemleak...; built once, then cached
 # outside the clone) and wman.ko for it.

@@ -5,7 +5,12 @@
 # the daemon tests.  Every stage prints TAP and its elapsed time; the last
 # line totals the TAP results for CI.
 #
-#   tools/check.sh [--list] [STAGE...]
+#   tools/check.sh [--list] [--install] [STAGE...]
+#
+# --install (make check) first installs what is missing from Debian's
+# archive.  On a fresh machine the debug kernel's build starts as soon as
+# a compiler and the kernel's source are in, and the rest is installed
+# while it builds: the download and the build overlap.
 #
 # With STAGE arguments only those stages run (after the build, which always
 # runs).  A STAGE is a name from --list, or such a name without its
@@ -34,6 +39,71 @@ set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 logs=$top/build/check
+check_start=$SECONDS
+debug_kernel=${CHECK_DEBUG_KERNEL:-1}
+debug_build_pid=
+
+# cpu_seconds FILE: the user and system time of the finished children in
+# FILE, the output of `times` (its second line), in whole seconds.
+cpu_seconds() {
+	local line m s total=0 part
+	line=$(sed -n 2p "$1" 2>/dev/null)
+	for part in $line; do
+		[[ $part =~ ^([0-9]+)m([0-9]+)[.,]([0-9]+)s$ ]] || continue
+		m=${BASH_REMATCH[1]} s=${BASH_REMATCH[2]}
+		total=$((total + m * 60 + 10#$s))
+	done
+	echo "$total"
+}
+
+# start_debug_build: the debug kernel's build (or its look into the
+# cache), in the background.  A cold build is the largest single piece of
+# work of the check; it runs at a lower priority than the stages, whose
+# tests time things, and fills the cores they leave idle.
+start_debug_build() {
+	{
+		build_start=$SECONDS
+		nice -n 5 tools/debug-kernel/build >"$logs/debug-kernel-build.out" 2>&1
+		build_status=$?
+		times >"$logs/debug-kernel-build.times"
+		cpu_seconds "$logs/debug-kernel-build.times" >"$logs/debug-kernel-build.cpu"
+		echo $((SECONDS - build_start)) >"$logs/debug-kernel-build.time"
+		# last: the debug-kernel stage starts when it appears
+		echo "$build_status" >"$logs/debug-kernel-build.status"
+	} &
+	debug_build_pid=$!
+}
+
+# stop_tree PID: stop PID and every process under it (from /proc: procps
+# may not be installed yet).
+stop_tree() {
+	local child
+	# shellcheck disable=SC2013 # the file is a list of pids on one line
+	for child in $(cat /proc/"$1"/task/*/children 2>/dev/null); do
+		stop_tree "$child"
+	done
+	kill -TERM "$1" 2>/dev/null
+}
+
+# Stopped (Ctrl-C, a cancelled CI job): stop the stages running in the
+# background too (background jobs ignore SIGINT); vm-run stops its QEMU on
+# SIGTERM.
+trap 'trap - INT TERM; echo "check: stopped" >&2; kill -TERM 0; exit 130' INT TERM
+
+if [[ ${1:-} == --install ]]; then
+	shift
+	rm -rf "$logs" && mkdir -p "$logs"
+	if [[ $debug_kernel == 1 && $# == 0 ]]; then
+		tools/install-deps.sh --debug-kernel || exit 1
+		start_debug_build
+	fi
+	if ! tools/install-deps.sh; then
+		[[ -z $debug_build_pid ]] || stop_tree "$debug_build_pid"
+		exit 1
+	fi
+	echo "# install: $((SECONDS - check_start)) s"
+	installed=1
+fi
 fuzz_time=${FUZZ_TIME:-20}
 vm_jobs=${CHECK_VM_JOBS:-2}
 vm_timeout=${CHECK_VM_TIMEOUT:-2400}
@@ -47,7 +117,6 @@ newest_kernel=$(printf '%s\n' $pkmd_kernels | sort -V | tail -n 1)
 # network entry with every key type, and traffic under each.
 pkmd_older_tests=${CHECK_PKMD_OLDER_TESTS:-e2e.sh}
 [[ $pkmd_older_tests == all ]] && pkmd_older_tests=
-debug_kernel=${CHECK_DEBUG_KERNEL:-1}
 debug_vm_timeout=${CHECK_DEBUG_VM_TIMEOUT:-3000}
 # Every test on the debug kernel takes longer than the check can give it
 # (Documentation/testing.rst, "The debug kernel"): by default the tests
@@ -100,26 +169,9 @@ selected() {
 	return 1
 }
 
-rm -rf "$logs" && mkdir -p "$logs"
-# Stopped (Ctrl-C, a cancelled CI job): stop the stages running in the
-# background too (background jobs ignore SIGINT); vm-run stops its QEMU on
-# SIGTERM.
-trap 'trap - INT TERM; echo "check: stopped" >&2; kill -TERM 0; exit 130' INT TERM
+# --install emptied the logs before the build it started wrote to them.
+[[ -n ${installed:-} ]] || { rm -rf "$logs" && mkdir -p "$logs"; }
 stages_failed=0
-check_start=$SECONDS
-
-# cpu_seconds FILE: the user and system time of the finished children in
-# FILE, the output of `times` (its second line), in whole seconds.
-cpu_seconds() {
-	local line m s total=0 part
-	line=$(sed -n 2p "$1" 2>/dev/null)
-	for part in $line; do
-		[[ $part =~ ^([0-9]+)m([0-9]+)[.,]([0-9]+)s$ ]] || continue
-		m=${BASH_REMATCH[1]} s=${BASH_REMATCH[2]}
-		total=$((total + m * 60 + 10#$s))
-	done
-	echo "$total"
-}
 
 # run_stage NAME COMMAND...: run COMMAND, its output into NAME.log (and on
 # stdout with STREAM=1), its status into NAME.status, its time into NAME.time
@@ -447,22 +499,10 @@ vm_stage_names() {
 	done
 }
 
-# The debug kernel's build (or its look into the cache) starts first, in
-# the background: a cold build is the largest single piece of work of the
-# check, and the stages before the VMs leave part of both cores idle.  It
-# runs at a lower priority than the stages, whose tests time things.
-if debug_stages_selected; then
-	{
-		build_start=$SECONDS
-		nice -n 5 tools/debug-kernel/build >"$logs/debug-kernel-build.out" 2>&1
-		build_status=$?
-		times >"$logs/debug-kernel-build.times"
-		cpu_seconds "$logs/debug-kernel-build.times" >"$logs/debug-kernel-build.cpu"
-		echo $((SECONDS - build_start)) >"$logs/debug-kernel-build.time"
-		# last: the debug-kernel stage starts when it appears
-		echo "$build_status" >"$logs/debug-kernel-build.status"
-	} &
-	debug_build_pid=$!
+# The debug kernel's build starts first (unless --install started it):
+# the stages before the VMs leave part of both cores idle.
+if debug_stages_selected && [[ -z $debug_build_pid ]]; then
+	start_debug_build
 fi
 
 pool 1 build

@@ -4,6 +4,10 @@
 #
 #   tools/install-deps.sh           build, demo, tests and benchmarks
 #   tools/install-deps.sh --build   only what `make` and `make install` need
+#   tools/install-deps.sh --debug-kernel
+#                                   only what tools/debug-kernel/build needs
+#                                   (make check starts that build with these
+#                                   and installs the rest while it runs)
 set -eu
 
 kernels="linux-image-amd64 linux-headers-amd64 linux-image-6.12-amd64 linux-headers-6.12-amd64"
@@ -12,8 +16,13 @@ run="qemu-system-x86 iproute2 procps iputils-ping iperf3 ethtool jq gnuplot-nox 
 
 case ${1:-} in
 --build) run="" ;;
+--debug-kernel)
+	kernels=""
+	build="build-essential flex bison bc libelf-dev libssl-dev kmod linux-source-6.12 xz-utils"
+	run=""
+	;;
 "") ;;
-*) echo "usage: tools/install-deps.sh [--build]" >&2; exit 2 ;;
+*) echo "usage: tools/install-deps.sh [--build | --debug-kernel]" >&2; exit 2 ;;
 esac
 
 missing=""
