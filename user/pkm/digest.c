@@ -66,13 +66,16 @@ int pkm_cmac(const uint8_t key[PKM_KEY_LEN], const uint8_t *data, size_t len,
 }
 
 int pkm_cmac_check(const uint8_t key[PKM_KEY_LEN], const uint8_t *data,
-		   size_t len, const uint8_t tag[PKM_CMAC_LEN])
+		   size_t len, const uint8_t *tag, size_t tag_len)
 {
 	uint8_t want[PKM_CMAC_LEN];
 	int err;
 
+	if (!tag || tag_len < PKM_CMAC_TRUNC_LEN || tag_len > PKM_CMAC_LEN)
+		return PKM_E_INVAL;
 	err = pkm_cmac(key, data, len, want);
-	if (!err && CRYPTO_memcmp(want, tag, PKM_CMAC_LEN))
+	/* A truncated tag is the leading bytes of the full one. */
+	if (!err && CRYPTO_memcmp(want, tag, tag_len))
 		err = PKM_E_DIGEST;
 	OPENSSL_cleanse(want, sizeof(want));
 	return err;

@@ -21,7 +21,7 @@ static bool code_ok(uint8_t mgmt_type, uint8_t code)
 int pkm_dreg_build(const struct pkm_dreg *d, const uint8_t *cmac_key,
 		   uint8_t *buf, size_t cap, size_t *len)
 {
-	uint8_t tuple[PKM_CMAC_TUPLE_LEN] = { 0 };
+	uint8_t tuple[PKM_CMAC_TUPLE_LEN] = { 0 }, tag[PKM_CMAC_LEN];
 	struct pkm_tlv_writer w;
 	size_t tag_at;
 	int err;
@@ -40,8 +40,12 @@ int pkm_dreg_build(const struct pkm_dreg *d, const uint8_t *cmac_key,
 	pkm_tlv_put(&w, PKM_A_CMAC_TUPLE, tuple, sizeof(tuple));
 	if (w.err)
 		return w.err;
-	tag_at = w.len - PKM_CMAC_LEN;
-	err = pkm_cmac(cmac_key, buf, tag_at, buf + tag_at);
+	/* The tuple carries the tag's first PKM_CMAC_TRUNC_LEN bytes. */
+	tag_at = w.len - PKM_CMAC_TRUNC_LEN;
+	err = pkm_cmac(cmac_key, buf, tag_at, tag);
+	if (!err)
+		memcpy(buf + tag_at, tag, PKM_CMAC_TRUNC_LEN);
+	OPENSSL_cleanse(tag, sizeof(tag));
 	if (err) {
 		OPENSSL_cleanse(buf, w.len);
 		return err;
@@ -88,7 +92,7 @@ int pkm_dreg_parse(const uint8_t *buf, size_t len, struct pkm_dreg *d)
 	d->ak_seq = buf[len - PKM_CMAC_TUPLE_LEN];
 	d->pn = get_be32(buf + len - PKM_CMAC_TUPLE_LEN + 1);
 	d->raw = buf;
-	d->covered_len = len - PKM_CMAC_LEN;
+	d->covered_len = len - PKM_CMAC_TRUNC_LEN;
 	d->tag = buf + d->covered_len;
 	return PKM_OK;
 }
@@ -100,7 +104,8 @@ int pkm_dreg_verify(struct pkm_dreg *d, const struct pkm_verifier *v)
 	if (!d || !v || !v->cmac_key || !d->raw)
 		return PKM_E_INVAL;
 	d->verified = false;
-	err = pkm_cmac_check(v->cmac_key, d->raw, d->covered_len, d->tag);
+	err = pkm_cmac_check(v->cmac_key, d->raw, d->covered_len, d->tag,
+			     PKM_CMAC_TRUNC_LEN);
 	if (err)
 		return err;
 	if (v->replay) {

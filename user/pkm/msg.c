@@ -124,7 +124,7 @@ static int seal(struct pkm_tlv_writer *w, enum pkm_authn authn,
 		const struct pkm_seal *s)
 {
 	uint8_t val[PKM_CMAC_ATTR_LEN] = { 0 };
-	uint8_t sig[PKM_SIG_MAX];
+	uint8_t sig[PKM_SIG_MAX], tag[PKM_CMAC_LEN];
 	size_t sig_len, tag_at;
 	int err;
 
@@ -140,9 +140,16 @@ static int seal(struct pkm_tlv_writer *w, enum pkm_authn authn,
 		val[3] = (uint8_t)s->pn;
 		if (pkm_tlv_put(w, PKM_A_CMAC_DIGEST, val, sizeof(val)))
 			return w->err;
-		/* The tag covers everything before it, PN included. */
-		tag_at = w->len - PKM_CMAC_LEN;
-		return pkm_cmac(s->cmac_key, w->buf, tag_at, w->buf + tag_at);
+		/*
+		 * The tag covers everything before it, PN included; its
+		 * first PKM_CMAC_TRUNC_LEN bytes go on the wire.
+		 */
+		tag_at = w->len - PKM_CMAC_TRUNC_LEN;
+		err = pkm_cmac(s->cmac_key, w->buf, tag_at, tag);
+		if (!err)
+			memcpy(w->buf + tag_at, tag, PKM_CMAC_TRUNC_LEN);
+		OPENSSL_cleanse(tag, sizeof(tag));
+		return err;
 	case PKM_AUTHN_SIG_SS:
 	case PKM_AUTHN_SIG_BS:
 		if (!s || !s->sign_key)
@@ -238,7 +245,7 @@ static int take_authn(const struct msg_ops *ops, const uint8_t *buf,
 		m->pn = get_be32(t->val);
 		m->covered_len = (size_t)(t->val - buf) + 4;
 		m->tag.p = t->val + 4;
-		m->tag.len = PKM_CMAC_LEN;
+		m->tag.len = PKM_CMAC_TRUNC_LEN;
 	} else {
 		if (!t->len || t->len > PKM_SIG_MAX)
 			return PKM_E_VALUE;
@@ -299,7 +306,7 @@ int pkm_msg_verify(struct pkm_msg *m, const struct pkm_verifier *v)
 		if (!v->cmac_key || !m->raw)
 			return PKM_E_INVAL;
 		err = pkm_cmac_check(v->cmac_key, m->raw, m->covered_len,
-				     m->tag.p);
+				     m->tag.p, m->tag.len);
 		if (err)
 			return err;
 		/* Replay is judged only on authentic messages. */

@@ -9,49 +9,60 @@
 
 #define AK_SEQ_MAX	15	/* 4-bit AK sequence number */
 
+/* A Cryptographic-Suite attribute: type, length, 3 bytes. */
+#define SUITE_ATTR_LEN	5
+
+static const struct attr_rule suite_list_rules[] = {
+	{ PKM_A_CRYPTO_SUITE, 1, PKM_MAX_SUITES, 3, 3 },
+};
+
 static const struct attr_rule sec_caps_rules[] = {
-	{ PKM_A_CRYPTO_SUITE_LIST, 1, 1, 3, 3 * PKM_MAX_SUITES },
+	{ PKM_A_CRYPTO_SUITE_LIST, 1, 1, SUITE_ATTR_LEN,
+	  SUITE_ATTR_LEN * PKM_MAX_SUITES },
 	{ PKM_A_VERSION, 1, 1, 1, 1 },
 };
 
+/*
+ * Security-Capabilities (19): a Cryptographic-Suite-List (21) of 1-8
+ * Cryptographic-Suite attributes (20), in the SS's order, and Version.
+ */
 static int parse_sec_caps(const struct pkm_tlv *t, struct pkm_sec_caps *c)
 {
 	const struct pkm_tlv *list;
-	struct attr_list l;
+	struct attr_list l, suites;
 	size_t i;
 	int err;
 
 	err = attrs_collect(t->val, t->len, &l);
 	if (!err)
 		err = attrs_check(&l, RULES(sec_caps_rules));
+	list = attrs_find(&l, PKM_A_CRYPTO_SUITE_LIST, 0);
+	if (!err)
+		err = attrs_collect(list->val, list->len, &suites);
+	if (!err)
+		err = attrs_check(&suites, RULES(suite_list_rules));
 	if (err)
 		return err;
-	list = attrs_find(&l, PKM_A_CRYPTO_SUITE_LIST, 0);
-	if (list->len % 3)
-		return PKM_E_VALUE;
-	c->n_suites = list->len / 3;
-	for (i = 0; i < c->n_suites; i++)
-		suite_decode(list->val + 3 * i, &c->suites[i]);
+	c->n_suites = suites.n;
+	for (i = 0; i < suites.n; i++)
+		suite_decode(suites.a[i].val, &c->suites[i]);
 	c->version = attr_u8(&l, PKM_A_VERSION);
 	return PKM_OK;
 }
 
 static int build_sec_caps(struct pkm_tlv_writer *w, const struct pkm_sec_caps *c)
 {
-	uint8_t list[3 * PKM_MAX_SUITES];
-	size_t mark, i;
+	size_t caps, list, i;
 
 	if (!c->n_suites || c->n_suites > PKM_MAX_SUITES)
 		return PKM_E_INVAL;
-	for (i = 0; i < c->n_suites; i++) {
-		list[3 * i] = c->suites[i].data_enc;
-		list[3 * i + 1] = c->suites[i].data_auth;
-		list[3 * i + 2] = c->suites[i].tek_enc;
-	}
-	mark = pkm_tlv_nest_begin(w, PKM_A_SEC_CAPS);
-	pkm_tlv_put(w, PKM_A_CRYPTO_SUITE_LIST, list, 3 * c->n_suites);
+	caps = pkm_tlv_nest_begin(w, PKM_A_SEC_CAPS);
+	list = pkm_tlv_nest_begin(w, PKM_A_CRYPTO_SUITE_LIST);
+	for (i = 0; i < c->n_suites; i++)
+		put_suite(w, PKM_A_CRYPTO_SUITE, &c->suites[i]);
+	pkm_tlv_nest_end(w, list);
 	pkm_tlv_put_u8(w, PKM_A_VERSION, c->version);
-	return pkm_tlv_nest_end(w, mark);
+	return pkm_tlv_nest_end(w, caps);
 }
 
 static const struct attr_rule auth_request_rules[] = {
@@ -83,23 +94,24 @@ int parse_auth_request(const struct attr_list *l, struct pkm_msg *m)
 int build_auth_request(struct pkm_tlv_writer *w, const struct pkm_msg *m)
 {
 	const struct pkm_auth_request *r = &m->u.auth_req;
-	int err;
 
 	put_bytes_attr(w, PKM_A_SS_CERT, &r->ss_cert, PKM_CERT_MAX);
-	err = build_sec_caps(w, &r->caps);
-	if (err)
-		return err;
 	pkm_tlv_put_u16(w, PKM_A_SAID, r->basic_said);
 	pkm_tlv_put(w, PKM_A_SS_MAC, r->ss_mac, sizeof(r->ss_mac));
-	return pkm_tlv_put(w, PKM_A_SS_RANDOM, r->ss_random,
-			   sizeof(r->ss_random));
+	pkm_tlv_put(w, PKM_A_SS_RANDOM, r->ss_random, sizeof(r->ss_random));
+	/*
+	 * Security-Capabilities last: Wireshark 4.0 calls any 21 inside a
+	 * 19 malformed and decodes nothing after it, so everything else
+	 * goes before (Documentation/pkm-protocol.rst).
+	 */
+	return build_sec_caps(w, &r->caps);
 }
 
 static const struct attr_rule sa_desc_rules[] = {
 	{ PKM_A_SAID, 1, 1, 2, 2 },
 	{ PKM_A_SA_TYPE, 1, 1, 1, 1 },
 	{ PKM_A_CRYPTO_SUITE, 1, 1, 3, 3 },
-	{ PKM_A_SERVICE_TYPE, 0, 1, 1, 1 },
+	{ PKM_A_SA_SERVICE_TYPE, 0, 1, 1, 1 },
 	{ PKM_A_MCAST_GROUP_ID, 0, 1, 1, 1 },
 };
 
@@ -127,8 +139,8 @@ static int parse_sa_desc(const struct pkm_tlv *t, struct pkm_sa_desc *d)
 	d->said = attr_u16(&l, PKM_A_SAID);
 	d->sa_type = attr_u8(&l, PKM_A_SA_TYPE);
 	suite_decode(attrs_find(&l, PKM_A_CRYPTO_SUITE, 0)->val, &d->suite);
-	d->has_service = attrs_find(&l, PKM_A_SERVICE_TYPE, 0) != NULL;
-	d->service = attr_u8(&l, PKM_A_SERVICE_TYPE);
+	d->has_service = attrs_find(&l, PKM_A_SA_SERVICE_TYPE, 0) != NULL;
+	d->service = attr_u8(&l, PKM_A_SA_SERVICE_TYPE);
 	d->has_group = attrs_find(&l, PKM_A_MCAST_GROUP_ID, 0) != NULL;
 	d->group_id = attr_u8(&l, PKM_A_MCAST_GROUP_ID);
 	return sa_desc_consistent(d) ? PKM_OK : PKM_E_VALUE;
@@ -145,7 +157,7 @@ static int build_sa_desc(struct pkm_tlv_writer *w, const struct pkm_sa_desc *d)
 	pkm_tlv_put_u8(w, PKM_A_SA_TYPE, d->sa_type);
 	put_suite(w, PKM_A_CRYPTO_SUITE, &d->suite);
 	if (d->has_service)
-		pkm_tlv_put_u8(w, PKM_A_SERVICE_TYPE, d->service);
+		pkm_tlv_put_u8(w, PKM_A_SA_SERVICE_TYPE, d->service);
 	if (d->has_group)
 		pkm_tlv_put_u8(w, PKM_A_MCAST_GROUP_ID, d->group_id);
 	return pkm_tlv_nest_end(w, mark);

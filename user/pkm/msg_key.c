@@ -61,11 +61,11 @@ int build_key_request(struct pkm_tlv_writer *w, const struct pkm_msg *m)
 	return w->err;
 }
 
+/* 802.16-2004 11.9.8: no suite (the SA-Descriptor has it), no CBC-IV. */
 static const struct attr_rule tek_params_rules[] = {
 	{ PKM_A_TEK, 1, 1, PKM_WRAPPED_TEK_LEN, PKM_WRAPPED_TEK_LEN },
 	{ PKM_A_KEY_LIFETIME, 1, 1, 4, 4 },
 	{ PKM_A_KEY_SEQ, 1, 1, 1, 1 },
-	{ PKM_A_CRYPTO_SUITE, 1, 1, 3, 3 },
 };
 
 static int parse_tek_params(const struct pkm_tlv *t, struct pkm_tek_params *p)
@@ -81,7 +81,6 @@ static int parse_tek_params(const struct pkm_tlv *t, struct pkm_tek_params *p)
 	attr_copy(&l, PKM_A_TEK, p->wrapped_tek, sizeof(p->wrapped_tek));
 	p->lifetime = attr_u32(&l, PKM_A_KEY_LIFETIME);
 	p->eks = attr_u8(&l, PKM_A_KEY_SEQ);
-	suite_decode(attrs_find(&l, PKM_A_CRYPTO_SUITE, 0)->val, &p->suite);
 	return p->eks > EKS_MAX ? PKM_E_VALUE : PKM_OK;
 }
 
@@ -96,7 +95,6 @@ static int build_tek_params(struct pkm_tlv_writer *w,
 	pkm_tlv_put(w, PKM_A_TEK, p->wrapped_tek, sizeof(p->wrapped_tek));
 	pkm_tlv_put_u32(w, PKM_A_KEY_LIFETIME, p->lifetime);
 	pkm_tlv_put_u8(w, PKM_A_KEY_SEQ, p->eks);
-	put_suite(w, PKM_A_CRYPTO_SUITE, &p->suite);
 	return pkm_tlv_nest_end(w, mark);
 }
 
@@ -221,8 +219,6 @@ int pkm_key_reply_tek(const struct pkm_msg *m, unsigned int which,
 	if (!m->verified)
 		return PKM_E_UNVERIFIED;
 	p = &m->u.key_rep.tek[which];
-	if (p->suite.tek_enc != PKM_TEK_ENC_AES_KW_128)
-		return PKM_E_VALUE;
 	return pkm_aes_kw_unwrap(kek, p->wrapped_tek, sizeof(p->wrapped_tek),
 				 tek);
 }

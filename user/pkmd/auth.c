@@ -411,7 +411,10 @@ static void auth_grace_fired(struct timer *t)
 	ss_auth_event(ss, AUTH_EV_GRACE_TIMEOUT);
 }
 
-/* Each service's SAID, from the Auth Reply's SA descriptors. */
+/*
+ * Each service's SAID and suite, from the Auth Reply's SA descriptors
+ * (the Key Reply names no suite).
+ */
 static void assign_saids(struct ss *ss)
 {
 	for (size_t i = 0; i < ss->n_sas; i++) {
@@ -430,6 +433,7 @@ static void assign_saids(struct ss *ss)
 				ss_sa_remove(sa);
 			}
 			sa->said = d->said;
+			sa->desc = *d;
 			break;
 		}
 	}

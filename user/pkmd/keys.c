@@ -75,10 +75,8 @@ int bs_key_reply(struct bs *bs, struct station *st, struct bs_ak *ak,
 
 		/* Rounded up: the SS must not drop a TEK the BS still uses. */
 		p->lifetime = left_ms > 0 ? (uint32_t)((left_ms + 999) / 1000) : 1;
+		/* The suite went to the SS in the Auth Reply's SA-Descriptor. */
 		p->eks = t->eks;
-		p->suite = (struct pkm_crypto_suite){ sa->rec.suite,
-						      PKM_DATA_AUTH_AEAD,
-						      PKM_TEK_ENC_AES_KW_128 };
 		if (pkm_tek_params_wrap(p, ak->keys.kek, t->key))
 			return -EIO;
 	}
@@ -381,13 +379,18 @@ static void ss_key_reply(struct ss *ss, const struct ss_ak *ak,
 
 	if (!sa)
 		return;
-	km.suite = r->tek[0].suite.data_enc;
-	if (r->tek[1].suite.data_enc != km.suite || !suite_wanted(ss, km.suite) ||
-	    r->tek[0].suite.tek_enc != PKM_TEK_ENC_AES_KW_128 ||
-	    r->tek[1].suite.tek_enc != PKM_TEK_ENC_AES_KW_128 ||
-	    !r->tek[0].lifetime || !r->tek[1].lifetime) {
-		log_warn("%s: Key Reply with an unusable suite or lifetime, dropped",
+	/* The TEKs are for the suite of the SA's SA-Descriptor. */
+	if (!sa->desc.has_service) {
+		log_warn("%s: Key Reply for an SA no SA-Descriptor of the Auth Reply named (its suite is unknown), dropped",
 			 ss_sa_label(sa));
+		return;
+	}
+	km.suite = sa->desc.suite.data_enc;
+	if (!suite_wanted(ss, km.suite) ||
+	    sa->desc.suite.tek_enc != PKM_TEK_ENC_AES_KW_128 ||
+	    !r->tek[0].lifetime || !r->tek[1].lifetime) {
+		log_warn("%s: Key Reply with an unusable suite (data encryption 0x%02x, TEK encryption %u, from the SA-Descriptor) or lifetime, dropped",
+			 ss_sa_label(sa), km.suite, sa->desc.suite.tek_enc);
 		return;
 	}
 	for (int i = 0; i < 2; i++) {

@@ -34,7 +34,13 @@ struct ss_sa {
 	bool has_group;
 	uint8_t group_id;
 	uint16_t said;			/* 0 until the BS names it */
-	uint8_t suite;
+	uint8_t suite;			/* of the TEKs installed */
+	/*
+	 * The Auth Reply's SA-Descriptor that named this SA last: the SA's
+	 * suite comes from it, Key Replies carry none.  desc.has_service
+	 * is false until one has (assign_saids() takes only those).
+	 */
+	struct pkm_sa_desc desc;
 	bool request_outstanding;
 	uint8_t request_id;		/* PKM identifier of the Key Request */
 	unsigned int retransmissions;

@@ -16,6 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct pkm_replay replay = { 0 };
 	struct pkm_verifier v = { .cmac_key = cmac_key, .replay = &replay };
 	uint8_t out[PKM_DREG_MSG_LEN], copy[PKM_DREG_MSG_LEN];
+	uint8_t tag[PKM_CMAC_LEN];
 	struct pkm_dreg d, again;
 	size_t len;
 
@@ -31,7 +32,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 
 	memcpy(copy, data, size);
-	pkm_cmac(cmac_key, copy, d.covered_len, copy + d.covered_len);
+	pkm_cmac(cmac_key, copy, d.covered_len, tag);
+	memcpy(copy + d.covered_len, tag, PKM_CMAC_TRUNC_LEN);
 	if (memcmp(copy, out, size) || pkm_dreg_parse(copy, size, &d))
 		abort();
 	replay.next = 0;

@@ -77,6 +77,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct pkm_replay replay = { 0 };
 	struct pkm_verifier v = { .cmac_key = cmac_key, .replay = &replay,
 				  .peer_key = sign_key };
+	uint8_t tag[PKM_CMAC_LEN];
 	struct pkm_msg m;
 	uint8_t *copy;
 	int err;
@@ -93,7 +94,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!copy)
 		return 0;
 	memcpy(copy, data, size);
-	pkm_cmac(cmac_key, copy, m.covered_len, copy + m.covered_len);
+	pkm_cmac(cmac_key, copy, m.covered_len, tag);
+	memcpy(copy + m.covered_len, tag, PKM_CMAC_TRUNC_LEN);
 	if (pkm_msg_parse(copy, size, &m))
 		abort();
 	replay.next = 0;

@@ -118,8 +118,8 @@ int main(int argc, char **argv)
 
 	memset(&m, 0, sizeof(m));
 	m.code = PKM_KEY_REPLY;
-	m.u.key_rep.tek[0] = (struct pkm_tek_params){ .eks = 3, .suite = ccm };
-	m.u.key_rep.tek[1] = (struct pkm_tek_params){ .eks = 0, .suite = ccm };
+	m.u.key_rep.tek[0] = (struct pkm_tek_params){ .eks = 3 };
+	m.u.key_rep.tek[1] = (struct pkm_tek_params){ .eks = 0 };
 	pkm_tek_params_wrap(&m.u.key_rep.tek[0], kek, tek);
 	pkm_tek_params_wrap(&m.u.key_rep.tek[1], kek, tek);
 	err |= emit(&m, &seal, "key_reply");

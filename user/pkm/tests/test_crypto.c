@@ -60,13 +60,29 @@ static void test_cmac(void)
 	ok(!pkm_cmac(k, msg, n, tag) &&
 	   mem_is_hex(tag, 16, "51f0bebf7e3b9d92fc49741779363cfe"),
 	   "AES-CMAC RFC 4493 example 4 (64 bytes)");
-	is(pkm_cmac_check(k, msg, n, tag), 0, "check accepts the right tag");
+	is(pkm_cmac_check(k, msg, n, tag, 16), 0,
+	   "check accepts the right tag");
+	is(pkm_cmac_check(k, msg, n, tag, PKM_CMAC_TRUNC_LEN), 0,
+	   "check accepts the tag's first 8 bytes (SP 800-38B truncation)");
 	tag[15] ^= 0x01;
-	is(pkm_cmac_check(k, msg, n, tag), PKM_E_DIGEST,
+	is(pkm_cmac_check(k, msg, n, tag, 16), PKM_E_DIGEST,
 	   "check refuses a tag with one flipped bit");
+	is(pkm_cmac_check(k, msg, n, tag, 8), 0,
+	   "a truncated check does not look past its 8 bytes");
 	tag[15] ^= 0x01;
+	tag[7] ^= 0x01;
+	is(pkm_cmac_check(k, msg, n, tag, 8), PKM_E_DIGEST,
+	   "check refuses a truncated tag with its last bit flipped");
+	tag[7] ^= 0x01;
+	/* The last 8 bytes of the tag are not a truncation of it. */
+	is(pkm_cmac_check(k, msg, n, tag + 8, 8), PKM_E_DIGEST,
+	   "check refuses the tag's last 8 bytes");
+	is(pkm_cmac_check(k, msg, n, tag, 7), PKM_E_INVAL,
+	   "check refuses to compare fewer than 8 bytes");
+	is(pkm_cmac_check(k, msg, n, tag, 17), PKM_E_INVAL,
+	   "check refuses to compare more than 16 bytes");
 	msg[0] ^= 0x80;
-	is(pkm_cmac_check(k, msg, n, tag), PKM_E_DIGEST,
+	is(pkm_cmac_check(k, msg, n, tag, 8), PKM_E_DIGEST,
 	   "check refuses a message with one flipped bit");
 }
 

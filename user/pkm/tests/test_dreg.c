@@ -13,11 +13,12 @@
 static const char key_hex[] = "000102030405060708090a0b0c0d0e0f";
 static uint8_t key[PKM_KEY_LEN], other[PKM_KEY_LEN];
 
-/* openssl mac -cipher AES-128-CBC -macopt hexkey:KEY CMAC over the head */
-#define REQ_HEX "3100" "8d15" "03" "01020304" \
-		"1ffd6cf0c5567a6796cf692401ccd083"
-#define CMD_HEX "1d04" "8d15" "03" "00000007" \
-		"fcf61134d9b628e0d5d67b13998715b1"
+/*
+ * openssl mac -cipher AES-128-CBC -macopt hexkey:KEY CMAC over the head,
+ * first 8 bytes (tests/openssl-xcheck.sh)
+ */
+#define REQ_HEX "3100" "8d0d" "03" "01020304" "0e5596417a2fb39a"
+#define CMD_HEX "1d04" "8d0d" "03" "00000007" "97514689dc3a4117"
 
 static void test_exact(void)
 {
@@ -116,23 +117,23 @@ static void test_refusals(void)
 	refused("31", PKM_E_TRUNCATED, "type only");
 	refused("3100", PKM_E_MISSING, "no CMAC tuple");
 	refused(REQ_HEX "00", PKM_E_LENGTH, "a byte too many");
-	refused("0900" "8d15" "03" "01020304" "1ffd6cf0c5567a6796cf692401ccd083",
+	refused("0900" "8d0d" "03" "01020304" "0e5596417a2fb39a",
 		PKM_E_HEADER, "PKM-REQ type");
-	refused("3101" "8d15" "03" "01020304" "1ffd6cf0c5567a6796cf692401ccd083",
+	refused("3101" "8d0d" "03" "01020304" "0e5596417a2fb39a",
 		PKM_E_VALUE, "request code 1 (not supported)");
-	refused("1d08" "8d15" "03" "00000007" "fcf61134d9b628e0d5d67b13998715b1",
+	refused("1d08" "8d0d" "03" "00000007" "97514689dc3a4117",
 		PKM_E_VALUE, "action code 8 (undefined)");
-	refused("3100" "8d14" "03" "01020304" "1ffd6cf0c5567a6796cf692401ccd0",
+	refused("3100" "8d0c" "03" "01020304" "0e5596417a2fb3",
 		PKM_E_VALUE, "tuple a byte short");
-	refused("3100" "8d15" "13" "01020304" "1ffd6cf0c5567a6796cf692401ccd083",
+	refused("3100" "8d0d" "13" "01020304" "0e5596417a2fb39a",
 		PKM_E_VALUE, "reserved bits of the AK sequence set");
-	refused("3100" "8c15" "03" "01020304" "1ffd6cf0c5567a6796cf692401ccd083",
+	refused("3100" "8c0d" "03" "01020304" "0e5596417a2fb39a",
 		PKM_E_UNEXPECTED, "another TLV type");
-	refused("3100" "8d15" "03" "01020304" "1ffd6cf0c5567a6796cf692401ccd0",
+	refused("3100" "8d0d" "03" "01020304" "0e5596417a2fb3",
 		PKM_E_TRUNCATED, "tuple cut short");
-	refused("3100" "8d8115" "03" "01020304" "1ffd6cf0c5567a6796cf692401ccd083",
+	refused("3100" "8d810d" "03" "01020304" "0e5596417a2fb3",
 		PKM_E_LENGTH, "non-minimal TLV length");
-	refused("3100" "0100" "8d15" "03" "01020304" "1ffd6cf0c5567a6796cf6924",
+	refused("3100" "0100" "8d0d" "03" "01020304" "0e5596417a",
 		PKM_E_UNEXPECTED, "a TLV before the tuple");
 	refused("3100" "8d00" "0100", PKM_E_VALUE, "empty tuple");
 

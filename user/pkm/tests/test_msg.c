@@ -4,6 +4,7 @@
  * refused after any single flipped bit; parse rules on hand-made input;
  * replay; a whole authorization and key exchange.
  */
+#define _GNU_SOURCE	/* memmem */
 #include <stdlib.h>
 
 #include "pkm.h"
@@ -69,6 +70,29 @@ static const struct pkm_crypto_suite gcm = {
 	PKM_DATA_ENC_AES_GCM_128, PKM_DATA_AUTH_AEAD, PKM_TEK_ENC_AES_KW_128
 };
 
+/*
+ * The Auth Request's attribute order and its Security-Capabilities, 19
+ * last before the SigSS (Wireshark 4.0 stops decoding at a 21 inside a 19).
+ */
+static bool auth_request_layout(const uint8_t *msg, size_t len)
+{
+	static const uint8_t order[] = { 18, 12, 39, 33, 19, 44 };
+	static const char caps[] = "15 0a 14 03 02 00 04 14 03 80 00 04 16 01 01";
+	struct pkm_tlv_iter it;
+	struct pkm_tlv t;
+	size_t n = 0;
+	bool caps_ok = false;
+
+	pkm_tlv_iter_init(&it, msg + PKM_HDR_LEN, len - PKM_HDR_LEN);
+	while (pkm_tlv_next(&it, &t) > 0) {
+		if (n == sizeof(order) || t.type != order[n++])
+			return false;
+		if (t.type == PKM_A_SEC_CAPS)
+			caps_ok = mem_is_hex(t.val, t.len, caps);
+	}
+	return n == sizeof(order) && caps_ok;
+}
+
 static void test_auth_request(void)
 {
 	struct pkm_msg m = { .code = PKM_AUTH_REQUEST, .id = 1 }, p;
@@ -109,6 +133,8 @@ static void test_auth_request(void)
 	ok(q->basic_said == 0x0101 && !memcmp(q->ss_mac, r->ss_mac, 6) &&
 	   !memcmp(q->ss_random, r->ss_random, 8),
 	   "Auth Request: basic SAID, MAC address, SS random");
+	ok(auth_request_layout(buf, len),
+	   "Auth Request: 18 12 39 33, then 19 { 21 { 20 20 } 22 } last before SigSS");
 
 	/* The BS learns the key from the certificate it has just checked. */
 	is(pkm_cert_verify(store, q->ss_cert.p, q->ss_cert.len, 0, PKM_ROLE_SS, &id), 0,
@@ -177,6 +203,9 @@ static void test_auth_reply(void)
 	   q->sa[1].suite.data_enc == 0x80 && !q->sa[2].has_service &&
 	   q->sa[2].said == 0xffff,
 	   "Auth Reply: multicast and plain SA descriptors");
+	ok(memmem(buf, len, "\x17\x12\x0c\x02\x20\x05\x18\x01\x01"
+		  "\x14\x03\x80\x00\x04\x1f\x01\x01\x1d\x01\x05", 20) != NULL,
+	   "Auth Reply: multicast SA-Descriptor with SA-Service-Type 31 and group 29");
 	ok(q->has_config && q->config.present == r->config.present &&
 	   q->config.val[PKM_CFG_TEK_GRACE - 1] == 300 &&
 	   q->config.val[PKM_CFG_REKEY_WAIT - 1] == 10,
@@ -240,8 +269,7 @@ static void test_auth_reject_info(void)
 /* The Key Request example of Documentation/pkm-protocol.rst. */
 #define KEY_REQUEST_EXAMPLE \
 	"09 07 01 0a 01 01 0c 02 20 05 1c 01 01 1d 01 05" \
-	"8c 14 00 00 00 01 91 6d c8 6d a7 67 c1 70 c5 40" \
-	"71 80 bf d2 73 04"
+	"28 0c 00 00 00 01 86 e0 33 8d 65 81 c3 c9"
 
 static void test_key_request(void)
 {
@@ -300,14 +328,11 @@ static void test_key_request(void)
 /* The Key Reply example of Documentation/pkm-protocol.rst. */
 #define KEY_REPLY_EXAMPLE \
 	"0a 08 01 0a 01 01 0c 02 20 05" \
-	"0d 28 08 18 84 2b fd 63 9d 88 08 47 4a 0a 43 ff 9c a6 96 0f" \
-	"54 82 45 62 a9 67 58 d5 09 04 00 00 07 08 0a 01 03 14 03 02" \
-	"00 04" \
-	"0d 28 08 18 44 8f 61 31 e3 35 c3 f5 fc c7 0e 03 00 0a 73 f9" \
-	"49 e9 3a b8 b7 a3 0c 68 09 04 00 00 0e 10 0a 01 00 14 03 02" \
-	"00 04" \
-	"8c 14 00 00 00 01 16 9c 0c f5 54 4b b7 cd a5 26 ac 4b 7c 99" \
-	"40 15"
+	"0d 23 08 18 84 2b fd 63 9d 88 08 47 4a 0a 43 ff 9c a6 96 0f" \
+	"54 82 45 62 a9 67 58 d5 09 04 00 00 07 08 0a 01 03" \
+	"0d 23 08 18 44 8f 61 31 e3 35 c3 f5 fc c7 0e 03 00 0a 73 f9" \
+	"49 e9 3a b8 b7 a3 0c 68 09 04 00 00 0e 10 0a 01 00" \
+	"28 0c 00 00 00 01 a8 80 f3 6a fc a8 13 d9"
 
 static void test_key_reply(void)
 {
@@ -324,10 +349,8 @@ static void test_key_reply(void)
 	unhex("101112131415161718191a1b1c1d1e1f", tek[1], 16);
 	r->ak_seq = 1;
 	r->said = 0x2005;
-	r->tek[0] = (struct pkm_tek_params){ .lifetime = 1800, .eks = 3,
-					     .suite = ccm };
-	r->tek[1] = (struct pkm_tek_params){ .lifetime = 3600, .eks = 0,
-					     .suite = ccm };
+	r->tek[0] = (struct pkm_tek_params){ .lifetime = 1800, .eks = 3 };
+	r->tek[1] = (struct pkm_tek_params){ .lifetime = 3600, .eks = 0 };
 	pkm_tek_params_wrap(&r->tek[0], keys.kek, tek[0]);
 	pkm_tek_params_wrap(&r->tek[1], keys.kek, tek[1]);
 	is(pkm_msg_build(&m, &seal, buf, sizeof(buf), &len), 0,
@@ -339,7 +362,6 @@ static void test_key_reply(void)
 	   q->ak_seq == 1 && q->said == 0x2005, "Key Reply parses: header, SAID");
 	ok(q->tek[0].eks == 3 && q->tek[0].lifetime == 1800 &&
 	   q->tek[1].eks == 0 && q->tek[1].lifetime == 3600 &&
-	   q->tek[1].suite.data_enc == 2 && q->tek[1].suite.tek_enc == 4 &&
 	   !memcmp(q->tek[0].wrapped_tek, r->tek[0].wrapped_tek, 24),
 	   "Key Reply: both TEK parameter sets, older first");
 	is(pkm_key_reply_tek(&p, 0, keys.kek, got), PKM_E_UNVERIFIED,
@@ -572,7 +594,7 @@ static void test_gku_fragment(void)
 static size_t raw_msg(uint8_t *out, const char *hex, bool digest)
 {
 	struct pkm_tlv_writer w;
-	uint8_t val[PKM_CMAC_ATTR_LEN] = { 0, 0, 0, 1 };
+	uint8_t val[PKM_CMAC_ATTR_LEN] = { 0, 0, 0, 1 }, tag[PKM_CMAC_LEN];
 	size_t n = unhex(hex, out, PKM_MSG_MAX);
 
 	if (!digest)
@@ -580,7 +602,8 @@ static size_t raw_msg(uint8_t *out, const char *hex, bool digest)
 	pkm_tlv_writer_init(&w, out, PKM_MSG_MAX);
 	w.len = n;
 	pkm_tlv_put(&w, PKM_A_CMAC_DIGEST, val, sizeof(val));
-	pkm_cmac(keys.cmac_up, out, w.len - 16, out + w.len - 16);
+	pkm_cmac(keys.cmac_up, out, w.len - 8, tag);
+	memcpy(out + w.len - 8, tag, 8);
 	return w.len;
 }
 
@@ -617,12 +640,18 @@ static void test_parse_rules(void)
 		  PKM_E_UNEXPECTED, "PKMv1 HMAC-Digest attribute" },
 		{ "09 07 01 0a 01 01 0c 02 20 05 1c 01 00", false,
 		  PKM_E_MISSING, "Key Request without digest" },
-		{ "09 07 01 0a 01 01 0c 02 20 05 8c 14 00 00 00 01 00 00 00 00"
-		  "00 00 00 00 00 00 00 00 00 00 00 00 1c 01 00", false,
+		{ "09 07 01 0a 01 01 0c 02 20 05 28 0c 00 00 00 01 00 00 00 00"
+		  "00 00 00 00 1c 01 00", false,
 		  PKM_E_MISSING, "digest not the last attribute" },
-		{ "09 07 01 0a 01 01 0c 02 20 05 1c 01 00 8c 10 00 00 00 01"
+		{ "09 07 01 0a 01 01 0c 02 20 05 1c 01 00 28 0b 00 00 00 01"
+		  "00 00 00 00 00 00 00", false, PKM_E_VALUE,
+		  "11-byte CMAC-Digest" },
+		{ "09 07 01 0a 01 01 0c 02 20 05 1c 01 00 28 10 00 00 00 01"
 		  "00 00 00 00 00 00 00 00 00 00 00 00", false, PKM_E_VALUE,
-		  "12-byte CMAC digest (802.16e size)" },
+		  "16-byte CMAC-Digest (a 12-byte tag)" },
+		{ "09 07 01 0a 01 01 0c 02 20 05 1c 01 00 28 14 00 00 00 01"
+		  "00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00", false,
+		  PKM_E_VALUE, "20-byte CMAC-Digest (the whole tag) as 40" },
 		{ "09 07 01 0a 01 01 0c 02 20 05 1c 01 00 2c 01 00", false,
 		  PKM_E_UNEXPECTED, "Key Request signed instead of digested" },
 		{ "0a 07 01 0a 01 01 0c 02 20 05 1c 01 00", true, PKM_E_HEADER,
@@ -634,9 +663,8 @@ static void test_parse_rules(void)
 		{ "0b 07 01", false, PKM_E_HEADER, "management type 11" },
 		{ "09 07", false, PKM_E_TRUNCATED, "two-byte message" },
 		{ "09 07 01", false, PKM_E_MISSING, "header alone" },
-		{ "09 0c 01 11 01 30 8c 14 00 00 00 01 00 00 00 00 00 00 00 00"
-		  "00 00 00 00 00 00 00 00", false, PKM_E_UNEXPECTED,
-		  "Auth Info with a digest" },
+		{ "09 0c 01 11 01 30 28 0c 00 00 00 01 00 00 00 00 00 00 00 00",
+		  false, PKM_E_UNEXPECTED, "Auth Info with a digest" },
 		{ "0a 09 01 0a 01 01 0c 02 20 05 10 01 08 06 03 61 0a 62",
 		  true, PKM_E_VALUE, "Display-String with a newline" },
 		{ "0a 09 01 0a 01 01 0c 02 20 05 10 01 08 06 00", true,
@@ -680,10 +708,10 @@ static void test_parse_rules(void)
 
 static void test_key_reply_rules(void)
 {
-	/* TEK-Parameters: TEK, lifetime, EKS, suite. */
-#define TP(eks) "0d 28 08 18 00 00 00 00 00 00 00 00 00 00 00 00"	\
+	/* TEK-Parameters: TEK, lifetime, EKS. */
+#define TP(eks) "0d 23 08 18 00 00 00 00 00 00 00 00 00 00 00 00"	\
 		"00 00 00 00 00 00 00 00 00 00 00 00 09 04 00 00 0e 10"	\
-		"0a 01 " eks " 14 03 02 00 04"
+		"0a 01 " eks
 	static const struct {
 		const char *hex;
 		int err;
@@ -723,6 +751,56 @@ static void test_key_reply_rules(void)
 #undef TP
 }
 
+/* Security-Capabilities: the compound Cryptographic-Suite-List. */
+static void test_suite_list_rules(void)
+{
+#define REQ(caps) "09 04 01 12 01 30 0c 02 01 01 27 06 02 00 00 00 00 02" \
+		  "21 08 11 22 33 44 55 66 77 88 " caps " 2c 01 00"
+#define S(x) "14 03 " x " 00 04 "
+	static const struct {
+		const char *hex;
+		int err;
+		const char *what;
+	} cases[] = {
+		{ REQ("13 0a 15 05 " S("02") "16 01 01"), 0,
+		  "one suite (control case)" },
+		{ REQ("13 2d 15 28 " S("02") S("80") S("02") S("80") S("02")
+		      S("80") S("02") S("80") "16 01 01"), 0, "eight suites" },
+		{ REQ("13 32 15 2d " S("02") S("80") S("02") S("80") S("02")
+		      S("80") S("02") S("80") S("02") "16 01 01"), PKM_E_VALUE,
+		  "nine suites" },
+		{ REQ("13 05 15 00 16 01 01"), PKM_E_VALUE,
+		  "an empty suite list" },
+		{ REQ("13 0b 15 06 14 04 02 00 04 00 16 01 01"), PKM_E_VALUE,
+		  "a 4-byte Cryptographic-Suite" },
+		{ REQ("13 0e 15 09 " S("02") "16 02 00 01 16 01 01"),
+		  PKM_E_UNEXPECTED, "a Version inside the list" },
+		{ REQ("13 05 " S("02")), PKM_E_UNEXPECTED,
+		  "a bare suite in Security-Capabilities" },
+		{ REQ("13 0b 15 05 " S("02") "16 02 00 01"), PKM_E_VALUE,
+		  "a 2-byte Version" },
+		{ REQ("13 07 15 05 " S("02")), PKM_E_MISSING,
+		  "no Version" },
+	};
+	struct pkm_msg p;
+	size_t i, n;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		n = raw_msg(buf, cases[i].hex, false);
+		is(pkm_msg_parse(buf, n, &p), cases[i].err,
+		   "Auth Request parse: %s", cases[i].what);
+	}
+	n = raw_msg(buf, REQ("13 0f 15 0a " S("80") S("02") "16 01 01"), false);
+	ok(!pkm_msg_parse(buf, n, &p) && p.u.auth_req.caps.n_suites == 2 &&
+	   p.u.auth_req.caps.suites[0].data_enc == 0x80 &&
+	   p.u.auth_req.caps.suites[1].data_enc == 2 &&
+	   p.u.auth_req.caps.suites[1].tek_enc == 4 &&
+	   p.u.auth_req.caps.version == 1,
+	   "Auth Request parse: suites in the order sent");
+#undef REQ
+#undef S
+}
+
 static void test_replay_order(void)
 {
 	struct pkm_msg m = { .code = PKM_KEY_REQUEST, .id = 1 }, p;
@@ -743,7 +821,7 @@ static void test_replay_order(void)
 	   pkm_msg_verify(&p, &v) == PKM_E_REPLAY && !p.verified,
 	   "replay: an older PN 5 is refused afterwards");
 	buf2[len6 - 1] ^= 1;
-	buf2[len6 - 17] = 9;	/* PN 9, forged */
+	buf2[len6 - 9] = 9;	/* PN 9, forged */
 	ok(!pkm_msg_parse(buf2, len6, &p) &&
 	   pkm_msg_verify(&p, &v) == PKM_E_DIGEST && r.next == 7,
 	   "replay: a forged message does not move the window");
@@ -841,9 +919,9 @@ static void test_exchange(void)
 	m.u.key_rep.ak_seq = 1;
 	m.u.key_rep.said = p.u.key_req.said;
 	m.u.key_rep.tek[0] = (struct pkm_tek_params){ .lifetime = 100,
-		.eks = 0, .suite = ccm };
+		.eks = 0 };
 	m.u.key_rep.tek[1] = (struct pkm_tek_params){ .lifetime = 200,
-		.eks = 1, .suite = ccm };
+		.eks = 1 };
 	err |= pkm_tek_params_wrap(&m.u.key_rep.tek[0], bs_keys.kek, tek[0]);
 	err |= pkm_tek_params_wrap(&m.u.key_rep.tek[1], bs_keys.kek, tek[1]);
 	seal = (struct pkm_seal){ .cmac_key = pkm_keys_cmac(&bs_keys, 10),
@@ -875,6 +953,7 @@ int main(void)
 	test_gku_fragment();
 	test_parse_rules();
 	test_key_reply_rules();
+	test_suite_list_rules();
 	test_replay_order();
 	test_exchange();
 	X509_STORE_free(store);

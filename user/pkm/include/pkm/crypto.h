@@ -11,6 +11,11 @@
 #define PKM_AK_LEN		20	/* 802.16's 160-bit Authorization Key */
 #define PKM_KEY_LEN		16	/* KEK, digest keys, TEK */
 #define PKM_CMAC_LEN		16	/* full AES-CMAC tag */
+/*
+ * What the wire carries of a tag: its first 8 bytes (NIST SP 800-38B
+ * truncation, most significant bytes first), as 802.16e does.
+ */
+#define PKM_CMAC_TRUNC_LEN	8
 #define PKM_WRAPPED_TEK_LEN	(PKM_KEY_LEN + 8)
 #define PKM_MAC_ADDR_LEN	6
 
@@ -32,9 +37,13 @@ const uint8_t *pkm_keys_cmac(const struct pkm_keys *k, uint8_t mgmt_type);
 /* AES-CMAC (RFC 4493) with a 128-bit key (digest.c). */
 int pkm_cmac(const uint8_t key[PKM_KEY_LEN], const uint8_t *data, size_t len,
 	     uint8_t tag[PKM_CMAC_LEN]);
-/* 0 if tag is right, PKM_E_DIGEST if not; compares in constant time. */
+/*
+ * 0 if tag holds the first tag_len bytes of the right tag, PKM_E_DIGEST if
+ * not; compares in constant time.  tag_len is PKM_CMAC_TRUNC_LEN to
+ * PKM_CMAC_LEN (PKM_E_INVAL otherwise).
+ */
 int pkm_cmac_check(const uint8_t key[PKM_KEY_LEN], const uint8_t *data,
-		   size_t len, const uint8_t tag[PKM_CMAC_LEN]);
+		   size_t len, const uint8_t *tag, size_t tag_len);
 
 /*
  * AES Key Wrap (RFC 3394) under a 128-bit KEK (keywrap.c).  in_len is a

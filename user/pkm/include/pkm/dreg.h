@@ -16,13 +16,12 @@
  *   DREG-CMD  type 29, Action Code, CMAC Tuple
  *
  * The CMAC Tuple (802.16e 11.1.2.2, type 141) is the only TLV and the
- * last one: one byte holding the AK sequence number in its low four
- * bits (the high four are reserved, zero), the 32-bit packet number,
- * then the AES-CMAC tag.  As with PKM's CMAC-Digest, the tag covers
- * every byte before it, the tuple's own header, AK sequence and packet
- * number included; the SS seals with the AK's uplink CMAC key, the BS
- * with the downlink one.  Unlike 802.16e the tag is the full 16 bytes
- * (libpkm's digests are not truncated).
+ * last one, 13 bytes: one byte holding the AK sequence number in its low
+ * four bits (the high four are reserved, zero), the 32-bit packet
+ * number, then the first 8 bytes of the AES-CMAC tag.  As with PKM's
+ * CMAC-Digest, the tag covers every byte before it, the tuple's own
+ * header, AK sequence and packet number included; the SS seals with the
+ * AK's uplink CMAC key, the BS with the downlink one.
  *
  * The parsers accept exactly this: the right type, a known code, one
  * tuple of the right size, nothing after it.
@@ -43,7 +42,7 @@
 #define PKM_DREG_CMD_TERMINATE	0x04
 #define PKM_DREG_CMD_ACTION_MAX	0x07
 
-#define PKM_CMAC_TUPLE_LEN	(1 + 4 + PKM_CMAC_LEN)
+#define PKM_CMAC_TUPLE_LEN	(1 + 4 + PKM_CMAC_TRUNC_LEN)
 #define PKM_DREG_MSG_LEN	(2 + 2 + PKM_CMAC_TUPLE_LEN)
 
 struct pkm_dreg {

@@ -51,14 +51,15 @@ enum pkm_attr {
 	PKM_A_SA_DESC = 23,
 	PKM_A_SA_TYPE = 24,
 	PKM_A_PKM_CONFIG = 27,
-	PKM_A_SERVICE_TYPE = 28,	/* seed 002 */
+	PKM_A_SERVICE_TYPE = 28,	/* seed 002; Key Request only */
 	PKM_A_MCAST_GROUP_ID = 29,	/* seed 002 */
+	PKM_A_SA_SERVICE_TYPE = 31,	/* 802.16e; in SA-Descriptor */
 	PKM_A_SS_RANDOM = 33,		/* 802.16e numbering */
 	PKM_A_BS_CERT = 37,		/* 802.16e numbering */
 	PKM_A_SIG_BS = 38,		/* 802.16e numbering, our algorithm */
 	PKM_A_SS_MAC = 39,		/* 802.16e MS-MAC-Address */
+	PKM_A_CMAC_DIGEST = 40,		/* 802.16e: PN, 8-byte tag */
 	PKM_A_SIG_SS = 44,		/* 802.16e numbering, our algorithm */
-	PKM_A_CMAC_DIGEST = 140,	/* 802.16e-2005 number, our layout */
 	PKM_A_GROUP_KEY_PAYLOAD = 0xe0,	/* wman extension */
 	PKM_A_GROUP_KEY_FRAGMENT = 0xe1,	/* wman extension */
 };
@@ -75,7 +76,11 @@ enum pkm_config_attr {
 	PKM_CFG_COUNT = 7,
 };
 
-/* Service Type values (seed 002). */
+/*
+ * Service-Type values (seed 002, Key Request).  The SA-Descriptor's
+ * SA-Service-Type (802.16e) numbers the same services the same way:
+ * 0 unicast, 1 group multicast, 2 MBS (our broadcast).
+ */
 enum pkm_service {
 	PKM_SERVICE_UNICAST = 0,
 	PKM_SERVICE_MULTICAST = 1,
@@ -115,7 +120,7 @@ enum pkm_sa_type {
 #define PKM_MAX_SA_DESC		16
 #define PKM_MAX_SUITES		8
 #define PKM_CERT_MAX		1900
-#define PKM_CMAC_ATTR_LEN	(4 + PKM_CMAC_LEN)	/* PN, tag */
+#define PKM_CMAC_ATTR_LEN	(4 + PKM_CMAC_TRUNC_LEN)	/* PN, tag */
 #define PKM_GKU_FRAGMENT_LEN	16	/* rekey id, index, count, total */
 
 struct pkm_crypto_suite {
@@ -124,21 +129,24 @@ struct pkm_crypto_suite {
 	uint8_t tek_enc;
 };
 
+/*
+ * 802.16's TEK-Parameters name no suite: the SA's comes from the
+ * SA-Descriptor of the Auth Reply.
+ */
 struct pkm_tek_params {
 	uint8_t wrapped_tek[PKM_WRAPPED_TEK_LEN];
 	uint32_t lifetime;		/* seconds left */
 	uint8_t eks;			/* 2-bit key sequence number */
-	struct pkm_crypto_suite suite;
 };
 
 struct pkm_sa_desc {
 	uint16_t said;
 	uint8_t sa_type;		/* enum pkm_sa_type */
 	struct pkm_crypto_suite suite;
-	bool has_service;
+	bool has_service;		/* SA-Service-Type (31) present */
 	uint8_t service;		/* enum pkm_service */
 	bool has_group;			/* only with PKM_SERVICE_MULTICAST */
-	uint8_t group_id;
+	uint8_t group_id;		/* seed 002's attribute 29 */
 };
 
 struct pkm_sec_caps {
@@ -322,7 +330,11 @@ int pkm_msg_parse(const uint8_t *buf, size_t len, struct pkm_msg *m);
  */
 int pkm_msg_verify(struct pkm_msg *m, const struct pkm_verifier *v);
 
-/* Key material out of verified messages only. */
+/*
+ * Key material out of verified messages only.  pkm_key_reply_tek()
+ * unwraps with AES Key Wrap: the caller checks that the SA's suite (from
+ * its SA-Descriptor) names that TEK encryption.
+ */
 int pkm_auth_reply_ak(const struct pkm_msg *m, EVP_PKEY *ss_key,
 		      uint8_t ak[PKM_AK_LEN]);
 int pkm_key_reply_tek(const struct pkm_msg *m, unsigned int which,
