@@ -142,6 +142,12 @@ void suite_decode(const uint8_t *p, struct pkm_crypto_suite *s)
 	s->tek_enc = p[2];
 }
 
+int old_encoding(struct pkm_msg *m, const char *what)
+{
+	m->old_encoding = what;
+	return PKM_E_OLD_ENCODING;
+}
+
 int put_display(struct pkm_tlv_writer *w, const char *s)
 {
 	size_t len;

@@ -65,12 +65,20 @@ int pkm_dreg_parse(const uint8_t *buf, size_t len, struct pkm_dreg *d)
 	memset(d, 0, sizeof(*d));
 	if (len < DREG_HDR_LEN)
 		return PKM_E_TRUNCATED;
-	if (len > PKM_DREG_MSG_LEN)
-		return PKM_E_LENGTH;
 	if (buf[0] != PKM_MGMT_DREG_REQ && buf[0] != PKM_MGMT_DREG_CMD)
 		return PKM_E_HEADER;
 	if (!code_ok(buf[0], buf[1]))
 		return PKM_E_VALUE;
+	if (len > PKM_DREG_MSG_LEN) {
+		/* wman before 802.16 conformance: the whole tag, 21 bytes. */
+		if (len == DREG_HDR_LEN + 2 + PKM_OLD_CMAC_TUPLE_LEN &&
+		    buf[2] == PKM_A_CMAC_TUPLE &&
+		    buf[3] == PKM_OLD_CMAC_TUPLE_LEN) {
+			d->old_encoding = "21-byte CMAC Tuple";
+			return PKM_E_OLD_ENCODING;
+		}
+		return PKM_E_LENGTH;
+	}
 	pkm_tlv_iter_init(&it, buf + DREG_HDR_LEN, len - DREG_HDR_LEN);
 	ret = pkm_tlv_next(&it, &t);
 	if (ret < 0)

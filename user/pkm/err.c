@@ -20,6 +20,8 @@ const char *pkm_strerror(int err)
 	case PKM_E_INVAL:	return "invalid argument";
 	case PKM_E_UNVERIFIED:	return "message not verified";
 	case PKM_E_NOMEM:	return "out of memory";
+	case PKM_E_OLD_ENCODING:
+		return "wman encoding from before 802.16 conformance";
 	}
 	return "unknown error";
 }

@@ -259,9 +259,24 @@ static int take_authn(const struct msg_ops *ops, const uint8_t *buf,
 	return PKM_OK;
 }
 
+/*
+ * wman before 802.16 conformance sealed every digested message with a
+ * 20-byte CMAC-Digest numbered 140; no message of ours holds 140 now.
+ */
+static int old_digest(const struct attr_list *l, struct pkm_msg *m)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (l->a[i].type == PKM_A_OLD_CMAC_DIGEST)
+			return old_encoding(m, "CMAC-Digest as attribute 140");
+	return PKM_OK;
+}
+
 int pkm_msg_parse(const uint8_t *buf, size_t len, struct pkm_msg *m)
 {
 	const struct msg_ops *ops;
+	const char *old;
 	struct attr_list l;
 	int err;
 
@@ -280,11 +295,16 @@ int pkm_msg_parse(const uint8_t *buf, size_t len, struct pkm_msg *m)
 	m->id = buf[2];
 	err = attrs_collect(buf + PKM_HDR_LEN, len - PKM_HDR_LEN, &l);
 	if (!err)
+		err = old_digest(&l, m);
+	if (!err)
 		err = take_authn(ops, buf, &l, m);
 	if (!err)
 		err = ops->parse(&l, m);
 	if (err) {
+		old = m->old_encoding;
 		memset(m, 0, sizeof(*m));
+		if (err == PKM_E_OLD_ENCODING)
+			m->old_encoding = old;
 		return err;
 	}
 	return PKM_OK;

@@ -12,6 +12,18 @@
 /* A Cryptographic-Suite attribute: type, length, 3 bytes. */
 #define SUITE_ATTR_LEN	5
 
+/*
+ * wman before 802.16 conformance put the 3-byte suites of a
+ * Cryptographic-Suite-List back to back.  A list of attributes never
+ * looks like that: it starts with type 20, and no suite has data
+ * encryption 20.
+ */
+static bool flat_suite_list(const struct pkm_tlv *t)
+{
+	return t->len >= 3 && t->len <= 3 * PKM_MAX_SUITES &&
+	       t->len % 3 == 0 && t->val[0] != PKM_A_CRYPTO_SUITE;
+}
+
 static const struct attr_rule suite_list_rules[] = {
 	{ PKM_A_CRYPTO_SUITE, 1, PKM_MAX_SUITES, 3, 3 },
 };
@@ -26,7 +38,8 @@ static const struct attr_rule sec_caps_rules[] = {
  * Security-Capabilities (19): a Cryptographic-Suite-List (21) of 1-8
  * Cryptographic-Suite attributes (20), in the SS's order, and Version.
  */
-static int parse_sec_caps(const struct pkm_tlv *t, struct pkm_sec_caps *c)
+static int parse_sec_caps(const struct pkm_tlv *t, struct pkm_sec_caps *c,
+			  struct pkm_msg *m)
 {
 	const struct pkm_tlv *list;
 	struct attr_list l, suites;
@@ -34,9 +47,13 @@ static int parse_sec_caps(const struct pkm_tlv *t, struct pkm_sec_caps *c)
 	int err;
 
 	err = attrs_collect(t->val, t->len, &l);
-	if (!err)
-		err = attrs_check(&l, RULES(sec_caps_rules));
+	if (err)
+		return err;
+	/* Before the rules, which would find an old list too short. */
 	list = attrs_find(&l, PKM_A_CRYPTO_SUITE_LIST, 0);
+	if (list && flat_suite_list(list))
+		return old_encoding(m, "flat Cryptographic-Suite-List");
+	err = attrs_check(&l, RULES(sec_caps_rules));
 	if (!err)
 		err = attrs_collect(list->val, list->len, &suites);
 	if (!err)
@@ -81,7 +98,7 @@ int parse_auth_request(const struct attr_list *l, struct pkm_msg *m)
 	err = attrs_check(l, RULES(auth_request_rules));
 	if (err)
 		return err;
-	err = parse_sec_caps(attrs_find(l, PKM_A_SEC_CAPS, 0), &r->caps);
+	err = parse_sec_caps(attrs_find(l, PKM_A_SEC_CAPS, 0), &r->caps, m);
 	if (err)
 		return err;
 	r->ss_cert = attr_bytes(l, PKM_A_SS_CERT);
@@ -126,14 +143,19 @@ static bool sa_desc_consistent(const struct pkm_sa_desc *d)
 	       (d->has_service && d->service == PKM_SERVICE_MULTICAST);
 }
 
-static int parse_sa_desc(const struct pkm_tlv *t, struct pkm_sa_desc *d)
+static int parse_sa_desc(const struct pkm_tlv *t, struct pkm_sa_desc *d,
+			 struct pkm_msg *m)
 {
 	struct attr_list l;
 	int err;
 
 	err = attrs_collect(t->val, t->len, &l);
-	if (!err)
-		err = attrs_check(&l, RULES(sa_desc_rules));
+	if (err)
+		return err;
+	/* wman before 802.16 conformance used the Key Request's 28 here. */
+	if (attrs_find(&l, PKM_A_SERVICE_TYPE, 0))
+		return old_encoding(m, "Service-Type 28 in SA-Descriptor");
+	err = attrs_check(&l, RULES(sa_desc_rules));
 	if (err)
 		return err;
 	d->said = attr_u16(&l, PKM_A_SAID);
@@ -230,7 +252,7 @@ int parse_auth_reply(const struct attr_list *l, struct pkm_msg *m)
 	if (r->ak_seq > AK_SEQ_MAX)
 		return PKM_E_VALUE;
 	while ((t = attrs_find(l, PKM_A_SA_DESC, r->n_sa))) {
-		err = parse_sa_desc(t, &r->sa[r->n_sa]);
+		err = parse_sa_desc(t, &r->sa[r->n_sa], m);
 		if (err)
 			return err;
 		r->n_sa++;

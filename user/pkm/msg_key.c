@@ -68,14 +68,19 @@ static const struct attr_rule tek_params_rules[] = {
 	{ PKM_A_KEY_SEQ, 1, 1, 1, 1 },
 };
 
-static int parse_tek_params(const struct pkm_tlv *t, struct pkm_tek_params *p)
+static int parse_tek_params(const struct pkm_tlv *t, struct pkm_tek_params *p,
+			    struct pkm_msg *m)
 {
 	struct attr_list l;
 	int err;
 
 	err = attrs_collect(t->val, t->len, &l);
-	if (!err)
-		err = attrs_check(&l, RULES(tek_params_rules));
+	if (err)
+		return err;
+	/* wman before 802.16 conformance repeated the SA's suite here. */
+	if (attrs_find(&l, PKM_A_CRYPTO_SUITE, 0))
+		return old_encoding(m, "Cryptographic-Suite in TEK-Parameters");
+	err = attrs_check(&l, RULES(tek_params_rules));
 	if (err)
 		return err;
 	attr_copy(&l, PKM_A_TEK, p->wrapped_tek, sizeof(p->wrapped_tek));
@@ -124,7 +129,7 @@ int parse_key_reply(const struct attr_list *l, struct pkm_msg *m)
 		return PKM_E_VALUE;
 	for (i = 0; i < 2; i++) {
 		err = parse_tek_params(attrs_find(l, PKM_A_TEK_PARAMS,
-						  (size_t)i), &r->tek[i]);
+						  (size_t)i), &r->tek[i], m);
 		if (err)
 			return err;
 	}

@@ -43,6 +43,12 @@ struct pkm_bytes attr_bytes(const struct attr_list *l, uint8_t type);
 int attr_display(const struct attr_list *l, char *out);
 void suite_decode(const uint8_t *p, struct pkm_crypto_suite *s);
 
+/*
+ * An encoding of wman before 802.16 conformance: notes what in m and
+ * returns PKM_E_OLD_ENCODING, which the parse hands up unchanged.
+ */
+int old_encoding(struct pkm_msg *m, const char *what);
+
 int put_display(struct pkm_tlv_writer *w, const char *s);
 int put_suite(struct pkm_tlv_writer *w, uint8_t type,
 	      const struct pkm_crypto_suite *s);

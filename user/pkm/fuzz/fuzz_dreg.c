@@ -19,8 +19,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t tag[PKM_CMAC_LEN];
 	struct pkm_dreg d, again;
 	size_t len;
+	int err;
 
-	if (pkm_dreg_parse(data, size, &d))
+	err = pkm_dreg_parse(data, size, &d);
+	if ((err == PKM_E_OLD_ENCODING) != (d.old_encoding != NULL))
+		abort();
+	if (err)
 		return 0;
 	if (size != PKM_DREG_MSG_LEN || d.ak_seq > 15)
 		abort();

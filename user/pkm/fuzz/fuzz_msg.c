@@ -3,7 +3,8 @@
  * libFuzzer harness for the PKM message parser, every code.  A message
  * that parses is verified, rebuilt and parsed again; one with a CMAC
  * digest is also given its correct tag, so that what lies behind
- * verification (replay window, TEK unwrap) is reached as well.
+ * verification (replay window, TEK unwrap) is reached as well.  A
+ * refusal names an old encoding exactly when it is PKM_E_OLD_ENCODING.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -82,7 +83,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t *copy;
 	int err;
 
-	if (pkm_msg_parse(data, size, &m))
+	err = pkm_msg_parse(data, size, &m);
+	if ((err == PKM_E_OLD_ENCODING) != (m.old_encoding != NULL))
+		abort();
+	if (err)
 		return 0;
 	if (!pkm_msg_verify(&m, &v))
 		after_verify(&m);

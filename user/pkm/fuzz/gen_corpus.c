@@ -1,5 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Writes seed corpora for the fuzzers: one good message of each code. */
+/*
+ * Writes seed corpora for the fuzzers: one good message of each code, and
+ * one of each encoding of wman before 802.16 conformance, which the
+ * parsers refuse.
+ */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -57,6 +61,63 @@ static int emit_dreg(uint8_t mgmt_type, uint8_t code, const char *name)
 		return -1;
 	}
 	return put("fuzz_dreg", name, buf, len);
+}
+
+/* Hex to bytes, spaces skipped. */
+static size_t unhex(const char *s, uint8_t *out)
+{
+	size_t n = 0;
+	unsigned int v;
+
+	for (; *s; s++) {
+		if (*s == ' ')
+			continue;
+		if (sscanf(s, "%2x", &v) != 1)
+			break;
+		out[n++] = (uint8_t)v;
+		s++;
+	}
+	return n;
+}
+
+/* The old encodings, tags included, as the old version sent them. */
+static int emit_old(void)
+{
+	static const struct {
+		const char *sub, *name, *hex;
+	} old[] = {
+		{ "fuzz_msg", "old_key_request_140",
+		  "09 07 01 0a 01 01 0c 02 20 05 1c 01 00 8c 14 00 00 00 01"
+		  "00 11 22 33 44 55 66 77 88 99 aa bb cc dd ee ff" },
+		{ "fuzz_msg", "old_key_reply_tek_suite",
+		  "0a 08 01 0a 01 01 0c 02 20 05"
+		  "0d 28 08 18 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00"
+		  "00 00 00 00 00 00 00 00 09 04 00 00 0e 10 0a 01 00 14 03 02"
+		  "00 04"
+		  "0d 28 08 18 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00"
+		  "00 00 00 00 00 00 00 00 09 04 00 00 0e 10 0a 01 01 14 03 02"
+		  "00 04"
+		  "28 0c 00 00 00 01 00 11 22 33 44 55 66 77" },
+		{ "fuzz_msg", "old_auth_request_flat_suites",
+		  "09 04 01 12 01 30 13 0b 15 06 02 00 04 80 00 04 16 01 01"
+		  "0c 02 01 01 27 06 02 00 00 00 00 02"
+		  "21 08 11 22 33 44 55 66 77 88 2c 01 00" },
+		{ "fuzz_msg", "old_auth_reply_service_28",
+		  "0a 05 01 07 01 aa 09 04 00 00 0e 10 0a 01 01"
+		  "17 0f 0c 02 01 01 18 01 00 14 03 02 00 04 1c 01 00"
+		  "21 08 11 22 33 44 55 66 77 88 25 01 30 26 01 00" },
+		{ "fuzz_dreg", "old_dreg_req_21",
+		  "31 00 8d 15 03 01 02 03 04 0e 55 96 41 7a 2f b3 9a 15 f9 f6"
+		  "62 ec 6c 42 dd" },
+	};
+	uint8_t buf[256];
+	size_t i;
+	int err = 0;
+
+	for (i = 0; i < sizeof(old) / sizeof(old[0]); i++)
+		err |= put(old[i].sub, old[i].name, buf,
+			   unhex(old[i].hex, buf));
+	return err;
 }
 
 int main(int argc, char **argv)
@@ -155,6 +216,7 @@ int main(int argc, char **argv)
 
 	err |= emit_dreg(PKM_MGMT_DREG_REQ, PKM_DREG_REQ_LEAVE, "dreg_req");
 	err |= emit_dreg(PKM_MGMT_DREG_CMD, PKM_DREG_CMD_TERMINATE, "dreg_cmd");
+	err |= emit_old();
 
 	tc_free(&ca);
 	tc_free(&ss);

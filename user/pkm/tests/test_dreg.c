@@ -19,6 +19,9 @@ static uint8_t key[PKM_KEY_LEN], other[PKM_KEY_LEN];
  */
 #define REQ_HEX "3100" "8d0d" "03" "01020304" "0e5596417a2fb39a"
 #define CMD_HEX "1d04" "8d0d" "03" "00000007" "97514689dc3a4117"
+/* The same DREG-REQ as wman before 802.16 conformance sent it. */
+#define OLD_REQ_HEX "3100" "8d15" "03" "01020304" \
+		    "0e5596417a2fb39a15f9f662ec6c42dd"
 
 static void test_exact(void)
 {
@@ -136,6 +139,8 @@ static void test_refusals(void)
 	refused("3100" "0100" "8d0d" "03" "01020304" "0e5596417a",
 		PKM_E_UNEXPECTED, "a TLV before the tuple");
 	refused("3100" "8d00" "0100", PKM_E_VALUE, "empty tuple");
+	refused("3100" "8d15" "03" "01020304" "0e5596417a2fb39a15f9f662ec6c42",
+		PKM_E_LENGTH, "a 21-byte tuple cut short is no old one");
 
 	is(pkm_dreg_build(&d, key, buf, sizeof(buf), &len), PKM_E_INVAL,
 	   "builder refuses an unknown request code");
@@ -150,6 +155,33 @@ static void test_refusals(void)
 	   "builder needs a key");
 }
 
+/* The 21-byte tuple of wman before 802.16 conformance. */
+static void test_old_encoding(void)
+{
+	uint8_t buf[64];
+	size_t len = unhex(OLD_REQ_HEX, buf, sizeof(buf));
+	struct pkm_dreg d;
+
+	memset(&d, 0xa5, sizeof(d));
+	is(pkm_dreg_parse(buf, len, &d), PKM_E_OLD_ENCODING,
+	   "the old 21-byte CMAC Tuple is refused as an old encoding");
+	ok(d.old_encoding && !strcmp(d.old_encoding, "21-byte CMAC Tuple"),
+	   "and named: \"21-byte CMAC Tuple\"");
+	ok(!d.raw && !d.tag && !d.pn && !d.verified,
+	   "nothing else of it is left");
+	buf[0] = PKM_MGMT_DREG_CMD;
+	buf[1] = PKM_DREG_CMD_TERMINATE;
+	ok(pkm_dreg_parse(buf, len, &d) == PKM_E_OLD_ENCODING &&
+	   !strcmp(d.old_encoding, "21-byte CMAC Tuple"),
+	   "a DREG-CMD with it, too");
+	memset(&d, 0xa5, sizeof(d));
+	unhex(REQ_HEX, buf, sizeof(buf));
+	ok(!pkm_dreg_parse(buf, PKM_DREG_MSG_LEN, &d) && !d.old_encoding,
+	   "a 13-byte tuple names no old encoding");
+	ok(pkm_dreg_parse(buf, PKM_DREG_MSG_LEN - 1, &d) && !d.old_encoding,
+	   "nor does another error");
+}
+
 int main(void)
 {
 	unhex(key_hex, key, sizeof(key));
@@ -158,5 +190,6 @@ int main(void)
 	test_round_trip();
 	test_flips();
 	test_refusals();
+	test_old_encoding();
 	return tap_done();
 }

@@ -607,6 +607,19 @@ static size_t raw_msg(uint8_t *out, const char *hex, bool digest)
 	return w.len;
 }
 
+/*
+ * The same with the CMAC-Digest of wman before 802.16 conformance:
+ * attribute 140, PN, the whole 16-byte tag.
+ */
+static size_t old_digest_msg(uint8_t *out, const char *hex)
+{
+	size_t n = unhex(hex, out, PKM_MSG_MAX);
+
+	memcpy(out + n, "\x8c\x14\x00\x00\x00\x01", 6);
+	pkm_cmac(keys.cmac_up, out, n + 6, out + n + 6);
+	return n + 6 + 16;
+}
+
 static void test_parse_rules(void)
 {
 	static const struct {
@@ -749,6 +762,112 @@ static void test_key_reply_rules(void)
 		   cases[i].what);
 	}
 #undef TP
+}
+
+/* TEK-Parameters as they are now: TEK, lifetime, EKS. */
+#define TP_NEW(eks) "0d 23 08 18 00 00 00 00 00 00 00 00 00 00 00 00"	\
+		"00 00 00 00 00 00 00 00 00 00 00 00 09 04 00 00 0e 10"	\
+		"0a 01 " eks
+
+/*
+ * The encodings of wman before 802.16 conformance, made by hand as that
+ * version sent them: each is refused with PKM_E_OLD_ENCODING and named.
+ */
+static void old_case(const uint8_t *msg, size_t n, const char *want,
+		     const char *what)
+{
+	struct pkm_msg p;
+	int err;
+
+	memset(&p, 0xa5, sizeof(p));
+	err = pkm_msg_parse(msg, n, &p);
+	is(err, PKM_E_OLD_ENCODING, "old encoding refused: %s", what);
+	if (!ok(p.old_encoding && !strcmp(p.old_encoding, want),
+		"old encoding named: \"%s\"", want))
+		printf("#   got \"%s\"\n",
+		       p.old_encoding ? p.old_encoding : "(null)");
+	ok(p.code == 0 && p.authn == PKM_AUTHN_NONE && !p.raw && !p.verified,
+	   "old encoding: nothing else of the message is left");
+}
+
+static void test_old_encodings(void)
+{
+#define SS_MAC "27 06 02 00 00 00 00 02 "
+#define SS_RANDOM "21 08 11 22 33 44 55 66 77 88 "
+#define SIG "2c 01 00"
+	/* TEK-Parameters with the suite the old version put inside. */
+#define OLD_TP(eks) "0d 28 08 18 00 00 00 00 00 00 00 00 00 00 00 00"	\
+		"00 00 00 00 00 00 00 00 00 00 00 00 09 04 00 00 0e 10"	\
+		"0a 01 " eks " 14 03 02 00 04"
+	struct pkm_msg p;
+	size_t n;
+
+	ok(!strcmp(pkm_strerror(PKM_E_OLD_ENCODING),
+		   "wman encoding from before 802.16 conformance"),
+	   "pkm_strerror names PKM_E_OLD_ENCODING");
+
+	n = old_digest_msg(buf, "09 07 01 0a 01 01 0c 02 20 05 1c 01 00");
+	old_case(buf, n, "CMAC-Digest as attribute 140",
+		 "Key Request digested under attribute 140");
+	n = old_digest_msg(buf, "0a 08 01 0a 01 01 0c 02 20 05"
+			   OLD_TP("00") OLD_TP("01"));
+	old_case(buf, n, "CMAC-Digest as attribute 140",
+		 "a whole old Key Reply (140 comes first)");
+	n = old_digest_msg(buf, "0a 0a 01 0a 01 01 10 01 01");
+	old_case(buf, n, "CMAC-Digest as attribute 140",
+		 "digested Auth Invalid under attribute 140");
+	n = old_digest_msg(buf, "0a 09 01 0a 01 01 0c 02 20 05 10 01 08");
+	old_case(buf, n, "CMAC-Digest as attribute 140",
+		 "Key Reject digested under attribute 140");
+	n = raw_msg(buf, "0a 09 01 0a 01 01 0c 02 20 05 10 01 08 8c 14 00 00"
+		    "00 01 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00",
+		    true);
+	old_case(buf, n, "CMAC-Digest as attribute 140",
+		 "a 140 anywhere, here before a CMAC-Digest 40");
+
+	n = raw_msg(buf, "0a 08 01 0a 01 01 0c 02 20 05"
+		    OLD_TP("00") OLD_TP("01"), true);
+	old_case(buf, n, "Cryptographic-Suite in TEK-Parameters",
+		 "Key Reply with a suite in its TEK-Parameters");
+	n = raw_msg(buf, "0a 08 01 0a 01 01 0c 02 20 05"
+		    TP_NEW("03") OLD_TP("00"), true);
+	old_case(buf, n, "Cryptographic-Suite in TEK-Parameters",
+		 "Key Reply with a suite in its newer TEK-Parameters only");
+
+	n = raw_msg(buf, "09 04 01 12 01 30 0c 02 01 01 " SS_MAC SS_RANDOM
+		    "13 08 15 03 02 00 04 16 01 01 " SIG, false);
+	old_case(buf, n, "flat Cryptographic-Suite-List",
+		 "Auth Request with one flat suite");
+	n = raw_msg(buf, "09 04 01 12 01 30 13 0b 15 06 02 00 04 80 00 04"
+		    "16 01 01 0c 02 01 01 " SS_MAC SS_RANDOM SIG, false);
+	old_case(buf, n, "flat Cryptographic-Suite-List",
+		 "Auth Request with two flat suites, the old attribute order");
+
+	n = raw_msg(buf, "0a 05 01 07 01 aa 09 04 00 00 0e 10 0a 01 01"
+		    "17 0f 0c 02 01 01 18 01 00 14 03 02 00 04 1c 01 00"
+		    SS_RANDOM "25 01 30 26 01 00", false);
+	old_case(buf, n, "Service-Type 28 in SA-Descriptor",
+		 "Auth Reply with Service-Type 28 in an SA-Descriptor");
+	n = raw_msg(buf, "0a 05 01 07 01 aa 09 04 00 00 0e 10 0a 01 01"
+		    "17 0f 0c 02 01 01 18 01 00 14 03 02 00 04 1f 01 00"
+		    "17 12 0c 02 20 05 18 01 01 14 03 02 00 04 1c 01 01 1d 01 05"
+		    SS_RANDOM "25 01 30 26 01 00", false);
+	old_case(buf, n, "Service-Type 28 in SA-Descriptor",
+		 "Auth Reply with 28 in its second SA-Descriptor only");
+
+	/* What is not an old encoding names none. */
+	memset(&p, 0xa5, sizeof(p));
+	n = raw_msg(buf, "09 07 01 0a 01 01 0c 02 20 05 1c 01 00", false);
+	ok(pkm_msg_parse(buf, n, &p) == PKM_E_MISSING && !p.old_encoding,
+	   "another error names no old encoding");
+	memset(&p, 0xa5, sizeof(p));
+	n = raw_msg(buf, "09 07 01 0a 01 01 0c 02 20 05 1c 01 00", true);
+	ok(!pkm_msg_parse(buf, n, &p) && !p.old_encoding,
+	   "a good message names no old encoding");
+#undef SS_MAC
+#undef SS_RANDOM
+#undef SIG
+#undef OLD_TP
 }
 
 /* Security-Capabilities: the compound Cryptographic-Suite-List. */
@@ -953,6 +1072,7 @@ int main(void)
 	test_gku_fragment();
 	test_parse_rules();
 	test_key_reply_rules();
+	test_old_encodings();
 	test_suite_list_rules();
 	test_replay_order();
 	test_exchange();

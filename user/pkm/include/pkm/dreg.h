@@ -24,7 +24,9 @@
  * AK's uplink CMAC key, the BS with the downlink one.
  *
  * The parsers accept exactly this: the right type, a known code, one
- * tuple of the right size, nothing after it.
+ * tuple of the right size, nothing after it.  The 21-byte tuple (full
+ * 16-byte tag) of wman before 802.16 conformance is refused with
+ * PKM_E_OLD_ENCODING.
  */
 #define PKM_MGMT_DREG_CMD	29
 #define PKM_MGMT_DREG_REQ	49
@@ -44,6 +46,7 @@
 
 #define PKM_CMAC_TUPLE_LEN	(1 + 4 + PKM_CMAC_TRUNC_LEN)
 #define PKM_DREG_MSG_LEN	(2 + 2 + PKM_CMAC_TUPLE_LEN)
+#define PKM_OLD_CMAC_TUPLE_LEN	(1 + 4 + PKM_CMAC_LEN)	/* refused */
 
 struct pkm_dreg {
 	uint8_t mgmt_type;	/* PKM_MGMT_DREG_REQ or PKM_MGMT_DREG_CMD */
@@ -52,6 +55,7 @@ struct pkm_dreg {
 	uint32_t pn;
 
 	/* Set by pkm_dreg_parse(). */
+	const char *old_encoding;	/* with PKM_E_OLD_ENCODING, else NULL */
 	const uint8_t *raw;
 	size_t covered_len;
 	const uint8_t *tag;
@@ -61,7 +65,10 @@ struct pkm_dreg {
 /* Builds d (mgmt_type, code, ak_seq, pn) sealed with cmac_key. */
 int pkm_dreg_build(const struct pkm_dreg *d, const uint8_t *cmac_key,
 		   uint8_t *buf, size_t cap, size_t *len);
-/* Parses buf; d->raw points into it.  Not to be acted on unverified. */
+/*
+ * Parses buf; d->raw points into it.  Not to be acted on unverified.  On
+ * failure d is zeroed but for d->old_encoding with PKM_E_OLD_ENCODING.
+ */
 int pkm_dreg_parse(const uint8_t *buf, size_t len, struct pkm_dreg *d);
 /*
  * Checks the tag under v->cmac_key (constant-time), then the packet

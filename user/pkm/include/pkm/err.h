@@ -23,6 +23,12 @@ enum pkm_err {
 	PKM_E_INVAL = -13,	/* bad argument from the caller */
 	PKM_E_UNVERIFIED = -14,	/* message used before pkm_msg_verify() */
 	PKM_E_NOMEM = -15,
+	/*
+	 * An encoding wman used before it followed 802.16's attribute
+	 * layouts (CMAC-Digest 140, a flat suite list...): the peer runs
+	 * an older version.  The parser names the encoding it met.
+	 */
+	PKM_E_OLD_ENCODING = -16,
 };
 
 const char *pkm_strerror(int err);

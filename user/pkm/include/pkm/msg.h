@@ -60,6 +60,7 @@ enum pkm_attr {
 	PKM_A_SS_MAC = 39,		/* 802.16e MS-MAC-Address */
 	PKM_A_CMAC_DIGEST = 40,		/* 802.16e: PN, 8-byte tag */
 	PKM_A_SIG_SS = 44,		/* 802.16e numbering, our algorithm */
+	PKM_A_OLD_CMAC_DIGEST = 140,	/* wman before 802.16 conformance */
 	PKM_A_GROUP_KEY_PAYLOAD = 0xe0,	/* wman extension */
 	PKM_A_GROUP_KEY_FRAGMENT = 0xe1,	/* wman extension */
 };
@@ -279,6 +280,12 @@ struct pkm_msg {
 	} u;
 
 	/* Set by pkm_msg_parse(). */
+	/*
+	 * With PKM_E_OLD_ENCODING: which encoding of wman before 802.16
+	 * conformance was met, e.g. "CMAC-Digest as attribute 140"; a
+	 * static string, for log lines.  NULL otherwise.
+	 */
+	const char *old_encoding;
 	enum pkm_authn authn;
 	uint32_t pn;			/* CMAC-Digest packet number */
 	const uint8_t *raw;
@@ -319,7 +326,8 @@ int pkm_msg_build(const struct pkm_msg *m, const struct pkm_seal *seal,
  * Parses buf into m: header, every attribute's size and range, required
  * and forbidden attributes, the authenticator last.  Byte strings in m
  * point into buf.  The result is not to be acted on before
- * pkm_msg_verify() succeeds.
+ * pkm_msg_verify() succeeds.  On failure m is zeroed, except that
+ * PKM_E_OLD_ENCODING leaves m->old_encoding naming what was met.
  */
 int pkm_msg_parse(const uint8_t *buf, size_t len, struct pkm_msg *m);
 
