@@ -368,10 +368,10 @@ static void print_mac(const uint8_t *m)
 
 /*
  * PKM-REQ / PKM-RSP: type, code, identifier, attributes; a CMAC-Digest
- * (type 140, 20 bytes: PN big endian, then the tag) is the last one.
+ * (type 40, 12 bytes: PN big endian, then 8 bytes of tag) is the last one.
  */
-#define PKM_CMAC_DIGEST		140
-#define PKM_CMAC_TLV_LEN	22
+#define PKM_CMAC_DIGEST		40
+#define PKM_CMAC_TLV_LEN	14
 
 static void print_pkm(const uint8_t *p, size_t avail, unsigned int gmh_len)
 {

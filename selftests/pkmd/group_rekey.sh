@@ -620,7 +620,7 @@ test_deregister() {
 	# forged: SS5's primary CID, address and AK sequence, a CMAC of
 	# nobody's making; then one cut short
 	mapfile -t lines <"$TMP/bs.log"
-	hex=31008d15$(printf '%02x' "$seq")7ffffff0$(random_hex 16)
+	hex=31008d0d$(printf '%02x' "$seq")7ffffff0$(random_hex 8)
 	air_mgmt 0 "${mac[0]}" "${mac[5]}" "$pcid" "$hex"
 	wait_for 10 log_since bs "${#lines[@]}" "SS ${mac[5]}: DREG-REQ refused: CMAC does not verify \\(AK $seq, PN 2147483632\\)"
 	air_mgmt 0 "${mac[0]}" "${mac[5]}" "$pcid" "${hex:0:30}"

@@ -342,13 +342,15 @@ hex_bytes() {
 	printf "$out" >"$2"
 }
 
-# cmac KEY-HEX DATA-HEX: the AES-128-CMAC tag of the bytes, in hex.
+# cmac KEY-HEX DATA-HEX: the first 8 bytes of the AES-128-CMAC tag of the
+# bytes (what a CMAC-Digest carries), in hex.
 cmac() {
 	local tag
 	hex_bytes "$2" "$TMP/cmac.in"
 	tag=$(openssl mac -cipher AES-128-CBC -macopt "hexkey:$1" \
 		-in "$TMP/cmac.in" CMAC) || return 1
-	echo "${tag,,}"
+	tag=${tag,,}
+	echo "${tag:0:16}"
 }
 
 # aes_kw KEK-HEX KEY-HEX: KEY wrapped under KEK (AES Key Wrap), in hex.
@@ -374,23 +376,23 @@ outsider_key=$(random_hex 16)
 # (pkm-protocol.rst) with its CMAC-Digest computed under $outsider_key.
 key_request() {
 	local body
-	body=$(printf '0907%02x0a01%02x0c02%04x1c01%02x8c14%08x' "$@")
+	body=$(printf '0907%02x0a01%02x0c02%04x1c01%02x280c%08x' "$@")
 	echo "$body$(cmac "$outsider_key" "$body")"
 }
 
-# key_reply ID AK-SEQ SAID SUITE EKS-OLDER PN: a well-formed Key Reply with
-# two TEKs of the outsider's own, wrapped under a KEK of its own, and its
+# key_reply ID AK-SEQ SAID EKS-OLDER PN: a well-formed Key Reply with two
+# TEKs of the outsider's own, wrapped under a KEK of its own, and its
 # digest under $outsider_key.
 key_reply() {
-	local id=$1 ak=$2 said=$3 suite=$4 eks=$5 pn=$6 kek body i
+	local id=$1 ak=$2 said=$3 eks=$4 pn=$5 kek body i
 	kek=$(random_hex 16)
 	body=$(printf '0a08%02x0a01%02x0c02%04x' "$id" "$ak" "$said")
 	for i in 0 1; do
-		body+="0d28""0818$(aes_kw "$kek" "$(random_hex 16)")"
-		body+=$(printf '0904%08x0a01%02x1403%02x0004' $((600 * (i + 1))) \
-			$(((eks + i) % 4)) "$suite")
+		body+="0d23""0818$(aes_kw "$kek" "$(random_hex 16)")"
+		body+=$(printf '0904%08x0a01%02x' $((600 * (i + 1))) \
+			$(((eks + i) % 4)))
 	done
-	body+=$(printf '8c14%08x' "$pn")
+	body+=$(printf '280c%08x' "$pn")
 	echo "$body$(cmac "$outsider_key" "$body")"
 }
 
