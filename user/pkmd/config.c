@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include <ini.h>
+#include <linux/wman.h>
 
 #include "config.h"
 #include "log.h"
@@ -457,9 +458,19 @@ static int parse_cid(const char *v, uint16_t *cid, char *why, size_t n)
 {
 	uint64_t c;
 
-	if (parse_uint(v, 0xffff, &c) || c < CONFIG_CID_STATIC_MIN) {
-		snprintf(why, n, "expected a CID from 0x%04x to 0xffff (lower ones are allocated per SS)",
-			 CONFIG_CID_STATIC_MIN);
+	if (parse_uint(v, 0xffff, &c)) {
+		snprintf(why, n, "expected a CID from 0x%04x to 0x%04x",
+			 CONFIG_CID_STATIC_MIN, CONFIG_CID_STATIC_MAX);
+		return -1;
+	}
+	if (c == WMAN_CID_BROADCAST) {
+		snprintf(why, n, "0xffff is 802.16's broadcast management connection (the key trees' rekeys travel there); choose a CID from 0x%04x to 0x%04x",
+			 CONFIG_CID_STATIC_MIN, CONFIG_CID_STATIC_MAX);
+		return -1;
+	}
+	if (c < CONFIG_CID_STATIC_MIN || c > CONFIG_CID_STATIC_MAX) {
+		snprintf(why, n, "expected a CID from 0x%04x to 0x%04x (lower ones are allocated per SS, higher ones are 802.16's well-known CIDs)",
+			 CONFIG_CID_STATIC_MIN, CONFIG_CID_STATIC_MAX);
 		return -1;
 	}
 	*cid = (uint16_t)c;
@@ -979,7 +990,7 @@ static void set_defaults(struct config *cfg)
 	cfg->ak_lifetime = AK_LIFETIME_DEFAULT;
 	cfg->tek_lifetime = TEK_LIFETIME_DEFAULT;
 	cfg->unicast_suite = 2;
-	cfg->broadcast_cid = 0xffff;
+	cfg->broadcast_cid = CONFIG_BROADCAST_CID_DEFAULT;
 	cfg->broadcast_suite = 2;
 	cfg->services = SERVICE_BIT(0);
 	cfg->n_suites = 2;
@@ -1059,24 +1070,6 @@ static void check_groups(struct parse_ctx *ctx)
 					"cid 0x%04x is also group %u's", g->cid,
 					cfg->groups[j].id);
 		}
-	}
-	/* A tree group's rekey connection must be free as well. */
-	for (size_t i = 0; i < cfg->n_groups; i++) {
-		const struct config_group *g = &cfg->groups[i];
-		uint16_t rekey = CONFIG_GROUP_REKEY_CID(g->cid);
-		int line = ctx->group_key_line[g->id][GK_TREE];
-
-		if (g->tree == CONFIG_TREE_NONE)
-			continue;
-		if ((ctx->key_line[K_BROADCAST_CID] ||
-		     ctx->section_line[SEC_BROADCAST]) &&
-		    rekey == cfg->broadcast_cid)
-			problem(ctx, line, "rekey cid 0x%04x (cid ^ 0x100) is the broadcast connection's",
-				rekey);
-		for (size_t j = 0; j < cfg->n_groups; j++)
-			if (cfg->groups[j].cid == rekey)
-				problem(ctx, line, "rekey cid 0x%04x (cid ^ 0x100) is group %u's",
-					rekey, cfg->groups[j].id);
 	}
 	if (cfg->n_groups)
 		qsort(cfg->groups, cfg->n_groups, sizeof(cfg->groups[0]),
