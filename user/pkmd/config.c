@@ -349,6 +349,20 @@ static int set_unicast_suite(struct parse_ctx *ctx, const char *v, char *why,
 	return parse_suite(v, &ctx->cfg->unicast_suite, why, n);
 }
 
+static int set_basic_cid_max(struct parse_ctx *ctx, const char *v, char *why,
+			     size_t n)
+{
+	uint64_t m;
+
+	if (parse_uint(v, CONFIG_BASIC_CID_MAX_LIMIT, &m) || m < 1) {
+		snprintf(why, n, "expected the number of Basic CIDs, 1 to %d",
+			 CONFIG_BASIC_CID_MAX_LIMIT);
+		return -1;
+	}
+	ctx->cfg->basic_cid_max = (uint16_t)m;
+	return 0;
+}
+
 static int set_services(struct parse_ctx *ctx, const char *v, char *why,
 			size_t n)
 {
@@ -576,7 +590,7 @@ struct key_def {
 enum key_index {
 	K_ROLE, K_INTERFACE, K_CONTROL, K_CONTROL_GROUP, K_DATABASE, K_LOG_LEVEL,
 	K_BS_CA, K_BS_CERT, K_BS_KEY, K_BS_CRL, K_PROVIDER, K_AK_LIFETIME,
-	K_TEK_LIFETIME, K_UNICAST_SUITE,
+	K_TEK_LIFETIME, K_UNICAST_SUITE, K_BASIC_CID_MAX,
 	K_SS_CA, K_SS_CERT, K_SS_KEY, K_SS_CRL, K_BS_NAME, K_BS_KEY_ID,
 	K_SERVICES, K_SS_GROUPS, K_SUITES,
 	K_AUTHORIZE_WAIT, K_REAUTHORIZE_WAIT, K_AUTH_GRACE, K_OPERATIONAL_WAIT,
@@ -602,6 +616,7 @@ static const struct key_def keys[K_COUNT] = {
 	[K_AK_LIFETIME] = { SEC_BS, "ak-lifetime", ROLE_BS, set_ak_lifetime },
 	[K_TEK_LIFETIME] = { SEC_BS, "tek-lifetime", ROLE_BS, set_tek_lifetime },
 	[K_UNICAST_SUITE] = { SEC_BS, "unicast-suite", ROLE_BS, set_unicast_suite },
+	[K_BASIC_CID_MAX] = { SEC_BS, "basic-cid-max", ROLE_BS, set_basic_cid_max },
 	[K_SS_CA] = { SEC_SS, "ca-certificate", ROLE_SS, set_ca },
 	[K_SS_CERT] = { SEC_SS, "certificate", ROLE_SS, set_cert },
 	[K_SS_KEY] = { SEC_SS, "private-key", ROLE_SS, set_key },
@@ -990,6 +1005,7 @@ static void set_defaults(struct config *cfg)
 	cfg->ak_lifetime = AK_LIFETIME_DEFAULT;
 	cfg->tek_lifetime = TEK_LIFETIME_DEFAULT;
 	cfg->unicast_suite = 2;
+	cfg->basic_cid_max = CONFIG_BASIC_CID_MAX_DEFAULT;
 	cfg->broadcast_cid = CONFIG_BROADCAST_CID_DEFAULT;
 	cfg->broadcast_suite = 2;
 	cfg->services = SERVICE_BIT(0);

@@ -41,6 +41,13 @@ enum pkmd_role {
 #define CONFIG_CID_STATIC_MAX	0xfefe
 #define CONFIG_BROADCAST_CID_DEFAULT	0xfe00
 
+/*
+ * [bs] basic-cid-max: the Basic CIDs are 1..m, the Primary Management
+ * CIDs m+1..2m (802.16-2004 Table 345).  320 is what Wireshark assumes.
+ */
+#define CONFIG_BASIC_CID_MAX_DEFAULT	320
+#define CONFIG_BASIC_CID_MAX_LIMIT	4095
+
 /* Service bits; multicast is asked for per group. */
 #define SERVICE_BIT(s)		(1u << (s))
 
@@ -100,6 +107,7 @@ struct config {
 	uint32_t ak_lifetime;
 	uint32_t tek_lifetime;
 	uint8_t unicast_suite;
+	uint16_t basic_cid_max;		/* m: Basic CIDs 1..m, Primary m+1..2m */
 	size_t n_groups;
 	struct config_group *groups;	/* n_groups, sorted by id */
 	bool has_broadcast;
