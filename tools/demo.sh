@@ -42,7 +42,7 @@ tek_grace=8
 key_tree=${DEMO_KEY_TREE:-lkh}
 grp1_cid=$((0xfe01))
 grp2_cid=$((0xfe02))
-bcast_said=$((0xffff))
+bcast_said=$((0xfe00))
 started=$SECONDS
 step_no=0
 daemon_pids=()
@@ -143,7 +143,8 @@ undecrypted() {
 }
 # refused_frames N "RX FAILED" COUNT: since undecrypted gave RX FAILED, node
 # N decrypted nothing and failed on at least COUNT frames (the BS's group
-# rekey messages may come on top, on a connection only members have).
+# rekey messages may come on top, on the broadcast management connection
+# 0xffff, which an SS creates only once it holds a key tree group's SA).
 refused_frames() {
 	local was now
 	read -ra was <<<"$2"

@@ -244,8 +244,8 @@ write_bs_conf() {
 		cid = $((0xfe02))
 		addresses = 01:00:5e:10:00:02
 
+		# the default CID, 0xfe00
 		[broadcast]
-		cid = 0xffff
 	CONF
 	[[ -n ${1:-} ]] && printf '%s\n' "$1" >>"$TMP/bs.conf"
 	return 0
@@ -310,6 +310,10 @@ kernel_tek_counts() {
 }
 # kernel_sas N: the SAIDs in node N's kernel, as "[a,b]".
 kernel_sas() { wm "$1" -j sa show dev wman0 | jq -c 'map(.said) | sort'; }
+# mgmt_cids NODE: the CIDs of NODE's management connections, sorted.
+mgmt_cids() {
+	wm "$1" -j conn show dev wman0 | jq -c '[.[] | select(.kind == "mgmt") | .cid] | sort'
+}
 
 # tek_counts_grew BEFORE AFTER: every TEK of BEFORE (kernel_tek_counts
 # lines) is still there, its PN and counters as high or higher: none

@@ -41,7 +41,7 @@ ktap_plan
 trap 'cleanup; [[ -d /sys/module/wman ]] || insmod "$ko"' EXIT
 
 uc_said1=$(uc_said_of 1)
-grp1_cid=$((0xfe01)) grp2_cid=$((0xfe02)) bc_said1=$((0xffff))
+grp1_cid=$((0xfe01)) grp2_cid=$((0xfe02)) bc_said1=$((0xfe00))
 grp2_ip4=239.16.0.2
 block=2048
 

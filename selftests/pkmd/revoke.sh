@@ -26,7 +26,7 @@ require_env
 require_pkmd
 ktap_plan
 
-bc=$((0xffff)) g1=$((0xfe01)) g2=$((0xfe02))
+bc=$((0xfe00)) g1=$((0xfe01)) g2=$((0xfe02))
 g1_ip=239.16.0.1 g2_ip=239.16.0.2
 frames=5
 
@@ -49,7 +49,7 @@ setup() {
 		switch-delay = 1000
 
 		[broadcast]
-		cid = 0xffff
+		cid = $bc
 	CONF
 	write_ss_conf 1 ss1 ca unicast,broadcast "1, 2"
 	write_ss_conf 2 ss2 ca unicast,broadcast "1, 2"
@@ -159,12 +159,12 @@ test_ss1_follows() {
 	for said in $bc $g1 $g2; do
 		wait_for 20 in_step 1 "$said"
 	done
-	log_has ss1 "SAID 0xffff \\(broadcast\\): TEK Invalid"
+	log_has ss1 "SAID 0xfe00 \\(broadcast\\): TEK Invalid"
 	log_has ss1 "SAID 0xfe01 \\(group 1\\): TEK Invalid"
 	# SS1's gap: from the BS's swap to SS1's new pair in its kernel
 	local swapped installed
-	swapped=$(log_ms bs "SAID 0xffff \\(broadcast\\): both TEKs replaced")
-	installed=$(log_ms_last ss1 "SAID 0xffff \\(broadcast\\): TEKs EKS [0-3] and [0-3] installed")
+	swapped=$(log_ms bs "SAID 0xfe00 \\(broadcast\\): both TEKs replaced")
+	installed=$(log_ms_last ss1 "SAID 0xfe00 \\(broadcast\\): TEKs EKS [0-3] and [0-3] installed")
 	log "SS1 without the broadcast key for $((installed - swapped)) ms"
 }
 
