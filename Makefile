@@ -68,7 +68,7 @@ selftests:
 # User-space libraries and programs, each with its own Makefile.
 USER_DIRS := $(patsubst %/Makefile,%,$(wildcard user/pkm/Makefile \
 	user/keytree/Makefile user/pkmd/Makefile tools/pkmctl/Makefile \
-	tools/pkmload/Makefile tools/nonce-audit/Makefile))
+	tools/pkmload/Makefile tools/nonce-audit/Makefile tools/wire-check/Makefile))
 user_out = $(BUILD)/$(1)
 
 user:
