@@ -12,6 +12,7 @@
 #              air2pcap's counts
 #   expect     comma-separated kinds that must have been on the air
 #   details    offending frames described per test (default 20)
+#   counts_out a file for the table: "COUNT<tab>KIND<tab>MESSAGE" lines
 #
 # The rules and the exceptions are those of Documentation/frame-format.rst,
 # "Reading the air with Wireshark": every exception is matched by message
@@ -80,8 +81,14 @@ function reset_packet() {
 }
 
 # A finding of this frame: test T (1 decode, 2 unknown, 3 data, 4 copies).
-function finding(t, text) {
-	nfind++; find_t[nfind] = t; find_text[nfind] = text
+function finding(t, text,    i) {
+	for (i = 1; i <= nfind; i++)	# once a frame, with a count
+		if (find_t[i] == t && find_base[i] == text) {
+			find_n[i]++
+			find_text[i] = text " (" find_n[i] " times)"
+			return
+		}
+	nfind++; find_t[nfind] = t; find_text[nfind] = text; find_base[nfind] = text; find_n[nfind] = 1
 }
 function exception(kind) { nexc++; exc_kind[nexc] = kind }
 
@@ -353,8 +360,11 @@ END {
 		}
 		row_key[j + 1] = k; row_label[j + 1] = l
 	}
-	for (i = 1; i <= nrows; i++)
+	for (i = 1; i <= nrows; i++) {
 		printf "# %6d  %-72s %s\n", rows[row_label[i]], row_label[i], row_kind[row_label[i]]
+		if (counts_out != "")
+			printf "%d\t%s\t%s\n", rows[row_label[i]], row_kind[row_label[i]], row_label[i] > counts_out
+	}
 	if (crc_notes) printf "# %6d  %-72s\n", crc_notes, "expert note: CRC is not included in this frame! (wman sends CI=0)"
 	for (m in other_notes) printf "# %6d  %-72s\n", other_notes[m], "expert note: " m
 
