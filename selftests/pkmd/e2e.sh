@@ -465,6 +465,7 @@ test_ss_restart() {
 setup
 log "setup: $SECONDS s"
 audit_start
+wire_start
 run_test "BS daemon starts; subscribers and a group member added" test_bs_starts
 run_test "SS1 enters, is authorized and gets its unicast TEKs" test_ss1_unicast
 run_test "ping BS <-> SS1 over wman0 with those keys" test_ping_unicast
@@ -484,6 +485,8 @@ run_test "SS1 did not ask for group 2 again" test_not_asked_again
 run_test "kill -9 of the BS daemon: traffic flows, restart keeps every key, sends nothing" test_bs_kill9
 run_test "SS1's daemon restarts, gets the same keys, SS3 undisturbed" test_ss_restart
 run_test "nonce audit: every TEK the daemons installed, through both restarts: no (key, nonce) pair twice" audit_check
+run_test "wire conformance: stock tshark decodes every PDU on the air, none shown as Data; ranging, Auth Request, Reply and Reject, Key Request, Reply and Reject of each service type, a TEK refresh" \
+	wire_check rng-req,rng-rsp,auth-request,auth-reply,auth-reject,key-request,key-reply,key-reject,tek-refresh,key-request-unicast,key-request-multicast,key-request-broadcast,key-reply-unicast,key-reply-multicast,key-reject-multicast,key-reject-broadcast,key-reject-st3,encrypted
 
 # What an operator sees at the end, for the record.
 for cmd in "ctl_bs subscriber list" "ctl_bs group list" "ctl_bs sa list" \

@@ -699,8 +699,9 @@ step() {
 }
 
 run_test "setup: BS, five SSs join three tree groups" setup
-# at the top level: run_test's subshell would stop the capture
+# at the top level: run_test's subshell would stop the captures
 audit_start
+wire_start
 step "joins: trees of 5, every kernel on the tree's TEK" test_join
 step "revoke under traffic: new TEKs within 1 s, no frame lost, SS3 shut out" test_revoke
 step "batching: two removals within the interval, one rekey" test_batching
@@ -709,6 +710,8 @@ step "BS killed in the middle of a rekey: restart resumes it" test_restart
 step "newcomer: no key of SS6 opens frames of groups 1 and 2 from before its join" test_newcomer
 step "deregister: a forged DREG-REQ changes nothing; SS5's own leaves every tree in one rekey each" test_deregister
 run_test "nonce audit: through the rekeys, the BS restart and the deregistration, no (key, nonce) pair twice" audit_check
+run_test "wire conformance: stock tshark decodes every PDU on the air, none shown as Data; Group Key Update Commands and their fragments, DREG-REQ and DREG-CMD" \
+	wire_check gkuc,gkuc-fragment,dreg-req,dreg-cmd,encrypted
 
 for cmd in "ctl_bs group list" "ctl_ss 1 sa list"; do
 	log "---- pkmctl: $cmd"

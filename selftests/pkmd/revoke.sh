@@ -222,6 +222,7 @@ test_bs_state() {
 setup
 log "setup: $SECONDS s"
 audit_start
+wire_start
 run_test "BS, SS1 and SS2: broadcast, group 1 (no key tree) and group 2 (key tree) keyed" test_keys
 run_test "before the revocation both SSs decrypt broadcast and both groups" test_both_receive
 run_test "SS2's daemon killed (its kernel keeps its TEKs), pkmctl subscriber revoke ss2: broadcast and group 1 get new TEKs, group 2 rekeys" test_revoke
@@ -229,5 +230,7 @@ run_test "SS1 gets the new TEKs at once (TEK Invalid)" test_ss1_follows
 run_test "after the revocation SS1 decrypts every broadcast and group frame, SS2 none: it drops them for want of a key" test_after
 run_test "the BS holds none of SS2's TEKs for broadcast and group 1; ss2 revoked, out of the tree" test_bs_state
 run_test "nonce audit: no (key, nonce) pair twice across the revocation" audit_check
+run_test "wire conformance: stock tshark decodes every PDU on the air, none shown as Data; TEK Invalid, a key-tree rekey" \
+	wire_check tek-invalid,gkuc,key-reply-broadcast,encrypted
 dump_logs 10
 ktap_finished
