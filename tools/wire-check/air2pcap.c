@@ -23,7 +23,7 @@
 
 static void usage(FILE *f)
 {
-	fputs("usage: air2pcap -o OUT [--shadows FILE] [--hex] INPUT...\n"
+	fputs("usage: air2pcap -o OUT [--shadows FILE] [--max-encrypted N] [--hex] INPUT...\n"
 	      "\n"
 	      "Writes the wman MAC PDUs of the INPUT captures (pcap or pcapng; Ethernet,\n"
 	      "Linux cooked v1 or v2, or link type 147 already) to OUT, a pcap of link\n"
@@ -41,6 +41,9 @@ static void usage(FILE *f)
 	      "      --shadows FILE   also append, after every PDU, the wire checker's\n"
 	      "                       workaround copies (tools/wire-check/wire-check) and\n"
 	      "                       list them in FILE: \"COPY-RECORD ORIGINAL-RECORD WHAT\"\n"
+	      "      --max-encrypted N\n"
+	      "                       write the first N encrypted PDUs only; the others\n"
+	      "                       are counted (unread=), their headers checked\n"
 	      "  -h, --help\n"
 	      "\n"
 	      "Prints one line of counts on standard error.  Exit status: 0 written,\n"
@@ -50,7 +53,7 @@ static void usage(FILE *f)
 struct counts {
 	uint64_t frames, other, wman, clear, encrypted, signalling, shortpdu;
 	uint64_t padded, cut, bad_len, bad_hcs, records, shadows;
-	uint64_t truncated_files;
+	uint64_t truncated_files, unread;
 };
 
 struct input {
@@ -201,6 +204,7 @@ int main(int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "shadows", required_argument, NULL, 'S' },
 		{ "hex", no_argument, NULL, 'H' },
+		{ "max-encrypted", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -213,6 +217,9 @@ int main(int argc, char **argv)
 	pcap_dumper_t *dump = NULL;
 	FILE *shadow_list = NULL;
 	bool hex = false;
+	long long max_encrypted = -1;	/* -1: all */
+	uint64_t encrypted_written = 0;
+	char *end;
 	int ch, status = 1;
 
 	while ((ch = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
@@ -225,6 +232,14 @@ int main(int argc, char **argv)
 			break;
 		case 'H':
 			hex = true;
+			break;
+		case 'M':
+			errno = 0;
+			max_encrypted = strtoll(optarg, &end, 10);
+			if (errno || end == optarg || *end || max_encrypted < 0) {
+				fprintf(stderr, "air2pcap: bad --max-encrypted '%s'\n", optarg);
+				return 2;
+			}
 			break;
 		case 'h':
 			usage(stdout);
@@ -297,7 +312,11 @@ int main(int argc, char **argv)
 		counts.frames++;
 		air_extract(in->linktype, in->data, in->hdr.caplen, &pdu);
 		count(&pdu);
-		if (pdu.kind != AIR_OTHER) {
+		if (pdu.kind == AIR_ENCRYPTED && max_encrypted >= 0 &&
+		    encrypted_written >= (uint64_t)max_encrypted) {
+			counts.unread++;
+		} else if (pdu.kind != AIR_OTHER) {
+			encrypted_written += pdu.kind == AIR_ENCRYPTED;
 			rec = in->hdr;
 			rec.caplen = rec.len = (bpf_u_int32)pdu.len;
 			pcap_dump((u_char *)dump, &rec, pdu.data);
@@ -352,11 +371,11 @@ int main(int argc, char **argv)
 		" encrypted=%" PRIu64 " signalling=%" PRIu64 " short=%" PRIu64
 		" other=%" PRIu64 " padded=%" PRIu64 " cut=%" PRIu64
 		" bad-len=%" PRIu64 " bad-hcs=%" PRIu64 " truncated-files=%" PRIu64
-		" records=%" PRIu64 " shadows=%" PRIu64 "\n",
+		" unread=%" PRIu64 " records=%" PRIu64 " shadows=%" PRIu64 "\n",
 		counts.frames, counts.wman, counts.clear, counts.encrypted,
 		counts.signalling, counts.shortpdu, counts.other, counts.padded,
 		counts.cut, counts.bad_len, counts.bad_hcs, counts.truncated_files,
-		counts.records, counts.shadows);
+		counts.unread, counts.records, counts.shadows);
 	status = 0;
 	goto out;
 oom:

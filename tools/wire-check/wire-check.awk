@@ -8,8 +8,8 @@
 # Variables (-v):
 #   shadows    air2pcap's --shadows list: "COPY ORIGINAL WHAT" lines
 #   originals  frames before the copies
-#   encrypted, clear, cut, badlen, badhcs, short, signalling, truncated
-#              air2pcap's counts
+#   encrypted, unread, clear, cut, badlen, badhcs, short, signalling,
+#   truncated  air2pcap's counts (unread: encrypted PDUs not given to tshark)
 #   expect     comma-separated kinds that must have been on the air
 #   details    offending frames described per test (default 20)
 #   counts_out a file for the table: "COUNT<tab>KIND<tab>MESSAGE" lines
@@ -350,7 +350,8 @@ END {
 		if (!(n in has_copy))
 			report(4, "frame " n ": excepted, but there is no workaround copy to decode " needs_copy[n] " (air2pcap --shadows)")
 
-	if (encrypted > 0) add_row("encrypted data PDUs (EC=1; counted by air2pcap)", "encrypted", encrypted)
+	if (encrypted > 0)
+		add_row(unread > 0 ? sprintf("encrypted data PDUs (EC=1; counted by air2pcap, the first %d decoded by tshark)", encrypted - unread) : "encrypted data PDUs (EC=1; counted by air2pcap)", "encrypted", encrypted)
 	printf "# the air, as stock tshark reads it: %d PDUs (%d clear, %d encrypted)\n", originals, clear, encrypted
 	printf "#  count  message (tshark's names)                                                kind\n"
 	for (i = 2; i <= nrows; i++) {	# insertion sort: a few dozen rows

@@ -409,6 +409,18 @@ static void test_program(void)
 	else
 		ok(0, "truncate");
 
+	f = fopen(hex, "w");
+	fprintf(f, "40000a2001000102030a\n40000a2001000102030b\n00000901410000 0a0801\n40000a2001000102030c\n");
+	fclose(f);
+	ok(run(err, sizeof(err), "--hex", "--max-encrypted", "1", "-o", o, hex, NULL) == 0 &&
+	   strstr(err, "encrypted=3 ") && strstr(err, "unread=2 records=2 "),
+	   "--max-encrypted 1: one encrypted PDU written, the others counted");
+	lt = read_pcap(o, out, 8, &got);
+	ok(got == 2 && out[0].len == 10 && out[0].data[9] == 0x0a && out[1].len == 9,
+	   "--max-encrypted: the first one and every clear one");
+	ok(run(err, sizeof(err), "--max-encrypted", "-1", "-o", o, a, NULL) == 2,
+	   "--max-encrypted -1: usage");
+
 	ok(run(err, sizeof(err), "-o", o, "/nonexistent.pcap", NULL) == 1,
 	   "an input that cannot be opened fails");
 	ok(run(err, sizeof(err), a, NULL) == 2, "no -o: usage");
