@@ -5,6 +5,7 @@
 #   make              module for every installed kernel, tools, libraries
 #   make check        everything above, host unit tests, kselftests in a VM
 #   make demo         a BS and three SSs exchanging encrypted traffic, in a VM
+#                     (CAPTURE=FILE: its air saved for Wireshark)
 #   make bench        the benchmarks of Documentation/benchmarks.rst
 #   make check-debug  both suites on the debug kernel (tools/debug-kernel/)
 #   make fuzz-kernel  the kernel fuzzer (selftests/kfuzz.sh) for 30 minutes,
@@ -68,7 +69,7 @@ selftests:
 # User-space libraries and programs, each with its own Makefile.
 USER_DIRS := $(patsubst %/Makefile,%,$(wildcard user/pkm/Makefile \
 	user/keytree/Makefile user/pkmd/Makefile tools/pkmctl/Makefile \
-	tools/pkmload/Makefile tools/nonce-audit/Makefile))
+	tools/pkmload/Makefile tools/nonce-audit/Makefile tools/wire-check/Makefile))
 user_out = $(BUILD)/$(1)
 
 user:
@@ -135,14 +136,21 @@ demo: deps
 	@$(MAKE) --no-print-directory demo-run
 
 # The certificates are made on the host: RSA key generation is slow in an
-# emulated VM.
+# emulated VM.  CAPTURE=FILE saves the air for Wireshark (written in the
+# build directory, which the VM shares, then copied).
 demo-run: all
 	@test -n "$(KVERS)" || { echo "no kernel with headers (tools/kernels)" >&2; exit 1; }
 	tools/demo.sh --make-certs $(BUILD)/demo
 	@echo "== booting $(lastword $(KVERS)) in QEMU for the demo"
 	tools/vm-run --kernel $(lastword $(KVERS)) \
 		--module $(call kmod_dir,$(lastword $(KVERS)))/kernel/wman.ko \
-		-- tools/demo.sh --certs $(BUILD)/demo
+		-- tools/demo.sh --certs $(BUILD)/demo \
+		$(if $(CAPTURE),--capture $(BUILD)/demo/air.pcap)
+ifneq ($(CAPTURE),)
+	@[ $(BUILD)/demo/air.pcap -ef $(CAPTURE) ] || cp $(BUILD)/demo/air.pcap $(CAPTURE)
+	@echo "== the demo's air is in $(CAPTURE); read it with"
+	@tools/wire-check/wire-check --command $(CAPTURE)
+endif
 
 bench: deps
 	@$(MAKE) --no-print-directory bench-run

@@ -228,7 +228,7 @@ end_stage() {
 # The user directories with a fuzz target, as the top-level Makefile finds them.
 fuzz_dirs() {
 	local d
-	for d in user/pkm user/keytree user/pkmd tools/pkmctl; do
+	for d in user/pkm user/keytree user/pkmd tools/pkmctl tools/wire-check; do
 		grep -qs '^fuzz:' "$d/Makefile" && echo "$d"
 	done
 }

@@ -23,6 +23,12 @@
 # DEMO_KEY_TREE=none runs group 1 without a key tree: step 11 then waits
 # for the refused refresh and two rollovers instead.
 #
+# --capture FILE saves the air, from the topology's start to the end,
+# as a pcap that Wireshark reads (link type 147, one MAC PDU a record:
+# tools/wire-check/air2pcap), prints the tshark command that reads it and
+# what stock tshark makes of it (tools/wire-check/wire-check); `make demo
+# CAPTURE=FILE` passes it.
+#
 # Every step fails the demo (exit status 1) if what it shows is not so.
 # Run it through `make demo`, which boots a VM, or as root on a host with
 # the module available:
@@ -42,7 +48,7 @@ tek_grace=8
 key_tree=${DEMO_KEY_TREE:-lkh}
 grp1_cid=$((0xfe01))
 grp2_cid=$((0xfe02))
-bcast_said=$((0xffff))
+bcast_said=$((0xfe00))
 started=$SECONDS
 step_no=0
 daemon_pids=()
@@ -143,7 +149,8 @@ undecrypted() {
 }
 # refused_frames N "RX FAILED" COUNT: since undecrypted gave RX FAILED, node
 # N decrypted nothing and failed on at least COUNT frames (the BS's group
-# rekey messages may come on top, on a connection only members have).
+# rekey messages may come on top, on the broadcast management connection
+# 0xffff, which an SS creates only once it holds a key tree group's SA).
 refused_frames() {
 	local was now
 	read -ra was <<<"$2"
@@ -274,6 +281,60 @@ cleanup() {
 	rm -rf "$TMP"
 }
 
+# ---- the air's capture (--capture) -------------------------------------------------
+
+AIR2PCAP=${AIR2PCAP:-$TOP/build/tools/wire-check/air2pcap}
+WIRE_CHECK=${WIRE_CHECK:-$TOP/tools/wire-check/wire-check}
+air_file=
+air_raw=
+air_pid=
+
+# start_air_capture: tcpdump on the air bridge, every wman frame whole, into
+# the guest's memory; returns once it captures.
+start_air_capture() {
+	air_raw=$TMP/air-raw.pcap
+	bg ip netns exec "$ns_air" tcpdump -i br0 -n -Z root -B 65536 -s 0 \
+		-w "$air_raw" 'ether proto 0x88b5' 2>"$TMP/air.tcpdump"
+	air_pid=$bg_pid
+	poll_for 60 tcpdump_listening || fail "tcpdump did not start: $(cat "$TMP/air.tcpdump")"
+}
+tcpdump_listening() { grep -q 'listening on ' "$TMP/air.tcpdump"; }
+# The file has not grown for longer than tcpdump holds a block of frames
+# (one second), or tcpdump has exited.
+air_size=-1
+air_settled() {
+	local size
+	size=$(stat -c %s "$air_raw")
+	[[ $size == "$air_size" ]] && return 0
+	air_size=$size
+	nap 1.2
+	return 1
+}
+tcpdump_gone() {
+	local state=
+	[[ -r /proc/$air_pid/stat ]] || return 0
+	read -r _ _ state _ <"/proc/$air_pid/stat" 2>/dev/null || return 0
+	[[ $state == Z ]]
+}
+
+# save_air: stop the capture, write FILE and show what Wireshark reads.
+save_air() {
+	local line
+	# the TEKs live 20 s: refreshes go on; take a quiet second if one comes
+	poll_for 10 air_settled || true
+	kill -INT "$air_pid"
+	await 10 "tcpdump stopped" tcpdump_gone
+	while read -r line; do
+		[[ $line == *packets* ]] && say "tcpdump: $line"
+	done <"$TMP/air.tcpdump"
+	"$AIR2PCAP" -o "$air_file" "$air_raw" || fail "air2pcap could not write $air_file"
+	ok "the air saved in $air_file: one MAC PDU a record, link type 147"
+	say "Wireshark reads it with the user DLT mapping alone (Documentation/frame-format.rst):"
+	say "  $("$WIRE_CHECK" --command "$air_file")"
+	say "What stock tshark makes of it (tools/wire-check/wire-check; shown, not checked here):"
+	"$WIRE_CHECK" --details 5 "$air_file" | sed 's/^/    /' || true
+}
+
 # ---- checks used by several steps ------------------------------------------------
 
 # counter N [said S] NAME
@@ -296,31 +357,47 @@ ping_ok() {	# ping_ok FROM TO: three pings, all answered
 # ---- the demo --------------------------------------------------------------------
 
 # --make-certs DIR: only make the certificates, in DIR (quick on a host,
-# slow in an emulated VM); --certs DIR: the demo, with them.
+# slow in an emulated VM); --certs DIR: the demo, with them; --capture
+# FILE: the air saved in FILE.
 certs=
-case ${1:-} in
---make-certs)
-	[[ -n ${2:-} ]] || { echo "usage: $0 --make-certs DIR" >&2; exit 2; }
-	trap - ERR EXIT
-	rm -rf "$TMP"
-	mkdir -p "$2" && cd "$2" && make_certs
-	exit
-	;;
---certs)
-	[[ -n ${2:-} ]] || { echo "usage: $0 --certs DIR" >&2; exit 2; }
-	certs=$(cd "$2" && pwd -P)
-	;;
-"") ;;
-*)
-	echo "usage: $0 [--make-certs DIR | --certs DIR]" >&2
+usage() {
+	echo "usage: $0 [--make-certs DIR | [--certs DIR] [--capture FILE]]" >&2
 	exit 2
-	;;
-esac
+}
+while (($#)); do
+	case $1 in
+	--make-certs)
+		[[ -n ${2:-} ]] || usage
+		trap - ERR EXIT
+		rm -rf "$TMP"
+		mkdir -p "$2" && cd "$2" && make_certs
+		exit
+		;;
+	--certs)
+		[[ -n ${2:-} ]] || usage
+		certs=$(cd "$2" && pwd -P)
+		shift 2
+		;;
+	--capture)
+		[[ -n ${2:-} ]] || usage
+		# absolute: the demo runs in $TMP
+		air_file=$(cd "$(dirname "$2")" && pwd -P)/$(basename "$2") || usage
+		shift 2
+		;;
+	*) usage ;;
+	esac
+done
 
 for c in openssl jq iperf3 ss; do
 	command -v "$c" >/dev/null || skip_all "$c not installed"
 done
 [[ -x $PKMD && -x $PKMCTL ]] || skip_all "pkmd or pkmctl not built (make)"
+if [[ -n $air_file ]]; then
+	for c in tcpdump tshark; do
+		command -v "$c" >/dev/null || skip_all "$c not installed (--capture)"
+	done
+	[[ -x $AIR2PCAP ]] || skip_all "air2pcap not built (make)"
+fi
 require_env
 cd "$TMP"
 
@@ -330,6 +407,7 @@ step "The air, the BS and three SSs"
 say "A bridge in its own namespace is the air; the BS and each SS are namespaces"
 say "with a veth on it and a wman0 device on top.  No SA, no key anywhere yet."
 topo_air
+[[ -z $air_file ]] || start_air_capture
 # Every ping turns the kernel's receive timestamp static key on and, when
 # it exits, off again; each flip patches the code that receives packets.
 # QEMU's emulation with two vCPUs can let the other vCPU hit the patch's
@@ -624,4 +702,9 @@ fi
 step "What the BS holds at the end"
 show_pk 0 sa list
 show_pk 0 status
+
+if [[ -n $air_file ]]; then
+	step "The air, saved for Wireshark"
+	save_air
+fi
 printf '\ndemo passed in %d s\n' $((SECONDS - started))

@@ -12,7 +12,7 @@ set -eu
 
 kernels="linux-image-amd64 linux-headers-amd64 linux-image-6.12-amd64 linux-headers-6.12-amd64"
 build="build-essential pkg-config kmod cpio busybox-static sparse clang libclang-rt-14-dev libnl-3-dev libnl-genl-3-dev libssl-dev libsqlite3-dev libinih-dev libjansson-dev libpcap-dev linux-source-6.12 xz-utils"
-run="qemu-system-x86 iproute2 procps iputils-ping iperf3 ethtool jq gnuplot-nox openssl zstd socat sqlite3 tcpdump bsdextrautils flex bison bc libelf-dev"
+run="qemu-system-x86 iproute2 procps iputils-ping iperf3 ethtool jq gnuplot-nox openssl zstd socat sqlite3 tcpdump tshark bsdextrautils flex bison bc libelf-dev"
 
 case ${1:-} in
 --build) run="" ;;
@@ -34,6 +34,14 @@ done
 
 echo "== installing from Debian's archive (minutes the first time):$missing"
 export DEBIAN_FRONTEND=noninteractive
+# tshark's wireshark-common asks whether non-root users may capture: no
+# (the tests capture as root), answered before it can ask.
+case " $missing " in
+*" tshark "*)
+	echo "wireshark-common wireshark-common/install-setuid boolean false" |
+		debconf-set-selections
+	;;
+esac
 apt-get update -qq
 # shellcheck disable=SC2086
 apt-get install -y -qq -o DPkg::Lock::Timeout=600 --no-install-recommends $missing

@@ -37,7 +37,7 @@ require_env
 require_pkmd
 ktap_plan
 
-grp1_cid=$((0xfe01)) grp2_cid=$((0xfe02))
+grp1_cid=$((0xfe01)) grp2_cid=$((0xfe02)) bc_said=$((0xfe00))
 uc_said1=$(uc_said_of 1)
 cap=$TMP/refresh.pcap
 
@@ -98,7 +98,7 @@ test_bs_starts() {
 	pp ctl_bs group member add 1 ss1
 	# the configured group and broadcast SAs are in the BS's kernel
 	wm0 sa show dev wman0 said "$grp1_cid" >/dev/null
-	wm0 sa show dev wman0 said 0xffff >/dev/null
+	wm0 sa show dev wman0 said "$bc_said" >/dev/null
 	assert_eq "$(kernel_teks 0 "$grp1_cid")" "0 1 " "group 1 TEKs in the BS kernel"
 }
 
@@ -156,9 +156,9 @@ test_other_ca() {
 test_broadcast_other_provider() {
 	start_daemon 3 ss3
 	wait_for 30 sa_state_is 3 $((0x2003)) operational
-	wait_for 10 sa_rejected 3 $((0xffff)) 3
-	log_has bs "SS ${mac[3]} SAID 0xffff: Key Reject \\(3 unsubscribed"
-	fails wm3 sa show dev wman0 said 0xffff 2>/dev/null
+	wait_for 10 sa_rejected 3 "$bc_said" 3
+	log_has bs "SS ${mac[3]} SAID 0xfe00: Key Reject \\(3 unsubscribed"
+	fails wm3 sa show dev wman0 said "$bc_said" 2>/dev/null
 }
 
 test_unsupported_service() {
@@ -166,6 +166,27 @@ test_unsupported_service() {
 	wait_for 10 sa_rejected 3 0 7
 	# only its unicast SA reached SS3's kernel
 	assert_eq "$(kernel_sas 3)" "[$((0x2003))]" "SAs in SS3's kernel"
+}
+
+# Station N: Basic CID N, Primary Management CID 320 + N (basic-cid-max's
+# default), as management connections in both kernels; no broadcast
+# management connection (0xffff), since no group here has a key tree.
+test_cid_layout() {
+	local n st b p subs
+	assert_eq "$(ctl_bs -j status | jq -r .basic_cid_max)" 320 "the BS's basic-cid-max"
+	subs=$(ctl_bs -j subscriber list)
+	jq -e 'map(select(.basic_cid)) | length == 3 and
+		all(.primary_cid == .basic_cid + 320 and .unicast_said == .basic_cid + 8192)' \
+		<<<"$subs" >/dev/null ||
+		{ log "subscriber list: $subs"; return 1; }
+	assert_eq "$(mgmt_cids 0)" "$(jq -c '[0] + [.[] | select(.basic_cid) | .basic_cid, .primary_cid] | sort' <<<"$subs")" \
+		"the BS's management connections: CID 0 and each station's two"
+	for n in 1 3; do
+		st=$(ctl_ss "$n" -j status)
+		b=$(jq -r .basic_cid <<<"$st") p=$(jq -r .primary_cid <<<"$st")
+		assert_eq "$p" $((b + 320)) "SS$n: primary CID of basic CID $b"
+		assert_eq "$(mgmt_cids "$n")" "[0,$b,$p]" "SS$n's management connections"
+	done
 }
 
 test_group_traffic() {
@@ -463,6 +484,7 @@ test_ss_restart() {
 setup
 log "setup: $SECONDS s"
 audit_start
+wire_start
 run_test "BS daemon starts; subscribers and a group member added" test_bs_starts
 run_test "SS1 enters, is authorized and gets its unicast TEKs" test_ss1_unicast
 run_test "ping BS <-> SS1 over wman0 with those keys" test_ping_unicast
@@ -471,6 +493,7 @@ run_test "SS1 asks group 2: Key Reject 8, nothing in its kernel" test_group_refu
 run_test "SS2 with another CA's certificate: Auth Reject, silent, no keys" test_other_ca
 run_test "SS3 of another provider asks broadcast: Key Reject 3" test_broadcast_other_provider
 run_test "SS3 asks Service Type 3: Key Reject 7, nothing in its kernel" test_unsupported_service
+run_test "CIDs: Basic N, Primary 320 + N, in the daemons and both kernels" test_cid_layout
 run_test "group traffic from the BS reaches the member only" test_group_traffic
 run_test "a refresh of SS1's unicast SA captured on the air" test_refresh_captured
 run_test "a tampered Key Request: dropped, logged, nothing changed" test_tampered_request
@@ -482,6 +505,8 @@ run_test "SS1 did not ask for group 2 again" test_not_asked_again
 run_test "kill -9 of the BS daemon: traffic flows, restart keeps every key, sends nothing" test_bs_kill9
 run_test "SS1's daemon restarts, gets the same keys, SS3 undisturbed" test_ss_restart
 run_test "nonce audit: every TEK the daemons installed, through both restarts: no (key, nonce) pair twice" audit_check
+run_test "wire conformance: stock tshark decodes every PDU on the air, none shown as Data; ranging, Auth Request, Reply and Reject, Key Request, Reply and Reject of each service type, a TEK refresh" \
+	wire_check rng-req,rng-rsp,auth-request,auth-reply,auth-reject,key-request,key-reply,key-reject,tek-refresh,key-request-unicast,key-request-multicast,key-request-broadcast,key-reply-unicast,key-reply-multicast,key-reject-multicast,key-reject-broadcast,key-reject-st3,encrypted
 
 # What an operator sees at the end, for the record.
 for cmd in "ctl_bs subscriber list" "ctl_bs group list" "ctl_bs sa list" \

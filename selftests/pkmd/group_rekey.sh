@@ -35,9 +35,16 @@
 #                to them; the four others lose no frame; SS3 still
 #                receives the frames and counts them as no-key drops.
 #   batching     two removals from group 3 within its batch interval make
-#                one rekey.
+#                one rekey, whose message to the group travels on 802.16's
+#                broadcast management connection, CID 0xffff.
 #   forged       a captured rekey replayed, tampered with, and one signed
-#                by an outsider, all refused by SS1; nothing changes.
+#                by an outsider, all refused by SS4; nothing changes.  One
+#                for a SAID SS4 does not hold is ignored, logged at debug
+#                level only.
+#
+# The BS and every SS in a tree hold the broadcast management connection
+# 0xffff, where all three groups' rekeys go; SS5, once deregistered,
+# holds no management connection but CID 0.
 #   restart      kill -9 of the BS daemon in the middle of a rekey of
 #                group 1 (LKH) and one of group 2 (offset), both
 #                committed and sent, both switches pending: the restarted
@@ -78,6 +85,7 @@ members=(1 2 3 4 5)
 lab=7
 
 g1=$((0xfe01)) g2=$((0xfe02)) g3=$((0xfe03))
+bmc=$((0xffff))	# 802.16's broadcast management connection: every tree's rekeys
 g1_ip=239.16.0.1 g2_ip=239.16.0.2
 
 # ---- helpers -----------------------------------------------------------------
@@ -262,6 +270,17 @@ test_join() {
 			has_eks "$n" "$said" $((epoch % 4))
 		done
 		log "group $g: $(tree "$g" scheme), degree $(tree "$g" degree), epoch $epoch"
+		assert_eq "$(tree "$g" rekey_cid)" 65535 "group $g: rekeys on the broadcast management connection"
+	done
+	# one broadcast management connection for all three trees, at the BS
+	# and at each member, next to CID 0 and each station's two
+	[[ $(mgmt_cids 0) == "[0,"*",65535]" ]] || { log "BS: $(mgmt_cids 0)"; return 1; }
+	for n in "${members[@]}"; do
+		local st b p
+		st=$(ctl_ss "$n" -j status)
+		b=$(jq -r .basic_cid <<<"$st") p=$(jq -r .primary_cid <<<"$st")
+		assert_eq "$p" $((b + 320)) "SS$n: primary CID of basic CID $b"
+		assert_eq "$(mgmt_cids "$n")" "[0,$b,$p,65535]" "SS$n's management connections"
 	done
 	ctl_bs group list | sed 's/^/# /'
 }
@@ -356,31 +375,42 @@ test_batching() {
 	log_has bs "group 3: rekey $((e3 + 1)) \\(0 joins, 2 leaves, 2 members\\)"
 	wait_for 10 all_have_eks "$g3" $(((e3 + 1) % 4)) 4 5
 	wait_for 10 ss_epoch_is 4 "$g3" $((e3 + 1))
-	# SS1 saw the rekey on the group's rekey connection (CID ^ 0x100)
-	saved rekey_frame "$(pick_frame "$cap" "cid == $((g3 ^ 0x100)) && mgmt == 10")"
+	# SS1 saw the rekey on the broadcast management connection
+	saved rekey_frame "$(pick_frame "$cap" "cid == $bmc && mgmt == 10")"
 }
 
 test_forged() {
-	local cap=$TMP/rekey.pcap idx hex bad e1 refused before state
+	local cap=$TMP/rekey.pcap idx hex bad e1 refused before state lines
 	idx=$(saved rekey_frame)
 	hex=$("$FRAME" payload "$cap" --index "$idx")
 	before=$(ss_tree 4 "$g3" refused)
 	state=$(kernel_tek_state 4)
 	e1=$(ss_tree 4 "$g3" epoch)
 	# a replay of the genuine message to SS4, which applied it
-	air_mgmt 4 ff:ff:ff:ff:ff:ff "${mac[0]}" $((g3 ^ 0x100)) "$hex"
+	air_mgmt 4 ff:ff:ff:ff:ff:ff "${mac[0]}" "$bmc" "$hex"
 	wait_for 10 log_has ss4 "SAID 0xfe03 \\(group 3\\): multicast rekey message refused: sequence number not fresh"
 	# one byte of the key tree payload changed: the BS's signature fails
 	bad=${hex:0:40}$(printf '%02x' $((0x${hex:40:2} ^ 1)))${hex:42}
-	air_mgmt 4 ff:ff:ff:ff:ff:ff "${mac[0]}" $((g3 ^ 0x100)) "$bad"
+	air_mgmt 4 ff:ff:ff:ff:ff:ff "${mac[0]}" "$bmc" "$bad"
 	wait_for 10 log_has ss4 "rekey message whose signature does not verify"
 	# an outsider's message with a signature of its own making
 	bad=0af001$(printf '0c02%04x' "$g3")e014$(random_hex 20)2640$(random_hex 64)
-	air_mgmt 4 ff:ff:ff:ff:ff:ff "${mac[0]}" $((g3 ^ 0x100)) "$bad"
-	wait_for 10 log_count_ge ss4 'signature does not verify|malformed or unsigned rekey' 2
+	air_mgmt 4 ff:ff:ff:ff:ff:ff "${mac[0]}" "$bmc" "$bad"
+	wait_for 10 log_count_ge ss4 'signature does not verify|unsigned rekey message|malformed PKM-RSP on the broadcast' 2
+	# the same for a SAID SS4 holds no SA of (another BS's group, say):
+	# not its business, so a debug line only (every SS sees every
+	# group's rekeys); the next message's line is the mark
+	mapfile -t lines <"$TMP/ss4.log"
+	bad=0af001$(printf '0c02%04x' $((0x3999)))e014$(random_hex 20)2640$(random_hex 64)
+	air_mgmt 4 ff:ff:ff:ff:ff:ff "${mac[0]}" "$bmc" "$bad"
 	# from another address than the BS's
-	air_mgmt 4 ff:ff:ff:ff:ff:ff "${mac[3]}" $((g3 ^ 0x100)) "$hex"
-	wait_for 10 log_has ss4 "rekey message on 0xff03 from ${mac[3]}, not our BS"
+	air_mgmt 4 ff:ff:ff:ff:ff:ff "${mac[3]}" "$bmc" "$hex"
+	wait_for 10 log_has ss4 "SAID 0xfe03 \\(group 3\\): rekey message on 0xffff from ${mac[3]}, not our BS"
+	log_since ss4 "${#lines[@]}" "debug: rekey message for SAID 0x3999 from ${mac[0]}, which we do not hold, ignored"
+	if log_since ss4 "${#lines[@]}" "(info|notice|warning|error): .*(0x3999|signature does not verify|malformed)"; then
+		log "SS4 logged the message for a SAID it does not hold above debug level"
+		return 1
+	fi
 	assert_eq "$(ss_tree 4 "$g3" epoch)" "$e1" "SS4's epoch"
 	assert_eq "$(kernel_tek_state 4)" "$state" "SS4's kernel TEKs"
 	refused=$(ss_tree 4 "$g3" refused)
@@ -664,6 +694,7 @@ test_deregister() {
 	assert_eq "$(kernel_sas 0 | jq "index($uc5)")" null "SS5's unicast SA in the BS kernel"
 	assert_eq "$(bs_authorized)" $((auth - 1)) "authorized stations"
 	assert_eq "$(kernel_sas 5)" "[]" "SAs in SS5's kernel"
+	assert_eq "$(mgmt_cids 5)" "[0]" "SS5's management connections: no broadcast one without a tree group"
 	assert_eq "$(ctl_ss 5 -j status | jq -r .deregistered)" true "SS5 deregistered"
 	# group frames reach the members left and are dropped at SS5
 	for g in 1 2; do
@@ -699,8 +730,9 @@ step() {
 }
 
 run_test "setup: BS, five SSs join three tree groups" setup
-# at the top level: run_test's subshell would stop the capture
+# at the top level: run_test's subshell would stop the captures
 audit_start
+wire_start
 step "joins: trees of 5, every kernel on the tree's TEK" test_join
 step "revoke under traffic: new TEKs within 1 s, no frame lost, SS3 shut out" test_revoke
 step "batching: two removals within the interval, one rekey" test_batching
@@ -709,6 +741,8 @@ step "BS killed in the middle of a rekey: restart resumes it" test_restart
 step "newcomer: no key of SS6 opens frames of groups 1 and 2 from before its join" test_newcomer
 step "deregister: a forged DREG-REQ changes nothing; SS5's own leaves every tree in one rekey each" test_deregister
 run_test "nonce audit: through the rekeys, the BS restart and the deregistration, no (key, nonce) pair twice" audit_check
+run_test "wire conformance: stock tshark decodes every PDU on the air, none shown as Data; Group Key Update Commands and their fragments, DREG-REQ and DREG-CMD" \
+	wire_check gkuc,gkuc-fragment,dreg-req,dreg-cmd,encrypted
 
 for cmd in "ctl_bs group list" "ctl_ss 1 sa list"; do
 	log "---- pkmctl: $cmd"

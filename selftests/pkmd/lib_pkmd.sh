@@ -244,8 +244,8 @@ write_bs_conf() {
 		cid = $((0xfe02))
 		addresses = 01:00:5e:10:00:02
 
+		# the default CID, 0xfe00
 		[broadcast]
-		cid = 0xffff
 	CONF
 	[[ -n ${1:-} ]] && printf '%s\n' "$1" >>"$TMP/bs.conf"
 	return 0
@@ -310,6 +310,10 @@ kernel_tek_counts() {
 }
 # kernel_sas N: the SAIDs in node N's kernel, as "[a,b]".
 kernel_sas() { wm "$1" -j sa show dev wman0 | jq -c 'map(.said) | sort'; }
+# mgmt_cids NODE: the CIDs of NODE's management connections, sorted.
+mgmt_cids() {
+	wm "$1" -j conn show dev wman0 | jq -c '[.[] | select(.kind == "mgmt") | .cid] | sort'
+}
 
 # tek_counts_grew BEFORE AFTER: every TEK of BEFORE (kernel_tek_counts
 # lines) is still there, its PN and counters as high or higher: none
@@ -417,3 +421,109 @@ pkm_frame() { pick_frame "$1" "f[\"pkm-code\"] == $2${3:+ && $3}"; }
 # air_mgmt NODE DST SRC CID HEX: a clear management PDU sent on the air
 # toward NODE only (from the bridge's port to it), from any address.
 air_mgmt() { na "$FRAME" mgmt "air$1" "${@:2}"; }
+
+# ---- wire conformance -----------------------------------------------------------
+#
+# What the daemons put on the air must decode in stock Wireshark
+# (Documentation/testing.rst, "The wire conformance check").  A test
+# starts the capture with wire_start at its top level, next to
+# audit_start, and checks it with a run_test line after audit_check:
+#
+#   run_test "wire conformance: ..." wire_check KIND,KIND...
+#
+# wire_start captures every clear wman PDU (the management messages) on
+# the air bridge; wire_check stops it and runs tools/wire-check/wire-check
+# on it and on the nonce audit's capture (the encrypted PDUs), requiring
+# the kinds of message named.  WMAN_WIRE_CHECK=0 turns it off.  With
+# WIRE_TABLES=DIR (run.sh sets it) each test's counts are kept in DIR for
+# the suite's table; with WIRE_KEEP=DIR (a --share directory of the VM)
+# the converted capture and tshark's PDML are kept in DIR/TEST.sh/.
+
+WIRE_CHECK=${WIRE_CHECK:-$TOP/tools/wire-check/wire-check}
+WMAN_WIRE_CHECK=${WMAN_WIRE_CHECK:-1}
+wire_pcap=$TMP/wire.pcap
+wire_pid=
+wire_state=off		# off, running, or why it could not start
+
+# wire_start: tcpdump on br0, clear wman PDUs whole, each written as it
+# comes (--immediate-mode, -U: a handful of PDUs a second at most), so
+# that stopping it loses nothing; returns once it captures.
+wire_start() {
+	wire_pid=
+	if [[ $WMAN_WIRE_CHECK == 0 ]]; then
+		log "wire check: off (WMAN_WIRE_CHECK=0)"
+		return 0
+	fi
+	if ! command -v tcpdump >/dev/null; then
+		wire_state="it needs tcpdump"
+		log "wire check: $wire_state"
+		return 0
+	fi
+	bg ip netns exec "$ns_air" tcpdump -i br0 -n -Z root -U --immediate-mode \
+		-s 0 -w "$wire_pcap" 'ether proto 0x88b5 and ether[14] & 0x40 == 0' \
+		2>"$TMP/wire.tcpdump"
+	wire_pid=$bg_pid
+	if wait_for 60 wire_capturing; then
+		wire_state=running
+	else
+		wire_state="tcpdump did not start: $(tr '\n' ' ' <"$TMP/wire.tcpdump")"
+		log "wire check: $wire_state"
+	fi
+}
+wire_capturing() {
+	local line
+	while read -r line; do
+		[[ $line == *"listening on "* ]] && return 0
+	done <"$TMP/wire.tcpdump"
+	return 1
+}
+wire_stopped() {
+	local state=
+	[[ -r /proc/$wire_pid/stat ]] || return 0
+	read -r _ _ state _ <"/proc/$wire_pid/stat" 2>/dev/null || return 0
+	[[ $state == Z ]]
+}
+
+# wire_check KINDS: stop the capture, decode it with stock tshark; fail on
+# what the checker fails on, on a capture that dropped frames, and when a
+# kind of KINDS (comma-separated, the table's last column) was not seen.
+wire_check() {
+	local line drops='' rc=0 inputs=("$wire_pcap") opts=() kinds=${1:-}
+	case $wire_state in
+	running) ;;
+	off)
+		log "wire check: not started"
+		return "$KSFT_SKIP"
+		;;
+	*)
+		log "wire check: $wire_state"
+		return 1
+		;;
+	esac
+	kill -INT "$wire_pid" 2>/dev/null || true
+	wait_for 10 wire_stopped
+	while read -r line; do
+		[[ $line =~ ^([0-9]+)\ packets?\ dropped\ by\ kernel ]] &&
+			drops=${BASH_REMATCH[1]}
+	done <"$TMP/wire.tcpdump"
+	# the encrypted PDUs: the nonce audit's capture, once it has stopped
+	if [[ $audit_state == running && -s $audit_pcap ]] && audit_stopped; then
+		inputs+=("$audit_pcap")
+	else
+		log "wire check: no encrypted PDUs (the nonce audit's capture is off, not there or still running)"
+		kinds=${kinds//encrypted/}
+		kinds=${kinds//,,/,}
+		kinds=${kinds#,}
+		kinds=${kinds%,}
+	fi
+	[[ -z $kinds ]] || opts+=(--expect "$kinds")
+	[[ -z ${WIRE_TABLES:-} ]] || opts+=(--counts "$WIRE_TABLES/${0##*/}.counts")
+	[[ -z ${WIRE_KEEP:-} ]] || opts+=(--keep "$WIRE_KEEP/${0##*/}")
+	"$WIRE_CHECK" "${opts[@]}" "${inputs[@]}" >"$TMP/wire.out" 2>&1 || rc=$?
+	sed 's/^/# /' "$TMP/wire.out" >&"$log_fd"
+	if [[ $drops != 0 ]]; then
+		log "wire check: the capture missed frames (${drops:-unknown})"
+		return 1
+	fi
+	return "$rc"
+}

@@ -41,7 +41,7 @@ ktap_plan
 trap 'cleanup; [[ -d /sys/module/wman ]] || insmod "$ko"' EXIT
 
 uc_said1=$(uc_said_of 1)
-grp1_cid=$((0xfe01)) grp2_cid=$((0xfe02)) bc_said1=$((0xffff))
+grp1_cid=$((0xfe01)) grp2_cid=$((0xfe02)) bc_said1=$((0xfe00))
 grp2_ip4=239.16.0.2
 block=2048
 
@@ -384,6 +384,7 @@ test_ss_key_used_up() {
 setup
 log "setup: $SECONDS s"
 audit_start
+wire_start
 run_test "BS and SS1 daemons: unicast, group and broadcast keys, each TEK under a PN limit its disk covers" test_keys
 run_test "a ping flood takes the BS's unicast TEK across PN blocks: each limit raised in time" test_limit_raised
 run_test "kill -9 of the BS daemon: nothing installed again, limits covered, the next blocks raised" test_bs_kill9
@@ -392,6 +393,8 @@ run_test "module reloaded: the same keys back at PNs no lower, traffic flows" te
 run_test "SS1's daemon killed under a ping flood: its uplink PN never goes back, no replay at the BS" test_ss_kill9_flood
 run_test "SS1's uplink key used up: its restarted daemon leaves it out and asks for new keys" test_ss_key_used_up
 run_test "nonce audit: across the daemons' kills, the device re-created and the module reloaded, no (key, nonce) pair twice" audit_check
+run_test "wire conformance: stock tshark decodes every PDU on the air, none shown as Data; unicast and broadcast keys" \
+	wire_check key-request,key-reply,key-reply-unicast,key-reply-broadcast,encrypted
 
 for cmd in "ctl_bs sa list" "ctl_ss 1 sa list"; do
 	log "---- pkmctl: $cmd"

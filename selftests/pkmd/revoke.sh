@@ -26,7 +26,7 @@ require_env
 require_pkmd
 ktap_plan
 
-bc=$((0xffff)) g1=$((0xfe01)) g2=$((0xfe02))
+bc=$((0xfe00)) g1=$((0xfe01)) g2=$((0xfe02))
 g1_ip=239.16.0.1 g2_ip=239.16.0.2
 frames=5
 
@@ -49,7 +49,7 @@ setup() {
 		switch-delay = 1000
 
 		[broadcast]
-		cid = 0xffff
+		cid = $bc
 	CONF
 	write_ss_conf 1 ss1 ca unicast,broadcast "1, 2"
 	write_ss_conf 2 ss2 ca unicast,broadcast "1, 2"
@@ -159,12 +159,12 @@ test_ss1_follows() {
 	for said in $bc $g1 $g2; do
 		wait_for 20 in_step 1 "$said"
 	done
-	log_has ss1 "SAID 0xffff \\(broadcast\\): TEK Invalid"
+	log_has ss1 "SAID 0xfe00 \\(broadcast\\): TEK Invalid"
 	log_has ss1 "SAID 0xfe01 \\(group 1\\): TEK Invalid"
 	# SS1's gap: from the BS's swap to SS1's new pair in its kernel
 	local swapped installed
-	swapped=$(log_ms bs "SAID 0xffff \\(broadcast\\): both TEKs replaced")
-	installed=$(log_ms_last ss1 "SAID 0xffff \\(broadcast\\): TEKs EKS [0-3] and [0-3] installed")
+	swapped=$(log_ms bs "SAID 0xfe00 \\(broadcast\\): both TEKs replaced")
+	installed=$(log_ms_last ss1 "SAID 0xfe00 \\(broadcast\\): TEKs EKS [0-3] and [0-3] installed")
 	log "SS1 without the broadcast key for $((installed - swapped)) ms"
 }
 
@@ -222,6 +222,7 @@ test_bs_state() {
 setup
 log "setup: $SECONDS s"
 audit_start
+wire_start
 run_test "BS, SS1 and SS2: broadcast, group 1 (no key tree) and group 2 (key tree) keyed" test_keys
 run_test "before the revocation both SSs decrypt broadcast and both groups" test_both_receive
 run_test "SS2's daemon killed (its kernel keeps its TEKs), pkmctl subscriber revoke ss2: broadcast and group 1 get new TEKs, group 2 rekeys" test_revoke
@@ -229,5 +230,7 @@ run_test "SS1 gets the new TEKs at once (TEK Invalid)" test_ss1_follows
 run_test "after the revocation SS1 decrypts every broadcast and group frame, SS2 none: it drops them for want of a key" test_after
 run_test "the BS holds none of SS2's TEKs for broadcast and group 1; ss2 revoked, out of the tree" test_bs_state
 run_test "nonce audit: no (key, nonce) pair twice across the revocation" audit_check
+run_test "wire conformance: stock tshark decodes every PDU on the air, none shown as Data; TEK Invalid, a key-tree rekey" \
+	wire_check tek-invalid,gkuc,key-reply-broadcast,encrypted
 dump_logs 10
 ktap_finished

@@ -273,6 +273,7 @@ test_bs_revoked() {
 setup
 log "setup: $SECONDS s"
 audit_start
+wire_start
 run_test "a subscriber's daemon posing as the BS: SSs that never had a BS refuse its Auth Replies" test_rogue_fresh
 run_test "a certificate with the BS's role and name but another key: an SS pinning the key refuses it" test_impostor_fresh
 run_test "the real BS authorizes both SSs; traffic flows" test_real_bs
@@ -281,5 +282,7 @@ run_test "the other key under the BS's name at reauthorization: refused as a cha
 run_test "the real BS back: both SSs reauthorized by it, traffic flows" test_real_bs_again
 run_test "the BS's certificate revoked in SS3's CRL: its signed rekeys dropped at once, its reauthorization refused" test_bs_revoked
 run_test "nonce audit: no (key, nonce) pair twice" audit_check
+run_test "wire conformance: stock tshark decodes every PDU on the air, none shown as Data; the real and the rogue BS's Auth Replies" \
+	wire_check rng-req,rng-rsp,auth-request,auth-reply,encrypted
 dump_logs 10
 ktap_finished

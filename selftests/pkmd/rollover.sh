@@ -171,6 +171,7 @@ test_reauthorized() {
 setup
 log "setup: $SECONDS s"
 audit_start
+wire_start
 run_test "lifetimes below the 802.16 minima refused without the test setting" test_short_needs_setting
 run_test "BS and two SSs with 12 s TEKs and 30 s AKs: every SA keyed" test_keys
 run_test "${run_seconds}s of traffic through the rollovers: no frame lost, no drop" test_no_loss
@@ -178,5 +179,7 @@ run_test "the BS rolled each unicast and the group SA over" test_rollovers
 run_test "each SS refreshed each SA before its newer TEK expired" test_refreshes
 run_test "both SSs reauthorized before their AK expired" test_reauthorized
 run_test "nonce audit: through the rollovers, refreshes and reauthorizations, no (key, nonce) pair twice, no TEK used past its lifetime" audit_check
+run_test "wire conformance: stock tshark decodes every PDU on the air, none shown as Data; ranging, authorizations, refreshes" \
+	wire_check rng-req,rng-rsp,auth-request,auth-reply,key-request,key-reply,tek-refresh,encrypted
 dump_logs 10
 ktap_finished

@@ -24,4 +24,19 @@ tests=("$@")
 ((${#tests[@]})) || tests=(e2e.sh rollover.sh group_rekey.sh pn_persist.sh rogue_bs.sh revoke.sh)
 # shellcheck source=../ksft_run.sh
 . "$here/../ksft_run.sh"
+
+# Each test's wire check keeps its table here (lib_pkmd.sh); added up at
+# the end: what the whole run put on the air, as stock tshark reads it.
+WIRE_TABLES=$(mktemp -d)
+export WIRE_TABLES
 ksft_run "$ksft" "${tests[@]}"
+rc=$?
+if compgen -G "$WIRE_TABLES/*.counts" >/dev/null; then
+	echo "# the air of ${#tests[@]} test file(s), as stock tshark reads it (wire check):"
+	awk -F '\t' '!($3 in n) { order[++rows] = $3; kind[$3] = $2 } { n[$3] += $1 }
+		END { for (i = 1; i <= rows; i++)
+			printf "# %6d  %-72s %s\n", n[order[i]], order[i], kind[order[i]] }' \
+		"$WIRE_TABLES"/*.counts
+fi
+rm -rf "$WIRE_TABLES"
+exit "$rc"

@@ -96,6 +96,8 @@ run_one() {
 		certificate = $work/ca/bs.pem
 		private-key = $work/ca/bs.key
 		provider = load
+		# a Basic CID for each SS (Wireshark then wants -o wmx.basic_cid_max:$n_ss)
+		basic-cid-max = $n_ss
 
 		[test]
 		mgmt-socket = $dir/link.sock
@@ -111,7 +113,7 @@ run_one() {
 	[[ -S $dir/ctl.sock ]] || { cat "$dir/bs.log" >&2; die "$name: pkmd did not start"; }
 	log "$name: $n_ss SSs, window $w, ${seconds} s; BS on CPU $bs_cpu, pkmload on CPU $load_cpu ($policy)"
 	"${sched[@]}" "$load_cpu" "$pkmload" run -d "$work/ca" -l "$dir/link.sock" \
-		-c "$dir/ctl.sock" -n "$n_ss" -w "$w" -t "$seconds" \
+		-c "$dir/ctl.sock" -n "$n_ss" -m "$n_ss" -w "$w" -t "$seconds" \
 		-p "$daemon_pid" -j "$work/$name.json" | sed 's/^/  /' >&2 || status=$?
 	kill "$daemon_pid"
 	wait "$daemon_pid" || true

@@ -33,10 +33,15 @@
 #include "pkmload.h"
 #include "rng.h"
 
+/*
+ * The BS's CID layout (control-plane.rst, "CIDs and SAIDs"): SS N of m
+ * (the BS's basic-cid-max) gets Basic CID N, Primary Management CID m + N
+ * and its unicast SA 0x2000 + N.
+ */
 #define MGMT_CID_RANGING	0
-#define PRIMARY_CID_BASE	0x1000
 #define UNICAST_CID_BASE	0x2000
 #define STATION_MAX		4095
+#define BASIC_CID_MAX_DEFAULT	320
 
 struct ss {
 	unsigned int index;
@@ -81,6 +86,7 @@ struct counts {
 struct opts {
 	const char *dir, *link, *control, *provider, *json, *state;
 	unsigned int n, window, keys, duration;
+	unsigned int basic_cid_max;	/* m, what the BS must use */
 	unsigned int timeout_ms;
 	int bs_pid;
 	bool quiet;
@@ -211,6 +217,36 @@ static int make_identities(struct run *R)
 	return 0;
 }
 
+/*
+ * The BS must hand out the CIDs of the m we were told: its status says
+ * which it uses, and a mismatch is a setup error, not N failed SSs.
+ */
+static int check_basic_cid_max(struct run *R, int fd)
+{
+	static const char field[] = "\"basic_cid_max\":";
+	char answer[1024];
+	const char *p;
+	unsigned long m;
+
+	if (control_call(fd, "{\"command\":\"status\"}\n", answer,
+			 sizeof(answer))) {
+		fprintf(stderr, "pkmload: status: %s\n", answer);
+		return -1;
+	}
+	p = strstr(answer, field);
+	if (!p) {
+		fprintf(stderr, "pkmload: the BS's status names no basic_cid_max (a BS of an older CID layout?)\n");
+		return -1;
+	}
+	m = strtoul(p + strlen(field), NULL, 10);
+	if (m != R->o.basic_cid_max) {
+		fprintf(stderr, "pkmload: the BS uses basic-cid-max %lu, not %u (-m)\n",
+			m, R->o.basic_cid_max);
+		return -1;
+	}
+	return 0;
+}
+
 static int add_subscribers(struct run *R)
 {
 	int fd = control_connect(R->o.control);
@@ -219,6 +255,10 @@ static int add_subscribers(struct run *R)
 
 	if (fd < 0)
 		return -1;
+	if (check_basic_cid_max(R, fd)) {
+		close(fd);
+		return -1;
+	}
 	for (unsigned int i = 0; i < R->o.n; i++) {
 		mac_text(R->ss[i].mac, mac);
 		snprintf(req, sizeof(req),
@@ -429,8 +469,8 @@ static int check_rng_rsp(struct run *R, struct ss *s, const struct rec *r)
 	}
 	if (rsp.status != RNG_STATUS_SUCCESS ||
 	    memcmp(rsp.ss_mac, s->mac, MAC_LEN) || rsp.basic_cid < 1 ||
-	    rsp.basic_cid > STATION_MAX ||
-	    rsp.primary_cid != PRIMARY_CID_BASE + rsp.basic_cid ||
+	    rsp.basic_cid > R->o.basic_cid_max ||
+	    rsp.primary_cid != R->o.basic_cid_max + rsp.basic_cid ||
 	    R->cid_used[rsp.basic_cid]) {
 		fail_ss(R, s, "RNG-RSP refused, or CIDs wrong or taken");
 		return -1;
@@ -990,7 +1030,9 @@ static void usage(FILE *out)
 		"  -d DIR        the CA made by 'pkmload ca' (signs the SS certificates)\n"
 		"  -l LINK       the BS daemon's [test] mgmt-socket\n"
 		"  -c CONTROL    the BS daemon's control socket\n"
-		"  -n N          subscriber stations (default 1000, at most 4095)\n"
+		"  -n N          subscriber stations (default 320, at most -m)\n"
+		"  -m M          the BS's basic-cid-max: SS N gets Basic CID N and\n"
+		"                Primary CID M + N (default 320, at most 4095)\n"
 		"  -w W          requests in flight (default 64, at most 1024)\n"
 		"  -t SECONDS    sustained Key Request phase (default 5, 0: none)\n"
 		"  -k K          RSA keys shared by the SS certificates (default 8)\n"
@@ -1023,9 +1065,10 @@ static int parse_run(int argc, char **argv, struct opts *o)
 	unsigned int pid;
 	int c;
 
-	*o = (struct opts){ .n = 1000, .window = 64, .keys = 8, .duration = 5,
+	*o = (struct opts){ .n = 0, .window = 64, .keys = 8, .duration = 5,
+			    .basic_cid_max = BASIC_CID_MAX_DEFAULT,
 			    .timeout_ms = 10000, .provider = "load" };
-	while ((c = getopt(argc, argv, "d:l:c:n:w:t:k:P:p:j:S:T:qh")) != -1) {
+	while ((c = getopt(argc, argv, "d:l:c:n:m:w:t:k:P:p:j:S:T:qh")) != -1) {
 		switch (c) {
 		case 'd': o->dir = optarg; break;
 		case 'l': o->link = optarg; break;
@@ -1036,6 +1079,10 @@ static int parse_run(int argc, char **argv, struct opts *o)
 		case 'q': o->quiet = true; break;
 		case 'n':
 			if (parse_u(optarg, 1, STATION_MAX, &o->n))
+				return -1;
+			break;
+		case 'm':
+			if (parse_u(optarg, 1, STATION_MAX, &o->basic_cid_max))
 				return -1;
 			break;
 		case 'w':
@@ -1065,6 +1112,13 @@ static int parse_run(int argc, char **argv, struct opts *o)
 	}
 	if (optind != argc || !o->dir || !o->link || !o->control)
 		return -1;
+	if (!o->n)
+		o->n = o->basic_cid_max;
+	if (o->n > o->basic_cid_max) {
+		fprintf(stderr, "pkmload: %u SSs but basic-cid-max %u (-m): the BS refuses the SSs beyond it\n",
+			o->n, o->basic_cid_max);
+		return -1;
+	}
 	if (o->window > o->n * OUT_MAX)
 		o->window = o->n * OUT_MAX;
 	return 0;
@@ -1087,6 +1141,7 @@ int main(int argc, char **argv)
 		return 1;
 	if (parse_run(argc - 1, argv + 1, &R->o)) {
 		usage(stderr);
+		free(R);
 		return 2;
 	}
 	R->ss = calloc(R->o.n, sizeof(*R->ss));

@@ -93,6 +93,7 @@ static struct station *station_alloc(struct bs *bs, const uint8_t mac[MAC_LEN],
 		return NULL;
 	memcpy(st->mac, mac, MAC_LEN);
 	st->index = index;
+	st->primary_cid = (uint16_t)(bs->cfg->basic_cid_max + index);
 	bs->stations[index] = st;
 	return st;
 }
@@ -103,6 +104,12 @@ static int load_station(void *arg, const uint8_t mac[MAC_LEN], uint16_t index)
 
 	if (index < 1 || index > STATION_MAX || bs->stations[index])
 		return -EINVAL;
+	/* Its CIDs would overlap another station's: the operator decides. */
+	if (index > bs->cfg->basic_cid_max) {
+		log_err("database: SS %s has Basic CID %u, above basic-cid-max %u; set basic-cid-max to %u or more",
+			mac_str(mac), index, bs->cfg->basic_cid_max, index);
+		return -ERANGE;
+	}
 	return station_alloc(bs, mac, index) ? 0 : -ENOMEM;
 }
 
@@ -130,12 +137,12 @@ struct station *bs_station_enter(struct bs *bs, const uint8_t mac[MAC_LEN])
 	unsigned int index;
 
 	if (!st) {
-		for (index = 1; index <= STATION_MAX; index++)
+		for (index = 1; index <= bs->cfg->basic_cid_max; index++)
 			if (!bs->stations[index])
 				break;
-		if (index > STATION_MAX) {
-			log_err("SS %s: no CIDs left (%d stations)", mac_str(mac),
-				STATION_MAX);
+		if (index > bs->cfg->basic_cid_max) {
+			log_err("SS %s: refused, no CIDs left: all %u Basic CIDs are taken (basic-cid-max)",
+				mac_str(mac), bs->cfg->basic_cid_max);
 			return NULL;
 		}
 		if (store_station_add(bs->store, mac, (uint16_t)index))
@@ -332,6 +339,7 @@ static void bs_mgmt_rx(void *arg, uint16_t cid, const uint8_t src[MAC_LEN],
 		       const uint8_t *payload, size_t len)
 {
 	struct bs *bs = arg;
+	unsigned int basic_max = bs->cfg->basic_cid_max;
 	struct station *st;
 	struct pkm_msg m;
 	int err;
@@ -340,11 +348,12 @@ static void bs_mgmt_rx(void *arg, uint16_t cid, const uint8_t src[MAC_LEN],
 		bs_entry_rx(bs, src, payload, len);
 		return;
 	}
-	if (cid <= PRIMARY_CID_BASE || cid > PRIMARY_CID_BASE + STATION_MAX) {
+	/* PKM and DREG run on the Primary Management CIDs, m + 1 .. 2m. */
+	if (cid <= basic_max || cid > 2 * basic_max) {
 		log_debug("SS %s: message on CID 0x%04x ignored", mac_str(src), cid);
 		return;
 	}
-	st = bs->stations[cid - PRIMARY_CID_BASE];
+	st = bs->stations[cid - basic_max];
 	if (!st || memcmp(st->mac, src, MAC_LEN) != 0) {
 		log_warn("SS %s: message on primary CID 0x%04x, which is not its own; dropped",
 			 mac_str(src), cid);
@@ -726,6 +735,75 @@ static int load_identity(struct bs *bs)
 	return 0;
 }
 
+/*
+ * Connections an earlier run left in the kernel that this one would not
+ * make: with another basic-cid-max, or under an older CID layout, a
+ * station's CID could still be bound to another station's address.
+ * Every management connection goes but CID 0, each station's Basic and
+ * Primary ones with its address, and the broadcast management connection
+ * when a group has a key tree; so does a transport connection on 0xffff,
+ * where the broadcast service used to be.
+ */
+struct stale_conns {
+	struct bs *bs;
+	bool tree;			/* the broadcast management one is ours */
+	uint8_t *stale;			/* by CID */
+	size_t n;
+};
+
+static void scan_stale_conn(void *arg, const struct kernel_conn_info *c)
+{
+	struct stale_conns *s = arg;
+	unsigned int basic_max = s->bs->cfg->basic_cid_max;
+	const struct station *st = NULL;
+	bool keep;
+
+	if (c->kind != WMAN_CONN_MGMT) {
+		keep = c->cid != WMAN_CID_BROADCAST;
+	} else if (c->cid == WMAN_CID_INITIAL_RANGING) {
+		keep = true;
+	} else if (c->cid == WMAN_CID_BROADCAST) {
+		keep = s->tree && !c->has_peer;
+	} else {
+		if (c->cid <= basic_max)
+			st = s->bs->stations[c->cid];
+		else if (c->cid <= 2 * basic_max)
+			st = s->bs->stations[c->cid - basic_max];
+		keep = st && c->has_peer && !memcmp(c->peer, st->mac, MAC_LEN);
+	}
+	if (!keep && !s->stale[c->cid]) {
+		s->stale[c->cid] = 1;
+		s->n++;
+	}
+}
+
+static void delete_stale_conns(struct bs *bs)
+{
+	struct stale_conns s = { .bs = bs };
+	int err;
+
+	for (size_t i = 0; i < bs->cfg->n_groups; i++)
+		if (bs->cfg->groups[i].tree != CONFIG_TREE_NONE)
+			s.tree = true;
+	s.stale = calloc(65536, 1);
+	if (!s.stale)
+		return;
+	err = kernel_conn_dump(bs->kernel, scan_stale_conn, &s);
+	if (err)
+		log_warn("cannot list the kernel's connections: %s",
+			 kernel_error(bs->kernel, err));
+	if (!err && s.n)
+		log_notice("%zu connection%s of an earlier run or CID layout deleted from the kernel",
+			   s.n, s.n == 1 ? "" : "s");
+	for (size_t cid = 0; !err && cid < 65536; cid++) {
+		if (!s.stale[cid])
+			continue;
+		log_debug("connection 0x%04zx of an earlier run deleted", cid);
+		kernel_conn_del(bs->kernel, (uint16_t)cid);
+	}
+	free(s.stale);
+}
+
 static int open_database(struct bs *bs)
 {
 	char dir[CONFIG_PATH_MAX];
@@ -778,6 +856,7 @@ int bs_start(struct pkmd *d)
 		log_err("%s: cannot load the database", bs->cfg->database);
 		return PKMD_EXIT_SETUP;
 	}
+	delete_stale_conns(bs);
 	err = kernel_conn_add(bs->kernel, WMAN_CID_INITIAL_RANGING,
 			      WMAN_CONN_MGMT, -1, NULL);
 	if (err && err != -EEXIST) {

@@ -18,14 +18,16 @@
  * Base station state.  Everything here is mirrored in the database
  * (store.c) and written there before it is acted on.
  *
- * CIDs and SAIDs of a station follow from its index N (1..4095):
- * Basic CID N, Primary Management CID 0x1000 + N, unicast transport
+ * CIDs and SAIDs of a station follow from its index N (1..m, m the
+ * configuration's basic-cid-max, at most STATION_MAX): Basic CID N,
+ * Primary Management CID m + N (802.16-2004 Table 345), unicast transport
  * connection and its SA 0x2000 + N.  Multicast and broadcast connections
- * have the CIDs of the configuration, from 0x3000 up.  Every SA's SAID is
- * the CID of its transport connection (control-plane.rst says why).
+ * have the CIDs of the configuration, 0x3000 to 0xfefe; tree groups'
+ * rekeys go on the broadcast management connection 0xffff.  Every SA's
+ * SAID is the CID of its transport connection (control-plane.rst says
+ * why).
  */
-#define STATION_MAX		4095
-#define PRIMARY_CID_BASE	0x1000
+#define STATION_MAX		CONFIG_BASIC_CID_MAX_LIMIT
 #define UNICAST_CID_BASE	0x2000
 
 struct subscriber {
@@ -59,6 +61,7 @@ struct bs_ak {
 struct station {
 	uint8_t mac[MAC_LEN];
 	uint16_t index;
+	uint16_t primary_cid;		/* basic-cid-max + index */
 	struct bs_ak ak[2];		/* [STORE_AK_ACTIVE], [STORE_AK_PENDING] */
 	int64_t auth_invalid_ms;	/* last Auth Invalid, rate limit */
 	uint8_t recent_nonces[RECENT_NONCES][PKM_SS_RANDOM_LEN];
@@ -110,7 +113,7 @@ static inline uint16_t station_basic_cid(const struct station *st)
 
 static inline uint16_t station_primary_cid(const struct station *st)
 {
-	return (uint16_t)(PRIMARY_CID_BASE + st->index);
+	return st->primary_cid;
 }
 
 static inline uint16_t station_unicast_said(const struct station *st)

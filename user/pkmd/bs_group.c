@@ -13,9 +13,10 @@
  *      with the new TEK as its newer generation, in one transaction;
  *   2. installs the new TEK in the kernel (other EKS slot; the BS keeps
  *      sending with the older one);
- *   3. sends the multicast payload, signed, on the group's rekey
- *      connection, and each unicast one on its member's primary management
- *      connection, CMAC-digested;
+ *   3. sends the multicast payload, signed, on the broadcast management
+ *      connection (CID 0xffff, shared by every tree group; SSs tell the
+ *      groups apart by the message's SAID), and each unicast one on its
+ *      member's primary management connection, CMAC-digested;
  *   4. answers the joiners' Key Requests;
  *   5. after switch-delay, deletes the older TEK from the kernel, so that
  *      the BS sends with the new one, and records that.
@@ -148,18 +149,17 @@ static int tx_rekey_pdu(void *arg, const uint8_t *msg, size_t len)
 {
 	struct bs_group *g = arg;
 
-	return kernel_mgmt_tx(g->bs->kernel,
-			      CONFIG_GROUP_REKEY_CID(g->cfg->cid), NULL, msg,
+	return kernel_mgmt_tx(g->bs->kernel, WMAN_CID_BROADCAST, NULL, msg,
 			      len);
 }
 
 /*
- * The multicast payload, signed, on the rekey connection: one message
- * when it fits, else fragments (bs_group_multicast_frame()).  A PDU the
- * kernel refuses as too large for the lower link's MTU makes the group
- * cut smaller ones from then on (Ethernet's size first, then by quarters
- * down to GROUP_PDU_MIN) and send the whole rekey again; members drop
- * any copy they hold already.
+ * The multicast payload, signed, on the broadcast management connection:
+ * one message when it fits, else fragments (bs_group_multicast_frame()).
+ * A PDU the kernel refuses as too large for the lower link's MTU makes
+ * the group cut smaller ones from then on (Ethernet's size first, then
+ * by quarters down to GROUP_PDU_MIN) and send the whole rekey again;
+ * members drop any copy they hold already.
  */
 static int send_multicast(struct bs_group *g, const uint8_t *payload,
 			  size_t len)
@@ -880,14 +880,6 @@ static int start_one(struct bs *bs, const struct config_group *cfg)
 	err = load(g);
 	if (err)
 		return err;
-	err = kernel_conn_add(bs->kernel, CONFIG_GROUP_REKEY_CID(cfg->cid),
-			      WMAN_CONN_MGMT, -1, NULL);
-	if (err && err != -EEXIST) {
-		log_err("group %u: cannot create its rekey connection 0x%04x: %s",
-			cfg->id, CONFIG_GROUP_REKEY_CID(cfg->cid),
-			kernel_error(bs->kernel, err));
-		return err;
-	}
 	sa = group_sa(g);
 	if (!sa)
 		return -ENOENT;
@@ -927,8 +919,24 @@ static int start_one(struct bs *bs, const struct config_group *cfg)
 	return 0;
 }
 
+/* Where the rekeys of every tree group go, to the broadcast address. */
+static int broadcast_mgmt_conn(struct bs *bs)
+{
+	int err = kernel_conn_add(bs->kernel, WMAN_CID_BROADCAST,
+				  WMAN_CONN_MGMT, -1, NULL);
+
+	if (err && err != -EEXIST) {
+		log_err("cannot create the broadcast management connection 0x%04x: %s",
+			WMAN_CID_BROADCAST, kernel_error(bs->kernel, err));
+		return err;
+	}
+	return 0;
+}
+
 int bs_groups_start(struct bs *bs)
 {
+	bool conn = false;
+
 	bs->groups = calloc(CONFIG_MAX_GROUPS, sizeof(*bs->groups));
 	if (!bs->groups)
 		return -ENOMEM;
@@ -940,6 +948,13 @@ int bs_groups_start(struct bs *bs)
 			/* a tree of an earlier configuration goes */
 			store_group_tree_delete(bs->store, cfg->id);
 			continue;
+		}
+		/* before a resumed rekey is sent again */
+		if (!conn) {
+			err = broadcast_mgmt_conn(bs);
+			if (err)
+				return err;
+			conn = true;
 		}
 		err = start_one(bs, cfg);
 		if (err) {
@@ -993,7 +1008,7 @@ void bs_group_json(struct bs *bs, uint8_t group, struct json_out *o)
 	jo_int(o, "epoch", (int64_t)keytree_server_seq(g->tree));
 	jo_int(o, "rekey_batch_ms", g->cfg->rekey_batch_ms);
 	jo_int(o, "switch_delay_ms", g->cfg->switch_delay_ms);
-	jo_int(o, "rekey_cid", CONFIG_GROUP_REKEY_CID(g->cfg->cid));
+	jo_int(o, "rekey_cid", WMAN_CID_BROADCAST);
 	jo_int(o, "rekey_fragment_size", g->cfg->rekey_fragment_size);
 	jo_int(o, "rekey_pdu_max", (int64_t)g->pdu_max);
 	jo_int(o, "fragmented_rekeys", (int64_t)g->fragmented);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include <ini.h>
+#include <linux/wman.h>
 
 #include "config.h"
 #include "log.h"
@@ -348,6 +349,20 @@ static int set_unicast_suite(struct parse_ctx *ctx, const char *v, char *why,
 	return parse_suite(v, &ctx->cfg->unicast_suite, why, n);
 }
 
+static int set_basic_cid_max(struct parse_ctx *ctx, const char *v, char *why,
+			     size_t n)
+{
+	uint64_t m;
+
+	if (parse_uint(v, CONFIG_BASIC_CID_MAX_LIMIT, &m) || m < 1) {
+		snprintf(why, n, "expected the number of Basic CIDs, 1 to %d",
+			 CONFIG_BASIC_CID_MAX_LIMIT);
+		return -1;
+	}
+	ctx->cfg->basic_cid_max = (uint16_t)m;
+	return 0;
+}
+
 static int set_services(struct parse_ctx *ctx, const char *v, char *why,
 			size_t n)
 {
@@ -457,9 +472,19 @@ static int parse_cid(const char *v, uint16_t *cid, char *why, size_t n)
 {
 	uint64_t c;
 
-	if (parse_uint(v, 0xffff, &c) || c < CONFIG_CID_STATIC_MIN) {
-		snprintf(why, n, "expected a CID from 0x%04x to 0xffff (lower ones are allocated per SS)",
-			 CONFIG_CID_STATIC_MIN);
+	if (parse_uint(v, 0xffff, &c)) {
+		snprintf(why, n, "expected a CID from 0x%04x to 0x%04x",
+			 CONFIG_CID_STATIC_MIN, CONFIG_CID_STATIC_MAX);
+		return -1;
+	}
+	if (c == WMAN_CID_BROADCAST) {
+		snprintf(why, n, "0xffff is 802.16's broadcast management connection (the key trees' rekeys travel there); choose a CID from 0x%04x to 0x%04x",
+			 CONFIG_CID_STATIC_MIN, CONFIG_CID_STATIC_MAX);
+		return -1;
+	}
+	if (c < CONFIG_CID_STATIC_MIN || c > CONFIG_CID_STATIC_MAX) {
+		snprintf(why, n, "expected a CID from 0x%04x to 0x%04x (lower ones are allocated per SS, higher ones are 802.16's well-known CIDs)",
+			 CONFIG_CID_STATIC_MIN, CONFIG_CID_STATIC_MAX);
 		return -1;
 	}
 	*cid = (uint16_t)c;
@@ -565,7 +590,7 @@ struct key_def {
 enum key_index {
 	K_ROLE, K_INTERFACE, K_CONTROL, K_CONTROL_GROUP, K_DATABASE, K_LOG_LEVEL,
 	K_BS_CA, K_BS_CERT, K_BS_KEY, K_BS_CRL, K_PROVIDER, K_AK_LIFETIME,
-	K_TEK_LIFETIME, K_UNICAST_SUITE,
+	K_TEK_LIFETIME, K_UNICAST_SUITE, K_BASIC_CID_MAX,
 	K_SS_CA, K_SS_CERT, K_SS_KEY, K_SS_CRL, K_BS_NAME, K_BS_KEY_ID,
 	K_SERVICES, K_SS_GROUPS, K_SUITES,
 	K_AUTHORIZE_WAIT, K_REAUTHORIZE_WAIT, K_AUTH_GRACE, K_OPERATIONAL_WAIT,
@@ -591,6 +616,7 @@ static const struct key_def keys[K_COUNT] = {
 	[K_AK_LIFETIME] = { SEC_BS, "ak-lifetime", ROLE_BS, set_ak_lifetime },
 	[K_TEK_LIFETIME] = { SEC_BS, "tek-lifetime", ROLE_BS, set_tek_lifetime },
 	[K_UNICAST_SUITE] = { SEC_BS, "unicast-suite", ROLE_BS, set_unicast_suite },
+	[K_BASIC_CID_MAX] = { SEC_BS, "basic-cid-max", ROLE_BS, set_basic_cid_max },
 	[K_SS_CA] = { SEC_SS, "ca-certificate", ROLE_SS, set_ca },
 	[K_SS_CERT] = { SEC_SS, "certificate", ROLE_SS, set_cert },
 	[K_SS_KEY] = { SEC_SS, "private-key", ROLE_SS, set_key },
@@ -979,7 +1005,8 @@ static void set_defaults(struct config *cfg)
 	cfg->ak_lifetime = AK_LIFETIME_DEFAULT;
 	cfg->tek_lifetime = TEK_LIFETIME_DEFAULT;
 	cfg->unicast_suite = 2;
-	cfg->broadcast_cid = 0xffff;
+	cfg->basic_cid_max = CONFIG_BASIC_CID_MAX_DEFAULT;
+	cfg->broadcast_cid = CONFIG_BROADCAST_CID_DEFAULT;
 	cfg->broadcast_suite = 2;
 	cfg->services = SERVICE_BIT(0);
 	cfg->n_suites = 2;
@@ -1059,24 +1086,6 @@ static void check_groups(struct parse_ctx *ctx)
 					"cid 0x%04x is also group %u's", g->cid,
 					cfg->groups[j].id);
 		}
-	}
-	/* A tree group's rekey connection must be free as well. */
-	for (size_t i = 0; i < cfg->n_groups; i++) {
-		const struct config_group *g = &cfg->groups[i];
-		uint16_t rekey = CONFIG_GROUP_REKEY_CID(g->cid);
-		int line = ctx->group_key_line[g->id][GK_TREE];
-
-		if (g->tree == CONFIG_TREE_NONE)
-			continue;
-		if ((ctx->key_line[K_BROADCAST_CID] ||
-		     ctx->section_line[SEC_BROADCAST]) &&
-		    rekey == cfg->broadcast_cid)
-			problem(ctx, line, "rekey cid 0x%04x (cid ^ 0x100) is the broadcast connection's",
-				rekey);
-		for (size_t j = 0; j < cfg->n_groups; j++)
-			if (cfg->groups[j].cid == rekey)
-				problem(ctx, line, "rekey cid 0x%04x (cid ^ 0x100) is group %u's",
-					rekey, cfg->groups[j].id);
 	}
 	if (cfg->n_groups)
 		qsort(cfg->groups, cfg->n_groups, sizeof(cfg->groups[0]),

@@ -31,8 +31,22 @@ enum pkmd_role {
 #define CONFIG_MAX_GROUPS	256	/* the group ID is one byte */
 #define CONFIG_GROUP_MAX_ADDRS	64	/* WMAN_GROUP_MAX_ADDRS */
 
-/* CIDs below this are the BS's per-SS allocations (see control-plane.rst). */
+/*
+ * Configured CIDs (groups, broadcast) lie between these: below are the
+ * BS's per-SS allocations, above 802.16's well-known CIDs, the broadcast
+ * management connection 0xffff among them (control-plane.rst, "CIDs and
+ * SAIDs").
+ */
 #define CONFIG_CID_STATIC_MIN	0x3000
+#define CONFIG_CID_STATIC_MAX	0xfefe
+#define CONFIG_BROADCAST_CID_DEFAULT	0xfe00
+
+/*
+ * [bs] basic-cid-max: the Basic CIDs are 1..m, the Primary Management
+ * CIDs m+1..2m (802.16-2004 Table 345).  320 is what Wireshark assumes.
+ */
+#define CONFIG_BASIC_CID_MAX_DEFAULT	320
+#define CONFIG_BASIC_CID_MAX_LIMIT	4095
 
 /* Service bits; multicast is asked for per group. */
 #define SERVICE_BIT(s)		(1u << (s))
@@ -47,8 +61,6 @@ enum pkmd_role {
 #define CONFIG_SWITCH_DELAY_MAX		60000	/* ms */
 #define CONFIG_FRAGMENT_SIZE_MIN	16	/* rekey-fragment-size, bytes */
 #define CONFIG_FRAGMENT_SIZE_MAX	2000
-/* A tree group's rekey messages to the whole group travel on this CID. */
-#define CONFIG_GROUP_REKEY_CID(cid)	((uint16_t)((cid) ^ 0x0100))
 
 struct config_group {
 	uint8_t id;
@@ -95,6 +107,7 @@ struct config {
 	uint32_t ak_lifetime;
 	uint32_t tek_lifetime;
 	uint8_t unicast_suite;
+	uint16_t basic_cid_max;		/* m: Basic CIDs 1..m, Primary m+1..2m */
 	size_t n_groups;
 	struct config_group *groups;	/* n_groups, sorted by id */
 	bool has_broadcast;

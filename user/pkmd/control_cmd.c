@@ -132,6 +132,7 @@ static void cmd_status(struct pkmd *d, const json_t *req, struct json_out *o)
 		jo_int(o, "stations", (int64_t)stations);
 		jo_int(o, "authorized", (int64_t)authorized);
 		jo_int(o, "sas", (int64_t)sas);
+		jo_int(o, "basic_cid_max", d->cfg->basic_cid_max);
 	} else if (d->ss) {
 		struct ss *ss = d->ss;
 

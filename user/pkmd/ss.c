@@ -226,6 +226,7 @@ void ss_sa_remove(struct ss_sa *sa)
 		log_info("%s: removed from the kernel", ss_sa_label(sa));
 	ss_sa_wipe_keys(sa);
 	sa->in_kernel = false;
+	ss_group_sa_gone(sa->ss, sa);
 }
 
 /* De-registration */
@@ -312,13 +313,8 @@ static void ss_dreg_cmd(struct ss *ss, const uint8_t *payload, size_t len)
 	log_notice("deregistered: DREG-CMD action 0x%02x (%s); removing every SA and staying idle",
 		   d.code, pkm_dreg_action_name(d.code));
 	ss_auth_stop(ss);
-	for (size_t i = 0; i < ss->n_sas; i++) {
-		struct ss_sa *sa = &ss->sas[i];
-
-		if (sa->tree_conn)
-			kernel_conn_del(ss->kernel, CONFIG_GROUP_REKEY_CID(sa->said));
-		sa->tree_conn = false;
-	}
+	for (size_t i = 0; i < ss->n_sas; i++)
+		ss_group_sa_gone(ss, &ss->sas[i]);
 	ss_group_stop(ss);
 	timer_stop(&ss->ranging_timer);
 	kernel_conn_del(ss->kernel, ss->primary_cid);
@@ -345,8 +341,13 @@ static void ss_mgmt_rx(void *arg, uint16_t cid, const uint8_t src[MAC_LEN],
 	}
 	if (!ss->entered)
 		return;
+	if (cid == WMAN_CID_BROADCAST) {
+		ss_group_rx_broadcast(ss, src, payload, len);
+		return;
+	}
 	if (cid != ss->primary_cid) {
-		ss_group_rx_multicast(ss, cid, src, payload, len);
+		log_debug("message on CID 0x%04x from %s ignored", cid,
+			  mac_str(src));
 		return;
 	}
 	if (memcmp(src, ss->bsid, MAC_LEN) != 0) {
@@ -493,12 +494,18 @@ static int load_identity(struct ss *ss)
 	return 0;
 }
 
-/* Management connections of an earlier run; the BS hands out new ones. */
+/*
+ * Management connections of an earlier run (the BS hands out new ones),
+ * and a transport connection on the broadcast management CID, where the
+ * broadcast service used to be.
+ */
 static void scan_stale_mgmt(void *arg, const struct kernel_conn_info *c)
 {
 	struct conn_scan *s = arg;
 
-	if (c->kind == WMAN_CONN_MGMT && c->cid != WMAN_CID_INITIAL_RANGING &&
+	if (((c->kind == WMAN_CONN_MGMT &&
+	      c->cid != WMAN_CID_INITIAL_RANGING) ||
+	     c->cid == WMAN_CID_BROADCAST) &&
 	    s->n_wrong < ARRAY_SIZE(s->wrong))
 		s->wrong[s->n_wrong++] = c->cid;
 }

@@ -50,7 +50,7 @@ struct ss_sa {
 	bool in_kernel;
 	uint8_t last_error;		/* of the last Key Reject */
 	struct ss_group_state *tree;	/* a group with a key tree */
-	bool tree_conn;			/* its rekey connection exists */
+	bool tree_conn;			/* holds the broadcast mgmt connection */
 };
 
 /* A Key Reply's TEKs, unwrapped, for the install action. */

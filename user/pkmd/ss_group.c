@@ -4,7 +4,8 @@
  *
  * A unicast one (welcome or point-to-point wraps) comes on the primary
  * management connection, CMAC-digested under the AK like a Key Reply; a
- * multicast one on the group's rekey connection (group CID ^ 0x100),
+ * multicast one on 802.16's broadcast management connection (CID 0xffff,
+ * shared by every tree group: the message's SAID names the group's SA),
  * signed by the BS whose key the Auth Reply pinned.  Only then does the
  * key tree check its own tag and sequence number (ss_group_member.c).
  * A new group key gives the next TEK, which goes into the other EKS slot
@@ -64,21 +65,56 @@ static struct ss_sa *group_sa(struct ss *ss, uint8_t group)
 	return NULL;
 }
 
+/*
+ * The broadcast management connection is in the kernel while some group
+ * SA of ours with a key tree holds it (sa->tree_conn): created for the
+ * first, deleted after the last.
+ */
+static bool broadcast_conn_held(const struct ss *ss, const struct ss_sa *but)
+{
+	for (size_t i = 0; i < ss->n_sas; i++)
+		if (&ss->sas[i] != but && ss->sas[i].tree_conn)
+			return true;
+	return false;
+}
+
 static void ensure_rekey_conn(struct ss *ss, struct ss_sa *sa)
 {
-	uint16_t cid;
 	int err;
 
 	if (!sa->said || !sa->tree || sa->tree_conn)
 		return;
-	cid = CONFIG_GROUP_REKEY_CID(sa->said);
-	err = kernel_conn_add(ss->kernel, cid, WMAN_CONN_MGMT, -1, NULL);
-	if (err && err != -EEXIST) {
-		log_warn("%s: cannot create rekey connection 0x%04x: %s",
-			 ss_sa_label(sa), cid, kernel_error(ss->kernel, err));
-		return;
+	if (!broadcast_conn_held(ss, sa)) {
+		err = kernel_conn_add(ss->kernel, WMAN_CID_BROADCAST,
+				      WMAN_CONN_MGMT, -1, NULL);
+		if (err && err != -EEXIST) {
+			log_warn("%s: cannot create the broadcast management connection 0x%04x: %s",
+				 ss_sa_label(sa), WMAN_CID_BROADCAST,
+				 kernel_error(ss->kernel, err));
+			return;
+		}
+		log_info("%s: broadcast management connection 0x%04x created for group rekeys",
+			 ss_sa_label(sa), WMAN_CID_BROADCAST);
 	}
 	sa->tree_conn = true;
+}
+
+void ss_group_sa_gone(struct ss *ss, struct ss_sa *sa)
+{
+	int err;
+
+	if (!sa->tree_conn)
+		return;
+	sa->tree_conn = false;
+	if (broadcast_conn_held(ss, NULL))
+		return;
+	err = kernel_conn_del(ss->kernel, WMAN_CID_BROADCAST);
+	if (err && err != -ENOENT)
+		log_warn("cannot delete the broadcast management connection 0x%04x: %s",
+			 WMAN_CID_BROADCAST, kernel_error(ss->kernel, err));
+	else
+		log_info("broadcast management connection 0x%04x deleted: no key tree group held",
+			 WMAN_CID_BROADCAST);
 }
 
 void ss_group_sa_ready(struct ss *ss, uint16_t said)
@@ -312,7 +348,7 @@ static void rx_fragment(struct ss *ss, struct ss_sa *sa, struct pkm_msg *m)
 	}
 }
 
-bool ss_group_rx_multicast(struct ss *ss, uint16_t cid, const uint8_t src[6],
+void ss_group_rx_broadcast(struct ss *ss, const uint8_t src[6],
 			   const uint8_t *payload, size_t len)
 {
 	struct pkm_verifier v = { 0 };
@@ -320,40 +356,65 @@ bool ss_group_rx_multicast(struct ss *ss, uint16_t cid, const uint8_t src[6],
 	struct pkm_msg m;
 	int err;
 
-	for (size_t i = 0; i < ss->n_sas; i++)
-		if (ss->sas[i].has_group && ss->sas[i].said &&
-		    CONFIG_GROUP_REKEY_CID(ss->sas[i].said) == cid)
-			sa = &ss->sas[i];
-	if (!sa)
-		return false;
-	if (memcmp(src, ss->bsid, MAC_LEN) != 0 || !ss->bs_key) {
-		log_warn("rekey message on 0x%04x from %s, not our BS; dropped",
-			 cid, mac_str(src));
-		return true;
+	/*
+	 * Every group's rekeys, and whatever else is sent to all, come
+	 * here: what is not for a group SA of ours is no news, nor worth
+	 * a warning.
+	 */
+	if (payload[0] != PKM_MGMT_RSP) {
+		log_debug("management type %u on the broadcast connection from %s ignored",
+			  payload[0], mac_str(src));
+		return;
 	}
 	err = pkm_msg_parse(payload, len, &m);
-	if (err || m.code != PKM_GROUP_KEY_UPDATE ||
-	    m.authn != PKM_AUTHN_SIG_BS || m.u.gku.said != sa->said) {
-		log_warn("%s: malformed or unsigned rekey message dropped",
+	if (err) {
+		if (memcmp(src, ss->bsid, MAC_LEN) == 0)
+			log_warn("malformed PKM-RSP on the broadcast connection dropped: %s",
+				 pkm_strerror(err));
+		else
+			log_debug("malformed PKM-RSP on the broadcast connection from %s ignored: %s",
+				  mac_str(src), pkm_strerror(err));
+		return;
+	}
+	if (m.code != PKM_GROUP_KEY_UPDATE) {
+		log_debug("%s on the broadcast connection from %s ignored",
+			  pkm_code_name(m.code), mac_str(src));
+		return;
+	}
+	for (size_t i = 0; i < ss->n_sas; i++)
+		if (ss->sas[i].has_group && ss->sas[i].said &&
+		    ss->sas[i].said == m.u.gku.said)
+			sa = &ss->sas[i];
+	if (!sa) {
+		log_debug("rekey message for SAID 0x%04x from %s, which we do not hold, ignored",
+			  m.u.gku.said, mac_str(src));
+		return;
+	}
+	if (memcmp(src, ss->bsid, MAC_LEN) != 0 || !ss->bs_key) {
+		log_warn("%s: rekey message on 0x%04x from %s, not our BS; dropped",
+			 ss_sa_label(sa), WMAN_CID_BROADCAST, mac_str(src));
+		return;
+	}
+	if (m.authn != PKM_AUTHN_SIG_BS) {
+		log_warn("%s: unsigned rekey message on the broadcast connection dropped",
 			 ss_sa_label(sa));
-		return true;
+		return;
 	}
 	if (!ss_bs_key_trusted(ss, "rekey message"))
-		return true;
+		return;
 	v.peer_key = ss->bs_key;
 	if (pkm_msg_verify(&m, &v)) {
 		log_warn("%s: rekey message whose signature does not verify, dropped",
 			 ss_sa_label(sa));
 		if (sa->tree)
 			sa->tree->refused++;
-		return true;
+		return;
 	}
 	if (m.u.gku.has_fragment) {
 		rx_fragment(ss, sa, &m);
-		return true;
+		return;
 	}
 	handle(ss, m.u.gku.said, m.u.gku.payload.p, m.u.gku.payload.len, true);
-	return true;
 }
 
 void ss_group_stop(struct ss *ss)

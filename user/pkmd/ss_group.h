@@ -87,19 +87,26 @@ int ss_group_payload_group(const uint8_t *payload, size_t len, uint8_t *group);
 void ss_group_state_clear(struct ss_group_state *st);
 
 struct ss;
+struct ss_sa;
 struct pkm_msg;
 
 /* ss_group.c */
 void ss_group_rx_unicast(struct ss *ss, struct pkm_msg *m);
-/* true if cid is one of our groups' rekey connections (then handled) */
-bool ss_group_rx_multicast(struct ss *ss, uint16_t cid,
-			   const uint8_t src[6], const uint8_t *payload,
-			   size_t len);
-/* After a Key Reply for a group SA: its rekey connection exists. */
+/*
+ * A PDU of the broadcast management connection: a signed Group Key
+ * Update for one of our group SAs is applied, anything else ignored.
+ */
+void ss_group_rx_broadcast(struct ss *ss, const uint8_t src[6],
+			   const uint8_t *payload, size_t len);
+/*
+ * After a Key Reply for a group SA: a tree group's SA holds the broadcast
+ * management connection, which exists from then on.
+ */
 void ss_group_sa_ready(struct ss *ss, uint16_t said);
+/* The SA left the kernel: the connection goes with the last holder. */
+void ss_group_sa_gone(struct ss *ss, struct ss_sa *sa);
 void ss_group_stop(struct ss *ss);
 struct json_out;
-struct ss_sa;
 /* "tree": {...} of a group SA for pkmctl sa list (nothing without one). */
 void ss_group_json(const struct ss *ss, const struct ss_sa *sa,
 		   struct json_out *o);

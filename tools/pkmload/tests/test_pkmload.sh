@@ -41,7 +41,7 @@ wait_for() {
 	return 1
 }
 
-write_conf() {	# write_conf DIR [EXTRA LINES]
+write_conf() {	# write_conf DIR [[TEST] LINES [[BS] LINES]]
 	cat >"$1/bs.conf" <<-CONF
 		[pkmd]
 		role = bs
@@ -55,6 +55,7 @@ write_conf() {	# write_conf DIR [EXTRA LINES]
 		certificate = $work/ca/bs.pem
 		private-key = $work/ca/bs.key
 		provider = load
+		${3:-}
 
 		[test]
 		mgmt-socket = $1/link.sock
@@ -76,7 +77,7 @@ stop_daemon() {
 	return "$status"
 }
 
-echo "1..16"
+echo "1..21"
 
 "$PKMLOAD" ca "$work/ca"
 ok $? "pkmload ca makes a CA and a BS identity"
@@ -124,6 +125,38 @@ ok $? "pkmd restarts on the same database (50 subscribers, 50 stations)"
 stop_daemon
 ok $? "pkmd stops cleanly (exit 0)"
 
+# 1b. More SSs than the 320 Basic CIDs Wireshark assumes: the BS is
+# given more, and pkmload checks the layout for them (Primary CID m + N).
+d=$work/m
+mkdir -p "$d"
+write_conf "$d" "" "basic-cid-max = 400"
+start_daemon "$d"
+"$PKMLOAD" run -d "$work/ca" -l "$d/link.sock" -c "$d/ctl.sock" -n 400 -m 400 \
+	-w 64 -t 0 -k 2 -q -j "$d/out.json" 2>"$d/pkmload.err"
+status=$?
+[[ $status == 0 ]] && jq -e '.ok and .ss == 400' "$d/out.json" >/dev/null
+ok $? "basic-cid-max = 400: 400 SSs ranged (primary CIDs up to 800), authorized and keyed (exit $status)"
+grep -q "SS 02:4c:00:00:01:90: ranged: basic CID 0x0190, primary CID 0x0320" "$d/bs.log"
+ok $? "the 400th SS got Basic CID 400 and Primary CID 800"
+stop_daemon
+# A BS with another basic-cid-max than pkmload is told: a setup error.
+d=$work/m2
+mkdir -p "$d"
+write_conf "$d"
+start_daemon "$d"
+"$PKMLOAD" run -d "$work/ca" -l "$d/link.sock" -c "$d/ctl.sock" -n 5 -m 400 \
+	-t 0 -k 1 -q 2>"$d/pkmload.err"
+status=$?
+[[ $status == 1 ]] && grep -q "the BS uses basic-cid-max 320, not 400 (-m)" "$d/pkmload.err"
+ok $? "-m 400 against a BS of the default 320: refused before the storm (exit $status)"
+"$PKMLOAD" run -d "$work/ca" -l "$d/link.sock" -c "$d/ctl.sock" -n 321 \
+	-t 0 -k 1 -q 2>"$d/pkmload.err"
+status=$?
+[[ $status == 2 ]] && grep -q "321 SSs but basic-cid-max 320 (-m)" "$d/pkmload.err"
+ok $? "-n 321 with the default -m 320: a usage error (exit $status)"
+stop_daemon
+ok $? "pkmd stops cleanly (exit 0)"
+
 # 2. Checks that can fail: SS certificates of another CA are refused,
 # and pkmload says so with its exit status.
 d=$work/b
@@ -146,7 +179,7 @@ mkdir -p "$d"
 write_conf "$d" "kernel-requests = sometimes"
 out=$("$PKMD" -t --test-mode -c "$d/bs.conf" 2>&1)
 status=$?
-[[ $status == 3 ]] && grep -q "bs.conf:16: .*expected discard or record" <<<"$out"
+[[ $status == 3 ]] && grep -q "bs.conf:17: .*expected discard or record" <<<"$out"
 ok $? "kernel-requests = sometimes refused with its line (exit $status)"
 cat >"$d/ss.conf" <<-CONF
 	[pkmd]

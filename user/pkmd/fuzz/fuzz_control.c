@@ -45,7 +45,7 @@ static int write_setup(void)
 	return err | dh_write_bs_conf("error",
 		"[group 1]\ncid = 0x3001\nkey-tree = lkh\ntree-degree = 2\n\n"
 		"[group 2]\ncid = 0x3002\nsuite = aes-gcm\n\n"
-		"[broadcast]\ncid = 0xffff\n\n", "");
+		"[broadcast]\ncid = 0xfe00\n\n", "");
 }
 
 static void cleanup(void)

@@ -51,7 +51,21 @@ static void test_good(void)
 	   cfg.timers.tek_grace == 3600 && cfg.unicast_suite == 2 &&
 	   !cfg.has_broadcast && cfg.n_groups == 0,
 	   "BS defaults: lifetimes, grace time, suite, no broadcast, no groups");
+	ok(cfg.basic_cid_max == 320 && cfg.broadcast_cid == 0xfe00,
+	   "BS defaults: 320 Basic CIDs (Wireshark's), broadcast CID 0xfe00");
 	ok(!strcmp(cfg.provider, "net-a"), "provider read");
+	config_free(&cfg);
+
+	is_int(load(BS_MIN "basic-cid-max = 4095\n", &cfg, &r), 0,
+	       "basic-cid-max = 4095 accepted");
+	is_int(cfg.basic_cid_max, 4095, "basic-cid-max read");
+	config_free(&cfg);
+	is_int(load(BS_MIN "basic-cid-max = 1\n[group 1]\ncid = 0x3000\n"
+		    "[group 2]\ncid = 0xfefe\n[broadcast]\n", &cfg, &r), 0,
+	       "basic-cid-max = 1, group CIDs 0x3000 and 0xfefe accepted");
+	ok(cfg.basic_cid_max == 1 && cfg.groups[0].cid == 0x3000 &&
+	   cfg.groups[1].cid == 0xfefe && cfg.broadcast_cid == 0xfe00,
+	   "the lowest basic-cid-max and the ends of the configured CID range read");
 	config_free(&cfg);
 
 	is_int(load("[pkmd]\nrole = ss\ncontrol-group = pkm-ops\n[ss]\n"
@@ -76,7 +90,7 @@ static void test_good(void)
 	   cfg.groups[1].id == 9 && cfg.groups[1].n_addrs == 2 &&
 	   cfg.groups[1].suite == 0x80 && cfg.groups[1].addrs[1][0] == 0x33,
 	   "groups sorted by ID with their CIDs, suites and addresses");
-	ok(cfg.has_broadcast && cfg.broadcast_cid == 0xffff &&
+	ok(cfg.has_broadcast && cfg.broadcast_cid == 0xfe00 &&
 	   !strcmp(cfg.interface, "wman7") &&
 	   !strcmp(cfg.control, "/run/pkmd/wman7.sock"),
 	   "broadcast offered; control socket named after the interface");
@@ -187,7 +201,20 @@ static const struct {
 	{ BS_MIN "[group 5]\ncolour = red\n", "t.conf:9: unknown key 'colour' in [group 5]" },
 	{ BS_MIN "[group 5]\nsuite = aes-ccm\n", "t.conf:8: [group 5] needs a cid" },
 	{ BS_MIN "[group 5]\ncid = 0xfe05\n[group 6]\ncid = 0xfe05\n", "t.conf:11: cid 0xfe05 is also group 5's" },
-	{ BS_MIN "[broadcast]\n[group 5]\ncid = 0xffff\n", "t.conf:10: cid 0xffff is the broadcast connection's" },
+	{ BS_MIN "[broadcast]\n[group 5]\ncid = 0xfe00\n", "t.conf:10: cid 0xfe00 is the broadcast connection's" },
+	{ BS_MIN "[broadcast]\ncid = 0x3005\n[group 5]\ncid = 0x3005\n", "t.conf:11: cid 0x3005 is the broadcast connection's" },
+	/* 0xffff is 802.16's broadcast management connection, the rekeys' */
+	{ BS_MIN "[group 5]\ncid = 0xffff\n", "t.conf:9: invalid cid '0xffff': 0xffff is 802.16's broadcast management connection" },
+	{ BS_MIN "[broadcast]\ncid = 0xffff\n", "t.conf:9: invalid cid '0xffff': 0xffff is 802.16's broadcast management connection" },
+	{ BS_MIN "[broadcast]\ncid = 65535\n", "t.conf:9: invalid cid '65535': 0xffff is 802.16's broadcast management connection" },
+	{ BS_MIN "[group 5]\ncid = 0xfeff\n", "t.conf:9: invalid cid '0xfeff': expected a CID from 0x3000 to 0xfefe" },
+	{ BS_MIN "[group 5]\ncid = 0xfffe\n", "t.conf:9: invalid cid '0xfffe': expected a CID from 0x3000 to 0xfefe" },
+	{ BS_MIN "[group 5]\ncid = 0x2fff\n", "t.conf:9: invalid cid '0x2fff': expected a CID from 0x3000 to 0xfefe" },
+	{ BS_MIN "[group 5]\ncid = 0x10000\n", "t.conf:9: invalid cid '0x10000': expected a CID from 0x3000 to 0xfefe" },
+	{ BS_MIN "basic-cid-max = 0\n", "t.conf:8: invalid basic-cid-max '0': expected the number of Basic CIDs, 1 to 4095" },
+	{ BS_MIN "basic-cid-max = 4096\n", "t.conf:8: invalid basic-cid-max '4096'" },
+	{ BS_MIN "basic-cid-max = lots\n", "t.conf:8: invalid basic-cid-max 'lots'" },
+	{ SS_MIN "basic-cid-max = 320\n", "t.conf:8: unknown key 'basic-cid-max' in [ss]" },
 	{ BS_MIN "[broadcast]\nsuite = des\n", "t.conf:9: invalid suite 'des': expected aes-ccm or aes-gcm" },
 	{ BS_MIN "tek-lifetime = 20\n", "t.conf:8: tek-lifetime 20 is below the 802.16 minimum 1800" },
 	{ BS_MIN "tek-lifetime = 9999999\n", "t.conf:8: tek-lifetime 9999999 is above the maximum" },

@@ -17,7 +17,7 @@ static struct config_group groups[] = {
 static const struct disc_policy policy = {
 	.provider = "net-a",
 	.has_broadcast = true,
-	.broadcast_said = 0xffff,
+	.broadcast_said = 0xfe00,
 	.groups = groups,
 	.n_groups = 2,
 };
@@ -74,7 +74,7 @@ static const struct {
 	{ "multicast, no such group", &policy, &ss1, { 1, true, 9, 0 }, false, 0, 8, "unauthorized multicast group 9 (no such group)" },
 	{ "multicast, member without the service", &policy, &unicast_only, { 1, true, 5, 0 }, false, 0, 8, "not subscribed to multicast" },
 	{ "multicast, SAID of another group", &policy, &ss1, { 1, true, 5, 0xfe06 }, false, 0, 2, "not the group's SA" },
-	{ "broadcast, same provider", &policy, &ss1, { 2, false, 0, 0xffff }, true, 0xffff, 0, NULL },
+	{ "broadcast, same provider", &policy, &ss1, { 2, false, 0, 0xfe00 }, true, 0xfe00, 0, NULL },
 	{ "broadcast, another provider", &policy, &other_provider, { 2, false, 0, 0 }, false, 0, 3, "for this BS's provider only" },
 	{ "broadcast not subscribed", &policy, &unicast_only, { 2, false, 0, 0 }, false, 0, 3, "not subscribed to broadcast" },
 	{ "broadcast not offered here", &no_broadcast, &ss1, { 2, false, 0, 0 }, false, 0, 7, "unsupported service type 2" },

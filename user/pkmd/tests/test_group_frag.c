@@ -155,7 +155,8 @@ static void rekey_free(struct rekey *r)
 }
 
 /*
- * What ss_group.c does with one message of the rekey connection: parse,
+ * What ss_group.c does with one rekey message of the broadcast management
+ * connection: parse,
  * signature, then whole payload or fragment.  KEPT: a fragment kept;
  * -EACCES: signature; -EBADMSG: malformed; the fragment codes of
  * ss_group_fragment(); else what ss_group_apply() says (0 applied,

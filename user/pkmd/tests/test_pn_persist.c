@@ -44,7 +44,7 @@
 #define WAIT_MS		DH_WAIT_MS
 #define BLOCK		4096u		/* [test] tek-pn-block */
 #define PN_SPACE	0x80000000u
-#define BCAST_SAID	0xffff
+#define BCAST_SAID	0xfe00
 #define TREE_SAID	0x3001		/* group 1, key tree */
 #define PLAIN_SAID	0x3002		/* group 2, no tree */
 #define MAX_TEKS	8

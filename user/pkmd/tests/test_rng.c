@@ -10,10 +10,10 @@ int main(void)
 	struct rng_req req = { .ss_mac = { 2, 0x16, 0, 0, 0, 0x11 } }, req2;
 	struct rng_rsp rsp = { .status = RNG_STATUS_SUCCESS,
 			       .ss_mac = { 2, 0x16, 0, 0, 0, 0x11 },
-			       .basic_cid = 1, .primary_cid = 0x1001 }, rsp2;
+			       .basic_cid = 1, .primary_cid = 321 }, rsp2;
 	static const uint8_t req_bytes[] = { 4, 0, 2, 6, 2, 0x16, 0, 0, 0, 0x11 };
 	static const uint8_t rsp_bytes[] = { 5, 0, 4, 1, 3, 8, 6, 2, 0x16, 0, 0,
-					     0, 0x11, 9, 2, 0, 1, 10, 2, 0x10, 1 };
+					     0, 0x11, 9, 2, 0, 1, 10, 2, 0x01, 0x41 };
 	uint8_t buf[RNG_MSG_MAX];
 	size_t len;
 	int refused = 0;
@@ -26,7 +26,7 @@ int main(void)
 	   !memcmp(buf, rsp_bytes, len),
 	   "RNG-RSP: type 5, status 3, SS MAC, basic CID, primary CID");
 	ok(!rng_rsp_parse(buf, len, &rsp2) && rsp2.status == 3 &&
-	   rsp2.basic_cid == 1 && rsp2.primary_cid == 0x1001 &&
+	   rsp2.basic_cid == 1 && rsp2.primary_cid == 321 &&
 	   !memcmp(rsp2.ss_mac, rsp.ss_mac, 6), "RNG-RSP parses back");
 
 	rsp.status = RNG_STATUS_ABORT;
@@ -46,8 +46,8 @@ int main(void)
 	buf[4] = 2;	/* abort, yet with CIDs */
 	ok(rng_rsp_parse(buf, sizeof(rsp_bytes), &rsp2), "abort with CIDs refused");
 	memcpy(buf, rsp_bytes, sizeof(rsp_bytes));
-	buf[20] = 1;	/* primary CID 0x1001 -> 0x1001? make it equal basic */
-	buf[19] = 0;
+	buf[19] = 0;	/* primary CID 321 -> 1, the basic CID */
+	buf[20] = 1;
 	ok(rng_rsp_parse(buf, sizeof(rsp_bytes), &rsp2), "equal basic and primary CIDs refused");
 	memcpy(buf, rsp_bytes, sizeof(rsp_bytes));
 	buf[13] = 4;	/* basic CID TLV becomes a second status TLV */
