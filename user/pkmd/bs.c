@@ -279,8 +279,9 @@ static void bs_dreg_request(struct bs *bs, struct station *st,
 
 	err = pkm_dreg_parse(payload, len, &d);
 	if (err) {
-		log_warn("SS %s: malformed DREG-REQ refused: %s", mac_str(st->mac),
-			 pkm_strerror(err));
+		log_warn("SS %s: malformed DREG-REQ refused: %s%s%s", mac_str(st->mac),
+			 pkm_strerror(err), *old_encoding_hint(err, d.old_encoding) ? ": " : "",
+			 old_encoding_hint(err, d.old_encoding));
 		return;
 	}
 	ak = bs_station_ak(st, d.ak_seq);
@@ -370,8 +371,9 @@ static void bs_mgmt_rx(void *arg, uint16_t cid, const uint8_t src[MAC_LEN],
 	}
 	err = pkm_msg_parse(payload, len, &m);
 	if (err) {
-		log_warn("SS %s: malformed PKM-REQ dropped: %s", mac_str(src),
-			 pkm_strerror(err));
+		log_warn("SS %s: malformed PKM-REQ dropped: %s%s%s", mac_str(src),
+			 pkm_strerror(err), *old_encoding_hint(err, m.old_encoding) ? ": " : "",
+			 old_encoding_hint(err, m.old_encoding));
 		return;
 	}
 	switch (m.code) {

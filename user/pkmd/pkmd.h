@@ -4,6 +4,7 @@
 
 #include "config.h"
 #include "kernel.h"
+#include "pkm.h"
 
 /*
  * The daemon as a whole: its configuration, its kernel device and the
@@ -34,5 +35,14 @@ int bs_start(struct pkmd *d);
 void bs_stop(struct pkmd *d);
 int ss_start(struct pkmd *d);
 void ss_stop(struct pkmd *d);
+
+/*
+ * What to add to a parse failure's log line: with PKM_E_OLD_ENCODING, the
+ * old form met and what to do about it; otherwise nothing.
+ */
+static inline const char *old_encoding_hint(int err, const char *which)
+{
+	return err == PKM_E_OLD_ENCODING && which ? which : "";
+}
 
 #endif

@@ -283,7 +283,9 @@ static void ss_dreg_cmd(struct ss *ss, const uint8_t *payload, size_t len)
 
 	err = pkm_dreg_parse(payload, len, &d);
 	if (err) {
-		log_warn("malformed DREG-CMD dropped: %s", pkm_strerror(err));
+		log_warn("malformed DREG-CMD dropped: %s%s%s", pkm_strerror(err),
+			 *old_encoding_hint(err, d.old_encoding) ? ": " : "",
+			 old_encoding_hint(err, d.old_encoding));
 		return;
 	}
 	if (ss->ak.valid && ss->ak.seq == d.ak_seq)
@@ -367,7 +369,9 @@ static void ss_mgmt_rx(void *arg, uint16_t cid, const uint8_t src[MAC_LEN],
 		return;
 	}
 	if (err) {
-		log_warn("malformed PKM-RSP dropped: %s", pkm_strerror(err));
+		log_warn("malformed PKM-RSP dropped: %s%s%s", pkm_strerror(err),
+			 *old_encoding_hint(err, m.old_encoding) ? ": " : "",
+			 old_encoding_hint(err, m.old_encoding));
 		return;
 	}
 	switch (m.code) {

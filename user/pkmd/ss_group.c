@@ -369,8 +369,10 @@ void ss_group_rx_broadcast(struct ss *ss, const uint8_t src[6],
 	err = pkm_msg_parse(payload, len, &m);
 	if (err) {
 		if (memcmp(src, ss->bsid, MAC_LEN) == 0)
-			log_warn("malformed PKM-RSP on the broadcast connection dropped: %s",
-				 pkm_strerror(err));
+			log_warn("malformed PKM-RSP on the broadcast connection dropped: %s%s%s",
+				 pkm_strerror(err),
+				 *old_encoding_hint(err, m.old_encoding) ? ": " : "",
+				 old_encoding_hint(err, m.old_encoding));
 		else
 			log_debug("malformed PKM-RSP on the broadcast connection from %s ignored: %s",
 				  mac_str(src), pkm_strerror(err));
