@@ -93,7 +93,7 @@ grp_cid=$((0xfe01))
 grp_said=$((0x3001))
 grp_mac=01:00:5e:10:00:01
 grp_ip4=239.16.0.1
-bc_cid=$((0xffff))
+bc_cid=$((0xfe00))
 bc_said=$((0x3fff))
 
 # Suites of the SAs topo_setup creates; a test may change them first.

@@ -21,7 +21,7 @@ cd "$here" || exit 1
 
 ksft=${KSFT_DIR:-$here/../../build/kselftest}
 tests=("$@")
-((${#tests[@]})) || tests=(e2e.sh rollover.sh group_rekey.sh pn_persist.sh rogue_bs.sh revoke.sh)
+((${#tests[@]})) || tests=(e2e.sh rollover.sh group_rekey.sh pn_persist.sh rogue_bs.sh revoke.sh many_groups.sh)
 # shellcheck source=../ksft_run.sh
 . "$here/../ksft_run.sh"
 

@@ -277,8 +277,8 @@ function end_packet(    i, orig, k, is_copy, d, f, shown) {
 			exception("Key Reject: error code " show " (seed 002) has no Wireshark label [seed-error-" show "]")
 		else finding(2, "error code " show " unknown to Wireshark")
 	} else if (name == "wmx.pkm.unknown.type") {
-		if (mtype == 10 && code == 5 && last_path == "23/29")
-			exception("Auth Reply: Multicast-Service-Group-ID (29, seed 002) in SA-Descriptor (23): Unknown Type [seed-29-in-23]")
+		if (mtype == 10 && (code == 5 || code == 8) && last_path == "23/29")
+			exception((code == 5 ? "Auth Reply" : "Key Reply") ": Multicast-Service-Group-ID (29, seed 002) in SA-Descriptor (23): Unknown Type [seed-29-in-23]")
 		else if (mtype == 9 && code == 4 && last_path == "19/22")
 			exception("Auth Request: Version (22) in Security-Capabilities (19), Wireshark 4.0.17 decodes only a 21 there: Unknown Type [ws-22-in-19]")
 		else if (mtype == 10 && code == 240 && (last_path == "224" || last_path == "225")) {

@@ -143,8 +143,8 @@ static bool sa_desc_consistent(const struct pkm_sa_desc *d)
 	       (d->has_service && d->service == PKM_SERVICE_MULTICAST);
 }
 
-static int parse_sa_desc(const struct pkm_tlv *t, struct pkm_sa_desc *d,
-			 struct pkm_msg *m)
+int parse_sa_desc(const struct pkm_tlv *t, struct pkm_sa_desc *d,
+		  struct pkm_msg *m)
 {
 	struct attr_list l;
 	int err;
@@ -168,7 +168,7 @@ static int parse_sa_desc(const struct pkm_tlv *t, struct pkm_sa_desc *d,
 	return sa_desc_consistent(d) ? PKM_OK : PKM_E_VALUE;
 }
 
-static int build_sa_desc(struct pkm_tlv_writer *w, const struct pkm_sa_desc *d)
+int build_sa_desc(struct pkm_tlv_writer *w, const struct pkm_sa_desc *d)
 {
 	size_t mark;
 

@@ -113,7 +113,15 @@ static const struct attr_rule key_reply_rules[] = {
 	{ PKM_A_KEY_SEQ, 1, 1, 1, 1 },
 	{ PKM_A_SAID, 1, 1, 2, 2 },
 	{ PKM_A_TEK_PARAMS, 2, 2, 1, 255 },
+	{ PKM_A_SA_DESC, 0, 1, 1, 255 },
 };
+
+/* A Key Reply's own SA-Descriptor describes the SA it carries keys for. */
+static bool sa_desc_fits(const struct pkm_key_reply *r)
+{
+	return !r->has_sa_desc ||
+	       (r->sa_desc.said == r->said && r->sa_desc.has_service);
+}
 
 int parse_key_reply(const struct attr_list *l, struct pkm_msg *m)
 {
@@ -133,7 +141,14 @@ int parse_key_reply(const struct attr_list *l, struct pkm_msg *m)
 		if (err)
 			return err;
 	}
-	return eks_in_order(r) ? PKM_OK : PKM_E_VALUE;
+	r->has_sa_desc = attrs_find(l, PKM_A_SA_DESC, 0) != NULL;
+	if (r->has_sa_desc) {
+		err = parse_sa_desc(attrs_find(l, PKM_A_SA_DESC, 0),
+				    &r->sa_desc, m);
+		if (err)
+			return err;
+	}
+	return eks_in_order(r) && sa_desc_fits(r) ? PKM_OK : PKM_E_VALUE;
 }
 
 int build_key_reply(struct pkm_tlv_writer *w, const struct pkm_msg *m)
@@ -141,12 +156,17 @@ int build_key_reply(struct pkm_tlv_writer *w, const struct pkm_msg *m)
 	const struct pkm_key_reply *r = &m->u.key_rep;
 	int err, i;
 
-	if (r->ak_seq > AK_SEQ_MAX || !eks_in_order(r))
+	if (r->ak_seq > AK_SEQ_MAX || !eks_in_order(r) || !sa_desc_fits(r))
 		return PKM_E_INVAL;
 	pkm_tlv_put_u8(w, PKM_A_KEY_SEQ, r->ak_seq);
 	pkm_tlv_put_u16(w, PKM_A_SAID, r->said);
 	for (i = 0; i < 2; i++) {
 		err = build_tek_params(w, &r->tek[i]);
+		if (err)
+			return err;
+	}
+	if (r->has_sa_desc) {
+		err = build_sa_desc(w, &r->sa_desc);
 		if (err)
 			return err;
 	}

@@ -55,6 +55,11 @@ int put_suite(struct pkm_tlv_writer *w, uint8_t type,
 int put_bytes_attr(struct pkm_tlv_writer *w, uint8_t type,
 		   const struct pkm_bytes *b, size_t max);
 
+/* SA-Descriptor (23): in the Auth Reply, and in a Key Reply to SAID 0. */
+int parse_sa_desc(const struct pkm_tlv *t, struct pkm_sa_desc *d,
+		  struct pkm_msg *m);
+int build_sa_desc(struct pkm_tlv_writer *w, const struct pkm_sa_desc *d);
+
 /* Per-message parse (attribute list without the authenticator) and build. */
 #define MSG_FUNCS(name) \
 	int parse_##name(const struct attr_list *l, struct pkm_msg *m); \

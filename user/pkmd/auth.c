@@ -21,7 +21,7 @@
 #include "log.h"
 #include "ss.h"
 
-static struct pkm_crypto_suite suite_of(uint8_t data_enc)
+struct pkm_crypto_suite bs_crypto_suite(uint8_t data_enc)
 {
 	return (struct pkm_crypto_suite){ data_enc, PKM_DATA_AUTH_AEAD,
 					  PKM_TEK_ENC_AES_KW_128 };
@@ -134,13 +134,13 @@ static size_t sa_descriptors(struct bs *bs, struct station *st,
 
 	descs[n++] = (struct pkm_sa_desc){
 		.said = station_unicast_said(st), .sa_type = PKM_SA_PRIMARY,
-		.suite = suite_of(cfg->unicast_suite),
+		.suite = bs_crypto_suite(cfg->unicast_suite),
 		.has_service = true, .service = PKM_SERVICE_UNICAST,
 	};
 	if (cfg->has_broadcast)
 		descs[n++] = (struct pkm_sa_desc){
 			.said = cfg->broadcast_cid, .sa_type = PKM_SA_STATIC,
-			.suite = suite_of(cfg->broadcast_suite),
+			.suite = bs_crypto_suite(cfg->broadcast_suite),
 			.has_service = true, .service = PKM_SERVICE_BROADCAST,
 		};
 	/* The subscriber's own groups first, then others while room lasts. */
@@ -152,7 +152,7 @@ static size_t sa_descriptors(struct bs *bs, struct station *st,
 				continue;
 			descs[n++] = (struct pkm_sa_desc){
 				.said = g->cid, .sa_type = PKM_SA_STATIC,
-				.suite = suite_of(g->suite),
+				.suite = bs_crypto_suite(g->suite),
 				.has_service = true,
 				.service = PKM_SERVICE_MULTICAST,
 				.has_group = true, .group_id = g->id,
@@ -369,7 +369,7 @@ static int ss_send_auth_request(struct ss *ss)
 	r->caps.version = PKM_VERSION_1;
 	r->caps.n_suites = ss->cfg->n_suites;
 	for (size_t i = 0; i < ss->cfg->n_suites; i++)
-		r->caps.suites[i] = suite_of(ss->cfg->suites[i]);
+		r->caps.suites[i] = bs_crypto_suite(ss->cfg->suites[i]);
 	r->basic_said = ss->basic_cid;
 	memcpy(r->ss_mac, ss->mac, MAC_LEN);
 	memcpy(r->ss_random, ss->nonce, sizeof(r->ss_random));
@@ -423,9 +423,7 @@ static void assign_saids(struct ss *ss)
 		for (size_t j = 0; j < ss->n_descs; j++) {
 			const struct pkm_sa_desc *d = &ss->descs[j];
 
-			if (!d->has_service || d->service != sa->service ||
-			    d->has_group != sa->has_group ||
-			    (d->has_group && d->group_id != sa->group_id))
+			if (!ss_desc_names_sa(d, sa))
 				continue;
 			if (sa->said && sa->said != d->said) {
 				log_notice("%s: the BS now names SAID 0x%04x",

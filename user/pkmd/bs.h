@@ -185,6 +185,8 @@ void bs_entry_rx(struct bs *bs, const uint8_t src[MAC_LEN],
 
 /* auth.c */
 void bs_auth_request(struct bs *bs, struct station *st, struct pkm_msg *m);
+/* The Cryptographic-Suite of an SA of this data encryption (enum wman_suite). */
+struct pkm_crypto_suite bs_crypto_suite(uint8_t data_enc);
 /*
  * Sends a signed Auth Invalid (rate-limited): the station's AK is unknown.
  * It names the station's MAC address and the SS-Random of the latest

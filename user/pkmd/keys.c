@@ -59,6 +59,23 @@ int bs_key_reply(struct bs *bs, struct station *st, struct bs_ak *ak,
 
 	r->ak_seq = ak->seq;
 	r->said = sa->rec.said;
+	/*
+	 * A request for SAID 0 names an SA the Auth Reply's descriptors
+	 * left out (more groups than fit): the reply describes it, for the
+	 * SS has its suite from nowhere else.
+	 */
+	if (!req->u.key_req.said) {
+		r->has_sa_desc = true;
+		r->sa_desc = (struct pkm_sa_desc){
+			.said = sa->rec.said,
+			.sa_type = sa->rec.service == PKM_SERVICE_UNICAST ?
+				   PKM_SA_PRIMARY : PKM_SA_STATIC,
+			.suite = bs_crypto_suite(sa->rec.suite),
+			.has_service = true, .service = sa->rec.service,
+			.has_group = sa->rec.has_group,
+			.group_id = sa->rec.group_id,
+		};
+	}
 	for (int i = 0; i < 2; i++) {
 		const struct store_tek *t = &sa->rec.tek[newest_only ? 1 : i];
 		struct pkm_tek_params *p = &r->tek[i];
@@ -379,9 +396,18 @@ static void ss_key_reply(struct ss *ss, const struct ss_ak *ak,
 
 	if (!sa)
 		return;
-	/* The TEKs are for the suite of the SA's SA-Descriptor. */
+	/*
+	 * The TEKs are for the suite of the SA's SA-Descriptor: the Auth
+	 * Reply's, or for an SA it left out, the one this reply carries.
+	 */
+	if (!sa->desc.has_service && r->has_sa_desc &&
+	    ss_desc_names_sa(&r->sa_desc, sa)) {
+		log_info("%s: SAID 0x%04x described by the Key Reply",
+			 ss_sa_label(sa), r->said);
+		sa->desc = r->sa_desc;
+	}
 	if (!sa->desc.has_service) {
-		log_warn("%s: Key Reply for an SA no SA-Descriptor of the Auth Reply named (its suite is unknown), dropped",
+		log_warn("%s: Key Reply for an SA no SA-Descriptor named (its suite is unknown), dropped",
 			 ss_sa_label(sa));
 		return;
 	}

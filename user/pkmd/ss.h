@@ -36,9 +36,10 @@ struct ss_sa {
 	uint16_t said;			/* 0 until the BS names it */
 	uint8_t suite;			/* of the TEKs installed */
 	/*
-	 * The Auth Reply's SA-Descriptor that named this SA last: the SA's
-	 * suite comes from it, Key Replies carry none.  desc.has_service
-	 * is false until one has (assign_saids() takes only those).
+	 * The SA-Descriptor that named this SA last, the Auth Reply's or,
+	 * for an SA it left out, the Key Reply's to SAID 0: the SA's suite
+	 * comes from it.  desc.has_service is false until one has
+	 * (assign_saids() takes only those).
 	 */
 	struct pkm_sa_desc desc;
 	bool request_outstanding;
@@ -52,6 +53,15 @@ struct ss_sa {
 	struct ss_group_state *tree;	/* a group with a key tree */
 	bool tree_conn;			/* holds the broadcast mgmt connection */
 };
+
+/* Whether an SA-Descriptor is of the service (and group) sa asks for. */
+static inline bool ss_desc_names_sa(const struct pkm_sa_desc *d,
+				    const struct ss_sa *sa)
+{
+	return d->has_service && d->service == sa->service &&
+	       d->has_group == sa->has_group &&
+	       (!d->has_group || d->group_id == sa->group_id);
+}
 
 /* A Key Reply's TEKs, unwrapped, for the install action. */
 struct ss_key_material {

@@ -84,14 +84,15 @@ sec_caps=$(tlv 19 "$(tlv 21 "$(tlv 20 $suite_ccm)$(tlv 20 $suite_gcm)")$(tlv 22 
 auth_request=$(pdu $bc "0904 01 $(tlv 18 "$(bytes 300 30)")$(tlv 33 "$(bytes 8 5a)")$(tlv 39 $mac)$sec_caps$(tlv 44 "$(bytes 256 77)")")
 sa_uc=$(tlv 23 "$(tlv 12 2001)$(tlv 24 00)$(tlv 20 $suite_ccm)$(tlv 31 00)")
 sa_mc=$(tlv 23 "$(tlv 12 fe01)$(tlv 24 02)$(tlv 20 $suite_gcm)$(tlv 31 01)$(tlv 29 01)")
+sa_mc3=$(tlv 23 "$(tlv 12 fe03)$(tlv 24 01)$(tlv 20 $suite_ccm)$(tlv 31 01)$(tlv 29 03)")
 sa_bc=$(tlv 23 "$(tlv 12 fe00)$(tlv 24 02)$(tlv 20 $suite_ccm)$(tlv 31 02)")
 auth_reply=$(pdu $bc "0a05 01 $(tlv 7 "$(bytes 256 33)")$(tlv 9 00093a80)$(tlv 10 01)$sa_uc$sa_mc$sa_bc$(tlv 33 "$(bytes 8 5a)")$(tlv 37 "$(bytes 400 30)")$(tlv 38 "$(bytes 72 66)")")
 auth_reject=$(pdu $bc "0a06 02 $(tlv 16 06)$(tlv 6 "$(printf 'untrusted' | od -An -tx1 | tr -d ' \n')")$(tlv 33 "$(bytes 8 5a)")$(tlv 37 "$(bytes 400 30)")$(tlv 38 "$(bytes 72 66)")")
 key_request() {	# key_request ID SAID SERVICE [GROUP]
 	pdu $bc "0907 $1 $(tlv 10 01)$(tlv 12 "$2")$(tlv 28 "$3")${4:+$(tlv 29 "$4")}$cmac"
 }
-key_reply() {	# key_reply ID SAID
-	pdu $bc "0a08 $1 $(tlv 10 01)$(tlv 12 "$2")$(tek_params 0)$(tek_params 1)$cmac"
+key_reply() {	# key_reply ID SAID [SA-DESCRIPTOR]: the latter to a request for SAID 0
+	pdu $bc "0a08 $1 $(tlv 10 01)$(tlv 12 "$2")$(tek_params 0)$(tek_params 1)${3:-}$cmac"
 }
 key_reject() {	# key_reject ID SAID CODE
 	pdu $bc "0a09 $1 $(tlv 10 01)$(tlv 12 "$2")$(tlv 16 "$3")$(tlv 6 6e6f)$cmac"
@@ -113,6 +114,7 @@ good=(
 	"$(key_request 04 fe00 02)" "$(key_reject 04 fe00 03)"
 	"$(key_request 05 0000 03)" "$(key_reject 05 0000 07)"
 	"$(key_request 06 2001 00)" "$(key_reply 06 2001)"
+	"$(key_request 07 0000 01 03)" "$(key_reply 07 fe03 "$sa_mc3")"
 	"$tek_invalid" "$gkuc" "$gkuc_frag" "$dreg_req" "$dreg_cmd" "$data"
 	"${data}ffffffffffff"	# Ethernet padding: cut to LEN
 	"$auth_reject"
@@ -139,8 +141,9 @@ ok $((rc != 0)) "what wman sends, every kind of message: passes (exit $rc)"
 has good '^# +2 +PKM-RSP Unknown \(240\) = Group Key Update Command' &&
 	has good '^# +1 +  Key Request again after a Key Reply.*tek-refresh' &&
 	has good '^# +2 +encrypted data PDUs' &&
-	has good '^# +6 +exception: Key Request: Service-Type \(28.*\[seed-28-eap\]' &&
+	has good '^# +7 +exception: Key Request: Service-Type \(28.*\[seed-28-eap\]' &&
 	has good '^# +1 +exception: Auth Reply: Multicast-Service-Group-ID.*\[seed-29-in-23\]' &&
+	has good '^# +1 +exception: Key Reply: Multicast-Service-Group-ID.*\[seed-29-in-23\]' &&
 	has good '^# +1 +exception: Key Reject: error code 7 .*\[seed-error-7\]' &&
 	has good '^# +1 +exception: Key Reject: error code 8 .*\[seed-error-8\]' &&
 	has good '^# +1 +exception: Auth Request: Cryptographic-Suite-List.*\[ws-21-in-19\]' &&
@@ -149,8 +152,8 @@ has good '^# +2 +PKM-RSP Unknown \(240\) = Group Key Update Command' &&
 	has good '^# +2 +exception: Group Key Update Command: attribute 0xe0.*\[wman-gkuc\]' &&
 	has good '^# +2 +exception: Group Key Update Command: PKM code 0xf0.*\[wman-gkuc\]' &&
 	has good '^# +1 +exception: DREG-REQ: not dissected.*\[ws-dreg-bytes\]' &&
-	has good '^# +22 +expert note: CRC is not included' &&
-	has good 'padded=1 ' && has good '^ok 4 - the excepted requests decode whole from their workaround copies \(7 copies\)'
+	has good '^# +24 +expert note: CRC is not included' &&
+	has good 'padded=1 ' && has good '^ok 4 - the excepted requests decode whole from their workaround copies \(8 copies\)'
 ok $? "its table: each message and each exception counted"
 
 # bad NAME TEST REGEX DESCRIPTION PDU...: the checker fails test TEST on
@@ -217,8 +220,8 @@ bad code153 2 'PKM code 153 unknown to Wireshark' "an unknown PKM code" \
 	"$(pdu $bc "0a99 01 $(tlv 12 2001)")"
 bad e0-elsewhere 2 'Unknown Type\) at 224' "a Group-Key-Payload in a Key Reply: only the Group Key Update Command's is excepted" \
 	"$(pdu $bc "0a08 01 $(tlv 10 01)$(tlv 12 2001)$(tlv 224 00)$cmac")"
-bad svc29-in-key-reply 2 'Unknown Type\) at 23/29' "a 29 in an SA-Descriptor outside an Auth Reply" \
-	"$(pdu $bc "0a08 01 $(tlv 23 "$(tlv 12 2001)$(tlv 29 01)")$cmac")"
+bad svc29-in-key-reject 2 'Unknown Type\) at 23/29' "a 29 in an SA-Descriptor outside an Auth Reply or Key Reply" \
+	"$(pdu $bc "0a09 01 $(tlv 23 "$(tlv 12 2001)$(tlv 29 01)")$cmac")"
 bad mgmt200 2 'management message type 200 unknown' "an unknown management message type" \
 	"$(pdu $bc "c8 0102")"
 bad signalling 1 'signalling header' "a signalling header (HT=1)" \

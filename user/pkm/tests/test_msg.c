@@ -382,6 +382,23 @@ static void test_key_reply(void)
 	v.replay = NULL;
 	flip_every_bit(buf, len, &v, "Key Reply");
 
+	r->has_sa_desc = true;
+	r->sa_desc = (struct pkm_sa_desc){
+		.said = 0x2005, .sa_type = PKM_SA_PRIMARY,
+		.suite = { PKM_DATA_ENC_AES_GCM_128, PKM_DATA_AUTH_AEAD,
+			   PKM_TEK_ENC_AES_KW_128 },
+		.has_service = true, .service = PKM_SERVICE_UNICAST };
+	ok(!pkm_msg_build(&m, &seal, buf, sizeof(buf), &len) &&
+	   !pkm_msg_parse(buf, len, &p) && q->has_sa_desc &&
+	   q->sa_desc.said == 0x2005 &&
+	   q->sa_desc.suite.data_enc == PKM_DATA_ENC_AES_GCM_128 &&
+	   q->sa_desc.has_service && q->sa_desc.service == PKM_SERVICE_UNICAST,
+	   "Key Reply with its SA's SA-Descriptor: built and parsed back");
+	r->sa_desc.said = 0x2006;
+	is(pkm_msg_build(&m, &seal, buf, sizeof(buf), &len), PKM_E_INVAL,
+	   "Key Reply: an SA-Descriptor of another SAID is not built");
+	r->has_sa_desc = false;
+
 	r->tek[1].eks = 1;
 	is(pkm_msg_build(&m, &seal, buf, sizeof(buf), &len), PKM_E_INVAL,
 	   "Key Reply: TEKs out of EKS order are not built");
@@ -752,6 +769,19 @@ static void test_key_reply_rules(void)
 		  TP("01"), PKM_E_VALUE, "two-byte key lifetime" },
 		{ "0a 08 01 0a 01 01 0c 02 20 05 0d 04 0a 05 00 00" TP("01"),
 		  PKM_E_TRUNCATED, "inner attribute overruns its parent" },
+		{ "0a 08 01 0a 01 01 0c 02 20 05" TP("00") TP("01")
+		  "17 12 0c 02 20 05 18 01 02 14 03 80 00 04 1f 01 01 1d 01 07",
+		  0, "the SA-Descriptor of its own SA (answer to SAID 0)" },
+		{ "0a 08 01 0a 01 01 0c 02 20 05" TP("00") TP("01")
+		  "17 0f 0c 02 20 06 18 01 02 14 03 80 00 04 1f 01 00",
+		  PKM_E_VALUE, "an SA-Descriptor of another SAID" },
+		{ "0a 08 01 0a 01 01 0c 02 20 05" TP("00") TP("01")
+		  "17 0c 0c 02 20 05 18 01 02 14 03 80 00 04",
+		  PKM_E_VALUE, "an SA-Descriptor without SA-Service-Type" },
+		{ "0a 08 01 0a 01 01 0c 02 20 05" TP("00") TP("01")
+		  "17 0f 0c 02 20 05 18 01 02 14 03 80 00 04 1f 01 00"
+		  "17 0f 0c 02 20 05 18 01 02 14 03 80 00 04 1f 01 00",
+		  PKM_E_UNEXPECTED, "two SA-Descriptors" },
 	};
 	struct pkm_msg p;
 	size_t i, n;

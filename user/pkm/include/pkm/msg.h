@@ -210,6 +210,13 @@ struct pkm_key_reply {
 	uint8_t ak_seq;
 	uint16_t said;
 	struct pkm_tek_params tek[2];	/* [0] older, [1] newer */
+	/*
+	 * wman: the answer to a Key Request for SAID 0 describes the SA it
+	 * grants, whose suite the SS has from no Auth Reply.  Its SAID is
+	 * the reply's and it names a service.
+	 */
+	bool has_sa_desc;
+	struct pkm_sa_desc sa_desc;
 };
 
 /* Key Reject and TEK Invalid carry the same fields. */
