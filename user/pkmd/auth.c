@@ -413,7 +413,8 @@ static void auth_grace_fired(struct timer *t)
 
 /*
  * Each service's SAID and suite, from the Auth Reply's SA descriptors
- * (the Key Reply names no suite).
+ * (a Key Reply's TEK-Parameters name no suite).  An SA none names keeps
+ * what it has: nothing yet, or the descriptor of a Key Reply to SAID 0.
  */
 static void assign_saids(struct ss *ss)
 {
