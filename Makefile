@@ -67,7 +67,7 @@ selftests:
 	$(MAKE) -C selftests
 
 # User-space libraries and programs, each with its own Makefile.
-USER_DIRS := $(patsubst %/Makefile,%,$(wildcard user/pkm/Makefile \
+USER_DIRS := $(patsubst %/Makefile,%,$(wildcard user/pkm/Makefile user/common/Makefile \
 	user/keytree/Makefile user/pkmd/Makefile tools/pkmctl/Makefile \
 	tools/pkmload/Makefile tools/nonce-audit/Makefile tools/wire-check/Makefile))
 user_out = $(BUILD)/$(1)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-#ifndef PKMD_RNG_H
-#define PKMD_RNG_H
+#ifndef COMMON_RNG_H
+#define COMMON_RNG_H
 
 #include <stdbool.h>
 #include <stddef.h>
