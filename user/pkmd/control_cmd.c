@@ -10,13 +10,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bs.h"
-#include "bs_group.h"
+#include "bs/bs.h"
+#include "bs/bs_group.h"
 #include "control.h"
 #include "json.h"
 #include "log.h"
-#include "ss.h"
-#include "ss_group.h"
+#include "ss/ss.h"
+#include "ss/ss_group.h"
 
 /* Responses */
 

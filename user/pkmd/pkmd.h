@@ -37,6 +37,17 @@ int ss_start(struct pkmd *d);
 void ss_stop(struct pkmd *d);
 
 /*
+ * The Cryptographic-Suite of an SA of this data encryption (enum
+ * wman_suite): what the BS's SA-Descriptors name and what an SS offers in
+ * its Auth Request.
+ */
+static inline struct pkm_crypto_suite crypto_suite(uint8_t data_enc)
+{
+	return (struct pkm_crypto_suite){ data_enc, PKM_DATA_AUTH_AEAD,
+					  PKM_TEK_ENC_AES_KW_128 };
+}
+
+/*
  * What to add to a parse failure's log line: with PKM_E_OLD_ENCODING, the
  * old form met and what to do about it; otherwise nothing.
  */

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 
 #include "group.h"
-#include "ss_group.h"
+#include "ss/ss_group.h"
 
 #define FUZZ_GROUP	9
 

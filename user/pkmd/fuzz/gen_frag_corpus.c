@@ -13,7 +13,7 @@
 
 #include <openssl/evp.h>
 
-#include "bs_group.h"
+#include "bs/bs_group.h"
 #include "group.h"
 
 #define FUZZ_GROUP	9

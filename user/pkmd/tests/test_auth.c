@@ -27,12 +27,12 @@
 #include <openssl/crypto.h>
 
 #include "../../pkm/tests/testcert.h"
-#include "bs.h"
+#include "bs/bs.h"
 #include "config.h"
 #include "kernel.h"
 #include "log.h"
 #include "pkm.h"
-#include "ss.h"
+#include "ss/ss.h"
 #include "tap.h"
 
 #define N_SS		2

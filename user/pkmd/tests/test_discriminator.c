@@ -6,7 +6,7 @@
  */
 #include <string.h>
 
-#include "discriminator.h"
+#include "bs/discriminator.h"
 #include "tap.h"
 
 static struct config_group groups[] = {

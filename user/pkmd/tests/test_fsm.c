@@ -4,7 +4,7 @@
  * checked against the expected transition or its absence, then a few
  * properties the design depends on are checked over the whole table.
  */
-#include "fsm.h"
+#include "ss/fsm.h"
 #include "tap.h"
 
 struct row {

@@ -15,9 +15,9 @@
 
 #include <openssl/evp.h>
 
-#include "bs_group.h"
+#include "bs/bs_group.h"
 #include "group.h"
-#include "ss_group.h"
+#include "ss/ss_group.h"
 #include "store.h"
 #include "tap.h"
 #include "../../pkm/tests/testcert.h"

@@ -16,9 +16,9 @@
 
 #include <openssl/evp.h>
 
-#include "bs_group.h"
+#include "bs/bs_group.h"
 #include "group.h"
-#include "ss_group.h"
+#include "ss/ss_group.h"
 #include "tap.h"
 #include "../../pkm/tests/testcert.h"
 #include "linux/wman.h"

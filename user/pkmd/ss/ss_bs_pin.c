@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The BS key an SS trusts.  An Auth Reply that passes every check of the
- * SS (auth.c) pins its key for the rest of the run; signed Auth Invalids
+ * SS (ss_auth.c) pins its key for the rest of the run; signed Auth Invalids
  * and group rekeys are verified with it.  The key's certificate is kept
  * and verified again whenever the CRL file has been read again and once
  * it expires: a BS key the operator revoked is trusted with nothing from

@@ -51,7 +51,7 @@ static uint32_t seconds_left(int64_t expires, int64_t now)
 /*
  * Whole seconds left until expires, rounded down: the BS's kernel must
  * stop using a TEK no later than the moment the SSs were told, and they
- * were told the time left rounded up (keys.c).
+ * were told the time left rounded up (bs_keys.c).
  */
 static uint32_t kernel_lifetime(int64_t expires)
 {

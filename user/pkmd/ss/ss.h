@@ -157,7 +157,7 @@ const char *ss_sa_label(const struct ss_sa *sa);
  */
 int ss_deregister(struct ss *ss, char *why, size_t why_len);
 
-/* entry.c */
+/* ss_entry.c */
 void ss_entry_start(struct ss *ss);
 void ss_entry_rx(struct ss *ss, const uint8_t src[MAC_LEN],
 		 const uint8_t *payload, size_t len);
@@ -177,7 +177,7 @@ int ss_bs_pin(struct ss *ss, EVP_PKEY *key, const uint8_t *der, size_t len,
 bool ss_bs_key_trusted(struct ss *ss, const char *what);
 void ss_bs_unpin(struct ss *ss);
 
-/* auth.c */
+/* ss_auth.c */
 /*
  * After acting on an Auth Invalid the SS acts on no other for the
  * larger of this and its reauthorize wait.
@@ -189,7 +189,7 @@ void ss_auth_rx(struct ss *ss, struct pkm_msg *m);
 /* Back to Start: timers stopped, every SA out of the kernel, AKs wiped. */
 void ss_auth_stop(struct ss *ss);
 
-/* keys.c */
+/* ss_keys.c */
 void ss_tek_event(struct ss_sa *sa, enum tek_event ev,
 		  struct ss_key_material *km);
 void ss_keys_rx(struct ss *ss, struct pkm_msg *m);

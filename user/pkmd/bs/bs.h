@@ -66,7 +66,7 @@ struct station {
 	int64_t auth_invalid_ms;	/* last Auth Invalid, rate limit */
 	uint8_t recent_nonces[RECENT_NONCES][PKM_SS_RANDOM_LEN];
 	unsigned int n_nonces;
-	/* Auth Requests (auth.c), monotonic ms */
+	/* Auth Requests (bs_auth.c), monotonic ms */
 	int64_t auth_bucket_ms;		/* token bucket: time of the next token */
 	int64_t pending_asked_ms;	/* pending AK issued or asked for again */
 	int64_t auth_drop_log_ms;	/* last "Auth Request dropped" line */
@@ -179,14 +179,12 @@ void bs_tek_fresh(const struct bs *bs, struct store_tek *t);
 int bs_sa_install_tek(struct bs_sa *sa, int gen, uint32_t lifetime,
 		      bool replace);
 
-/* entry.c */
+/* bs_entry.c */
 void bs_entry_rx(struct bs *bs, const uint8_t src[MAC_LEN],
 		 const uint8_t *payload, size_t len);
 
-/* auth.c */
+/* bs_auth.c */
 void bs_auth_request(struct bs *bs, struct station *st, struct pkm_msg *m);
-/* The Cryptographic-Suite of an SA of this data encryption (enum wman_suite). */
-struct pkm_crypto_suite bs_crypto_suite(uint8_t data_enc);
 /*
  * Sends a signed Auth Invalid (rate-limited): the station's AK is unknown.
  * It names the station's MAC address and the SS-Random of the latest
@@ -194,7 +192,7 @@ struct pkm_crypto_suite bs_crypto_suite(uint8_t data_enc);
  */
 void bs_auth_invalid(struct bs *bs, struct station *st, const char *why);
 
-/* keys.c */
+/* bs_keys.c */
 void bs_key_request(struct bs *bs, struct station *st, struct pkm_msg *m);
 int bs_key_reply(struct bs *bs, struct station *st, struct bs_ak *ak,
 		 const struct pkm_msg *req, struct bs_sa *sa);

@@ -7,7 +7,7 @@
 /*
  * The SS's two state machines as explicit state x event tables
  * (802.16-2004 7.2.1.6.2 and 7.2.1.7.2).  A table row says the next state
- * and which actions to run; the SS code (auth.c, keys.c) runs them.  An
+ * and which actions to run; the SS code (ss_auth.c, ss_keys.c) runs them.  An
  * event with no row in a state is ignored there (and logged at debug).
  */
 
