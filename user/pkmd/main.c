@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * pkmd: the Privacy Key Management daemon of a wman link, BS or SS role.
- * Reads the configuration, opens the kernel device, starts its role,
- * opens the control socket, and then runs the event loop until SIGTERM.
+ * Reads the configuration, opens the kernel device, starts its role (the
+ * one place that chooses between bs/ and ss/), opens the control socket,
+ * and then runs the event loop until SIGTERM.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,11 +17,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "bs/bs_role.h"
 #include "control.h"
 #include "eloop.h"
 #include "keylog.h"
 #include "log.h"
 #include "pkmd.h"
+#include "ss/ss_role.h"
 
 #define PKMD_VERSION		"1"
 #define DEFAULT_CONFIG		"/etc/pkmd/pkmd.conf"
@@ -172,7 +175,7 @@ static int run(struct pkmd *d, bool foreground)
 		code = PKMD_EXIT_SETUP;
 		goto out;
 	}
-	code = d->cfg->role == ROLE_BS ? bs_start(d) : ss_start(d);
+	code = d->role->start(d);
 	if (code)
 		goto out;
 	if (eloop_add_fd(kernel_notify_fd(&d->kernel), POLLIN, kernel_event,
@@ -189,10 +192,7 @@ static int run(struct pkmd *d, bool foreground)
 out:
 	tell_parent(&ready_fd, (uint8_t)code);
 	control_close();
-	if (d->cfg->role == ROLE_BS)
-		bs_stop(d);
-	else
-		ss_stop(d);
+	d->role->stop(d);
 	kernel_close(&d->kernel);
 	keylog_close();
 	if (signal_fd >= 0)
@@ -268,6 +268,8 @@ int main(int argc, char **argv)
 	if (cfg.test_section_line)
 		log_warn("test mode: the [test] settings of %s are in effect",
 			 config_path);
+	/* The one place that knows the roles. */
+	d.role = cfg.role == ROLE_BS ? &bs_role : &ss_role;
 	d.started = now_real_s();
 	code = run(&d, foreground);
 	config_free(&cfg);

@@ -19,22 +19,38 @@ enum pkmd_exit {
 					   or control socket unusable */
 };
 
-struct bs;
-struct ss;
+struct control_command;
+struct json_out;
+struct role_ops;
 
 struct pkmd {
 	struct config *cfg;
 	struct kernel kernel;
-	struct bs *bs;			/* role bs */
-	struct ss *ss;			/* role ss */
+	const struct role_ops *role;	/* chosen by main.c */
+	void *role_state;		/* the role's own; the core never looks in */
 	int64_t started;		/* epoch seconds */
 };
 
-/* BS: bs.c.  SS: ss.c.  Both 0 or a pkmd_exit code. */
-int bs_start(struct pkmd *d);
-void bs_stop(struct pkmd *d);
-int ss_start(struct pkmd *d);
-void ss_stop(struct pkmd *d);
+/*
+ * A role, BS (bs/bs_role.h) or SS (ss/ss_role.h): what the core calls in
+ * it.  The core includes neither role; main.c picks one and the core
+ * reaches it through this table, and the kernel's events through the
+ * handlers its start() sets (struct kernel_handlers).
+ */
+struct role_ops {
+	/* 0 or a pkmd_exit code; sets role_state and the kernel's handlers */
+	int (*start)(struct pkmd *d);
+	/* Frees what start() made; role_state NULL after. */
+	void (*stop)(struct pkmd *d);
+	/* The control commands (control_cmd.c): its members of "status", */
+	void (*status)(struct pkmd *d, struct json_out *o);
+	/* each of its SAs as an object of "sa-list"'s array, */
+	void (*sa_list)(struct pkmd *d, struct json_out *o);
+	/* "rekey": 0, or -errno with why filled in, */
+	int (*rekey)(struct pkmd *d, uint16_t said, char *why, size_t why_len);
+	/* and the commands only this role has, up to one without a name. */
+	const struct control_command *commands;
+};
 
 /*
  * The Cryptographic-Suite of an SA of this data encryption (enum

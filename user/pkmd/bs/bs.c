@@ -14,6 +14,7 @@
 
 #include "bs.h"
 #include "bs_group.h"
+#include "bs_role.h"
 #include "log.h"
 #include "rng.h"
 
@@ -820,7 +821,7 @@ static int open_database(struct bs *bs)
 	return store_open(bs->cfg->database, &bs->store);
 }
 
-int bs_start(struct pkmd *d)
+static int bs_start(struct pkmd *d)
 {
 	struct bs *bs = calloc(1, sizeof(*bs));
 	unsigned int n_stations = 0;
@@ -828,7 +829,7 @@ int bs_start(struct pkmd *d)
 
 	if (!bs)
 		return PKMD_EXIT_SETUP;
-	d->bs = bs;
+	d->role_state = bs;
 	bs->d = d;
 	bs->cfg = d->cfg;
 	bs->kernel = &d->kernel;
@@ -881,9 +882,9 @@ int bs_start(struct pkmd *d)
 	return 0;
 }
 
-void bs_stop(struct pkmd *d)
+static void bs_stop(struct pkmd *d)
 {
-	struct bs *bs = d->bs;
+	struct bs *bs = d->role_state;
 
 	if (!bs)
 		return;
@@ -903,5 +904,14 @@ void bs_stop(struct pkmd *d)
 	EVP_PKEY_free(bs->key);
 	free(bs->cert_der);
 	free(bs);
-	d->bs = NULL;
+	d->role_state = NULL;
 }
+
+const struct role_ops bs_role = {
+	.start = bs_start,
+	.stop = bs_stop,
+	.status = bs_control_status,
+	.sa_list = bs_control_sa_list,
+	.rekey = bs_control_rekey,
+	.commands = bs_control_commands,
+};

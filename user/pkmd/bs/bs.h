@@ -7,6 +7,7 @@
 
 #include <openssl/x509.h>
 
+#include "control.h"
 #include "discriminator.h"
 #include "eloop.h"
 #include "pkm.h"
@@ -178,6 +179,12 @@ void bs_kernel_pn_limit(struct bs *bs, uint16_t said, uint8_t eks,
 void bs_tek_fresh(const struct bs *bs, struct store_tek *t);
 int bs_sa_install_tek(struct bs_sa *sa, int gen, uint32_t lifetime,
 		      bool replace);
+
+/* bs_control.c: the BS's part of the control protocol (struct role_ops) */
+void bs_control_status(struct pkmd *d, struct json_out *o);
+void bs_control_sa_list(struct pkmd *d, struct json_out *o);
+int bs_control_rekey(struct pkmd *d, uint16_t said, char *why, size_t why_len);
+extern const struct control_command bs_control_commands[];
 
 /* bs_entry.c */
 void bs_entry_rx(struct bs *bs, const uint8_t src[MAC_LEN],

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "../tests/daemon_harness.h"
+#include "bs/bs_role.h"
 #include "config.h"
 #include "control.h"
 #include "eloop.h"
@@ -28,7 +29,7 @@
 #include "util.h"
 
 static struct config cfg;
-static struct pkmd daemon_ = { .cfg = &cfg };
+static struct pkmd daemon_ = { .cfg = &cfg, .role = &bs_role };
 
 /* The BS's certificates and configuration in the directory. */
 static int write_setup(void)
@@ -56,7 +57,7 @@ static void cleanup(void)
 	};
 	char path[sizeof(dh_dir) + 32];
 
-	bs_stop(&daemon_);
+	bs_role.stop(&daemon_);
 	kernel_close(&daemon_.kernel);
 	eloop_destroy();
 	config_free(&cfg);
@@ -92,7 +93,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (config_load_file(path, &cfg, report, NULL) || eloop_init() ||
 	    kernel_open_test(&daemon_.kernel, cfg.test_mgmt_socket, false,
 			     &(struct kernel_handlers){ 0 }) ||
-	    bs_start(&daemon_)) {
+	    bs_role.start(&daemon_)) {
 		fprintf(stderr, "fuzz_control: the BS did not start\n");
 		abort();
 	}

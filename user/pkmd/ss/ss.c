@@ -24,6 +24,7 @@
 #include "rng.h"
 #include "ss.h"
 #include "ss_group.h"
+#include "ss_role.h"
 
 uint8_t ss_next_id(struct ss *ss)
 {
@@ -514,7 +515,7 @@ static void scan_stale_mgmt(void *arg, const struct kernel_conn_info *c)
 		s->wrong[s->n_wrong++] = c->cid;
 }
 
-int ss_start(struct pkmd *d)
+static int ss_start(struct pkmd *d)
 {
 	const struct config *cfg = d->cfg;
 	struct conn_scan stale = { 0 };
@@ -523,7 +524,7 @@ int ss_start(struct pkmd *d)
 
 	if (!ss)
 		return PKMD_EXIT_SETUP;
-	d->ss = ss;
+	d->role_state = ss;
 	ss->d = d;
 	ss->cfg = cfg;
 	ss->kernel = &d->kernel;
@@ -571,9 +572,9 @@ int ss_start(struct pkmd *d)
 	return 0;
 }
 
-void ss_stop(struct pkmd *d)
+static void ss_stop(struct pkmd *d)
 {
-	struct ss *ss = d->ss;
+	struct ss *ss = d->role_state;
 
 	if (!ss)
 		return;
@@ -595,5 +596,14 @@ void ss_stop(struct pkmd *d)
 	ss_bs_unpin(ss);
 	free(ss->cert_der);
 	free(ss);
-	d->ss = NULL;
+	d->role_state = NULL;
 }
+
+const struct role_ops ss_role = {
+	.start = ss_start,
+	.stop = ss_stop,
+	.status = ss_control_status,
+	.sa_list = ss_control_sa_list,
+	.rekey = ss_control_rekey,
+	.commands = ss_control_commands,
+};

@@ -8,6 +8,7 @@
 
 #include <openssl/x509.h>
 
+#include "control.h"
 #include "eloop.h"
 #include "fsm.h"
 #include "pkm.h"
@@ -156,6 +157,12 @@ const char *ss_sa_label(const struct ss_sa *sa);
  * the SS.  0, or -errno with why filled in.
  */
 int ss_deregister(struct ss *ss, char *why, size_t why_len);
+
+/* ss_control.c: the SS's part of the control protocol (struct role_ops) */
+void ss_control_status(struct pkmd *d, struct json_out *o);
+void ss_control_sa_list(struct pkmd *d, struct json_out *o);
+int ss_control_rekey(struct pkmd *d, uint16_t said, char *why, size_t why_len);
+extern const struct control_command ss_control_commands[];
 
 /* ss_entry.c */
 void ss_entry_start(struct ss *ss);
