@@ -1,8 +1,8 @@
 #!/bin/bash
 # The test command (`make check`, what CI runs): build everything, run the
-# host unit tests, the kernel style checks and the fuzzers for a bounded
-# time, then, in a VM per installed kernel, the data-plane kselftests and
-# the daemon tests.  Every stage prints TAP and its elapsed time; the last
+# host unit tests, the layout and kernel style checks and the fuzzers for
+# a bounded time, then, in a VM per installed kernel, the data-plane
+# kselftests and the daemon tests.  Every stage prints TAP and its elapsed time; the last
 # line totals the TAP results for CI.
 #
 #   tools/check.sh [--list] [--install] [STAGE...]
@@ -126,7 +126,7 @@ debug_pkmd_tests=${CHECK_DEBUG_PKMD_TESTS:-e2e.sh}
 [[ $debug_kselftests == all ]] && debug_kselftests=
 [[ $debug_pkmd_tests == all ]] && debug_pkmd_tests=
 
-stage_names=(build unit checkpatch sparse fuzz)
+stage_names=(build layout unit checkpatch sparse fuzz)
 for kver in $kernels; do
 	stage_names+=("kselftest-$kver")
 done
@@ -180,7 +180,7 @@ run_stage() {
 	local name=$1 start=$SECONDS
 	shift
 	local filter=cat
-	[[ $name == build || $name == unit || $name == checkpatch ||
+	[[ $name == build || $name == layout || $name == unit || $name == checkpatch ||
 		$name == sparse || $name == fuzz || $name == debug-kernel ]] || filter=tap_times
 	if [[ ${STREAM:-0} == 1 ]]; then
 		{ "$@"; echo $? >"$logs/$name.status"; times >"$logs/$name.times"; } 2>&1 |
@@ -221,6 +221,72 @@ end_stage() {
 		echo "# stage $name failed (exit $status)"
 		stages_failed=$((stages_failed + 1))
 	fi
+}
+
+# ---- layout ------------------------------------------------------------------
+
+# The programs' folders; user/pkm, user/keytree and user/common are the
+# libraries they link.
+programs=(user/pkmd tools/pkmctl tools/pkmload tools/wman tools/nonce-audit
+	tools/wire-check tools/iproute2)
+
+# includes_of FILE... PATTERN: the #include lines of FILE... naming a
+# header PATTERN matches (an extended regular expression).
+includes_of() {
+	local pattern=${*: -1}
+	grep -HnE "^[[:space:]]*#[[:space:]]*include[[:space:]]*\"([^\"]*/)?($pattern)\"" \
+		"${@:1:$#-1}" 2>/dev/null
+}
+
+# role_headers ROLE: the headers of pkmd's ROLE folder, as a pattern
+# that also matches the folder itself ("ss/...").
+role_headers() {
+	local names
+	names=$(cd "user/pkmd/$1" && printf '%s\n' *.h | sed 's/\./\\./g' | paste -sd '|')
+	echo "$1/[^\"]*|$names"
+}
+
+# layout_check: the daemon's parts (Documentation/control-plane.rst):
+# neither role includes the other, the core includes neither role (main.c
+# alone picks one), and no program's Makefile compiles or includes
+# sources from another program's folder.  Prints TAP and what is wrong.
+# layout_result WHAT WRONG: TAP line number $n for WHAT, ok when WRONG
+# (the offending lines) is empty.
+layout_result() {
+	n=$((n + 1))
+	if [[ -n $2 ]]; then
+		printf '%s\n' "$2" | sed 's/^/# /'
+		echo "not ok $n - $1"
+		failed=1
+	else
+		echo "ok $n - $1"
+	fi
+}
+
+layout_check() {
+	local out n=0 failed=0 prog other core=()
+	echo "1..4"
+	layout_result "no file in user/pkmd/bs includes from user/pkmd/ss" \
+		"$(includes_of user/pkmd/bs/*.[ch] "$(role_headers ss)")"
+	layout_result "no file in user/pkmd/ss includes from user/pkmd/bs" \
+		"$(includes_of user/pkmd/ss/*.[ch] "$(role_headers bs)")"
+	for out in user/pkmd/*.[ch]; do
+		[[ $out == user/pkmd/main.c ]] || core+=("$out")
+	done
+	layout_result "no core file of user/pkmd (main.c aside) includes a role's header" \
+		"$(includes_of "${core[@]}" "$(role_headers bs)|$(role_headers ss)")"
+	out=$(for prog in "${programs[@]}"; do
+		for other in "${programs[@]}"; do
+			[[ $other == "$prog" ]] && continue
+			# a folder named from the top or from the program's own;
+			# running its make (to test against it) is not borrowing
+			grep -HnE "(\\\$\(TOP\)|\.\./\.\.|\\\$\(CURDIR\)/\.\./\.\.)/$other([/[:space:]]|\$)|\.\./${other#*/}/" \
+				"$prog/Makefile" 2>/dev/null | grep -v '^[^:]*:[0-9]*:[[:space:]]*#' |
+				grep -vE '\$\(MAKE\) -C'
+		done
+	done)
+	layout_result "no program's Makefile compiles or includes from another program's folder" "$out"
+	return "$failed"
 }
 
 # ---- fuzzing -----------------------------------------------------------------
@@ -368,6 +434,7 @@ stage_command() {
 	local kver=${1#*-}
 	case $1 in
 	build) echo "make -j2 all" ;;
+	layout) echo "layout_check" ;;
 	unit) echo "make -s unit" ;;
 	checkpatch) echo "tools/kernel-checks.sh checkpatch" ;;
 	sparse) echo "tools/kernel-checks.sh sparse" "$kernels" ;;
@@ -506,8 +573,9 @@ if debug_stages_selected && [[ -z $debug_build_pid ]]; then
 fi
 
 pool 1 build
-# make -s unit and the kernel checks each keep one core busy.
-pool 2 unit checkpatch sparse
+# make -s unit and the kernel checks each keep one core busy; the
+# layout's greps take a moment.
+pool 2 layout unit checkpatch sparse
 # fuzz_all runs two harnesses at a time itself.
 pool 1 fuzz
 # A VM under TCG keeps about one host core busy: two at once on two cores
