@@ -132,6 +132,9 @@ struct station *bs_station_enter(struct bs *bs, const uint8_t mac[MAC_LEN]);
 /* Seals m for the station (CMAC under ak, or the BS's signature) and sends it. */
 int bs_send(struct bs *bs, struct station *st, struct pkm_msg *m,
 	    struct bs_ak *ak);
+/* The next downlink PN under ak, reserving more on disk when needed. */
+int bs_next_tx_pn(struct bs *bs, struct station *st, struct bs_ak *ak,
+		  uint32_t *pn);
 void bs_ak_wipe(struct bs_ak *ak);
 /* The AK the station names by sequence number, if it is current. */
 struct bs_ak *bs_station_ak(struct station *st, uint8_t seq);
@@ -185,6 +188,10 @@ void bs_control_status(struct pkmd *d, struct json_out *o);
 void bs_control_sa_list(struct pkmd *d, struct json_out *o);
 int bs_control_rekey(struct pkmd *d, uint16_t said, char *why, size_t why_len);
 extern const struct control_command bs_control_commands[];
+
+/* bs_dreg.c: a DREG-REQ on the station's Primary Management CID */
+void bs_dreg_request(struct bs *bs, struct station *st,
+		     const uint8_t *payload, size_t len);
 
 /* bs_entry.c */
 void bs_entry_rx(struct bs *bs, const uint8_t src[MAC_LEN],

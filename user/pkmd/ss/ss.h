@@ -99,7 +99,7 @@ struct ss {
 	unsigned int ranging_attempts;
 	struct timer ranging_timer;
 
-	/* de-registration (ss.c) */
+	/* de-registration (ss_dreg.c) */
 	bool dreg_sent;			/* DREG-REQ out, DREG-CMD awaited */
 	bool deregistered;		/* idle until restarted */
 
@@ -152,17 +152,20 @@ struct ss_sa *ss_sa_find(struct ss *ss, uint16_t said);
 /* "SAID 0x2001" or "multicast group 5" for log lines. */
 const char *ss_sa_label(const struct ss_sa *sa);
 
-/*
- * Sends a DREG-REQ under the current AK; the BS's DREG-CMD then stops
- * the SS.  0, or -errno with why filled in.
- */
-int ss_deregister(struct ss *ss, char *why, size_t why_len);
-
 /* ss_control.c: the SS's part of the control protocol (struct role_ops) */
 void ss_control_status(struct pkmd *d, struct json_out *o);
 void ss_control_sa_list(struct pkmd *d, struct json_out *o);
 int ss_control_rekey(struct pkmd *d, uint16_t said, char *why, size_t why_len);
 extern const struct control_command ss_control_commands[];
+
+/* ss_dreg.c */
+/*
+ * Sends a DREG-REQ under the current AK; the BS's DREG-CMD then stops
+ * the SS.  0, or -errno with why filled in.
+ */
+int ss_deregister(struct ss *ss, char *why, size_t why_len);
+/* A DREG-CMD on the Primary Management CID. */
+void ss_dreg_cmd(struct ss *ss, const uint8_t *payload, size_t len);
 
 /* ss_entry.c */
 void ss_entry_start(struct ss *ss);
