@@ -4,8 +4,9 @@
 # `make bench`: the benchmarks of Documentation/benchmarks.rst.
 #
 #  1. Data path: one VM run per kernel of tools/bench/datapath.sh (wman with
-#     each suite against plain veth, MACsec and IPsec ESP; TEK rollovers
-#     under load), JSON in build/bench/, tables on stdout.
+#     each suite against plain veth, MACsec, IPsec ESP and WireGuard; TEK
+#     rollovers under load), in QEMU's instruction-counted time unless
+#     --wallclock, JSON in build/bench/, tables on stdout.
 #  2. Key trees: `make -C user/keytree bench`, when user/keytree exists.
 #  3. Key server: tools/bench/pkmd.sh on this machine (pkmd with its test
 #     transport against pkmload), JSON in build/bench/pkmd.json.
@@ -19,7 +20,7 @@ readonly out_dir=$repo_root/build/bench
 usage() {
 	cat <<'EOF'
 usage: tools/bench.sh [--kernel KVER]... [--all-kernels] [--host]
-                      [--no-keytree] [--no-pkmd] [--only-pkmd]
+                      [--wallclock] [--no-keytree] [--no-pkmd] [--only-pkmd]
                       [-- DATAPATH_OPTIONS...]
 
   --kernel KVER   boot this kernel (repeatable; default: the newest one
@@ -27,6 +28,11 @@ usage: tools/bench.sh [--kernel KVER]... [--all-kernels] [--host]
   --all-kernels   every kernel that tools/kernels lists
   --host          run on this machine's kernel instead of a VM
                   (tools/vm-run --host: it must be able to load wman.ko)
+  --wallclock     the data path in TCG's wall-clock time, which the host's
+                  load moves by a third, instead of instruction-counted
+                  time (tools/vm-run --icount, the default in a VM; it
+                  needs a 6.12 kernel or newer: 6.1 does not bring up
+                  its second CPU under -icount)
   --no-keytree    skip the key-tree benchmark
   --no-pkmd       skip the key-server benchmark
   --only-pkmd     only the key-server benchmark (no VM, no key trees)
@@ -42,6 +48,7 @@ EOF
 
 kernels=()
 on_host=false
+clock=icount
 keytree=true
 pkmd=true
 datapath=true
@@ -66,6 +73,7 @@ parse_args() {
 			;;
 		--all-kernels) mapfile -t kernels < <("$repo_root/tools/kernels") ;;
 		--host) on_host=true ;;
+		--wallclock) clock=wallclock ;;
 		--no-keytree) keytree=false ;;
 		--no-pkmd) pkmd=false ;;
 		--only-pkmd) datapath=false; keytree=false ;;
@@ -86,6 +94,7 @@ parse_args() {
 	done
 	if $on_host; then
 		kernels=("$(uname -r)")
+		clock=host
 	elif ((${#kernels[@]} == 0)); then
 		kernels=("$("$repo_root/tools/kernels" | tail -n 1)")
 		[[ -n ${kernels[0]} ]] || die "no kernel found by tools/kernels"
@@ -128,6 +137,13 @@ run_datapath() {
 	else
 		runner+=(--kernel "$kver")
 	fi
+	if [[ $clock == icount ]]; then
+		# 6.1 stops at "smp: Bringing up secondary CPUs" under -icount.
+		[[ $(printf '%s\n' 6.12 "$kver" | sort -V | head -n 1) == 6.12 ]] ||
+			die "$kver: no instruction-counted run before 6.12 (it hangs bringing up its second CPU); use --wallclock for it"
+		# One thread runs both vCPUs: the same guest time takes longer.
+		runner=("$repo_root/tools/vm-run" --timeout 5400 --icount --kernel "$kver")
+	fi
 	if [[ -f $module ]]; then
 		while read -r dependency; do
 			runner+=(--module "$dependency")
@@ -140,7 +156,7 @@ run_datapath() {
 	: >"$log"
 	log "$kver: data path (console in $log)"
 	"${runner[@]}" -- "$repo_root/tools/bench/datapath.sh" --out "$json" \
-		"${datapath_args[@]}" >"$log" 2>&1 &
+		--clock "$clock" "${datapath_args[@]}" >"$log" 2>&1 &
 	local runner_pid=$!
 	# Follow the run's progress, then take the runner's own status.
 	tail -n +1 -f --pid="$runner_pid" "$log" | grep --line-buffered '^datapath:' >&2 || true

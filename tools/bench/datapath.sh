@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Data-path benchmark, the guest half of tools/bench.sh: plain veth, MACsec
-# GCM-AES-128, IPsec ESP rfc4309(ccm(aes)) and wman with each suite, side
-# by side on one kernel, then TEK rollovers under load over wman.  Runs as
+# GCM-AES-128, IPsec ESP rfc4309(ccm(aes)) and rfc4106(gcm(aes)), WireGuard
+# and wman with each suite, side by side on one kernel, then TEK rollovers
+# under load over wman.  Runs as
 # root on a kernel that has wman.ko loaded (or without it: the wman rows
 # then say why they are not available).  Writes JSON; tools/bench/report.sh
 # prints it as a table.
@@ -17,6 +18,8 @@
 #   vesp    10.9.3.1 (xfrm ESP transport) --------- vesp    10.9.3.2
 #   vccm    -- wccm 10.9.4.1 (bs) ---- (ss) wccm 10.9.4.2 -- vccm
 #   vgcm    -- wgcm 10.9.5.1 (bs) ---- (ss) wgcm 10.9.5.2 -- vgcm
+#   vwg 10.9.6.x -- wg0 10.9.7.1 ------ wg0 10.9.7.2 -- vwg 10.9.6.x (UDP)
+#   vespg   10.9.8.1 (xfrm ESP transport, GCM) ---- vespg   10.9.8.2
 #
 # Traffic flows from bs to ss (downlink); the TCP ACKs and, in the rollover
 # test, a second UDP flow go uplink.  The downlink sender is pinned to CPU 0
@@ -32,7 +35,7 @@ usage() {
 usage: tools/bench/datapath.sh [--out FILE] [--runs N] [--seconds S]
                                [--rollovers N] [--rollover-load F]
                                [--udpflood PATH] [--tekroll PATH] [--wman PATH]
-                               [--contenders LIST]
+                               [--contenders LIST] [--clock MODE]
 
   --out FILE          JSON results (default build/bench/datapath.json)
   --runs N            rounds of each measurement, medians reported (default 5)
@@ -43,8 +46,12 @@ usage: tools/bench/datapath.sh [--out FILE] [--runs N] [--seconds S]
   --udpflood PATH     the UDP sender/receiver (default build/bench/udpflood)
   --tekroll PATH      the TEK switchover driver (default build/bench/tekroll)
   --wman PATH         the wman tool (default build/tools/wman)
-  --contenders LIST   comma-separated subset of
-                      veth,macsec-gcm,esp-ccm,wman-ccm,wman-gcm (default all)
+  --contenders LIST   comma-separated subset of veth,macsec-gcm,esp-ccm,
+                      esp-gcm,wireguard,wman-ccm,wman-gcm (default all)
+  --clock MODE        how the VM keeps time, recorded with the results:
+                      icount (tools/vm-run --icount: figures count guest
+                      instructions), wallclock (TCG) or host (default
+                      unknown)
 EOF
 }
 
@@ -56,21 +63,26 @@ rollover_load=0.5
 udpflood=$repo_root/build/bench/udpflood
 tekroll=$repo_root/build/bench/tekroll
 wman_tool=$repo_root/build/tools/wman
+clock=unknown
 
-contenders=(veth macsec-gcm esp-ccm wman-ccm wman-gcm)
+contenders=(veth macsec-gcm esp-ccm esp-gcm wireguard wman-ccm wman-gcm)
 readonly iperf_port=5201
 readonly udp_port=6001
 readonly said=0x2001 cid=0x2001
 declare -A lower=([veth]=vplain [macsec-gcm]=vmacsec [esp-ccm]=vesp
-	[wman-ccm]=vccm [wman-gcm]=vgcm)
+	[esp-gcm]=vespg [wireguard]=vwg [wman-ccm]=vccm [wman-gcm]=vgcm)
 declare -A upper=([veth]=vplain [macsec-gcm]=macsec0 [esp-ccm]=vesp
-	[wman-ccm]=wccm [wman-gcm]=wgcm)
+	[esp-gcm]=vespg [wireguard]=wg0 [wman-ccm]=wccm [wman-gcm]=wgcm)
+# The measured addresses; WireGuard's lower veth carries 10.9.6.x.
 declare -A subnet=([veth]=10.9.1 [macsec-gcm]=10.9.2 [esp-ccm]=10.9.3
-	[wman-ccm]=10.9.4 [wman-gcm]=10.9.5)
-declare -A index=([veth]=1 [macsec-gcm]=2 [esp-ccm]=3 [wman-ccm]=4 [wman-gcm]=5)
+	[esp-gcm]=10.9.8 [wireguard]=10.9.7 [wman-ccm]=10.9.4 [wman-gcm]=10.9.5)
+declare -A index=([veth]=1 [macsec-gcm]=2 [esp-ccm]=3 [wman-ccm]=4 [wman-gcm]=5
+	[wireguard]=6 [esp-gcm]=8)
 declare -A host_byte=([bs]=1 [ss]=2) peer_of=([bs]=ss [ss]=bs)
 declare -A suite=([veth]=none [macsec-gcm]="GCM-AES-128 ICV 16"
 	[esp-ccm]="rfc4309(ccm(aes)) ICV 8 transport"
+	[esp-gcm]="rfc4106(gcm(aes)) ICV 16 transport"
+	[wireguard]="ChaCha20-Poly1305 over UDP"
 	[wman-ccm]="aes-ccm ICV 8" [wman-gcm]="aes-gcm ICV 16")
 # Why a contender could not be measured; empty when it can.
 declare -A unavailable=()
@@ -103,6 +115,7 @@ parse_args() {
 		--tekroll) tekroll=$2 ;;
 		--wman) wman_tool=$2 ;;
 		--contenders) IFS=, read -r -a contenders <<<"$2" ;;
+		--clock) clock=$2 ;;
 		*) usage >&2; exit 2 ;;
 		esac
 		shift 2
@@ -238,22 +251,23 @@ setup_macsec() {
 	done
 }
 
-# ESP transport mode between the two addresses, one SA per direction; the
-# key is 16 bytes of AES key and 3 bytes of salt (RFC 4309), the ICV 64 bits
-# like wman's aes-ccm.
+# setup_esp CONTENDER ALGORITHM KEY_BYTES ICV_BITS: ESP transport mode
+# between the two addresses, one SA per direction.  The key is the AES key
+# and the salt: 16 + 3 bytes for rfc4309(ccm(aes)) (ICV 64 bits, like
+# wman's aes-ccm), 16 + 4 for rfc4106(gcm(aes)) (ICV 128, like aes-gcm).
 setup_esp() {
-	local c=esp-ccm dev=${lower[esp-ccm]} net=${subnet[esp-ccm]} ns
-	local key_down key_up
-	key_down=0x$(random_hex 19)
-	key_up=0x$(random_hex 19)
+	local c=$1 algo=$2 key_bytes=$3 icv=$4 dev=${lower[$1]} net=${subnet[$1]} ns
+	local key_down key_up spi=$((0x1000 + 16 * index[$1]))
+	key_down=0x$(random_hex "$key_bytes")
+	key_up=0x$(random_hex "$key_bytes")
 	create_lower "$c" || return 0
 	for ns in bs ss; do
 		run_batch "$c" "$ns" < <(
 			echo "link set $dev up"
 			address_lines "$c" "$ns"
 			cat <<-EOF
-				xfrm state add src $net.1 dst $net.2 proto esp spi 0x1001 reqid 1 mode transport aead rfc4309(ccm(aes)) $key_down 64
-				xfrm state add src $net.2 dst $net.1 proto esp spi 0x1002 reqid 2 mode transport aead rfc4309(ccm(aes)) $key_up 64
+				xfrm state add src $net.1 dst $net.2 proto esp spi $((spi + 1)) reqid 1 mode transport aead $algo $key_down $icv
+				xfrm state add src $net.2 dst $net.1 proto esp spi $((spi + 2)) reqid 2 mode transport aead $algo $key_up $icv
 			EOF
 			if [[ $ns == bs ]]; then
 				cat <<-EOF
@@ -267,6 +281,44 @@ setup_esp() {
 				EOF
 			fi
 		) || return 0
+	done
+}
+
+# WireGuard over its own veth pair (10.9.6.1 and .2, UDP port 51820), the
+# measured addresses on wg0.  Keys from the wg tool; no neighbour entries
+# on wg0, which has no link layer.
+setup_wireguard() {
+	local c=wireguard dev=${lower[wireguard]} net=${subnet[wireguard]} ns peer
+	local -A private public
+	if ! command -v wg >/dev/null; then
+		unavailable[$c]="no wg tool (wireguard-tools; tools/install-deps.sh installs it)"
+		return 0
+	fi
+	for ns in bs ss; do
+		private[$ns]=$(wg genkey)
+		public[$ns]=$(wg pubkey <<<"${private[$ns]}")
+		printf '%s\n' "${private[$ns]}" >"$work/wg-$ns.key"
+	done
+	create_lower "$c" || return 0
+	for ns in bs ss; do
+		peer=${peer_of[$ns]}
+		run_batch "$c" "$ns" < <(
+			cat <<-EOF
+				addr add 10.9.6.${host_byte[$ns]}/24 dev $dev
+				link set $dev up
+				neigh replace 10.9.6.${host_byte[$peer]} lladdr $(mac "$c" "$peer") dev $dev nud permanent
+				link add wg0 type wireguard
+				addr add $net.${host_byte[$ns]}/24 dev wg0
+			EOF
+		) || return 0
+		if ! ip netns exec "$ns" wg set wg0 listen-port 51820 \
+			private-key "$work/wg-$ns.key" peer "${public[$peer]}" \
+			allowed-ips "$net.${host_byte[$peer]}/32" \
+			endpoint "10.9.6.${host_byte[$peer]}:51820" 2>"$work/error"; then
+			unavailable[$c]="wg set in $ns: $(tr '\n' ' ' <"$work/error" | head -c 300)"
+			return 0
+		fi
+		run_batch "$c" "$ns" <<<"link set wg0 up" || return 0
 	done
 }
 
@@ -325,7 +377,9 @@ setup_contender() {
 	case $c in
 	veth) setup_veth ;;
 	macsec-gcm) setup_macsec ;;
-	esp-ccm) setup_esp ;;
+	esp-ccm) setup_esp "$c" 'rfc4309(ccm(aes))' 19 64 ;;
+	esp-gcm) setup_esp "$c" 'rfc4106(gcm(aes))' 20 128 ;;
+	wireguard) setup_wireguard ;;
 	wman-ccm | wman-gcm)
 		reason=$(wman_missing_reason)
 		if [[ -n $reason ]]; then
@@ -557,6 +611,8 @@ write_json() {
 		--arg gcm "$(crypto_driver 'gcm(aes)')" \
 		--arg ccm "$(crypto_driver 'ccm(aes)')" \
 		--arg esp "$(crypto_driver 'rfc4309(ccm(aes))')" \
+		--arg esp_gcm "$(crypto_driver 'rfc4106(gcm(aes))')" \
+		--arg clock "$clock" \
 		--argjson runs "$runs" --argjson seconds "$seconds" \
 		--argjson load "$rollover_load" --argjson switchovers "$rollovers" \
 		--slurpfile meta "$work/meta.jsonl" \

@@ -40,6 +40,9 @@ table() {
 
 print_header() {
 	jq -r '"Data path: kernel \(.kernel), \(.cpu_model), \(.cpus) CPUs (hypervisor: \(.hypervisor)), tree \(.source_revision // "unknown")",
+		(if .clock == "icount" then "Clock: instruction-counted (QEMU -icount shift=0,sleep=off): 1 guest second = 1e9 guest instructions, host load does not count."
+		 elif .clock == "wallclock" then "Clock: WALL-CLOCK TCG: emulated instructions timed on a shared host; ratios swing by about a third."
+		 else "Clock: \(.clock // "unknown")" end),
 		"\(.config.runs) interleaved rounds of \(.config.seconds_per_run) s per contender, bs to ss; medians of the rounds.",
 		"x columns: medians of the per-round ratios.  Crypto drivers:",
 		"  gcm(aes) \(.crypto_drivers["gcm(aes)"])",
@@ -49,16 +52,18 @@ print_header() {
 
 print_contenders() {
 	table '.ratios as $r |
-		["contender", "suite", "TCP Mbit/s", "x veth", "UDP64 kpps", "x veth", "UDP loss"],
+		["contender", "suite", "TCP Mbit/s", "x veth", "insn/byte", "UDP64 kpps", "x veth", "insn/pkt", "UDP loss"],
 		(.contenders | to_entries[] | .key as $c | .value |
 		 if .available then
 			[$c, .suite, (.tcp_bps.median / 1e6 | fixed(1)),
 			 (if $c == "veth" then 1 else $r["\($c)/veth"].tcp.median end | fixed(2)),
+			 (.instructions.per_tcp_payload_byte // null | fixed(1)),
 			 (.udp_pps.median / 1e3 | fixed(2)),
 			 (if $c == "veth" then 1 else $r["\($c)/veth"].pps.median end | fixed(2)),
+			 (.instructions.per_udp64_packet // null | fixed(0)),
 			 ((.udp_loss_ratio // null) * 100 | fixed(1)) + "%"]
 		 else
-			[$c, .suite, "n/a", "", "", "", ""]
+			[$c, .suite, "n/a", "", "", "", "", "", ""]
 		 end)'
 	jq -r '.contenders | to_entries[] | select(.value.available | not)
 		| "  \(.key) not available: \(.value.reason)"' "$json"
@@ -66,15 +71,25 @@ print_contenders() {
 }
 
 print_targets() {
-	table '["target", "TCP ratio [min-max]", "", "UDP64 pps ratio [min-max]", ""],
+	# A verdict needs the medians of at least 5 rounds.
+	table '(.config.runs >= 5) as $enough |
+		def judged: if $enough then verdict else "(< 5 rounds)" end;
+		["target", "TCP ratio [min-max]", "", "UDP64 pps ratio [min-max]", ""],
 		(.ratios | to_entries[] | select(.value.target != null) | .key as $k | .value |
 		 "\($k) >= \(.target | fixed(2))" as $name |
 		 if .available then
-			[$name, (.tcp | spread), (.tcp_pass | verdict),
-			 (.pps | spread), (.pps_pass | verdict)]
+			[$name, (.tcp | spread), (.tcp_pass | judged),
+			 (.pps | spread), (.pps_pass | judged)]
 		 else
 			[$name, "n/a", "", "n/a", ""]
 		 end)'
+	echo
+	table '["reference", "TCP ratio [min-max]", "UDP64 pps ratio [min-max]"],
+		(.ratios | to_entries[]
+		 | select(.value.target == null and (.key | endswith("/veth") | not))
+		 | .key as $k | .value |
+		 if .available then [$k, (.tcp | spread), (.pps | spread)]
+		 else [$k, "n/a", "n/a"] end)'
 	echo
 }
 
