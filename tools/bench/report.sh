@@ -40,13 +40,16 @@ table() {
 
 print_header() {
 	jq -r '"Data path: kernel \(.kernel), \(.cpu_model), \(.cpus) CPUs (hypervisor: \(.hypervisor)), tree \(.source_revision // "unknown")",
-		(if .clock == "icount" then "Clock: instruction-counted (QEMU -icount shift=0,sleep=off): 1 guest second = 1e9 guest instructions, host load does not count."
+		(if .clock == "icount" then "Clock: instruction-counted (QEMU -icount shift=0,sleep=off): 1 guest second = 1e9 guest instructions of both vCPUs together; host load does not count.",
+			"insn/byte, insn/pkt: guest instructions of the whole machine (sender, receiver, both stacks) per TCP payload byte, per 64-byte UDP packet."
 		 elif .clock == "wallclock" then "Clock: WALL-CLOCK TCG: emulated instructions timed on a shared host; ratios swing by about a third."
 		 else "Clock: \(.clock // "unknown")" end),
 		"\(.config.runs) interleaved rounds of \(.config.seconds_per_run) s per contender, bs to ss; medians of the rounds.",
 		"x columns: medians of the per-round ratios.  Crypto drivers:",
 		"  gcm(aes) \(.crypto_drivers["gcm(aes)"])",
-		"  ccm(aes) \(.crypto_drivers["ccm(aes)"])"' "$json"
+		"  ccm(aes) \(.crypto_drivers["ccm(aes)"])",
+		"  rfc4309(ccm(aes)) \(.crypto_drivers["rfc4309(ccm(aes))"] | if (. // "") == "" then "(not loaded)" else . end)",
+		"  rfc4106(gcm(aes)) \(.crypto_drivers["rfc4106(gcm(aes))"] | if (. // "") == "" then "(not loaded)" else . end)"' "$json"
 	echo
 }
 
