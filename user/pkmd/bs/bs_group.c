@@ -50,11 +50,17 @@ struct bs_group_member {
 	char cn[STORE_CN_MAX + 1];
 	uint8_t ikey[KEYTREE_KEY_LEN];
 	bool staged;			/* join not committed yet */
-	/* the Key Request to answer once the join is committed */
+	/*
+	 * The Key Request to answer once the join is committed, and the
+	 * SAID it named: one for SAID 0 is answered with the SA's
+	 * SA-Descriptor.  Not saved (bs_group_members_encode() takes
+	 * committed members only): after a restart the SS asks again.
+	 */
 	bool reply;
 	uint8_t mac[MAC_LEN];
 	uint8_t ak_seq;
 	uint8_t pkm_id;
+	uint16_t req_said;
 };
 
 struct bs_group {
@@ -487,7 +493,7 @@ static void answer_joiners(struct bs_group *g, struct bs_sa *sa)
 		if (!ak)
 			continue;	/* it will ask again */
 		req.id = mem->pkm_id;
-		req.u.key_req.said = sa->rec.said;
+		req.u.key_req.said = mem->req_said;
 		bs_key_reply(g->bs, st, ak, &req, sa);
 	}
 }
@@ -763,6 +769,7 @@ bool bs_group_key_request(struct bs *bs, struct station *st, struct bs_ak *ak,
 			mem->reply = true;
 			mem->ak_seq = ak->seq;
 			mem->pkm_id = req->id;
+			mem->req_said = req->u.key_req.said;
 		} else {
 			/* a member asking again: its path, then the TEK */
 			send_resync(g, mem);
@@ -791,6 +798,7 @@ bool bs_group_key_request(struct bs *bs, struct station *st, struct bs_ak *ak,
 	memcpy(mem->mac, st->mac, MAC_LEN);
 	mem->ak_seq = ak->seq;
 	mem->pkm_id = req->id;
+	mem->req_said = req->u.key_req.said;
 	g->staged = true;
 	log_info("group %u: %s joins at leaf %u", g->cfg->id, sub->rec.cn, leaf);
 	want_commit(g);

@@ -12,9 +12,10 @@
  *   - the member's removal (within the group's rekey-batch interval)
  *     empties the tree: the tree and the TEK nobody knows are saved and
  *     installed once the database is free, not left undone.
- *   - the member's Key Request after it is added again stages a join;
- *     its commit is refused, the join is staged again on the saved tree,
- *     and committed and answered once the database is free.
+ *   - the member's Key Request (for SAID 0) after it is added again
+ *     stages a join; its commit is refused, the join is staged again on
+ *     the saved tree, and committed and answered once the database is
+ *     free, with the SA-Descriptor a request for SAID 0 gets.
  *
  * Before the fix the first rekey moved the tree in memory on without the
  * database and was never sent or made again, and the empty group kept
@@ -221,12 +222,12 @@ static void test_commit(void)
 	epoch = group_field("epoch");
 	m = (struct pkm_msg){ .code = PKM_KEY_REQUEST };
 	m.u.key_req = (struct pkm_key_request){
-		.ak_seq = ss.ak_seq, .said = GROUP_SAID,
+		.ak_seq = ss.ak_seq, .said = 0,
 		.service = PKM_SERVICE_MULTICAST, .has_group = true,
 		.group_id = GROUP };
 	ok(!dh_send_pkm(&ss, &m, ss.keys.cmac_up, ss.tx_pn++) &&
 	   dh_ctl_wait("{\"command\":\"group-list\"}", "\"staged\":true", true),
-	   "its Key Request stages a join");
+	   "its Key Request (for SAID 0, the group by ID) stages a join");
 	db = lock_db();
 	if (!ok(db != NULL, "the database locked within the batch interval"))
 		return;
@@ -238,8 +239,9 @@ static void test_commit(void)
 	   "with the join staged again");
 	unlock_db(db);
 	ok(!dh_wait_pkm(&ss, PKM_KEY_REPLY, &m, buf, NULL) &&
-	   m.u.key_rep.said == GROUP_SAID,
-	   "once the database is free the join is committed and answered");
+	   m.u.key_rep.said == GROUP_SAID && m.u.key_rep.has_sa_desc &&
+	   m.u.key_rep.sa_desc.said == GROUP_SAID,
+	   "once the database is free the join is committed and answered, with the SA-Descriptor asked for");
 	ok(dh_ctl_wait("{\"command\":\"group-list\"}", "\"members\":1,", true),
 	   "the member is in the tree");
 	ok(dh_stop(SIGTERM) == 0 && !start_daemon() &&
