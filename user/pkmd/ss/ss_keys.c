@@ -159,6 +159,39 @@ static bool suite_wanted(const struct ss *ss, uint8_t data_enc)
 	return false;
 }
 
+/*
+ * An SA with no SA-Descriptor yet takes the one of the Key Reply to its
+ * request for SAID 0, and with it the SAID, unless another of our SAs
+ * holds that SAID already (the two would share one SA in the kernel).
+ * false: the reply is dropped.
+ */
+static bool take_reply_desc(struct ss *ss, struct ss_sa *sa,
+			    const struct pkm_key_reply *r)
+{
+	struct ss_sa *other = r->said ? ss_sa_find(ss, r->said) : NULL;
+
+	if (!r->said) {
+		log_warn("%s: Key Reply describes SAID 0, dropped",
+			 ss_sa_label(sa));
+		return false;
+	}
+	if (other && other != sa) {
+		log_warn("%s: Key Reply describes SAID 0x%04x, which %s holds, dropped",
+			 ss_sa_label(sa), r->said, ss_sa_label(other));
+		return false;
+	}
+	log_info("%s: SAID 0x%04x described by the Key Reply",
+		 ss_sa_label(sa), r->said);
+	if (sa->said && sa->said != r->said) {
+		log_notice("%s: the BS now names SAID 0x%04x",
+			   ss_sa_label(sa), r->said);
+		ss_sa_remove(sa);
+	}
+	sa->said = r->said;
+	sa->desc = r->sa_desc;
+	return true;
+}
+
 static void ss_key_reply(struct ss *ss, const struct ss_ak *ak,
 			 struct pkm_msg *m)
 {
@@ -174,11 +207,8 @@ static void ss_key_reply(struct ss *ss, const struct ss_ak *ak,
 	 * Reply's, or for an SA it left out, the one this reply carries.
 	 */
 	if (!sa->desc.has_service && r->has_sa_desc &&
-	    ss_desc_names_sa(&r->sa_desc, sa)) {
-		log_info("%s: SAID 0x%04x described by the Key Reply",
-			 ss_sa_label(sa), r->said);
-		sa->desc = r->sa_desc;
-	}
+	    ss_desc_names_sa(&r->sa_desc, sa) && !take_reply_desc(ss, sa, r))
+		return;
 	if (!sa->desc.has_service) {
 		log_warn("%s: Key Reply for an SA no SA-Descriptor named (its suite is unknown), dropped",
 			 ss_sa_label(sa));
