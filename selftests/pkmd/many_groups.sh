@@ -2,13 +2,19 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # More groups than an Auth Reply describes.  The Auth Reply carries at
-# most 16 SA-Descriptors: the SS's unicast SA, broadcast, then its groups.
+# most 16 SA-Descriptors (libpkm's PKM_MAX_SA_DESC): the SS's unicast SA,
+# broadcast, then its groups.
 # Here the BS has broadcast and 15 groups and SS1 is a member of all of
 # them, so group 15 is left out: SS1 knows neither its SAID nor its suite
 # and asks with SAID 0.  The BS's Key Reply to SAID 0 carries the SA's
 # SA-Descriptor (wman's addition, Documentation/pkm-protocol.rst); with it
 # SS1 installs group 15's keys and decrypts its traffic.  Before, SS1
 # dropped that Key Reply (suite unknown) and asked again forever.
+#
+# The AK lives 30 s: at its reauthorization SS1 forgets the descriptor
+# the Key Reply gave (the BS may have changed the SA since), and its next
+# Key Request for group 15 is for SAID 0 again, answered with the
+# descriptor afresh.  Before, SS1 kept the first one for good.
 #
 #   tools/vm-run --kernel KVER --module build/kmod/KVER/kernel/wman.ko \
 #       -- selftests/pkmd/run.sh many_groups.sh
@@ -31,13 +37,15 @@ setup() {
 	local g list=
 	make_ca ca
 	make_certs "bs-1 ca ec" "ss1 ca rsa"
-	write_bs_head
+	BS_LIFETIMES="ak-lifetime = 30" write_bs_head
 	for ((g = 1; g <= groups; g++)); do
 		printf '\n[group %d]\ncid = %d\naddresses = 01:00:5e:10:00:%02x\n' \
 			"$g" "$(gcid "$g")" "$g" >>"$TMP/bs.conf"
 		list+="${list:+, }$g"
 	done
 	printf '\n[broadcast]\n' >>"$TMP/bs.conf"
+	printf '\n[timers]\nauth-grace-time = 10\n[test]\nallow-short-lifetimes = yes\n' \
+		>>"$TMP/bs.conf"
 	write_ss_conf 1 ss1 ca unicast,broadcast "$list"
 	topo_air
 	topo_links
@@ -67,7 +75,8 @@ test_keys() {
 test_described() {
 	# the Auth Reply described 16 SAs: unicast, broadcast, groups 1-14
 	log_has ss1 "SAID 0x0000 \\(group $groups\\): SAID 0x$(printf %04x "$last") described by the Key Reply"
-	! log_has ss1 "no SA-Descriptor named"
+	assert_eq "$(log_count ss1 "with no SA-Descriptor yet")" 0 \
+		"Key Replies SS1 dropped for want of a descriptor"
 	log_has bs "SS ${mac[1]} SAID 0x$(printf %04x "$last"): Key Reply \\(multicast"
 	assert_eq "$(sa_field "$(ss_sock 1)" "$last" .suite)" aes-ccm \
 		"group $groups's suite at SS1 (the BS's default)"
@@ -86,6 +95,26 @@ test_traffic() {
 }
 rx_grew() { (($(cnt 1 said "$last" rx-packets) == $1 + frames)); }
 
+# group 15's SA in SS1's log lines once it has its SAID
+label() { echo "SAID 0x$(printf %04x "$last") \\(group $groups\\)"; }
+relearned() {
+	log_has ss1 "$(label): SAID 0x$(printf %04x "$last") described by the Key Reply" &&
+		sa_state_is 1 "$last" operational
+}
+
+test_relearned() {
+	# the reauthorization, 20 s after the authorization
+	wait_for 40 log_has ss1 "$(label): not described by the Auth Reply, its next Key Request names SAID 0"
+	ctl_ss 1 rekey "$last"
+	wait_for 20 relearned
+	assert_eq "$(log_count ss1 "with no SA-Descriptor yet")" 0 \
+		"Key Replies SS1 dropped for want of a descriptor"
+	assert_eq "$(sa_field "$(ss_sock 1)" "$last" .suite)" aes-ccm \
+		"group $groups's suite at SS1"
+	assert_eq "$(kernel_teks 1 "$last")" "$(kernel_teks 0 "$last")" \
+		"group $groups's TEKs in SS1's kernel and the BS's"
+}
+
 setup
 log "setup: $SECONDS s"
 audit_start
@@ -93,6 +122,7 @@ wire_start
 run_test "BS with broadcast and $groups groups, SS1 a member of all: every SA keyed" test_keys
 run_test "group $groups, left out of the Auth Reply, is described by the Key Reply to SAID 0" test_described
 run_test "SS1 decrypts group $groups's traffic" test_traffic
+run_test "after SS1's reauthorization, group $groups's descriptor is asked for again with SAID 0" test_relearned
 run_test "nonce audit: no (key, nonce) pair twice" audit_check
 run_test "wire conformance: stock tshark decodes every PDU on the air, the Key Reply's SA-Descriptor too" \
 	wire_check auth-reply,key-reply-multicast,encrypted

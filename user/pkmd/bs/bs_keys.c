@@ -54,9 +54,9 @@ int bs_key_reply(struct bs *bs, struct station *st, struct bs_ak *ak,
 	r->ak_seq = ak->seq;
 	r->said = sa->rec.said;
 	/*
-	 * A request for SAID 0 names an SA the Auth Reply's descriptors
-	 * left out (more groups than fit): the reply describes it, for the
-	 * SS has its suite from nowhere else.
+	 * A request for SAID 0 names an SA the SS has no descriptor of:
+	 * one its latest Auth Reply left out (more groups than fit).  The
+	 * reply describes it, for the SS has its suite from nowhere else.
 	 */
 	if (!req->u.key_req.said) {
 		r->has_sa_desc = true;
@@ -86,7 +86,7 @@ int bs_key_reply(struct bs *bs, struct station *st, struct bs_ak *ak,
 
 		/* Rounded up: the SS must not drop a TEK the BS still uses. */
 		p->lifetime = left_ms > 0 ? (uint32_t)((left_ms + 999) / 1000) : 1;
-		/* The suite went to the SS in the Auth Reply's SA-Descriptor. */
+		/* The suite is the Auth Reply's SA-Descriptor's, or r's. */
 		p->eks = t->eks;
 		if (pkm_tek_params_wrap(p, ak->keys.kek, t->key))
 			return -EIO;

@@ -37,14 +37,16 @@ struct ss_sa {
 	uint16_t said;			/* 0 until the BS names it */
 	uint8_t suite;			/* of the TEKs installed */
 	/*
-	 * The SA-Descriptor that named this SA last, the Auth Reply's or,
-	 * for an SA it left out, the Key Reply's to SAID 0: the SA's suite
-	 * comes from it.  desc.has_service is false until one has
-	 * (assign_saids() takes only those).
+	 * The SA-Descriptor that names this SA: the latest Auth Reply's or,
+	 * for an SA it left out, the Key Reply's to SAID 0.  The SA's suite
+	 * comes from it.  desc.has_service is false for an SA with no
+	 * descriptor yet, which asks with SAID 0: before the first one, and
+	 * after each Auth Reply that leaves the SA out (assign_saids()).
 	 */
 	struct pkm_sa_desc desc;
 	bool request_outstanding;
 	uint8_t request_id;		/* PKM identifier of the Key Request */
+	uint16_t request_said;		/* and the SAID it named (0 or said) */
 	unsigned int retransmissions;
 	struct timer retx_timer;	/* Operational/Rekey Wait Timeout */
 	struct timer refresh_timer;	/* TEK Grace Time before expiry */

@@ -65,28 +65,35 @@ static void auth_grace_fired(struct timer *t)
 
 /*
  * Each service's SAID and suite, from the Auth Reply's SA descriptors
- * (a Key Reply's TEK-Parameters name no suite).  An SA none names keeps
- * what it has: nothing yet, or the descriptor of a Key Reply to SAID 0.
+ * (a Key Reply's TEK-Parameters name no suite).  An SA none names has no
+ * descriptor after it: the one it had (a Key Reply's to SAID 0, or an
+ * earlier Auth Reply's) may be stale, the BS may have changed the SA
+ * since, so its next Key Request names SAID 0 and the Key Reply describes
+ * the SA afresh.  Its SAID stays until then: its keys are in the kernel.
  */
 static void assign_saids(struct ss *ss)
 {
 	for (size_t i = 0; i < ss->n_sas; i++) {
 		struct ss_sa *sa = &ss->sas[i];
+		const struct pkm_sa_desc *d = NULL;
 
-		for (size_t j = 0; j < ss->n_descs; j++) {
-			const struct pkm_sa_desc *d = &ss->descs[j];
-
-			if (!ss_desc_names_sa(d, sa))
-				continue;
-			if (sa->said && sa->said != d->said) {
-				log_notice("%s: the BS now names SAID 0x%04x",
-					   ss_sa_label(sa), d->said);
-				ss_sa_remove(sa);
-			}
-			sa->said = d->said;
-			sa->desc = *d;
-			break;
+		for (size_t j = 0; j < ss->n_descs && !d; j++)
+			if (ss_desc_names_sa(&ss->descs[j], sa))
+				d = &ss->descs[j];
+		if (!d) {
+			if (sa->desc.has_service)
+				log_info("%s: not described by the Auth Reply, its next Key Request names SAID 0",
+					 ss_sa_label(sa));
+			memset(&sa->desc, 0, sizeof(sa->desc));
+			continue;
 		}
+		if (sa->said && sa->said != d->said) {
+			log_notice("%s: the BS now names SAID 0x%04x",
+				   ss_sa_label(sa), d->said);
+			ss_sa_remove(sa);
+		}
+		sa->said = d->said;
+		sa->desc = *d;
 	}
 }
 

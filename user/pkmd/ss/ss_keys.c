@@ -35,7 +35,9 @@ static void send_key_request(struct ss_sa *sa, bool retransmission)
 	}
 	m.id = sa->request_id;
 	r->ak_seq = ss->ak.seq;
-	r->said = sa->said;
+	/* An SA with no SA-Descriptor yet asks for SAID 0 (ss.h). */
+	r->said = sa->desc.has_service ? sa->said : 0;
+	sa->request_said = r->said;
 	r->service = sa->service;
 	r->has_group = sa->has_group;
 	r->group_id = sa->group_id;
@@ -139,9 +141,9 @@ static struct ss_sa *answered_sa(struct ss *ss, const struct pkm_msg *m,
 
 		if (!sa->request_outstanding || sa->request_id != m->id)
 			continue;
-		if (sa->said && sa->said != said) {
+		if (sa->request_said && sa->request_said != said) {
 			log_warn("%s for SAID 0x%04x answers a request for SAID 0x%04x, dropped",
-				 pkm_code_name(m->code), said, sa->said);
+				 pkm_code_name(m->code), said, sa->request_said);
 			return NULL;
 		}
 		return sa;
@@ -210,8 +212,14 @@ static void ss_key_reply(struct ss *ss, const struct ss_ak *ak,
 	    ss_desc_names_sa(&r->sa_desc, sa) && !take_reply_desc(ss, sa, r))
 		return;
 	if (!sa->desc.has_service) {
-		log_warn("%s: Key Reply for an SA no SA-Descriptor named (its suite is unknown), dropped",
+		log_warn("%s: Key Reply for an SA with no SA-Descriptor yet (its suite is unknown), dropped",
 			 ss_sa_label(sa));
+		return;
+	}
+	/* A reply to SAID 0 after an Auth Reply named the SA otherwise. */
+	if (r->said != sa->said) {
+		log_warn("%s: Key Reply for SAID 0x%04x, dropped",
+			 ss_sa_label(sa), r->said);
 		return;
 	}
 	km.suite = sa->desc.suite.data_enc;

@@ -2,19 +2,29 @@
 /*
  * The SS's SA-Descriptors (ss/ss_auth.c, ss/ss_keys.c): where the suite
  * and SAID of each SA come from.  One SS with its authorization and TEK
- * state machines; the BS is this file, which builds its Auth Replies and
- * Key Replies as on the air (signed, digested, TEKs wrapped) and hands
- * them to the SS.  The SS has a unicast SA and groups 1, 15 and 16; the
- * Auth Reply describes unicast and group 1 only, as when there are more
- * groups than an Auth Reply has room for.
+ * state machines; the BS is this file, which builds its Auth Replies,
+ * Key Replies and Key Rejects as on the air (signed, digested, TEKs
+ * wrapped) and hands them to the SS.  The SS has a unicast SA and groups
+ * 1, 15 and 16; the Auth Replies describe unicast and group 1 only, as
+ * when there are more groups than an Auth Reply has room for.
  *
  *  - a group with no descriptor asks for SAID 0 and takes the Key
  *    Reply's descriptor and SAID, even if the kernel then refuses the
  *    keys; a descriptor naming a SAID another SA of ours holds is
- *    refused, and said so.
+ *    refused, and said so;
+ *  - at each Auth Reply an SA it describes takes its descriptor (a
+ *    changed suite), and one it leaves out forgets the one it had, a Key
+ *    Reply's or an earlier Auth Reply's: its next Key Request is for
+ *    SAID 0 again and it takes the fresh descriptor (another suite, or
+ *    another SAID, the old one leaving the kernel); a Key Reject to that
+ *    request stops the SA;
+ *  - an SA an Auth Reply describes again asks by that SAID.
  *
- * Before the fix a conflicting SAID was taken over (its keys installed
- * on the other SA's), and the SAID was taken only from installed keys.
+ * Before the fixes a descriptor learned from a Key Reply (or from an
+ * earlier Auth Reply) was kept for good: its old suite, ICV failures
+ * once the BS changed it.  A conflicting SAID was taken over (its keys
+ * installed on the other SA's), and the SAID was taken only from
+ * installed keys.
  *
  * The clock and the log go through the test's wrappers (the Makefile's
  * test_ss_desc_LDFLAGS); the SS's sending and the kernel are stubs.
@@ -270,6 +280,23 @@ static bool key_reply(const struct ss_sa *sa, uint16_t said,
 	return true;
 }
 
+static bool key_reject(const struct ss_sa *sa, uint16_t said, uint8_t error)
+{
+	static uint8_t buf[PKM_MSG_MAX];
+	struct pkm_msg m = { .code = PKM_KEY_REJECT, .id = sa->request_id };
+	struct pkm_seal seal = { .cmac_key = ss.ak.keys.cmac_down,
+				 .pn = bs_pn++ };
+	struct pkm_msg rx;
+
+	m.u.key_rej.ak_seq = ss.ak.seq;
+	m.u.key_rej.said = said;
+	m.u.key_rej.error = error;
+	if (!on_air(&m, &seal, buf, &rx))
+		return false;
+	ss_keys_rx(&ss, &rx);
+	return true;
+}
+
 /* sa has a Key Request out, and the latest named said. */
 static bool asked(const struct ss_sa *sa, uint16_t said)
 {
@@ -282,6 +309,28 @@ static bool asked(const struct ss_sa *sa, uint16_t said)
 	if (r->said != said)
 		printf("#   Key Request for SAID 0x%04x\n", r->said);
 	return r->said == said;
+}
+
+/*
+ * The SA's refresh timer (ss.c): a Key Request, after a failed install
+ * through TEK Invalid.
+ */
+static void refresh(struct ss_sa *sa)
+{
+	ss_tek_event(sa, sa->in_kernel ? TEK_EV_REFRESH_TIMEOUT :
+			 TEK_EV_TEK_INVALID, NULL);
+}
+
+/*
+ * A reauthorization (the auth grace timer), answered describing descs.
+ * The SAs stay operational: their next Key Requests come with their
+ * refreshes.
+ */
+static bool reauthorize(const struct pkm_sa_desc *descs, size_t n)
+{
+	ss_auth_event(&ss, AUTH_EV_GRACE_TIMEOUT);
+	return ss.auth_state == AUTH_REAUTH_WAIT &&
+	       sent.code == PKM_AUTH_REQUEST && auth_reply(descs, n);
 }
 
 /* Setup */
@@ -393,6 +442,79 @@ static void test_first_keys(void)
 	install_err = 0;
 }
 
+static void test_reauthorization(void)
+{
+	struct ss_sa *g1 = &sas[SA_G1], *g15 = &sas[SA_G15], *g16 = &sas[SA_G16];
+	struct pkm_sa_desc d;
+
+	/* The BS has moved group 1 and group 15 to GCM. */
+	auth_descs[1] = desc_of(G1_SAID, GCM, PKM_SERVICE_MULTICAST, 1);
+	log_clear();
+	if (!ok(reauthorize(auth_descs, 2), "reauthorized: group 1 now GCM, groups 15 and 16 left out"))
+		return;
+	ok(g1->desc.suite.data_enc == GCM,
+	   "group 1 takes the new Auth Reply's descriptor");
+	ok(!g15->desc.has_service && g15->said == G15_SAID,
+	   "group 15 forgets the Key Reply's descriptor (its SAID stays, keys in the kernel)");
+	ok(log_has("SAID 0x300f (group 15): not described by the Auth Reply"),
+	   "and says so");
+
+	refresh(g1);
+	ok(asked(g1, G1_SAID) && key_reply(g1, G1_SAID, NULL) &&
+	   installed[SA_G1].suite == GCM,
+	   "group 1's refresh names its SAID; its new keys are GCM");
+	refresh(g15);
+	ok(asked(g15, 0), "group 15's refresh asks for SAID 0");
+	d = desc_of(G15_SAID, GCM, PKM_SERVICE_MULTICAST, 15);
+	ok(key_reply(g15, G15_SAID, &d) && g15->desc.suite.data_enc == GCM &&
+	   installed[SA_G15].said == G15_SAID &&
+	   installed[SA_G15].suite == GCM,
+	   "and takes the Key Reply's fresh descriptor: keys installed GCM");
+
+	/* Group 16 asks for SAID 0 again; the BS refuses now. */
+	refresh(g16);
+	ok(asked(g16, 0), "group 16 (keys never installed) asks for SAID 0 again");
+	ok(key_reject(g16, 0, PKM_EC_UNAUTHORIZED_MCAST_GROUP) &&
+	   g16->state == TEK_START &&
+	   g16->last_error == PKM_EC_UNAUTHORIZED_MCAST_GROUP,
+	   "the Key Reject to SAID 0 stops the SA");
+}
+
+static void test_described_again(void)
+{
+	struct ss_sa *g15 = &sas[SA_G15];
+	struct pkm_sa_desc descs[3], d;
+
+	/* An Auth Reply that describes group 15. */
+	memcpy(descs, auth_descs, sizeof(auth_descs));
+	descs[2] = desc_of(G15_SAID, CCM, PKM_SERVICE_MULTICAST, 15);
+	if (!ok(reauthorize(descs, 3), "reauthorized: group 15 described, CCM"))
+		return;
+	ok(g15->desc.has_service && g15->desc.suite.data_enc == CCM,
+	   "group 15 takes the Auth Reply's descriptor");
+	refresh(g15);
+	ok(asked(g15, G15_SAID) && key_reply(g15, G15_SAID, NULL) &&
+	   installed[SA_G15].suite == CCM,
+	   "its refresh names SAID 0x%04x; keys installed CCM", G15_SAID);
+
+	/* Left out again, and the BS has moved it to another SAID. */
+	if (!ok(reauthorize(auth_descs, 2), "reauthorized: group 15 left out"))
+		return;
+	ok(!g15->desc.has_service,
+	   "group 15 forgets the earlier Auth Reply's descriptor too");
+	refresh(g15);
+	ok(asked(g15, 0), "its refresh asks for SAID 0");
+	d = desc_of(G15_MOVED, GCM, PKM_SERVICE_MULTICAST, 15);
+	removals = 0;
+	log_clear();
+	ok(key_reply(g15, G15_MOVED, &d) && g15->said == G15_MOVED &&
+	   removals == 1 && installed[SA_G15].said == G15_MOVED &&
+	   installed[SA_G15].suite == GCM,
+	   "a Key Reply describing SAID 0x%04x: the old SA leaves the kernel, keys installed on the new",
+	   G15_MOVED);
+	ok(log_has("the BS now names SAID 0x301f"), "and says so");
+}
+
 int main(void)
 {
 	log_set_level(LOG_LVL_DEBUG);
@@ -401,6 +523,8 @@ int main(void)
 		return 1;
 	}
 	test_first_keys();
+	test_reauthorization();
+	test_described_again();
 	ss_auth_stop(&ss);
 	ss_bs_unpin(&ss);
 	trust_close(&ss.trust);
