@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * libFuzzer harness for the PKM message parser, every code.  A message
- * that parses is verified, rebuilt and parsed again; one with a CMAC
- * digest is also given its correct tag, so that what lies behind
- * verification (replay window, TEK unwrap) is reached as well.  A
- * refusal names an old encoding exactly when it is PKM_E_OLD_ENCODING.
+ * that parses is verified, rebuilt and parsed again (a Group Key Update
+ * and a Key Reply, its SA-Descriptor too, must come back field by
+ * field); one with a CMAC digest is also given its correct tag, so that
+ * what lies behind verification (replay window, TEK unwrap) is reached
+ * as well.  A refusal names an old encoding exactly when it is
+ * PKM_E_OLD_ENCODING.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +51,35 @@ static void same_gku(const struct pkm_group_key_update *a,
 		abort();
 }
 
+static bool same_sa_desc(const struct pkm_sa_desc *a,
+			 const struct pkm_sa_desc *b)
+{
+	return a->said == b->said && a->sa_type == b->sa_type &&
+	       a->suite.data_enc == b->suite.data_enc &&
+	       a->suite.data_auth == b->suite.data_auth &&
+	       a->suite.tek_enc == b->suite.tek_enc &&
+	       a->has_service == b->has_service &&
+	       (!a->has_service || a->service == b->service) &&
+	       a->has_group == b->has_group &&
+	       (!a->has_group || a->group_id == b->group_id);
+}
+
+/* A Key Reply, and the SA-Descriptor of one to SAID 0, survive a rebuild. */
+static void same_key_reply(const struct pkm_key_reply *a,
+			   const struct pkm_key_reply *b)
+{
+	if (a->ak_seq != b->ak_seq || a->said != b->said ||
+	    a->has_sa_desc != b->has_sa_desc ||
+	    (a->has_sa_desc && !same_sa_desc(&a->sa_desc, &b->sa_desc)))
+		abort();
+	for (int i = 0; i < 2; i++)
+		if (a->tek[i].eks != b->tek[i].eks ||
+		    a->tek[i].lifetime != b->tek[i].lifetime ||
+		    memcmp(a->tek[i].wrapped_tek, b->tek[i].wrapped_tek,
+			   sizeof(a->tek[i].wrapped_tek)))
+			abort();
+}
+
 static void rebuild(const struct pkm_msg *m)
 {
 	static uint8_t out[PKM_MSG_MAX];
@@ -71,6 +102,8 @@ static void rebuild(const struct pkm_msg *m)
 		abort();
 	if (m->code == PKM_GROUP_KEY_UPDATE)
 		same_gku(&m->u.gku, &again.u.gku);
+	if (m->code == PKM_KEY_REPLY)
+		same_key_reply(&m->u.key_rep, &again.u.key_rep);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -184,6 +184,15 @@ int main(int argc, char **argv)
 	pkm_tek_params_wrap(&m.u.key_rep.tek[0], kek, tek);
 	pkm_tek_params_wrap(&m.u.key_rep.tek[1], kek, tek);
 	err |= emit(&m, &seal, "key_reply");
+	/* The answer to SAID 0 describes its SA (group 15, GCM). */
+	m.u.key_rep.said = 0x300f;
+	m.u.key_rep.has_sa_desc = true;
+	m.u.key_rep.sa_desc = (struct pkm_sa_desc){ .said = 0x300f,
+		.suite = { PKM_DATA_ENC_AES_GCM_128, PKM_DATA_AUTH_AEAD,
+			   PKM_TEK_ENC_AES_KW_128 },
+		.has_service = true, .service = PKM_SERVICE_MULTICAST,
+		.has_group = true, .group_id = 15 };
+	err |= emit(&m, &seal, "key_reply_sa_desc");
 
 	memset(&m, 0, sizeof(m));
 	m.code = PKM_KEY_REJECT;
