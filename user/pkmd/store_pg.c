@@ -577,7 +577,9 @@ int store_pg_open(const char *uri, struct store **out)
 	snprintf(st->base.name, sizeof(st->base.name), "PostgreSQL %s/%s",
 		 PQhost(st->conn), PQdb(st->conn));
 	PQsetNoticeProcessor(st->conn, on_notice, st);
-	if (schema_setup(st) || session_setup(st))
+	/* no "relation already exists, skipping" for each table */
+	if (exec_plain(st, "SET client_min_messages = warning", "client_min_messages") ||
+	    schema_setup(st) || session_setup(st))
 		goto fail;
 	log_info("database %s: connected (server %d)", st->base.name,
 		 PQserverVersion(st->conn));
