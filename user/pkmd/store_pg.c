@@ -55,6 +55,8 @@ struct pg_store {
 	bool tx_failed;			/* a statement of it failed: it cannot commit */
 	bool batch;			/* store_batch_begin() .. _end() */
 	bool batch_open;		/* a receive-window transaction is open */
+	/* The server said, between statements, that it ends the session. */
+	bool server_closing;
 };
 
 /* A statement's parameters, for PQexecPrepared(). */
@@ -127,14 +129,22 @@ static void log_conn_error(struct pg_store *st, const char *what)
 		one_line(PQerrorMessage(st->conn), buf, sizeof(buf)));
 }
 
-/* Server notices (e.g. "relation already exists, skipping") at debug level. */
-static void on_notice(void *arg, const char *message)
+/*
+ * What the server says outside a statement's result: notices, at debug
+ * level, and the FATAL error of a session it ends (a shutdown,
+ * pg_terminate_backend) while the connection is idle, which libpq hands
+ * here too, possibly before the connection's end can be read.
+ */
+static void on_notice(void *arg, const PGresult *r)
 {
+	const char *severity = PQresultErrorField(r, PG_DIAG_SEVERITY_NONLOCALIZED);
 	struct pg_store *st = arg;
 	char buf[256];
 
+	if (severity && (!strcmp(severity, "FATAL") || !strcmp(severity, "PANIC")))
+		st->server_closing = true;
 	log_debug("database %s: %s", st->base.name,
-		  one_line(message, buf, sizeof(buf)));
+		  one_line(PQresultErrorMessage(r), buf, sizeof(buf)));
 }
 
 /* Runs SQL without parameters, results dropped; 0 or -EIO (logged). */
@@ -226,7 +236,8 @@ static bool connection_up(struct pg_store *st)
 		struct pollfd pfd = { .fd = PQsocket(st->conn), .events = POLLIN };
 		PGnotify *n;
 
-		if (PQstatus(st->conn) != CONNECTION_OK || pfd.fd < 0)
+		if (PQstatus(st->conn) != CONNECTION_OK || pfd.fd < 0 ||
+		    st->server_closing)
 			return false;
 		if (poll(&pfd, 1, 0) <= 0)
 			return true;
@@ -236,7 +247,7 @@ static bool connection_up(struct pg_store *st)
 		while ((n = PQnotifies(st->conn)))
 			PQfreemem(n);
 	}
-	return PQstatus(st->conn) == CONNECTION_OK;
+	return PQstatus(st->conn) == CONNECTION_OK && !st->server_closing;
 }
 
 /* One PQreset(), outside a transaction; 0 or -EIO (logged). */
@@ -245,8 +256,9 @@ static int reconnect(struct pg_store *st)
 	char buf[256];
 
 	log_warn("database %s: connection lost (%s); connecting again",
-		 st->base.name,
+		 st->base.name, st->server_closing ? "the server ended the session" :
 		 one_line(PQerrorMessage(st->conn), buf, sizeof(buf)));
+	st->server_closing = false;
 	PQreset(st->conn);
 	if (PQstatus(st->conn) != CONNECTION_OK) {
 		log_conn_error(st, "cannot connect again");
@@ -576,7 +588,7 @@ int store_pg_open(const char *uri, struct store **out)
 	}
 	snprintf(st->base.name, sizeof(st->base.name), "PostgreSQL %s/%s",
 		 PQhost(st->conn), PQdb(st->conn));
-	PQsetNoticeProcessor(st->conn, on_notice, st);
+	PQsetNoticeReceiver(st->conn, on_notice, st);
 	/* no "relation already exists, skipping" for each table */
 	if (exec_plain(st, "SET client_min_messages = warning", "client_min_messages") ||
 	    schema_setup(st) || session_setup(st))
