@@ -25,6 +25,10 @@
 #   CHECK_PKMD_OLDER_TESTS  the daemon tests on the kernels but the newest:
 #                        a list of test files, or "all" (default: e2e.sh;
 #                        the newest kernel runs them all)
+#   CHECK_PKMD_POSTGRESQL_TESTS  the daemon tests run again with the BS on
+#                        PostgreSQL (stage pkmd-postgresql, newest kernel):
+#                        a list of test files, or "all" (default: e2e.sh
+#                        pn_persist.sh, which restart it after kill -9)
 #   CHECK_VM_TIMEOUT=S   limit of one VM stage (default 2400)
 #   CHECK_DEBUG_KERNEL=0 leave out the debug kernel's stages (debug-kernel,
 #                        kselftest-debug, pkmd-debug; default 1)
@@ -117,6 +121,11 @@ newest_kernel=$(printf '%s\n' $pkmd_kernels | sort -V | tail -n 1)
 # network entry with every key type, and traffic under each.
 pkmd_older_tests=${CHECK_PKMD_OLDER_TESTS:-e2e.sh}
 [[ $pkmd_older_tests == all ]] && pkmd_older_tests=
+# The BS's store on PostgreSQL (control-plane.rst, "Two backends"): the
+# daemon tests that kill the BS and restart it on what its database
+# holds, on the newest kernel, against a server the run starts.
+pkmd_pg_tests=${CHECK_PKMD_POSTGRESQL_TESTS:-e2e.sh pn_persist.sh}
+[[ $pkmd_pg_tests == all ]] && pkmd_pg_tests=
 debug_vm_timeout=${CHECK_DEBUG_VM_TIMEOUT:-3000}
 # Every test on the debug kernel takes longer than the check can give it
 # (Documentation/testing.rst, "The debug kernel"): by default the tests
@@ -133,6 +142,7 @@ done
 for kver in $pkmd_kernels; do
 	stage_names+=("pkmd-$kver")
 done
+[[ -n $newest_kernel ]] && stage_names+=(pkmd-postgresql)
 # The debug kernel (tools/debug-kernel/): built, or found in the cache,
 # alongside the other kernels' VM stages; its own stages wait for it.
 if [[ $debug_kernel == 1 ]]; then
@@ -455,6 +465,11 @@ stage_command() {
 	kselftest-*)
 		echo "tools/vm-run --kernel $kver --timeout $vm_timeout" \
 			"--module build/kmod/$kver/kernel/wman.ko -- selftests/run.sh"
+		;;
+	pkmd-postgresql)
+		echo "tools/vm-run --kernel $newest_kernel --timeout $vm_timeout" \
+			"--module build/kmod/$newest_kernel/kernel/wman.ko --" \
+			"env PKMD_DATABASE=postgresql $(pkmd_tests) $pkmd_pg_tests"
 		;;
 	pkmd-*)
 		local tests=

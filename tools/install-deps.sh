@@ -11,8 +11,8 @@
 set -eu
 
 kernels="linux-image-amd64 linux-headers-amd64 linux-image-6.12-amd64 linux-headers-6.12-amd64"
-build="build-essential pkg-config kmod cpio busybox-static sparse clang libclang-rt-14-dev libnl-3-dev libnl-genl-3-dev libssl-dev libsqlite3-dev libinih-dev libjansson-dev libpcap-dev linux-source-6.12 xz-utils"
-run="qemu-system-x86 iproute2 procps iputils-ping iperf3 ethtool jq gnuplot-nox openssl zstd socat sqlite3 tcpdump tshark wireguard-tools bsdextrautils flex bison bc libelf-dev"
+build="build-essential pkg-config kmod cpio busybox-static sparse clang libclang-rt-14-dev libnl-3-dev libnl-genl-3-dev libssl-dev libsqlite3-dev libpq-dev libinih-dev libjansson-dev libpcap-dev linux-source-6.12 xz-utils"
+run="qemu-system-x86 iproute2 procps iputils-ping iperf3 ethtool jq gnuplot-nox openssl zstd socat sqlite3 postgresql tcpdump tshark wireguard-tools bsdextrautils flex bison bc libelf-dev"
 
 case ${1:-} in
 --build) run="" ;;

@@ -92,6 +92,7 @@ unchanged() {
 test_bs_starts() {
 	start_daemon 0 bs
 	[[ $'\n'$(ctl_bs status)$'\n' == *$'\nrole: bs\n'* ]]
+	bs_database_used
 	pp ctl_bs subscriber add ss1 mac "${mac[1]}" provider net-a services unicast,multicast
 	pp ctl_bs subscriber add ss2 mac "${mac[2]}" provider net-a
 	pp ctl_bs subscriber add ss3 mac "${mac[3]}" provider net-b services unicast,broadcast

@@ -14,6 +14,39 @@ PKMD=${PKMD:-$TOP/build/user/pkmd/pkmd}
 PKMCTL=${PKMCTL:-$TOP/build/tools/pkmctl/pkmctl}
 
 bs_sock=$TMP/bs.sock
+
+# The BS's database: SQLite in $TMP, or with PKMD_DATABASE=postgresql a
+# database of this test file's own on a PostgreSQL server of the test's
+# own (tools/pg-test-server): the one run.sh started for the whole run
+# (PKMD_TEST_POSTGRESQL), else one started here, in $TMP/pg.
+pg_own=
+case ${PKMD_DATABASE:-sqlite} in
+sqlite)
+	bs_database=$TMP/bs.db
+	;;
+postgresql)
+	if [[ -z ${PKMD_TEST_POSTGRESQL:-} ]]; then
+		PKMD_TEST_POSTGRESQL=$("$TOP/tools/pg-test-server" start "$TMP/pg") ||
+			{ echo "Bail out! no PostgreSQL server for the BS"; exit 1; }
+		pg_own=$PKMD_TEST_POSTGRESQL
+	fi
+	bs_database=$("$TOP/tools/pg-test-server" createdb "$PKMD_TEST_POSTGRESQL" "bs_$$") ||
+		{ echo "Bail out! no PostgreSQL database for the BS"; exit 1; }
+	;;
+*)
+	echo "Bail out! PKMD_DATABASE=$PKMD_DATABASE: expected sqlite or postgresql"
+	exit 1
+	;;
+esac
+
+# bs_database_used: the running BS opened the database PKMD_DATABASE names.
+bs_database_used() {
+	if [[ ${PKMD_DATABASE:-sqlite} == postgresql ]]; then
+		log_has bs "database PostgreSQL $PKMD_TEST_POSTGRESQL/bs_$$: connected"
+	else
+		[[ -e $TMP/bs.db ]]
+	fi
+}
 ss_sock() { echo "$TMP/ss$1.sock"; }
 # The BS gives station N (in order of first entry) these:
 uc_said_of() { echo $((0x2000 + $1)); }
@@ -103,6 +136,7 @@ cleanup() {
 	stop_daemons
 	kill_bg
 	topo_teardown
+	[[ -z $pg_own ]] || "$TOP/tools/pg-test-server" stop "$pg_own"
 	if [[ -n ${KEEP_LOGS:-} ]]; then
 		for f in "$TMP"/*.log; do
 			cp "$f" "$KEEP_LOGS/${0##*/}-${f##*/}" 2>/dev/null || true
@@ -217,7 +251,7 @@ write_bs_head() {
 		[pkmd]
 		role = bs
 		interface = wman0
-		database = $TMP/bs.db
+		database = $bs_database
 		control = $bs_sock
 
 		[bs]

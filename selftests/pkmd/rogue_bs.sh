@@ -47,7 +47,7 @@ write_bs_as() {
 		[pkmd]
 		role = bs
 		interface = wman0
-		database = $TMP/bs.db
+		database = $bs_database
 		control = $bs_sock
 
 		[bs]

@@ -11,6 +11,10 @@
 #   tools/vm-run --kernel KVER --module build/kmod/KVER/kernel/wman.ko \
 #       -- selftests/pkmd/run.sh [TEST.sh...]
 #
+# With PKMD_DATABASE=postgresql (e.g. "-- env PKMD_DATABASE=postgresql
+# selftests/pkmd/run.sh e2e.sh") the BS keeps its state in a PostgreSQL
+# server the run starts (tools/pg-test-server) instead of SQLite.
+#
 # The daemon and its tool must be built first (make user), and the
 # selftests' helpers (make -C selftests; done here when needed).
 set -u
@@ -24,6 +28,17 @@ tests=("$@")
 ((${#tests[@]})) || tests=(e2e.sh rollover.sh group_rekey.sh pn_persist.sh rogue_bs.sh revoke.sh many_groups.sh)
 # shellcheck source=../ksft_run.sh
 . "$here/../ksft_run.sh"
+
+# PKMD_DATABASE=postgresql: the BS on PostgreSQL (lib_pkmd.sh), one
+# server for the whole run, each test file a database of its own on it.
+if [[ ${PKMD_DATABASE:-sqlite} == postgresql ]]; then
+	pg_dir=$(mktemp -d /tmp/pkmd-pg.XXXXXX)
+	trap '"$here/../../tools/pg-test-server" stop "$pg_dir"' EXIT
+	PKMD_TEST_POSTGRESQL=$("$here/../../tools/pg-test-server" start "$pg_dir") ||
+		{ echo "Bail out! the PostgreSQL server did not start"; exit 1; }
+	export PKMD_TEST_POSTGRESQL
+	echo "# the BS on PostgreSQL ($PKMD_TEST_POSTGRESQL)"
+fi
 
 # Each test's wire check keeps its table here (lib_pkmd.sh); added up at
 # the end: what the whole run put on the air, as stock tshark reads it.

@@ -8,8 +8,15 @@
 # followed by sustained Key Requests with a large window (throughput),
 # then the same with a small window (latency under light load).
 #
+# --database picks the BS's store: sqlite (the default), postgresql (a
+# server of the benchmark's own, tools/pg-test-server, a fresh database
+# per run), or both, "sqlite,postgresql", one after the other in the same
+# run.  The first one's figures are the report's throughput and light;
+# each one's are under databases.NAME.
+#
 # usage: tools/bench/pkmd.sh [--ss N] [--seconds S] [--window W]
-#                            [--light-window W] [--no-rt] [--out FILE]
+#                            [--light-window W] [--database LIST] [--no-rt]
+#                            [--out FILE]
 set -euo pipefail
 shopt -s inherit_errexit
 
@@ -24,6 +31,7 @@ window=256
 light_window=8
 out=$repo_root/build/bench/pkmd.json
 rt=true
+databases=sqlite
 
 log() {
 	printf 'pkmd-bench: %s\n' "$*" >&2
@@ -42,23 +50,39 @@ while (($#)); do
 	--light-window) light_window=$2; shift ;;
 	--out) out=$2; shift ;;
 	--no-rt) rt=false ;;
-	-h | --help) sed -n '3,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--database) databases=$2; shift ;;
+	-h | --help) sed -n '3,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) die "unknown option $1 (--help)" ;;
 	esac
 	shift
 done
 
+IFS=, read -r -a dbs <<<"$databases"
+for db in "${dbs[@]}"; do
+	[[ $db == sqlite || $db == postgresql ]] ||
+		die "--database $databases: expected sqlite, postgresql or both, comma-separated"
+done
 [[ -x $pkmd && -x $pkmload ]] || die "build pkmd and pkmload first (make user)"
 work=$(mktemp -d "${TMPDIR:-/tmp}/pkmd-bench.XXXXXX")
 daemon_pid=
+pg_dir=
 cleanup() {
 	if [[ -n $daemon_pid ]]; then
 		kill "$daemon_pid" 2>/dev/null || true
 		wait "$daemon_pid" 2>/dev/null || true
 	fi
+	[[ -z $pg_dir ]] || "$repo_root/tools/pg-test-server" stop "$pg_dir"
 	rm -rf "$work"
 }
 trap cleanup EXIT
+
+# The PostgreSQL server, started once, on no CPU in particular: it is a
+# third process beside the BS and pkmload.
+if [[ ,$databases, == *,postgresql,* ]]; then
+	pg_dir=$(mktemp -d "${TMPDIR:-/tmp}/pkmd-bench-pg.XXXXXX")
+	"$repo_root/tools/pg-test-server" start "$pg_dir" >/dev/null ||
+		die "the PostgreSQL server did not start"
+fi
 
 # The BS gets the last CPU to itself as far as taskset can say, pkmload
 # the first.  Where other work shares the machine (virtual machines, builds)
@@ -78,16 +102,22 @@ fi
 
 "$pkmload" ca "$work/ca" || die "pkmload ca failed"
 
-# run_one NAME WINDOW: a fresh daemon, one pkmload run, its JSON in
-# $work/NAME.json.  The daemon's log is kept in $work/NAME.log.
+# run_one NAME WINDOW DATABASE: a fresh daemon and database, one pkmload
+# run, its JSON in $work/NAME.json.  The daemon's log is kept in
+# $work/NAME.log.
 run_one() {
-	local name=$1 w=$2 dir=$work/$1 status=0
+	local name=$1 w=$2 dir=$work/$1 status=0 database
 	mkdir -p "$dir"
+	database=$dir/bs.db
+	if [[ $3 == postgresql ]]; then
+		database=$("$repo_root/tools/pg-test-server" createdb "$pg_dir" "${name//-/_}") ||
+			die "$name: no PostgreSQL database"
+	fi
 	cat >"$dir/bs.conf" <<-CONF
 		[pkmd]
 		role = bs
 		interface = wman0
-		database = $dir/bs.db
+		database = $database
 		control = $dir/ctl.sock
 		log-level = notice
 
@@ -111,7 +141,7 @@ run_one() {
 		sleep 0.1
 	done
 	[[ -S $dir/ctl.sock ]] || { cat "$dir/bs.log" >&2; die "$name: pkmd did not start"; }
-	log "$name: $n_ss SSs, window $w, ${seconds} s; BS on CPU $bs_cpu, pkmload on CPU $load_cpu ($policy)"
+	log "$name: $n_ss SSs, window $w, ${seconds} s; BS on CPU $bs_cpu ($3), pkmload on CPU $load_cpu ($policy)"
 	"${sched[@]}" "$load_cpu" "$pkmload" run -d "$work/ca" -l "$dir/link.sock" \
 		-c "$dir/ctl.sock" -n "$n_ss" -m "$n_ss" -w "$w" -t "$seconds" \
 		-p "$daemon_pid" -j "$work/$name.json" | sed 's/^/  /' >&2 || status=$?
@@ -122,11 +152,23 @@ run_one() {
 	((status == 0)) || { tail -n 20 "$dir/bs.log" >&2; die "$name: pkmload failed (exit $status)"; }
 }
 
-run_one throughput "$window"
-run_one light "$light_window"
+for db in "${dbs[@]}"; do
+	run_one "$db-throughput" "$window" "$db"
+	run_one "$db-light" "$light_window" "$db"
+	jq -n --arg db "$db" --slurpfile t "$work/$db-throughput.json" \
+		--slurpfile l "$work/$db-light.json" \
+		'{($db): {throughput: $t[0], light: $l[0]}}' >"$work/$db.json"
+done
+
+files=()
+for db in "${dbs[@]}"; do
+	files+=("$work/$db.json")
+done
+jq -s add "${files[@]}" >"$work/databases.json"
 
 mkdir -p "$(dirname "$out")"
-jq -n --slurpfile t "$work/throughput.json" --slurpfile l "$work/light.json" \
+jq -n --slurpfile t "$work/${dbs[0]}-throughput.json" --slurpfile l "$work/${dbs[0]}-light.json" \
+	--slurpfile d "$work/databases.json" \
 	--arg cpu "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)" \
 	--arg kernel "$(uname -r)" --arg policy "$policy" \
 	--argjson cpus "$cpus" --argjson bs_cpu "$bs_cpu" --argjson load_cpu "$load_cpu" \
@@ -136,5 +178,6 @@ jq -n --slurpfile t "$work/throughput.json" --slurpfile l "$work/light.json" \
 	  loadgen_cpu: $load_cpu, scheduling: $policy, load_average: $load,
 	  source_revision: $rev,
 	  targets: {key_requests_per_s: 20000, storm_ss: 1000},
-	  throughput: $t[0], light: $l[0]}' >"$out"
+	  database: $d[0] | keys_unsorted[0],
+	  throughput: $t[0], light: $l[0], databases: $d[0]}' >"$out"
 log "results in $out"

@@ -244,11 +244,39 @@ static int set_control_group(struct parse_ctx *ctx, const char *v, char *why,
 	return 0;
 }
 
+static bool is_postgresql_uri(const char *v)
+{
+	return !strncmp(v, "postgresql://", 13) || !strncmp(v, "postgres://", 11);
+}
+
+/*
+ * sqlite:PATH or a plain PATH: SQLite; postgresql://... or postgres://...:
+ * a libpq connection URI (store_pg.c).  A URI may hold a password: no
+ * message repeats it (on_pair).
+ */
 static int set_database(struct parse_ctx *ctx, const char *v, char *why,
 			size_t n)
 {
-	return parse_path(v, ctx->cfg->database, sizeof(ctx->cfg->database),
-			  true, why, n);
+	struct config *cfg = ctx->cfg;
+
+	if (is_postgresql_uri(v)) {
+		if (strlen(v) >= sizeof(cfg->database)) {
+			snprintf(why, n, "connection URI longer than %zu bytes",
+				 sizeof(cfg->database) - 1);
+			return -1;
+		}
+		if (!str_is_printable(v, sizeof(cfg->database)) || strchr(v, ' ')) {
+			snprintf(why, n, "a connection URI has no spaces or control characters (percent-encode them)");
+			return -1;
+		}
+		cfg->database_backend = DB_POSTGRESQL;
+		memcpy(cfg->database, v, strlen(v) + 1);
+		return 0;
+	}
+	if (!strncmp(v, "sqlite:", 7))
+		v += 7;
+	cfg->database_backend = DB_SQLITE;
+	return parse_path(v, cfg->database, sizeof(cfg->database), true, why, n);
 }
 
 static int set_log_level(struct parse_ctx *ctx, const char *v, char *why,
@@ -811,7 +839,12 @@ static int on_pair(void *user, const char *section, const char *name,
 		return 1;
 	}
 	if (keys[k].set(ctx, value, why, sizeof(why))) {
-		problem(ctx, ctx->line, "invalid %s '%s': %s", name, value, why);
+		if (k == K_DATABASE && is_postgresql_uri(value))
+			problem(ctx, ctx->line, "invalid %s (a connection URI, not repeated here): %s",
+				name, why);
+		else
+			problem(ctx, ctx->line, "invalid %s '%s': %s", name,
+				value, why);
 		return 1;
 	}
 	ctx->key_line[k] = ctx->line;

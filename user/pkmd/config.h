@@ -21,7 +21,14 @@ enum pkmd_role {
 	ROLE_SS,
 };
 
+/* The BS's database backend (database = ...). */
+enum config_db {
+	DB_SQLITE,		/* a file; the default */
+	DB_POSTGRESQL,		/* a server, through a libpq connection URI */
+};
+
 #define CONFIG_PATH_MAX		256
+#define CONFIG_DATABASE_MAX	1024	/* a path or a connection URI */
 #define CONFIG_SUN_PATH_MAX	108	/* sizeof(sockaddr_un.sun_path) */
 #define CONFIG_IFNAME_MAX	16	/* IFNAMSIZ */
 #define CONFIG_GROUP_NAME_MAX	33	/* a system group name or a GID */
@@ -93,7 +100,9 @@ struct config {
 	char control[CONFIG_SUN_PATH_MAX];
 	/* "": the control socket is the daemon user's alone (control.c). */
 	char control_group[CONFIG_GROUP_NAME_MAX];
-	char database[CONFIG_PATH_MAX];
+	enum config_db database_backend;
+	/* DB_SQLITE: a file's path; DB_POSTGRESQL: a connection URI */
+	char database[CONFIG_DATABASE_MAX];
 	int log_level;			/* enum log_level */
 
 	/* Both roles: this station's identity and the CA of the peer. */

@@ -1,511 +1,76 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * SQLite persistence of the BS.  The schema is created on first use
- * (PRAGMA user_version says which); WAL with synchronous=NORMAL makes
- * every committed change survive the daemon's death (kill -9), though
- * not a power cut in the last moments.
- *
- * The database holds AKs, TEKs and key trees.  It is created owner-only
- * (SQLite gives its -wal and -shm files the same mode), and one that
- * group or others may read is refused.  A key that is deleted or
- * replaced leaves no copy behind: secure_delete zeroes its old cell, and
- * once the change is committed the WAL, which still holds the pages as
- * they were, is checkpointed and truncated.
+ * The store's one entry point (store.h): store_open() picks the backend
+ * the configuration names, and every other call goes to its
+ * struct store_ops (store_backend.h).
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <openssl/crypto.h>
-#include <sqlite3.h>
 
-#include "log.h"
-#include "store.h"
+#include "store_backend.h"
 
-/* 2: teks.tx_pn_reserved and teks.rx_pn */
-#define SCHEMA_VERSION	2
-/* How long a statement waits for another process's lock. */
-#define BUSY_TIMEOUT_MS	2000
-#define STRINGIFY_(x)	#x
-#define STRINGIFY(x)	STRINGIFY_(x)
-
-/*
- * What a TEK of a schema 1 database gets: every PN may have been used
- * (that pkmd kept no count), so the key is never installed again.
- */
-#define TEK_PN_UNKNOWN	"2147483648"
-
-static const char schema[] =
-	"CREATE TABLE IF NOT EXISTS subscribers ("
-	"  cn TEXT PRIMARY KEY,"
-	"  mac TEXT NOT NULL UNIQUE,"
-	"  provider TEXT NOT NULL,"
-	"  services INTEGER NOT NULL,"
-	"  revoked INTEGER NOT NULL DEFAULT 0,"
-	"  created INTEGER NOT NULL);"
-	"CREATE TABLE IF NOT EXISTS group_members ("
-	"  group_id INTEGER NOT NULL CHECK (group_id BETWEEN 0 AND 255),"
-	"  cn TEXT NOT NULL REFERENCES subscribers(cn),"
-	"  PRIMARY KEY (group_id, cn));"
-	"CREATE TABLE IF NOT EXISTS stations ("
-	"  mac TEXT PRIMARY KEY,"
-	"  idx INTEGER NOT NULL UNIQUE CHECK (idx BETWEEN 1 AND 4095));"
-	"CREATE TABLE IF NOT EXISTS sas ("
-	"  said INTEGER PRIMARY KEY,"
-	"  service INTEGER NOT NULL,"
-	"  suite INTEGER NOT NULL,"
-	"  group_id INTEGER,"
-	"  owner TEXT);"
-	"CREATE TABLE IF NOT EXISTS teks ("
-	"  said INTEGER NOT NULL REFERENCES sas(said) ON DELETE CASCADE,"
-	"  generation INTEGER NOT NULL CHECK (generation IN (0, 1)),"
-	"  eks INTEGER NOT NULL CHECK (eks BETWEEN 0 AND 3),"
-	"  key BLOB NOT NULL,"
-	"  expires INTEGER NOT NULL,"
-	"  tx_pn_reserved INTEGER NOT NULL DEFAULT " TEK_PN_UNKNOWN ","
-	"  rx_pn INTEGER NOT NULL DEFAULT 0,"
-	"  PRIMARY KEY (said, generation));"
-	"CREATE TABLE IF NOT EXISTS aks ("
-	"  mac TEXT NOT NULL,"
-	"  slot INTEGER NOT NULL CHECK (slot IN (0, 1)),"
-	"  seq INTEGER NOT NULL,"
-	"  ak BLOB NOT NULL,"
-	"  expires INTEGER NOT NULL,"
-	"  tx_pn_reserved INTEGER NOT NULL,"
-	"  rx_next INTEGER NOT NULL,"
-	"  nonce BLOB NOT NULL,"
-	"  PRIMARY KEY (mac, slot));"
-	"CREATE TABLE IF NOT EXISTS group_trees ("
-	"  group_id INTEGER PRIMARY KEY CHECK (group_id BETWEEN 0 AND 255),"
-	"  tree BLOB NOT NULL,"
-	"  members BLOB NOT NULL,"
-	"  rekey BLOB NOT NULL);";
-
-static const char migrate_1_to_2[] =
-	"ALTER TABLE teks ADD COLUMN tx_pn_reserved INTEGER NOT NULL"
-	"  DEFAULT " TEK_PN_UNKNOWN ";"
-	"ALTER TABLE teks ADD COLUMN rx_pn INTEGER NOT NULL DEFAULT 0;";
-
-/* Statements run per PKM message are prepared once. */
-enum stmt_id {
-	ST_AK_SET_RX,
-	ST_AK_SET_TX,
-	ST_TEK_SET_PN,
-	ST_COUNT
-};
-
-static const char *const stmt_sql[ST_COUNT] = {
-	[ST_AK_SET_RX] = "UPDATE aks SET rx_next = ?3 WHERE mac = ?1 AND slot = ?2",
-	[ST_AK_SET_TX] = "UPDATE aks SET tx_pn_reserved = ?3 WHERE mac = ?1 AND slot = ?2",
-	/* Both generations of a tree group's TEK share its EKS; never down. */
-	[ST_TEK_SET_PN] = "UPDATE teks SET"
-			  " tx_pn_reserved = MAX(tx_pn_reserved, ?3),"
-			  " rx_pn = MAX(rx_pn, ?4) WHERE said = ?1 AND eks = ?2",
-};
-
-/*
- * Each statement that drops a key (a DELETE, a cascade, an INSERT OR
- * REPLACE that puts another key in a key's place) calls key_retired():
- * TEMP triggers, so that no code path can forget it.
- */
-static const char retire_triggers[] =
-	"CREATE TEMP TRIGGER tek_deleted AFTER DELETE ON main.teks"
-	" BEGIN SELECT key_retired(); END;"
-	"CREATE TEMP TRIGGER tek_replaced BEFORE INSERT ON main.teks"
-	" WHEN EXISTS (SELECT 1 FROM main.teks WHERE said = NEW.said"
-	"  AND generation = NEW.generation AND key IS NOT NEW.key)"
-	" BEGIN SELECT key_retired(); END;"
-	"CREATE TEMP TRIGGER ak_deleted AFTER DELETE ON main.aks"
-	" BEGIN SELECT key_retired(); END;"
-	"CREATE TEMP TRIGGER ak_replaced BEFORE INSERT ON main.aks"
-	" WHEN EXISTS (SELECT 1 FROM main.aks WHERE mac = NEW.mac"
-	"  AND slot = NEW.slot AND ak IS NOT NEW.ak)"
-	" BEGIN SELECT key_retired(); END;"
-	"CREATE TEMP TRIGGER tree_deleted AFTER DELETE ON main.group_trees"
-	" BEGIN SELECT key_retired(); END;"
-	"CREATE TEMP TRIGGER tree_replaced BEFORE INSERT ON main.group_trees"
-	" WHEN EXISTS (SELECT 1 FROM main.group_trees"
-	"  WHERE group_id = NEW.group_id AND (tree IS NOT NEW.tree"
-	"   OR members IS NOT NEW.members OR rekey IS NOT NEW.rekey))"
-	" BEGIN SELECT key_retired(); END;";
-
-struct store {
-	sqlite3 *db;
-	sqlite3_stmt *stmt[ST_COUNT];
-	bool batch;			/* store_batch_begin() .. _end() */
-	bool batch_open;		/* a receive-window transaction is open */
-	bool retired;			/* a key left: checkpoint once committed */
-};
-
-static void key_retired(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+int store_open(enum config_db backend, const char *where, struct store **out)
 {
-	struct store *st = sqlite3_user_data(ctx);
-
-	(void)argc;
-	(void)argv;
-	st->retired = true;
-	sqlite3_result_null(ctx);
-}
-
-/*
- * Once no transaction is open: the WAL's frames go into the database
- * file (where secure_delete has zeroed the old keys) and the WAL is
- * truncated, so that its old frames with the keys are gone.  Costs a
- * sync of the database file, only after a key was dropped.  A reader
- * in the way (this connection in the middle of a SELECT, another
- * process) is not waited for: the next write or the close tries again.
- */
-static void checkpoint_retired(struct store *st)
-{
-	int rc;
-
-	if (!st->retired || !sqlite3_get_autocommit(st->db))
-		return;
-	sqlite3_busy_timeout(st->db, 0);
-	rc = sqlite3_wal_checkpoint_v2(st->db, NULL,
-				       SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
-	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
-	if (rc == SQLITE_OK)
-		st->retired = false;
-	else
-		log_debug("database: checkpoint after a deleted key: %s; tried again later",
-			  sqlite3_errstr(rc));
-}
-
-static int db_error(struct store *st, const char *what)
-{
-	log_err("database: %s: %s", what, sqlite3_errmsg(st->db));
-	return -EIO;
-}
-
-static int batch_commit(struct store *st);
-
-static int exec(struct store *st, const char *sql)
-{
-	char *msg = NULL;
-
-	if (batch_commit(st))
-		return -EIO;
-	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		log_err("database: %s", msg ? msg : "error");
-		sqlite3_free(msg);
-		return -EIO;
+	switch (backend) {
+	case DB_SQLITE:
+		return store_sqlite_open(where, out);
+	case DB_POSTGRESQL:
+		return store_pg_open(where, out);
 	}
-	checkpoint_retired(st);
-	return 0;
-}
-
-static int prepare(struct store *st, const char *sql, sqlite3_stmt **stmt)
-{
-	if (batch_commit(st))
-		return -EIO;
-	if (sqlite3_prepare_v2(st->db, sql, -1, stmt, NULL) != SQLITE_OK)
-		return db_error(st, "prepare");
-	return 0;
-}
-
-/* Runs a statement that returns no rows, then finalizes it. */
-static int step_done(struct store *st, sqlite3_stmt *stmt, const char *what)
-{
-	int rc = sqlite3_step(stmt);
-	int err = 0;
-
-	if (rc == SQLITE_CONSTRAINT)
-		err = -EEXIST;
-	else if (rc != SQLITE_DONE)
-		err = db_error(st, what);
-	sqlite3_finalize(stmt);
-	checkpoint_retired(st);
-	return err;
-}
-
-static void bind_mac(sqlite3_stmt *stmt, int i, const uint8_t mac[MAC_LEN])
-{
-	char buf[MAC_STR_LEN];
-
-	sqlite3_bind_text(stmt, i, mac_format(mac, buf), -1, SQLITE_TRANSIENT);
-}
-
-static int column_mac(sqlite3_stmt *stmt, int i, uint8_t mac[MAC_LEN])
-{
-	const char *text = (const char *)sqlite3_column_text(stmt, i);
-
-	return text ? mac_parse(text, mac) : -1;
-}
-
-static int column_blob(sqlite3_stmt *stmt, int i, void *out, size_t len)
-{
-	if (sqlite3_column_bytes(stmt, i) != (int)len)
-		return -1;
-	memcpy(out, sqlite3_column_blob(stmt, i), len);
-	return 0;
-}
-
-static int column_text(sqlite3_stmt *stmt, int i, char *out, size_t cap)
-{
-	const char *text = (const char *)sqlite3_column_text(stmt, i);
-
-	return text && str_copy(out, cap, text) ? 0 : -1;
-}
-
-/* An existing file of the database (FILE, or FILE plus suffix) is
- * refused if group or others have any access to it. */
-static int check_private(const char *path, const char *suffix)
-{
-	char name[4096];
-	struct stat sb;
-
-	if ((size_t)snprintf(name, sizeof(name), "%s%s", path, suffix) >=
-	    sizeof(name)) {
-		log_err("database %s: name too long", path);
-		return -ENAMETOOLONG;
-	}
-	if (stat(name, &sb)) {
-		if (errno == ENOENT && *suffix)
-			return 0;
-		log_err("database %s: %s", name, strerror(errno));
-		return -errno;
-	}
-	if (sb.st_mode & 077) {
-		log_err("database %s: mode %04o lets group or others at the keys it holds; refused (chmod 600 it, and count the keys in it as exposed)",
-			name, (unsigned int)(sb.st_mode & 07777));
-		return -EACCES;
-	}
-	return 0;
-}
-
-/*
- * A new database is created owner-only here, whatever the umask, before
- * SQLite opens it: SQLite would create it 0644 less the umask, and it
- * makes its -wal and -shm files with the mode of the database file.
- */
-static int create_private(const char *path)
-{
-	static const char *const suffixes[] = { "", "-wal", "-shm", "-journal" };
-	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-
-	if (fd >= 0) {
-		close(fd);
-		return 0;
-	}
-	if (errno != EEXIST) {
-		log_err("database %s: %s", path, strerror(errno));
-		return -errno;
-	}
-	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
-		int err = check_private(path, suffixes[i]);
-
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
-int store_open(const char *path, struct store **out)
-{
-	struct store *st;
-	sqlite3_stmt *stmt;
-	int version = -1;
-
-	if (create_private(path))
-		return -EIO;
-	st = calloc(1, sizeof(*st));
-	if (!st)
-		return -ENOMEM;
-	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE, NULL) !=
-	    SQLITE_OK) {
-		log_err("database %s: %s", path,
-			st->db ? sqlite3_errmsg(st->db) : "cannot open");
-		sqlite3_close(st->db);
-		free(st);
-		return -EIO;
-	}
-	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
-	/* secure_delete: a dropped key's cell is zeroed, not left behind. */
-	if (exec(st, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
-		     "PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;"))
-		goto fail;
-	if (prepare(st, "PRAGMA user_version", &stmt))
-		goto fail;
-	if (sqlite3_step(stmt) == SQLITE_ROW)
-		version = sqlite3_column_int(stmt, 0);
-	sqlite3_finalize(stmt);
-	if (version < 0 || version > SCHEMA_VERSION) {
-		log_err("database %s: schema version %d, this pkmd knows up to %d",
-			path, version, SCHEMA_VERSION);
-		goto fail;
-	}
-	if (exec(st, "BEGIN") ||
-	    (version == 1 && exec(st, migrate_1_to_2)) ||
-	    exec(st, schema) ||
-	    exec(st, "PRAGMA user_version = " STRINGIFY(SCHEMA_VERSION)) ||
-	    exec(st, "COMMIT")) {
-		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-		goto fail;
-	}
-	if (version == 1)
-		log_notice("database %s: schema 1 upgraded to %d; the TEKs it held count as used up: they stay in use while the kernel has them and are replaced by new ones where it lacks them",
-			   path, SCHEMA_VERSION);
-	if (sqlite3_create_function(st->db, "key_retired", 0, SQLITE_UTF8, st,
-				    key_retired, NULL, NULL) != SQLITE_OK) {
-		db_error(st, "key_retired()");
-		goto fail;
-	}
-	if (exec(st, retire_triggers))
-		goto fail;
-	for (int i = 0; i < ST_COUNT; i++)
-		if (prepare(st, stmt_sql[i], &st->stmt[i]))
-			goto fail;
-	*out = st;
-	return 0;
-
-fail:
-	store_close(st);
-	return -EIO;
+	return -EINVAL;
 }
 
 void store_close(struct store *st)
 {
-	if (!st)
-		return;
-	batch_commit(st);
-	for (int i = 0; i < ST_COUNT; i++)
-		sqlite3_finalize(st->stmt[i]);
-	checkpoint_retired(st);
-	sqlite3_close(st->db);
-	free(st);
+	if (st)
+		st->ops->close(st);
 }
 
-/* Subscribers */
+const char *store_name(const struct store *st)
+{
+	return st->name;
+}
 
 int store_subscriber_add(struct store *st, const struct store_subscriber *s)
 {
-	sqlite3_stmt *stmt;
-
-	if (prepare(st, "INSERT INTO subscribers (cn, mac, provider, services, revoked, created)"
-			" VALUES (?1, ?2, ?3, ?4, ?5, ?6)", &stmt))
-		return -EIO;
-	sqlite3_bind_text(stmt, 1, s->cn, -1, SQLITE_TRANSIENT);
-	bind_mac(stmt, 2, s->mac);
-	sqlite3_bind_text(stmt, 3, s->provider, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int(stmt, 4, (int)s->services);
-	sqlite3_bind_int(stmt, 5, s->revoked);
-	sqlite3_bind_int64(stmt, 6, s->created);
-	return step_done(st, stmt, "add subscriber");
+	return st->ops->subscriber_add(st, s);
 }
 
 int store_subscriber_revoke(struct store *st, const char *cn)
 {
-	sqlite3_stmt *stmt;
-	int err;
-
-	if (prepare(st, "UPDATE subscribers SET revoked = 1 WHERE cn = ?1",
-		    &stmt))
-		return -EIO;
-	sqlite3_bind_text(stmt, 1, cn, -1, SQLITE_TRANSIENT);
-	err = step_done(st, stmt, "revoke subscriber");
-	if (!err && sqlite3_changes(st->db) == 0)
-		err = -ENOENT;
-	return err;
+	return st->ops->subscriber_revoke(st, cn);
 }
 
 int store_subscriber_each(struct store *st,
 			  int (*cb)(void *arg, const struct store_subscriber *s),
 			  void *arg)
 {
-	struct store_subscriber s;
-	sqlite3_stmt *stmt;
-	int rc = SQLITE_DONE, err = 0;
-
-	if (prepare(st, "SELECT cn, mac, provider, services, revoked, created"
-			" FROM subscribers ORDER BY cn", &stmt))
-		return -EIO;
-	while (!err && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		memset(&s, 0, sizeof(s));
-		if (column_text(stmt, 0, s.cn, sizeof(s.cn)) ||
-		    column_mac(stmt, 1, s.mac) ||
-		    column_text(stmt, 2, s.provider, sizeof(s.provider))) {
-			log_err("database: malformed subscriber row");
-			err = -EIO;
-			break;
-		}
-		s.services = (unsigned int)sqlite3_column_int(stmt, 3);
-		s.revoked = sqlite3_column_int(stmt, 4) != 0;
-		s.created = sqlite3_column_int64(stmt, 5);
-		err = cb(arg, &s);
-	}
-	if (!err && rc != SQLITE_DONE)
-		err = db_error(st, "list subscribers");
-	sqlite3_finalize(stmt);
-	return err;
+	return st->ops->subscriber_each(st, cb, arg);
 }
-
-/* Group memberships */
 
 int store_member_add(struct store *st, uint8_t group, const char *cn)
 {
-	sqlite3_stmt *stmt;
-
-	if (prepare(st, "INSERT INTO group_members (group_id, cn) VALUES (?1, ?2)",
-		    &stmt))
-		return -EIO;
-	sqlite3_bind_int(stmt, 1, group);
-	sqlite3_bind_text(stmt, 2, cn, -1, SQLITE_TRANSIENT);
-	return step_done(st, stmt, "add group member");
+	return st->ops->member_add(st, group, cn);
 }
 
 int store_member_del(struct store *st, uint8_t group, const char *cn)
 {
-	sqlite3_stmt *stmt;
-	int err;
-
-	if (prepare(st, "DELETE FROM group_members WHERE group_id = ?1 AND cn = ?2",
-		    &stmt))
-		return -EIO;
-	sqlite3_bind_int(stmt, 1, group);
-	sqlite3_bind_text(stmt, 2, cn, -1, SQLITE_TRANSIENT);
-	err = step_done(st, stmt, "delete group member");
-	if (!err && sqlite3_changes(st->db) == 0)
-		err = -ENOENT;
-	return err;
+	return st->ops->member_del(st, group, cn);
 }
 
 int store_member_each(struct store *st,
 		      int (*cb)(void *arg, uint8_t group, const char *cn),
 		      void *arg)
 {
-	sqlite3_stmt *stmt;
-	int rc = SQLITE_DONE, err = 0;
-
-	if (prepare(st, "SELECT group_id, cn FROM group_members ORDER BY group_id, cn",
-		    &stmt))
-		return -EIO;
-	while (!err && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		const char *cn = (const char *)sqlite3_column_text(stmt, 1);
-
-		err = cb(arg, (uint8_t)sqlite3_column_int(stmt, 0), cn ? cn : "");
-	}
-	if (!err && rc != SQLITE_DONE)
-		err = db_error(st, "list group members");
-	sqlite3_finalize(stmt);
-	return err;
+	return st->ops->member_each(st, cb, arg);
 }
-
-/* Stations */
 
 int store_station_add(struct store *st, const uint8_t mac[MAC_LEN],
 		      uint16_t index)
 {
-	sqlite3_stmt *stmt;
-
-	if (prepare(st, "INSERT INTO stations (mac, idx) VALUES (?1, ?2)", &stmt))
-		return -EIO;
-	bind_mac(stmt, 1, mac);
-	sqlite3_bind_int(stmt, 2, index);
-	return step_done(st, stmt, "add station");
+	return st->ops->station_add(st, mac, index);
 }
 
 int store_station_each(struct store *st,
@@ -513,434 +78,92 @@ int store_station_each(struct store *st,
 				 uint16_t index),
 		       void *arg)
 {
-	uint8_t mac[MAC_LEN];
-	sqlite3_stmt *stmt;
-	int rc = SQLITE_DONE, err = 0;
-
-	if (prepare(st, "SELECT mac, idx FROM stations ORDER BY idx", &stmt))
-		return -EIO;
-	while (!err && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		if (column_mac(stmt, 0, mac)) {
-			log_err("database: malformed station row");
-			err = -EIO;
-			break;
-		}
-		err = cb(arg, mac, (uint16_t)sqlite3_column_int(stmt, 1));
-	}
-	if (!err && rc != SQLITE_DONE)
-		err = db_error(st, "list stations");
-	sqlite3_finalize(stmt);
-	return err;
-}
-
-/* SAs and their TEKs */
-
-static int sa_write(struct store *st, const struct store_sa *sa)
-{
-	sqlite3_stmt *stmt;
-	int err;
-
-	if (prepare(st, "INSERT OR REPLACE INTO sas (said, service, suite, group_id, owner)"
-			" VALUES (?1, ?2, ?3, ?4, ?5)", &stmt))
-		return -EIO;
-	sqlite3_bind_int(stmt, 1, sa->said);
-	sqlite3_bind_int(stmt, 2, sa->service);
-	sqlite3_bind_int(stmt, 3, sa->suite);
-	if (sa->has_group)
-		sqlite3_bind_int(stmt, 4, sa->group_id);
-	if (sa->has_owner)
-		bind_mac(stmt, 5, sa->owner);
-	err = step_done(st, stmt, "save SA");
-	if (err)
-		return err;
-
-	for (int gen = 0; gen < 2; gen++) {
-		const struct store_tek *t = &sa->tek[gen];
-
-		if (prepare(st, "INSERT OR REPLACE INTO teks (said, generation, eks, key,"
-				" expires, tx_pn_reserved, rx_pn)"
-				" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", &stmt))
-			return -EIO;
-		sqlite3_bind_int(stmt, 1, sa->said);
-		sqlite3_bind_int(stmt, 2, gen);
-		sqlite3_bind_int(stmt, 3, t->eks);
-		sqlite3_bind_blob(stmt, 4, t->key, sizeof(t->key), SQLITE_TRANSIENT);
-		sqlite3_bind_int64(stmt, 5, t->expires);
-		sqlite3_bind_int64(stmt, 6, t->tx_pn_reserved);
-		sqlite3_bind_int64(stmt, 7, t->rx_pn);
-		err = step_done(st, stmt, "save TEK");
-		if (err)
-			return err;
-	}
-	return 0;
+	return st->ops->station_each(st, cb, arg);
 }
 
 int store_sa_save(struct store *st, const struct store_sa *sa)
 {
-	int err;
-
-	if (exec(st, "BEGIN IMMEDIATE"))
-		return -EIO;
-	err = sa_write(st, sa);
-	if (err) {
-		exec(st, "ROLLBACK");
-		return err;
-	}
-	return exec(st, "COMMIT");
+	return st->ops->sa_save(st, sa);
 }
 
 int store_sa_delete(struct store *st, uint16_t said)
 {
-	sqlite3_stmt *stmt;
-	int err;
-
-	if (prepare(st, "DELETE FROM sas WHERE said = ?1", &stmt))
-		return -EIO;
-	sqlite3_bind_int(stmt, 1, said);
-	err = step_done(st, stmt, "delete SA");
-	if (!err && sqlite3_changes(st->db) == 0)
-		err = -ENOENT;
-	return err;
-}
-
-/* A PN column: 0 to 2^31 (a damaged value counts as all used). */
-static uint32_t pn_column(sqlite3_stmt *stmt, int i)
-{
-	int64_t v = sqlite3_column_int64(stmt, i);
-
-	return v >= 0 && v <= STORE_PN_SPACE ? (uint32_t)v : STORE_PN_SPACE;
-}
-
-int store_sa_each(struct store *st,
-		  int (*cb)(void *arg, const struct store_sa *sa), void *arg)
-{
-	sqlite3_stmt *stmt;
-	struct store_sa sa;
-	int rc = SQLITE_DONE, err = 0, have = 0;
-
-	/* One row per TEK generation; an SA is complete with both. */
-	if (prepare(st, "SELECT s.said, s.service, s.suite, s.group_id, s.owner,"
-			" t.generation, t.eks, t.key, t.expires, t.tx_pn_reserved,"
-			" t.rx_pn FROM sas s JOIN teks t ON t.said = s.said"
-			" ORDER BY s.said, t.generation", &stmt))
-		return -EIO;
-	memset(&sa, 0, sizeof(sa));
-	while (!err && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		uint16_t said = (uint16_t)sqlite3_column_int(stmt, 0);
-		int gen = sqlite3_column_int(stmt, 5);
-		struct store_tek *t;
-
-		if (have && said != sa.said) {
-			log_err("database: SA 0x%04x lacks a TEK generation", sa.said);
-			have = 0;
-		}
-		if (!have) {
-			memset(&sa, 0, sizeof(sa));
-			sa.said = said;
-			sa.service = (uint8_t)sqlite3_column_int(stmt, 1);
-			sa.suite = (uint8_t)sqlite3_column_int(stmt, 2);
-			sa.has_group = sqlite3_column_type(stmt, 3) != SQLITE_NULL;
-			sa.group_id = (uint8_t)sqlite3_column_int(stmt, 3);
-			sa.has_owner = sqlite3_column_type(stmt, 4) != SQLITE_NULL;
-			if (sa.has_owner && column_mac(stmt, 4, sa.owner)) {
-				err = -EIO;
-				break;
-			}
-		}
-		if (gen != have) {
-			log_err("database: SA 0x%04x: TEK generations out of order", said);
-			have = 0;
-			continue;
-		}
-		t = &sa.tek[gen];
-		t->eks = (uint8_t)sqlite3_column_int(stmt, 6);
-		if (column_blob(stmt, 7, t->key, sizeof(t->key))) {
-			log_err("database: SA 0x%04x: malformed TEK", said);
-			err = -EIO;
-			break;
-		}
-		t->expires = sqlite3_column_int64(stmt, 8);
-		t->tx_pn_reserved = pn_column(stmt, 9);
-		t->rx_pn = pn_column(stmt, 10);
-		if (++have == 2) {
-			err = cb(arg, &sa);
-			have = 0;
-		}
-	}
-	if (!err && rc != SQLITE_DONE)
-		err = db_error(st, "list SAs");
-	sqlite3_finalize(stmt);
-	OPENSSL_cleanse(&sa, sizeof(sa));
-	return err;
+	return st->ops->sa_delete(st, said);
 }
 
 int store_tek_set_pn(struct store *st, uint16_t said, uint8_t eks,
 		     uint32_t tx_pn_reserved, uint32_t rx_pn)
 {
-	sqlite3_stmt *stmt = st->stmt[ST_TEK_SET_PN];
-	int rc;
-
-	if (batch_commit(st))
-		return -EIO;
-	sqlite3_reset(stmt);
-	sqlite3_bind_int(stmt, 1, said);
-	sqlite3_bind_int(stmt, 2, eks);
-	sqlite3_bind_int64(stmt, 3, tx_pn_reserved);
-	sqlite3_bind_int64(stmt, 4, rx_pn);
-	rc = sqlite3_step(stmt);
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_DONE)
-		return db_error(st, "update TEK packet numbers");
-	return sqlite3_changes(st->db) ? 0 : -ENOENT;
+	return st->ops->tek_set_pn(st, said, eks, tx_pn_reserved, rx_pn);
 }
 
-/* AKs */
+int store_sa_each(struct store *st,
+		  int (*cb)(void *arg, const struct store_sa *sa), void *arg)
+{
+	return st->ops->sa_each(st, cb, arg);
+}
 
 int store_ak_save(struct store *st, const struct store_ak *ak)
 {
-	sqlite3_stmt *stmt;
-
-	if (prepare(st, "INSERT OR REPLACE INTO aks (mac, slot, seq, ak, expires,"
-			" tx_pn_reserved, rx_next, nonce)"
-			" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", &stmt))
-		return -EIO;
-	bind_mac(stmt, 1, ak->mac);
-	sqlite3_bind_int(stmt, 2, ak->slot);
-	sqlite3_bind_int(stmt, 3, ak->seq);
-	sqlite3_bind_blob(stmt, 4, ak->ak, sizeof(ak->ak), SQLITE_TRANSIENT);
-	sqlite3_bind_int64(stmt, 5, ak->expires);
-	sqlite3_bind_int64(stmt, 6, ak->tx_pn_reserved);
-	sqlite3_bind_int64(stmt, 7, (sqlite3_int64)ak->rx_next);
-	sqlite3_bind_blob(stmt, 8, ak->nonce, sizeof(ak->nonce), SQLITE_TRANSIENT);
-	return step_done(st, stmt, "save AK");
+	return st->ops->ak_save(st, ak);
 }
 
 int store_ak_promote(struct store *st, const uint8_t mac[MAC_LEN])
 {
-	sqlite3_stmt *stmt;
-	int err;
-
-	if (exec(st, "BEGIN IMMEDIATE"))
-		return -EIO;
-	err = prepare(st, "DELETE FROM aks WHERE mac = ?1 AND slot = 0", &stmt);
-	if (!err) {
-		bind_mac(stmt, 1, mac);
-		err = step_done(st, stmt, "promote AK");
-	}
-	if (!err)
-		err = prepare(st, "UPDATE aks SET slot = 0 WHERE mac = ?1 AND slot = 1",
-			      &stmt);
-	if (!err) {
-		bind_mac(stmt, 1, mac);
-		err = step_done(st, stmt, "promote AK");
-	}
-	if (err) {
-		exec(st, "ROLLBACK");
-		return err;
-	}
-	return exec(st, "COMMIT");
+	return st->ops->ak_promote(st, mac);
 }
 
 int store_ak_delete(struct store *st, const uint8_t mac[MAC_LEN])
 {
-	sqlite3_stmt *stmt;
-
-	if (prepare(st, "DELETE FROM aks WHERE mac = ?1", &stmt))
-		return -EIO;
-	bind_mac(stmt, 1, mac);
-	return step_done(st, stmt, "delete AKs");
-}
-
-static int ak_set(struct store *st, enum stmt_id id,
-		  const uint8_t mac[MAC_LEN], uint8_t slot, int64_t value)
-{
-	sqlite3_stmt *stmt = st->stmt[id];
-	int rc;
-
-	sqlite3_reset(stmt);
-	bind_mac(stmt, 1, mac);
-	sqlite3_bind_int(stmt, 2, slot);
-	sqlite3_bind_int64(stmt, 3, value);
-	rc = sqlite3_step(stmt);
-	sqlite3_reset(stmt);
-	return rc == SQLITE_DONE ? 0 : db_error(st, "update AK counters");
-}
-
-/*
- * Group commit (control-plane.rst, "Persistence"): between
- * store_batch_begin() and store_batch_end() the receive windows of Key
- * Requests share one transaction, which any other write commits first,
- * so that every other change still reaches the disk before it is acted
- * on.  The caller holds the answers until store_batch_end() succeeds.
- */
-static int batch_commit(struct store *st)
-{
-	char *msg = NULL;
-
-	if (!st->batch_open)
-		return 0;
-	st->batch_open = false;
-	if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, &msg) == SQLITE_OK)
-		return 0;
-	log_err("database: commit: %s", msg ? msg : "error");
-	sqlite3_free(msg);
-	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-	return -EIO;
-}
-
-void store_batch_begin(struct store *st)
-{
-	st->batch = true;
-}
-
-int store_batch_end(struct store *st)
-{
-	st->batch = false;
-	return batch_commit(st);
+	return st->ops->ak_delete(st, mac);
 }
 
 int store_ak_set_rx(struct store *st, const uint8_t mac[MAC_LEN],
 		    uint8_t slot, uint64_t rx_next)
 {
-	if (st->batch && !st->batch_open) {
-		if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
-		    SQLITE_OK)
-			return db_error(st, "begin");
-		st->batch_open = true;
-	}
-	return ak_set(st, ST_AK_SET_RX, mac, slot, (int64_t)rx_next);
+	return st->ops->ak_set_rx(st, mac, slot, rx_next);
 }
 
 int store_ak_set_tx(struct store *st, const uint8_t mac[MAC_LEN],
 		    uint8_t slot, uint32_t tx_pn_reserved)
 {
-	if (batch_commit(st))
-		return -EIO;
-	return ak_set(st, ST_AK_SET_TX, mac, slot, tx_pn_reserved);
+	return st->ops->ak_set_tx(st, mac, slot, tx_pn_reserved);
+}
+
+void store_batch_begin(struct store *st)
+{
+	st->ops->batch_begin(st);
+}
+
+int store_batch_end(struct store *st)
+{
+	return st->ops->batch_end(st);
 }
 
 int store_ak_each(struct store *st,
 		  int (*cb)(void *arg, const struct store_ak *ak), void *arg)
 {
-	struct store_ak ak;
-	sqlite3_stmt *stmt;
-	int rc = SQLITE_DONE, err = 0;
-
-	if (prepare(st, "SELECT mac, slot, seq, ak, expires, tx_pn_reserved,"
-			" rx_next, nonce FROM aks ORDER BY mac, slot", &stmt))
-		return -EIO;
-	while (!err && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		memset(&ak, 0, sizeof(ak));
-		if (column_mac(stmt, 0, ak.mac) ||
-		    column_blob(stmt, 3, ak.ak, sizeof(ak.ak)) ||
-		    column_blob(stmt, 7, ak.nonce, sizeof(ak.nonce))) {
-			log_err("database: malformed AK row");
-			err = -EIO;
-			break;
-		}
-		ak.slot = (uint8_t)sqlite3_column_int(stmt, 1);
-		ak.seq = (uint8_t)sqlite3_column_int(stmt, 2);
-		ak.expires = sqlite3_column_int64(stmt, 4);
-		ak.tx_pn_reserved = (uint32_t)sqlite3_column_int64(stmt, 5);
-		ak.rx_next = (uint64_t)sqlite3_column_int64(stmt, 6);
-		err = cb(arg, &ak);
-	}
-	if (!err && rc != SQLITE_DONE)
-		err = db_error(st, "list AKs");
-	sqlite3_finalize(stmt);
-	OPENSSL_cleanse(&ak, sizeof(ak));
-	return err;
-}
-
-/* Group key trees */
-
-static int bind_blob(sqlite3_stmt *stmt, int i, const uint8_t *p, size_t len)
-{
-	/* An empty blob is a zero-length blob, never NULL. */
-	return sqlite3_bind_blob(stmt, i, len ? (const void *)p : "", (int)len,
-				 SQLITE_TRANSIENT);
+	return st->ops->ak_each(st, cb, arg);
 }
 
 int store_group_tree_save(struct store *st, const struct store_group_tree *t,
 			  const struct store_sa *sa)
 {
-	sqlite3_stmt *stmt;
-	int err;
-
-	if (exec(st, "BEGIN IMMEDIATE"))
-		return -EIO;
-	err = prepare(st, "INSERT OR REPLACE INTO group_trees"
-			  " (group_id, tree, members, rekey) VALUES (?1, ?2, ?3, ?4)",
-		      &stmt);
-	if (!err) {
-		sqlite3_bind_int(stmt, 1, t->group_id);
-		bind_blob(stmt, 2, t->tree, t->tree_len);
-		bind_blob(stmt, 3, t->members, t->members_len);
-		bind_blob(stmt, 4, t->rekey, t->rekey_len);
-		err = step_done(st, stmt, "save group tree");
-	}
-	if (!err && sa)
-		err = sa_write(st, sa);
-	if (err) {
-		exec(st, "ROLLBACK");
-		return err;
-	}
-	return exec(st, "COMMIT");
-}
-
-static int column_dup(sqlite3_stmt *stmt, int i, uint8_t **out, size_t *len)
-{
-	int n = sqlite3_column_bytes(stmt, i);
-	const void *p = sqlite3_column_blob(stmt, i);
-
-	*out = malloc(n > 0 ? (size_t)n : 1);
-	if (!*out)
-		return -ENOMEM;
-	if (n > 0)
-		memcpy(*out, p, (size_t)n);
-	*len = n > 0 ? (size_t)n : 0;
-	return 0;
+	return st->ops->group_tree_save(st, t, sa);
 }
 
 int store_group_tree_load(struct store *st, uint8_t group,
 			  struct store_group_tree *t)
 {
-	sqlite3_stmt *stmt;
-	int rc, err = 0;
-
-	memset(t, 0, sizeof(*t));
-	t->group_id = group;
-	if (prepare(st, "SELECT tree, members, rekey FROM group_trees"
-			" WHERE group_id = ?1", &stmt))
-		return -EIO;
-	sqlite3_bind_int(stmt, 1, group);
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW) {
-		if (column_dup(stmt, 0, &t->tree, &t->tree_len) ||
-		    column_dup(stmt, 1, &t->members, &t->members_len) ||
-		    column_dup(stmt, 2, &t->rekey, &t->rekey_len))
-			err = -ENOMEM;
-	} else if (rc == SQLITE_DONE) {
-		err = -ENOENT;
-	} else {
-		err = db_error(st, "load group tree");
-	}
-	sqlite3_finalize(stmt);
-	if (err)
-		store_group_tree_free(t);
-	return err;
+	return st->ops->group_tree_load(st, group, t);
 }
 
 int store_group_tree_delete(struct store *st, uint8_t group)
 {
-	sqlite3_stmt *stmt;
-
-	if (prepare(st, "DELETE FROM group_trees WHERE group_id = ?1", &stmt))
-		return -EIO;
-	sqlite3_bind_int(stmt, 1, group);
-	return step_done(st, stmt, "delete group tree");
+	return st->ops->group_tree_delete(st, group);
 }
 
+/* The blobs of a loaded tree are the backend's mallocs. */
 void store_group_tree_free(struct store_group_tree *t)
 {
 	if (t->tree)

@@ -9,12 +9,16 @@
 #include "util.h"
 
 /*
- * The BS's database (SQLite, WAL): subscribers, multicast-group
- * memberships, station CID allocations, SAs with their two TEK
- * generations, and AK state.  The daemon keeps everything in memory and
- * writes each change here before it acts on it, so that a restart (even
- * after kill -9) resumes from the same state.  Functions return 0 or a
- * negative errno value (-EEXIST, -ENOENT, -EIO).
+ * The BS's database: subscribers, multicast-group memberships, station
+ * CID allocations, SAs with their two TEK generations, and AK state.
+ * The daemon keeps everything in memory and writes each change here
+ * before it acts on it, so that a restart (even after kill -9) resumes
+ * from the same state.  Two backends behind this one interface
+ * (store_backend.h): SQLite in a file (store_sqlite.c) and PostgreSQL
+ * through libpq (store_pg.c); a write returns once its transaction is
+ * committed, on either.  Functions return 0 or a negative errno value:
+ * -EEXIST (a constraint: the row exists, or what it names does not),
+ * -ENOENT, -EIO (the database failed, or its connection was lost).
  */
 
 #define STORE_CN_MAX	64
@@ -78,8 +82,14 @@ struct store_ak {
 	uint8_t nonce[STORE_NONCE_LEN];	/* SS-Random of the Auth Request */
 };
 
-int store_open(const char *path, struct store **out);
+/*
+ * DB_SQLITE: where is a file's path; DB_POSTGRESQL: a libpq connection
+ * URI, which may hold a password and is never logged (store_name()).
+ */
+int store_open(enum config_db backend, const char *where, struct store **out);
 void store_close(struct store *st);
+/* The database for log lines: "SQLite PATH", "PostgreSQL HOST/DBNAME". */
+const char *store_name(const struct store *st);
 
 int store_subscriber_add(struct store *st, const struct store_subscriber *s);
 int store_subscriber_revoke(struct store *st, const char *cn);

@@ -729,16 +729,19 @@ static void delete_stale_conns(struct bs *bs)
 
 static int open_database(struct bs *bs)
 {
-	char dir[CONFIG_PATH_MAX];
+	char dir[CONFIG_DATABASE_MAX];
 
-	str_copy(dir, sizeof(dir), bs->cfg->database);
-	/* Create the last directory level (e.g. /var/lib/pkmd), owner only. */
-	if (mkdir(dirname(dir), 0700) && errno != EEXIST) {
-		log_err("%s: cannot create its directory: %s", bs->cfg->database,
-			strerror(errno));
-		return -EIO;
+	if (bs->cfg->database_backend == DB_SQLITE) {
+		str_copy(dir, sizeof(dir), bs->cfg->database);
+		/* Create the last directory level (e.g. /var/lib/pkmd), owner only. */
+		if (mkdir(dirname(dir), 0700) && errno != EEXIST) {
+			log_err("%s: cannot create its directory: %s",
+				bs->cfg->database, strerror(errno));
+			return -EIO;
+		}
 	}
-	return store_open(bs->cfg->database, &bs->store);
+	return store_open(bs->cfg->database_backend, bs->cfg->database,
+			  &bs->store);
 }
 
 static int bs_start(struct pkmd *d)
@@ -776,7 +779,7 @@ static int bs_start(struct pkmd *d)
 	    store_member_each(bs->store, load_member, bs) ||
 	    store_station_each(bs->store, load_station, bs) ||
 	    store_ak_each(bs->store, load_ak, bs)) {
-		log_err("%s: cannot load the database", bs->cfg->database);
+		log_err("database %s: cannot load it", store_name(bs->store));
 		return PKMD_EXIT_SETUP;
 	}
 	delete_stale_conns(bs);

@@ -259,7 +259,56 @@ static const struct {
 	{ "[pkmd]\nrole = ss\n[ss]\nbs-name = \x7f\n", "t.conf:4: invalid bs-name" },
 	{ BS_MIN "bs-name = bs-1\n", "t.conf:8: unknown key 'bs-name' in [bs]" },
 	{ BS_MIN "crl =\n", "t.conf:8: invalid crl '': empty path" },
+	{ "[pkmd]\nrole = bs\ndatabase = var/pkmd.db\n", "t.conf:3: invalid database 'var/pkmd.db': must be an absolute path" },
+	{ "[pkmd]\nrole = bs\ndatabase = sqlite:pkmd.db\n", "t.conf:3: invalid database 'sqlite:pkmd.db': must be an absolute path" },
+	{ "[pkmd]\nrole = bs\ndatabase = sqlite:\n", "t.conf:3: invalid database 'sqlite:': empty path" },
+	/* the password is not repeated */
+	{ "[pkmd]\nrole = bs\ndatabase = postgresql://bs:s3cret@db/pkmd?application_name=a b\n",
+	  "t.conf:3: invalid database (a connection URI, not repeated here): a connection URI has no spaces" },
 };
+
+/* database = sqlite:PATH, PATH or a PostgreSQL connection URI */
+static void test_database(void)
+{
+	static const struct {
+		const char *line;
+		enum config_db backend;
+		const char *database;
+	} good[] = {
+		{ "database = /srv/pkmd/bs.db", DB_SQLITE, "/srv/pkmd/bs.db" },
+		{ "database = sqlite:/srv/pkmd/bs.db", DB_SQLITE, "/srv/pkmd/bs.db" },
+		{ "database = postgresql://pkmd@db.example/pkmd?sslmode=verify-full",
+		  DB_POSTGRESQL, "postgresql://pkmd@db.example/pkmd?sslmode=verify-full" },
+		{ "database = postgres:///pkmd?host=/run/postgresql",
+		  DB_POSTGRESQL, "postgres:///pkmd?host=/run/postgresql" },
+	};
+	char text[512];
+	struct config cfg;
+	struct reports r;
+
+	is_int(load(BS_MIN, &cfg, &r), 0, "no database line");
+	is_int(cfg.database_backend, DB_SQLITE, "the default database is SQLite");
+	config_free(&cfg);
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		snprintf(text, sizeof(text), "[pkmd]\nrole = bs\n%s\n[bs]\n"
+			 "ca-certificate = ca.pem\ncertificate = bs.pem\n"
+			 "private-key = bs.key\nprovider = net-a\n", good[i].line);
+		if (!ok(load(text, &cfg, &r) == 0 &&
+			cfg.database_backend == good[i].backend &&
+			!strcmp(cfg.database, good[i].database),
+			"%s: %s %s", good[i].line,
+			good[i].backend == DB_SQLITE ? "SQLite" : "PostgreSQL",
+			good[i].database))
+			printf("#   reported: %s# got %d %s\n", r.text,
+			       cfg.database_backend, cfg.database);
+		config_free(&cfg);
+	}
+	load("[pkmd]\nrole = bs\ndatabase = postgresql://bs:s3cret@db/pkmd?x=a b\n",
+	     &cfg, &r);
+	ok(r.count && !strstr(r.text, "s3cret"),
+	   "a refused connection URI's password is in no message");
+	config_free(&cfg);
+}
 
 static void test_bad(void)
 {
@@ -363,6 +412,7 @@ int main(void)
 {
 	test_good();
 	test_test_mode();
+	test_database();
 	test_bad();
 	test_long_line();
 	test_many();

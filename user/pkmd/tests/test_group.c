@@ -363,7 +363,7 @@ static int check_store(struct world *w, const char *dir)
 	int err;
 
 	snprintf(path, sizeof(path), "%s/group.db", dir);
-	if (!ok(store_open(path, &st) == 0, "database opened"))
+	if (!ok(store_open(DB_SQLITE, path, &st) == 0, "database opened"))
 		return 1;
 	pkm_random(recs[0].ikey, KEYTREE_KEY_LEN);
 	pkm_random(recs[1].ikey, KEYTREE_KEY_LEN);
@@ -387,7 +387,7 @@ static int check_store(struct world *w, const char *dir)
 	ok(err == 0, "tree, members, payloads and SA saved in one transaction");
 	store_close(st);
 
-	ok(store_open(path, &st) == 0 &&
+	ok(store_open(DB_SQLITE, path, &st) == 0 &&
 	   store_group_tree_load(st, GROUP, &back) == 0 &&
 	   back.tree_len == t.tree_len && !memcmp(back.tree, t.tree, t.tree_len) &&
 	   back.members_len == t.members_len && back.rekey_len == 1,

@@ -92,7 +92,7 @@ static void modes(void)
 	snprintf(path, sizeof(path), "%s/new.db", dir);
 	old_mask = umask(0);
 	watch_start();
-	is_int(store_open(path, &st), 0, "a new database opens under umask 0");
+	is_int(store_open(DB_SQLITE, path, &st), 0, "a new database opens under umask 0");
 	is_int(store_ak_save(st, &ak), 0, "an AK written (the WAL is made)");
 	watch_stop();
 	umask(old_mask);
@@ -106,17 +106,17 @@ static void modes(void)
 	store_close(st);
 
 	chmod(path, 0644);
-	ok(store_open(path, &st) != 0,
+	ok(store_open(DB_SQLITE, path, &st) != 0,
 	   "a database that others may read is refused");
 	chmod(path, 0640);
-	ok(store_open(path, &st) != 0, "so is one the group may read");
+	ok(store_open(DB_SQLITE, path, &st) != 0, "so is one the group may read");
 	chmod(path, 0600);
-	is_int(store_open(path, &st), 0, "the same file at 0600 opens");
+	is_int(store_open(DB_SQLITE, path, &st), 0, "the same file at 0600 opens");
 	store_close(st);
 	close(open(strcat(path, "-wal"), O_CREAT | O_WRONLY, 0644));
 	chmod(path, 0644);
 	path[strlen(path) - 4] = '\0';
-	ok(store_open(path, &st) != 0,
+	ok(store_open(DB_SQLITE, path, &st) != 0,
 	   "a database whose -wal file others may read is refused");
 	remove_db(path);
 }
@@ -192,7 +192,7 @@ static void residue(void)
 	const char *where;
 
 	snprintf(path, sizeof(path), "%s/keys.db", dir);
-	if (store_open(path, &st)) {
+	if (store_open(DB_SQLITE, path, &st)) {
 		ok(0, "a database opens");
 		return;
 	}
@@ -279,7 +279,7 @@ static void reader_in_the_way(void)
 	long ms;
 
 	snprintf(path, sizeof(path), "%s/busy.db", dir);
-	if (store_open(path, &st)) {
+	if (store_open(DB_SQLITE, path, &st)) {
 		ok(0, "a database opens");
 		return;
 	}

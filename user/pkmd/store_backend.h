@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef PKMD_STORE_BACKEND_H
+#define PKMD_STORE_BACKEND_H
+
+/*
+ * What a backend of store.h provides: one function per operation, with
+ * the arguments, return values and durability store.h documents.
+ * store.c picks the backend and dispatches; nothing else includes this.
+ * A backend's own state starts with struct store.
+ */
+#include "store.h"
+
+struct store_ops {
+	void (*close)(struct store *st);
+
+	int (*subscriber_add)(struct store *st, const struct store_subscriber *s);
+	int (*subscriber_revoke)(struct store *st, const char *cn);
+	int (*subscriber_each)(struct store *st,
+			       int (*cb)(void *arg, const struct store_subscriber *s),
+			       void *arg);
+
+	int (*member_add)(struct store *st, uint8_t group, const char *cn);
+	int (*member_del)(struct store *st, uint8_t group, const char *cn);
+	int (*member_each)(struct store *st,
+			   int (*cb)(void *arg, uint8_t group, const char *cn),
+			   void *arg);
+
+	int (*station_add)(struct store *st, const uint8_t mac[MAC_LEN],
+			   uint16_t index);
+	int (*station_each)(struct store *st,
+			    int (*cb)(void *arg, const uint8_t mac[MAC_LEN],
+				      uint16_t index),
+			    void *arg);
+
+	int (*sa_save)(struct store *st, const struct store_sa *sa);
+	int (*sa_delete)(struct store *st, uint16_t said);
+	int (*tek_set_pn)(struct store *st, uint16_t said, uint8_t eks,
+			  uint32_t tx_pn_reserved, uint32_t rx_pn);
+	int (*sa_each)(struct store *st,
+		       int (*cb)(void *arg, const struct store_sa *sa), void *arg);
+
+	int (*ak_save)(struct store *st, const struct store_ak *ak);
+	int (*ak_promote)(struct store *st, const uint8_t mac[MAC_LEN]);
+	int (*ak_delete)(struct store *st, const uint8_t mac[MAC_LEN]);
+	int (*ak_set_rx)(struct store *st, const uint8_t mac[MAC_LEN],
+			 uint8_t slot, uint64_t rx_next);
+	int (*ak_set_tx)(struct store *st, const uint8_t mac[MAC_LEN],
+			 uint8_t slot, uint32_t tx_pn_reserved);
+	void (*batch_begin)(struct store *st);
+	int (*batch_end)(struct store *st);
+	int (*ak_each)(struct store *st,
+		       int (*cb)(void *arg, const struct store_ak *ak), void *arg);
+
+	int (*group_tree_save)(struct store *st, const struct store_group_tree *t,
+			       const struct store_sa *sa);
+	int (*group_tree_load)(struct store *st, uint8_t group,
+			       struct store_group_tree *t);
+	int (*group_tree_delete)(struct store *st, uint8_t group);
+};
+
+struct store {
+	const struct store_ops *ops;
+	/* store_name(): what log lines may say of the database */
+	char name[CONFIG_DATABASE_MAX + 16];
+};
+
+int store_sqlite_open(const char *path, struct store **out);
+int store_pg_open(const char *uri, struct store **out);
+
+#endif

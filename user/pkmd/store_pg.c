@@ -1,0 +1,1068 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The store on PostgreSQL (store.h), through libpq: the BS's state on a
+ * database server, as a zone of several BSs will need.  Same schema and
+ * statements as SQLite (store_sql.c), in PostgreSQL's types.
+ *
+ * Durability is SQLite's: a write is a transaction of its own, or one
+ * between BEGIN and COMMIT, and the function returns once the server
+ * has answered COMMIT.  With synchronous_commit on (checked at each
+ * connection; "off" is raised to "on" for this session) that answer
+ * comes after the commit's WAL record is flushed on the server, and on
+ * synchronous standbys when the server is configured to have them.
+ *
+ * Statements are prepared once per connection.  Parameters go as text,
+ * blobs as binary BYTEA; results come back as text, BYTEA in hex.  A
+ * result that held keys is wiped before it is freed.
+ *
+ * A lost connection: before a statement outside a transaction, what the
+ * server sent while the connection was idle is read, so that a
+ * connection it closed (a restart, an administrator) is reset and the
+ * statement runs on the new one.  A statement that fails because the
+ * connection went down while it ran returns -EIO: whether a write was
+ * committed is then unknown, and the caller's retry decides.  A read is
+ * tried once more after PQreset().  Inside a transaction nothing is
+ * retried: the transaction fails (-EIO at its commit) and the next
+ * statement after it resets the connection.  Each loss and reset is
+ * logged with the server and database, never the connection URI (which
+ * may hold a password).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+
+#include <libpq-fe.h>
+#include <openssl/crypto.h>
+
+#include "log.h"
+#include "store_backend.h"
+#include "store_sql.h"
+
+/* The most parameters of a statement (SQL_AK_PUT). */
+#define PARAMS_MAX		8
+/* The advisory lock that serialises schema creation between BSs: "pkmd". */
+#define SCHEMA_LOCK_KEY		"1886088548"
+/* Seconds to wait for a connection when the URI does not say. */
+#define CONNECT_TIMEOUT		"10"
+
+struct pg_store {
+	struct store base;
+	PGconn *conn;
+	bool tx_open;			/* between begin() and commit()/rollback() */
+	bool tx_failed;			/* a statement of it failed: it cannot commit */
+	bool batch;			/* store_batch_begin() .. _end() */
+	bool batch_open;		/* a receive-window transaction is open */
+	/* The server said, between statements, that it ends the session. */
+	bool server_closing;
+};
+
+/* A statement's parameters, for PQexecPrepared(). */
+struct params {
+	int n;
+	const char *values[PARAMS_MAX];
+	int lengths[PARAMS_MAX];
+	int formats[PARAMS_MAX];	/* 0 text, 1 binary */
+	char text[PARAMS_MAX][24];
+};
+
+static const struct store_ops pg_ops;
+
+static struct pg_store *to_pg(struct store *base)
+{
+	return container_of(base, struct pg_store, base);
+}
+
+static void p_int(struct params *p, int64_t v)
+{
+	snprintf(p->text[p->n], sizeof(p->text[p->n]), "%" PRId64, v);
+	p->values[p->n] = p->text[p->n];
+	p->formats[p->n++] = 0;
+}
+
+static void p_text(struct params *p, const char *s)
+{
+	p->values[p->n] = s;
+	p->formats[p->n++] = 0;
+}
+
+static void p_null(struct params *p)
+{
+	p->values[p->n] = NULL;
+	p->formats[p->n++] = 0;
+}
+
+static void p_mac(struct params *p, const uint8_t mac[MAC_LEN])
+{
+	p_text(p, mac_format(mac, p->text[p->n]));
+}
+
+/* An empty blob is a zero-length BYTEA, never NULL. */
+static void p_blob(struct params *p, const void *data, size_t len)
+{
+	p->values[p->n] = len ? data : "";
+	p->lengths[p->n] = (int)len;
+	p->formats[p->n++] = 1;
+}
+
+/* The first line of a libpq message, for one log line. */
+static const char *one_line(const char *msg, char *buf, size_t cap)
+{
+	size_t n = msg ? strcspn(msg, "\n") : 0;
+
+	if (!msg || !*msg)
+		return "no message";
+	if (n >= cap)
+		n = cap - 1;
+	memcpy(buf, msg, n);
+	buf[n] = '\0';
+	return buf;
+}
+
+static void log_conn_error(struct pg_store *st, const char *what)
+{
+	char buf[256];
+
+	log_err("database %s: %s: %s", st->base.name, what,
+		one_line(PQerrorMessage(st->conn), buf, sizeof(buf)));
+}
+
+/*
+ * What the server says outside a statement's result: notices, at debug
+ * level, and the FATAL error of a session it ends (a shutdown,
+ * pg_terminate_backend) while the connection is idle, which libpq hands
+ * here too, possibly before the connection's end can be read.
+ */
+static void on_notice(void *arg, const PGresult *r)
+{
+	const char *severity = PQresultErrorField(r, PG_DIAG_SEVERITY_NONLOCALIZED);
+	struct pg_store *st = arg;
+	char buf[256];
+
+	if (severity && (!strcmp(severity, "FATAL") || !strcmp(severity, "PANIC")))
+		st->server_closing = true;
+	log_debug("database %s: %s", st->base.name,
+		  one_line(PQresultErrorMessage(r), buf, sizeof(buf)));
+}
+
+/* Runs SQL without parameters, results dropped; 0 or -EIO (logged). */
+static int exec_plain(struct pg_store *st, const char *sql, const char *what)
+{
+	PGresult *r = PQexec(st->conn, sql);
+	ExecStatusType s = PQresultStatus(r);
+	char buf[256];
+	int err = 0;
+
+	if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) {
+		log_err("database %s: %s: %s", st->base.name, what,
+			one_line(PQresultErrorMessage(r), buf, sizeof(buf)));
+		err = -EIO;
+	}
+	PQclear(r);
+	return err;
+}
+
+/* SQLite's ?N parameters as PostgreSQL's $N. */
+static char *pg_dialect(const char *sql)
+{
+	char *out = strdup(sql);
+
+	for (char *c = out; c && *c; c++)
+		if (c[0] == '?' && c[1] >= '0' && c[1] <= '9')
+			c[0] = '$';
+	return out;
+}
+
+static void stmt_name(enum store_sql id, char buf[24])
+{
+	snprintf(buf, 24, "pkmd_%d", (int)id);
+}
+
+/*
+ * What each new connection needs: commits that wait for the WAL flush,
+ * BYTEA results in hex, every statement prepared.
+ */
+static int session_setup(struct pg_store *st)
+{
+	PGresult *r;
+	char name[24];
+	bool sync_off;
+
+	r = PQexec(st->conn, "SELECT current_setting('synchronous_commit')");
+	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
+		PQclear(r);
+		log_conn_error(st, "synchronous_commit");
+		return -EIO;
+	}
+	sync_off = !strcmp(PQgetvalue(r, 0, 0), "off");
+	PQclear(r);
+	if (sync_off) {
+		log_notice("database %s: synchronous_commit is off on the server; on for pkmd's session, whose commits must be durable before it answers",
+			   st->base.name);
+		if (exec_plain(st, "SET synchronous_commit = on", "synchronous_commit"))
+			return -EIO;
+	}
+	if (exec_plain(st, "SET bytea_output = 'hex'", "bytea_output"))
+		return -EIO;
+	for (int id = 0; id < SQL_COUNT; id++) {
+		char *sql = pg_dialect(store_sql_pg(id));
+		ExecStatusType s;
+
+		if (!sql)
+			return -ENOMEM;
+		stmt_name(id, name);
+		r = PQprepare(st->conn, name, sql, 0, NULL);
+		s = PQresultStatus(r);
+		PQclear(r);
+		free(sql);
+		if (s != PGRES_COMMAND_OK) {
+			log_conn_error(st, "prepare");
+			return -EIO;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Whether the idle connection is still up: what the server sent since
+ * the last statement (an error before it closed the connection, then
+ * the end of the stream) is read first.
+ */
+static bool connection_up(struct pg_store *st)
+{
+	for (int i = 0; i < 8; i++) {
+		struct pollfd pfd = { .fd = PQsocket(st->conn), .events = POLLIN };
+		PGnotify *n;
+
+		if (PQstatus(st->conn) != CONNECTION_OK || pfd.fd < 0 ||
+		    st->server_closing)
+			return false;
+		if (poll(&pfd, 1, 0) <= 0)
+			return true;
+		if (!PQconsumeInput(st->conn))
+			return false;
+		/* Nothing listens yet: a notification is dropped. */
+		while ((n = PQnotifies(st->conn)))
+			PQfreemem(n);
+	}
+	return PQstatus(st->conn) == CONNECTION_OK && !st->server_closing;
+}
+
+/* One PQreset(), outside a transaction; 0 or -EIO (logged). */
+static int reconnect(struct pg_store *st)
+{
+	char buf[256];
+
+	log_warn("database %s: connection lost (%s); connecting again",
+		 st->base.name, st->server_closing ? "the server ended the session" :
+		 one_line(PQerrorMessage(st->conn), buf, sizeof(buf)));
+	st->server_closing = false;
+	PQreset(st->conn);
+	if (PQstatus(st->conn) != CONNECTION_OK) {
+		log_conn_error(st, "cannot connect again");
+		return -EIO;
+	}
+	if (session_setup(st))
+		return -EIO;
+	log_notice("database %s: connected again", st->base.name);
+	return 0;
+}
+
+/* The connection, reset if the server closed it while it was idle. */
+static int ensure_connection(struct pg_store *st)
+{
+	if (st->tx_open || connection_up(st))
+		return 0;
+	return reconnect(st);
+}
+
+static int batch_commit(struct pg_store *st);
+
+static bool is_read(enum store_sql id)
+{
+	switch (id) {
+	case SQL_SUBSCRIBER_EACH:
+	case SQL_MEMBER_EACH:
+	case SQL_STATION_EACH:
+	case SQL_SA_EACH:
+	case SQL_AK_EACH:
+	case SQL_TREE_LOAD:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * Runs a prepared statement.  With res, a successful result is left
+ * there for the caller to read and PQclear().  0, -EEXIST (a constraint
+ * refused the row, as SQLite's SQLITE_CONSTRAINT) or -EIO (logged).
+ */
+static int run(struct pg_store *st, enum store_sql id, const struct params *p,
+	       PGresult **res, const char *what)
+{
+	bool retried = false;
+	const char *state;
+	char name[24], buf[256];
+	PGresult *r;
+	int err;
+
+	/* Any other statement commits the receive windows first. */
+	if (id != SQL_AK_SET_RX && batch_commit(st))
+		return -EIO;
+	if (st->tx_failed)
+		return -EIO;
+	stmt_name(id, name);
+again:
+	if (ensure_connection(st))
+		return -EIO;
+	r = PQexecPrepared(st->conn, name, p->n, p->values, p->lengths,
+			   p->formats, 0);
+	switch (PQresultStatus(r)) {
+	case PGRES_COMMAND_OK:
+	case PGRES_TUPLES_OK:
+		if (res)
+			*res = r;
+		else
+			PQclear(r);
+		return 0;
+	default:
+		break;
+	}
+	st->tx_failed = st->tx_open;
+	state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+	if (state && !strncmp(state, "23", 2)) {
+		/* class 23: integrity constraint violation */
+		PQclear(r);
+		return -EEXIST;
+	}
+	log_err("database %s: %s: %s", st->base.name, what,
+		one_line(PQresultErrorMessage(r), buf, sizeof(buf)));
+	PQclear(r);
+	err = -EIO;
+	if (PQstatus(st->conn) != CONNECTION_OK && !st->tx_open &&
+	    !reconnect(st) && is_read(id) && !retried) {
+		retried = true;
+		goto again;
+	}
+	return err;
+}
+
+static int changes(PGresult *r)
+{
+	return atoi(PQcmdTuples(r));
+}
+
+/* Runs a statement that returns no rows; -ENOENT if it changed none. */
+static int run_change(struct pg_store *st, enum store_sql id,
+		      const struct params *p, const char *what)
+{
+	PGresult *r;
+	int err = run(st, id, p, &r, what);
+
+	if (err)
+		return err;
+	err = changes(r) ? 0 : -ENOENT;
+	PQclear(r);
+	return err;
+}
+
+static int begin(struct pg_store *st)
+{
+	if (batch_commit(st) || ensure_connection(st))
+		return -EIO;
+	if (exec_plain(st, "BEGIN", "begin"))
+		return -EIO;
+	st->tx_open = true;
+	st->tx_failed = false;
+	return 0;
+}
+
+/* 0 once the server has committed; -EIO (logged) otherwise. */
+static int commit(struct pg_store *st)
+{
+	PGresult *r;
+	char buf[256];
+	bool ok;
+
+	if (st->tx_failed) {
+		st->tx_open = st->tx_failed = false;
+		if (PQstatus(st->conn) == CONNECTION_OK)
+			PQclear(PQexec(st->conn, "ROLLBACK"));
+		log_err("database %s: transaction rolled back after an error",
+			st->base.name);
+		return -EIO;
+	}
+	st->tx_open = false;
+	r = PQexec(st->conn, "COMMIT");
+	/* A transaction the server aborted answers COMMIT with ROLLBACK. */
+	ok = PQresultStatus(r) == PGRES_COMMAND_OK &&
+	     !strcmp(PQcmdStatus(r), "COMMIT");
+	if (!ok)
+		log_err("database %s: commit: %s", st->base.name,
+			PQresultStatus(r) == PGRES_COMMAND_OK ? "rolled back" :
+			one_line(PQresultErrorMessage(r), buf, sizeof(buf)));
+	PQclear(r);
+	return ok ? 0 : -EIO;
+}
+
+static void rollback(struct pg_store *st)
+{
+	st->tx_open = st->tx_failed = false;
+	if (PQstatus(st->conn) == CONNECTION_OK &&
+	    PQtransactionStatus(st->conn) != PQTRANS_IDLE)
+		PQclear(PQexec(st->conn, "ROLLBACK"));
+}
+
+/* ---- results ---- */
+
+static int64_t col_int(PGresult *r, int row, int col)
+{
+	return strtoll(PQgetvalue(r, row, col), NULL, 10);
+}
+
+static int col_text(PGresult *r, int row, int col, char *out, size_t cap)
+{
+	return !PQgetisnull(r, row, col) &&
+	       str_copy(out, cap, PQgetvalue(r, row, col)) ? 0 : -1;
+}
+
+static int col_mac(PGresult *r, int row, int col, uint8_t mac[MAC_LEN])
+{
+	return PQgetisnull(r, row, col) ? -1 : mac_parse(PQgetvalue(r, row, col), mac);
+}
+
+/* A BYTEA in hex ("\x0102..."): its length in bytes, or -1. */
+static ssize_t bytea_len(PGresult *r, int row, int col)
+{
+	const char *v = PQgetvalue(r, row, col);
+	int n = PQgetlength(r, row, col);
+
+	if (PQgetisnull(r, row, col) || n < 2 || v[0] != '\\' || v[1] != 'x' ||
+	    (n - 2) % 2)
+		return -1;
+	return (n - 2) / 2;
+}
+
+static int col_blob(PGresult *r, int row, int col, void *out, size_t len)
+{
+	if (bytea_len(r, row, col) != (ssize_t)len)
+		return -1;
+	return len ? hex_parse(PQgetvalue(r, row, col) + 2, out, len) : 0;
+}
+
+static int col_dup(PGresult *r, int row, int col, uint8_t **out, size_t *len)
+{
+	ssize_t n = bytea_len(r, row, col);
+
+	if (n < 0)
+		return -EIO;
+	*out = malloc(n > 0 ? (size_t)n : 1);
+	if (!*out)
+		return -ENOMEM;
+	*len = (size_t)n;
+	if (n && hex_parse(PQgetvalue(r, row, col) + 2, *out, (size_t)n))
+		return -EIO;
+	return 0;
+}
+
+/* A PN column: 0 to 2^31 (a damaged value counts as all used). */
+static uint32_t col_pn(PGresult *r, int row, int col)
+{
+	int64_t v = col_int(r, row, col);
+
+	return v >= 0 && v <= STORE_PN_SPACE ? (uint32_t)v : STORE_PN_SPACE;
+}
+
+/* Frees a result that held keys, wiped first. */
+static void clear_secret(PGresult *r)
+{
+	for (int row = 0; row < PQntuples(r); row++)
+		for (int col = 0; col < PQnfields(r); col++)
+			OPENSSL_cleanse(PQgetvalue(r, row, col),
+					(size_t)PQgetlength(r, row, col));
+	PQclear(r);
+}
+
+/* ---- open, close ---- */
+
+/* "PostgreSQL HOST/DBNAME" from the URI, for lines before a connection. */
+static void name_from_uri(struct pg_store *st, const char *uri)
+{
+	PQconninfoOption *opts = PQconninfoParse(uri, NULL);
+	const char *host = NULL, *db = NULL;
+
+	for (PQconninfoOption *o = opts; o && o->keyword; o++) {
+		if (!strcmp(o->keyword, "host") && o->val)
+			host = o->val;
+		else if (!strcmp(o->keyword, "hostaddr") && o->val && !host)
+			host = o->val;
+		else if (!strcmp(o->keyword, "dbname") && o->val)
+			db = o->val;
+	}
+	snprintf(st->base.name, sizeof(st->base.name), "PostgreSQL %s/%s",
+		 host ? host : "(default host)", db ? db : "(default database)");
+	PQconninfoFree(opts);
+}
+
+/*
+ * Creates or upgrades the schema, under an advisory lock: BSs that share
+ * the database may start at once.  Schema 1 only ever existed on SQLite;
+ * the path is the same.
+ */
+static int schema_setup(struct pg_store *st)
+{
+	char sql[128];
+	PGresult *r;
+	int version = 0;
+
+	if (exec_plain(st, "BEGIN", "begin") ||
+	    exec_plain(st, "SELECT pg_advisory_xact_lock(" SCHEMA_LOCK_KEY ")",
+		       "schema lock") ||
+	    exec_plain(st, "CREATE TABLE IF NOT EXISTS pkmd_schema"
+			   " (version INTEGER NOT NULL)", "schema version"))
+		goto fail;
+	r = PQexec(st->conn, "SELECT max(version) FROM pkmd_schema");
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		PQclear(r);
+		log_conn_error(st, "schema version");
+		goto fail;
+	}
+	if (!PQgetisnull(r, 0, 0))
+		version = (int)col_int(r, 0, 0);
+	PQclear(r);
+	if (version < 0 || version > STORE_SCHEMA_VERSION) {
+		log_err("database %s: schema version %d, this pkmd knows up to %d",
+			st->base.name, version, STORE_SCHEMA_VERSION);
+		goto fail;
+	}
+	snprintf(sql, sizeof(sql), "DELETE FROM pkmd_schema;"
+		 " INSERT INTO pkmd_schema VALUES (%d)", STORE_SCHEMA_VERSION);
+	if ((version == 1 &&
+	     exec_plain(st, store_migrate_1_to_2_pg, "schema 1 to 2")) ||
+	    exec_plain(st, store_schema_pg, "schema") ||
+	    exec_plain(st, sql, "schema version") ||
+	    exec_plain(st, "COMMIT", "commit"))
+		goto fail;
+	if (version == 1)
+		log_notice("database %s: schema 1 upgraded to %d; the TEKs it held count as used up: they stay in use while the kernel has them and are replaced by new ones where it lacks them",
+			   st->base.name, STORE_SCHEMA_VERSION);
+	return 0;
+
+fail:
+	rollback(st);
+	return -EIO;
+}
+
+static void pg_close(struct store *base)
+{
+	struct pg_store *st = to_pg(base);
+
+	batch_commit(st);
+	PQfinish(st->conn);
+	free(st);
+}
+
+int store_pg_open(const char *uri, struct store **out)
+{
+	/* The URI (expanded from dbname) overrides the keywords before it. */
+	const char *const keys[] = { "connect_timeout", "fallback_application_name",
+				     "dbname", NULL };
+	const char *const values[] = { CONNECT_TIMEOUT, "pkmd", uri, NULL };
+	struct pg_store *st = calloc(1, sizeof(*st));
+
+	if (!st)
+		return -ENOMEM;
+	st->base.ops = &pg_ops;
+	name_from_uri(st, uri);
+	st->conn = PQconnectdbParams(keys, values, 1);
+	if (!st->conn) {
+		free(st);
+		return -ENOMEM;
+	}
+	if (PQstatus(st->conn) != CONNECTION_OK) {
+		log_conn_error(st, "cannot connect");
+		goto fail;
+	}
+	snprintf(st->base.name, sizeof(st->base.name), "PostgreSQL %s/%s",
+		 PQhost(st->conn), PQdb(st->conn));
+	PQsetNoticeReceiver(st->conn, on_notice, st);
+	/* no "relation already exists, skipping" for each table */
+	if (exec_plain(st, "SET client_min_messages = warning", "client_min_messages") ||
+	    schema_setup(st) || session_setup(st))
+		goto fail;
+	log_info("database %s: connected (server %d)", st->base.name,
+		 PQserverVersion(st->conn));
+	*out = &st->base;
+	return 0;
+
+fail:
+	pg_close(&st->base);
+	return -EIO;
+}
+
+/* ---- subscribers ---- */
+
+static int pg_subscriber_add(struct store *base, const struct store_subscriber *s)
+{
+	struct params p = { 0 };
+
+	p_text(&p, s->cn);
+	p_mac(&p, s->mac);
+	p_text(&p, s->provider);
+	p_int(&p, s->services);
+	p_int(&p, s->revoked);
+	p_int(&p, s->created);
+	return run(to_pg(base), SQL_SUBSCRIBER_ADD, &p, NULL, "add subscriber");
+}
+
+static int pg_subscriber_revoke(struct store *base, const char *cn)
+{
+	struct params p = { 0 };
+
+	p_text(&p, cn);
+	return run_change(to_pg(base), SQL_SUBSCRIBER_REVOKE, &p,
+			  "revoke subscriber");
+}
+
+static int pg_subscriber_each(struct store *base,
+			      int (*cb)(void *arg, const struct store_subscriber *s),
+			      void *arg)
+{
+	struct params p = { 0 };
+	struct store_subscriber s;
+	PGresult *r = NULL;
+	int err = run(to_pg(base), SQL_SUBSCRIBER_EACH, &p, &r, "list subscribers");
+
+	for (int i = 0; !err && i < PQntuples(r); i++) {
+		memset(&s, 0, sizeof(s));
+		if (col_text(r, i, 0, s.cn, sizeof(s.cn)) ||
+		    col_mac(r, i, 1, s.mac) ||
+		    col_text(r, i, 2, s.provider, sizeof(s.provider))) {
+			log_err("database: malformed subscriber row");
+			err = -EIO;
+			break;
+		}
+		s.services = (unsigned int)col_int(r, i, 3);
+		s.revoked = col_int(r, i, 4) != 0;
+		s.created = col_int(r, i, 5);
+		err = cb(arg, &s);
+	}
+	if (r)
+		PQclear(r);
+	return err;
+}
+
+/* ---- group memberships ---- */
+
+static int pg_member_add(struct store *base, uint8_t group, const char *cn)
+{
+	struct params p = { 0 };
+
+	p_int(&p, group);
+	p_text(&p, cn);
+	return run(to_pg(base), SQL_MEMBER_ADD, &p, NULL, "add group member");
+}
+
+static int pg_member_del(struct store *base, uint8_t group, const char *cn)
+{
+	struct params p = { 0 };
+
+	p_int(&p, group);
+	p_text(&p, cn);
+	return run_change(to_pg(base), SQL_MEMBER_DEL, &p, "delete group member");
+}
+
+static int pg_member_each(struct store *base,
+			  int (*cb)(void *arg, uint8_t group, const char *cn),
+			  void *arg)
+{
+	struct params p = { 0 };
+	PGresult *r = NULL;
+	int err = run(to_pg(base), SQL_MEMBER_EACH, &p, &r, "list group members");
+
+	for (int i = 0; !err && i < PQntuples(r); i++)
+		err = cb(arg, (uint8_t)col_int(r, i, 0), PQgetvalue(r, i, 1));
+	PQclear(r);
+	return err;
+}
+
+/* ---- stations ---- */
+
+static int pg_station_add(struct store *base, const uint8_t mac[MAC_LEN],
+			  uint16_t index)
+{
+	struct params p = { 0 };
+
+	p_mac(&p, mac);
+	p_int(&p, index);
+	return run(to_pg(base), SQL_STATION_ADD, &p, NULL, "add station");
+}
+
+static int pg_station_each(struct store *base,
+			   int (*cb)(void *arg, const uint8_t mac[MAC_LEN],
+				     uint16_t index),
+			   void *arg)
+{
+	struct params p = { 0 };
+	uint8_t mac[MAC_LEN];
+	PGresult *r = NULL;
+	int err = run(to_pg(base), SQL_STATION_EACH, &p, &r, "list stations");
+
+	for (int i = 0; !err && i < PQntuples(r); i++) {
+		if (col_mac(r, i, 0, mac)) {
+			log_err("database: malformed station row");
+			err = -EIO;
+			break;
+		}
+		err = cb(arg, mac, (uint16_t)col_int(r, i, 1));
+	}
+	PQclear(r);
+	return err;
+}
+
+/* ---- SAs and their TEKs ---- */
+
+static int sa_write(struct pg_store *st, const struct store_sa *sa)
+{
+	struct params p = { 0 };
+	int err;
+
+	p_int(&p, sa->said);
+	p_int(&p, sa->service);
+	p_int(&p, sa->suite);
+	if (sa->has_group)
+		p_int(&p, sa->group_id);
+	else
+		p_null(&p);
+	if (sa->has_owner)
+		p_mac(&p, sa->owner);
+	else
+		p_null(&p);
+	err = run(st, SQL_SA_PUT, &p, NULL, "save SA");
+	for (int gen = 0; !err && gen < 2; gen++) {
+		const struct store_tek *t = &sa->tek[gen];
+
+		p = (struct params){ 0 };
+		p_int(&p, sa->said);
+		p_int(&p, gen);
+		p_int(&p, t->eks);
+		p_blob(&p, t->key, sizeof(t->key));
+		p_int(&p, t->expires);
+		p_int(&p, t->tx_pn_reserved);
+		p_int(&p, t->rx_pn);
+		err = run(st, SQL_TEK_PUT, &p, NULL, "save TEK");
+	}
+	return err;
+}
+
+static int pg_sa_save(struct store *base, const struct store_sa *sa)
+{
+	struct pg_store *st = to_pg(base);
+	int err;
+
+	if (begin(st))
+		return -EIO;
+	err = sa_write(st, sa);
+	if (err) {
+		rollback(st);
+		return err;
+	}
+	return commit(st);
+}
+
+static int pg_sa_delete(struct store *base, uint16_t said)
+{
+	struct params p = { 0 };
+
+	p_int(&p, said);
+	return run_change(to_pg(base), SQL_SA_DELETE, &p, "delete SA");
+}
+
+static int pg_sa_each(struct store *base,
+		      int (*cb)(void *arg, const struct store_sa *sa), void *arg)
+{
+	struct params p = { 0 };
+	struct store_sa sa;
+	PGresult *r = NULL;
+	int err = run(to_pg(base), SQL_SA_EACH, &p, &r, "list SAs"), have = 0;
+
+	memset(&sa, 0, sizeof(sa));
+	for (int i = 0; !err && i < PQntuples(r); i++) {
+		uint16_t said = (uint16_t)col_int(r, i, 0);
+		int gen = (int)col_int(r, i, 5);
+		struct store_tek *t;
+
+		if (have && said != sa.said) {
+			log_err("database: SA 0x%04x lacks a TEK generation", sa.said);
+			have = 0;
+		}
+		if (!have) {
+			memset(&sa, 0, sizeof(sa));
+			sa.said = said;
+			sa.service = (uint8_t)col_int(r, i, 1);
+			sa.suite = (uint8_t)col_int(r, i, 2);
+			sa.has_group = !PQgetisnull(r, i, 3);
+			sa.group_id = (uint8_t)col_int(r, i, 3);
+			sa.has_owner = !PQgetisnull(r, i, 4);
+			if (sa.has_owner && col_mac(r, i, 4, sa.owner)) {
+				err = -EIO;
+				break;
+			}
+		}
+		if (gen != have) {
+			log_err("database: SA 0x%04x: TEK generations out of order", said);
+			have = 0;
+			continue;
+		}
+		t = &sa.tek[gen];
+		t->eks = (uint8_t)col_int(r, i, 6);
+		if (col_blob(r, i, 7, t->key, sizeof(t->key))) {
+			log_err("database: SA 0x%04x: malformed TEK", said);
+			err = -EIO;
+			break;
+		}
+		t->expires = col_int(r, i, 8);
+		t->tx_pn_reserved = col_pn(r, i, 9);
+		t->rx_pn = col_pn(r, i, 10);
+		if (++have == 2) {
+			err = cb(arg, &sa);
+			have = 0;
+		}
+	}
+	if (r)
+		clear_secret(r);
+	OPENSSL_cleanse(&sa, sizeof(sa));
+	return err;
+}
+
+static int pg_tek_set_pn(struct store *base, uint16_t said, uint8_t eks,
+			 uint32_t tx_pn_reserved, uint32_t rx_pn)
+{
+	struct params p = { 0 };
+
+	p_int(&p, said);
+	p_int(&p, eks);
+	p_int(&p, tx_pn_reserved);
+	p_int(&p, rx_pn);
+	return run_change(to_pg(base), SQL_TEK_SET_PN, &p,
+			  "update TEK packet numbers");
+}
+
+/* ---- AKs ---- */
+
+static int pg_ak_save(struct store *base, const struct store_ak *ak)
+{
+	struct params p = { 0 };
+
+	p_mac(&p, ak->mac);
+	p_int(&p, ak->slot);
+	p_int(&p, ak->seq);
+	p_blob(&p, ak->ak, sizeof(ak->ak));
+	p_int(&p, ak->expires);
+	p_int(&p, ak->tx_pn_reserved);
+	p_int(&p, (int64_t)ak->rx_next);
+	p_blob(&p, ak->nonce, sizeof(ak->nonce));
+	return run(to_pg(base), SQL_AK_PUT, &p, NULL, "save AK");
+}
+
+static int pg_ak_promote(struct store *base, const uint8_t mac[MAC_LEN])
+{
+	struct pg_store *st = to_pg(base);
+	struct params p = { 0 };
+	int err;
+
+	p_mac(&p, mac);
+	if (begin(st))
+		return -EIO;
+	err = run(st, SQL_AK_DELETE_ACTIVE, &p, NULL, "promote AK");
+	if (!err)
+		err = run(st, SQL_AK_PROMOTE, &p, NULL, "promote AK");
+	if (err) {
+		rollback(st);
+		return err;
+	}
+	return commit(st);
+}
+
+static int pg_ak_delete(struct store *base, const uint8_t mac[MAC_LEN])
+{
+	struct params p = { 0 };
+
+	p_mac(&p, mac);
+	return run(to_pg(base), SQL_AK_DELETE, &p, NULL, "delete AKs");
+}
+
+static int ak_set(struct pg_store *st, enum store_sql id,
+		  const uint8_t mac[MAC_LEN], uint8_t slot, int64_t value)
+{
+	struct params p = { 0 };
+
+	p_mac(&p, mac);
+	p_int(&p, slot);
+	p_int(&p, value);
+	return run(st, id, &p, NULL, "update AK counters");
+}
+
+/*
+ * Group commit, as on SQLite (store_sqlite.c): the receive windows
+ * between store_batch_begin() and store_batch_end() share a
+ * transaction, which any other statement commits first.  One that fails
+ * fails the whole batch here: PostgreSQL aborts the transaction.
+ */
+static int batch_commit(struct pg_store *st)
+{
+	if (!st->batch_open)
+		return 0;
+	st->batch_open = false;
+	return commit(st);
+}
+
+static void pg_batch_begin(struct store *base)
+{
+	to_pg(base)->batch = true;
+}
+
+static int pg_batch_end(struct store *base)
+{
+	struct pg_store *st = to_pg(base);
+
+	st->batch = false;
+	return batch_commit(st);
+}
+
+static int pg_ak_set_rx(struct store *base, const uint8_t mac[MAC_LEN],
+			uint8_t slot, uint64_t rx_next)
+{
+	struct pg_store *st = to_pg(base);
+
+	if (st->batch && !st->batch_open) {
+		if (begin(st))
+			return -EIO;
+		st->batch_open = true;
+	}
+	return ak_set(st, SQL_AK_SET_RX, mac, slot, (int64_t)rx_next);
+}
+
+static int pg_ak_set_tx(struct store *base, const uint8_t mac[MAC_LEN],
+			uint8_t slot, uint32_t tx_pn_reserved)
+{
+	return ak_set(to_pg(base), SQL_AK_SET_TX, mac, slot, tx_pn_reserved);
+}
+
+static int pg_ak_each(struct store *base,
+		      int (*cb)(void *arg, const struct store_ak *ak), void *arg)
+{
+	struct params p = { 0 };
+	struct store_ak ak;
+	PGresult *r = NULL;
+	int err = run(to_pg(base), SQL_AK_EACH, &p, &r, "list AKs");
+
+	for (int i = 0; !err && i < PQntuples(r); i++) {
+		memset(&ak, 0, sizeof(ak));
+		if (col_mac(r, i, 0, ak.mac) ||
+		    col_blob(r, i, 3, ak.ak, sizeof(ak.ak)) ||
+		    col_blob(r, i, 7, ak.nonce, sizeof(ak.nonce))) {
+			log_err("database: malformed AK row");
+			err = -EIO;
+			break;
+		}
+		ak.slot = (uint8_t)col_int(r, i, 1);
+		ak.seq = (uint8_t)col_int(r, i, 2);
+		ak.expires = col_int(r, i, 4);
+		ak.tx_pn_reserved = (uint32_t)col_int(r, i, 5);
+		ak.rx_next = (uint64_t)col_int(r, i, 6);
+		err = cb(arg, &ak);
+	}
+	if (r)
+		clear_secret(r);
+	OPENSSL_cleanse(&ak, sizeof(ak));
+	return err;
+}
+
+/* ---- group key trees ---- */
+
+static int pg_group_tree_save(struct store *base, const struct store_group_tree *t,
+			      const struct store_sa *sa)
+{
+	struct pg_store *st = to_pg(base);
+	struct params p = { 0 };
+	int err;
+
+	if (begin(st))
+		return -EIO;
+	p_int(&p, t->group_id);
+	p_blob(&p, t->tree, t->tree_len);
+	p_blob(&p, t->members, t->members_len);
+	p_blob(&p, t->rekey, t->rekey_len);
+	err = run(st, SQL_TREE_PUT, &p, NULL, "save group tree");
+	if (!err && sa)
+		err = sa_write(st, sa);
+	if (err) {
+		rollback(st);
+		return err;
+	}
+	return commit(st);
+}
+
+static int pg_group_tree_load(struct store *base, uint8_t group,
+			      struct store_group_tree *t)
+{
+	struct params p = { 0 };
+	PGresult *r = NULL;
+	int err;
+
+	memset(t, 0, sizeof(*t));
+	t->group_id = group;
+	p_int(&p, group);
+	err = run(to_pg(base), SQL_TREE_LOAD, &p, &r, "load group tree");
+	if (err)
+		return err;
+	if (PQntuples(r) == 0)
+		err = -ENOENT;
+	else if (col_dup(r, 0, 0, &t->tree, &t->tree_len) ||
+		 col_dup(r, 0, 1, &t->members, &t->members_len) ||
+		 col_dup(r, 0, 2, &t->rekey, &t->rekey_len))
+		err = -EIO;
+	clear_secret(r);
+	if (err)
+		store_group_tree_free(t);
+	return err;
+}
+
+static int pg_group_tree_delete(struct store *base, uint8_t group)
+{
+	struct params p = { 0 };
+
+	p_int(&p, group);
+	return run(to_pg(base), SQL_TREE_DELETE, &p, NULL, "delete group tree");
+}
+
+static const struct store_ops pg_ops = {
+	.close = pg_close,
+	.subscriber_add = pg_subscriber_add,
+	.subscriber_revoke = pg_subscriber_revoke,
+	.subscriber_each = pg_subscriber_each,
+	.member_add = pg_member_add,
+	.member_del = pg_member_del,
+	.member_each = pg_member_each,
+	.station_add = pg_station_add,
+	.station_each = pg_station_each,
+	.sa_save = pg_sa_save,
+	.sa_delete = pg_sa_delete,
+	.tek_set_pn = pg_tek_set_pn,
+	.sa_each = pg_sa_each,
+	.ak_save = pg_ak_save,
+	.ak_promote = pg_ak_promote,
+	.ak_delete = pg_ak_delete,
+	.ak_set_rx = pg_ak_set_rx,
+	.ak_set_tx = pg_ak_set_tx,
+	.batch_begin = pg_batch_begin,
+	.batch_end = pg_batch_end,
+	.ak_each = pg_ak_each,
+	.group_tree_save = pg_group_tree_save,
+	.group_tree_load = pg_group_tree_load,
+	.group_tree_delete = pg_group_tree_delete,
+};
