@@ -10,6 +10,7 @@
  */
 
 #include <crypto/aead.h>
+#include <linux/skbuff.h>
 #include <linux/debugfs.h>
 #include <linux/moduleparam.h>
 #include <linux/percpu.h>
@@ -129,6 +130,7 @@ struct wman_crypto_req *wman_crypto_req_get(struct wman_dev *wman,
 	if (unlikely(!rq))
 		return NULL;
 	rq->ctx_len = reqsize;
+	rq->src_skb = NULL;
 	rq->wman = wman;
 	rq->pinned = pinned;
 	rq->check_source = false;
@@ -336,26 +338,49 @@ bool wman_crypto_pin(struct wman_tek *tek, bool *pinned)
 	return !*pinned || wman_tek_get(tek);
 }
 
-void wman_crypto_run(struct wman_crypto_req *rq, bool encrypt, const u8 *gmh,
-		     u32 pn, u8 *data, unsigned int cryptlen)
+static void crypto_submit(struct wman_crypto_req *rq, bool encrypt,
+			  const u8 *gmh, u32 pn, struct scatterlist *src,
+			  unsigned int cryptlen)
 {
 	struct wman_tek *tek = rq->tek;
-	unsigned int buflen = cryptlen;
 	int err;
 
-	if (encrypt)
-		buflen += tek->suite->icv_len;
 	tek->suite->build_iv(rq->iv, gmh, pn);
-	sg_init_one(&rq->sg, data, buflen);
 	aead_request_set_tfm(&rq->areq, tek->aead);
 	aead_request_set_callback(&rq->areq, 0, crypto_done, rq);
-	aead_request_set_crypt(&rq->areq, &rq->sg, &rq->sg, cryptlen, rq->iv);
+	aead_request_set_crypt(&rq->areq, src, &rq->sg, cryptlen, rq->iv);
 	aead_request_set_ad(&rq->areq, 0);
 
 	err = encrypt ? crypto_aead_encrypt(&rq->areq) :
 			crypto_aead_decrypt(&rq->areq);
 	if (err != -EINPROGRESS)
 		rq->post(rq, err);
+}
+
+void wman_crypto_run(struct wman_crypto_req *rq, bool encrypt, const u8 *gmh,
+		     u32 pn, u8 *data, unsigned int cryptlen)
+{
+	unsigned int buflen = cryptlen;
+
+	if (encrypt)
+		buflen += rq->tek->suite->icv_len;
+	sg_init_one(&rq->sg, data, buflen);
+	crypto_submit(rq, encrypt, gmh, pn, &rq->sg, cryptlen);
+}
+
+void wman_crypto_encrypt_from(struct wman_crypto_req *rq, const u8 *gmh,
+			      u32 pn, u8 *out, unsigned int cryptlen)
+{
+	int nents;
+
+	sg_init_table(rq->src_sg, ARRAY_SIZE(rq->src_sg));
+	nents = skb_to_sgvec(rq->src_skb, rq->src_sg, 0, cryptlen);
+	if (unlikely(nents < 0)) {
+		rq->post(rq, nents);
+		return;
+	}
+	sg_init_one(&rq->sg, out, cryptlen + rq->tek->suite->icv_len);
+	crypto_submit(rq, true, gmh, pn, rq->src_sg, cryptlen);
 }
 
 int wman_crypto_init(void)

@@ -19,6 +19,8 @@
 #include "wman.h"
 
 #define WMAN_IV_MAX	16	/* ccm(aes); gcm(aes) uses 12 */
+/* a frame's head and page fragments, read by an out-of-place encryption */
+#define WMAN_SRC_SG_MAX	(MAX_SKB_FRAGS + 1)
 
 struct wman_crypto_pool;
 struct wman_crypto_req;
@@ -45,7 +47,13 @@ struct wman_crypto_req {
 	bool check_source;		/* rx: the inner source must be peer */
 	u8 peer[ETH_ALEN];
 	u8 iv[WMAN_IV_MAX];
-	struct scatterlist sg;
+	/*
+	 * tx of a frame that is shared or in pieces: its plaintext, read in
+	 * place by the cipher, which writes the PDU's payload to skb
+	 */
+	struct sk_buff *src_skb;
+	struct scatterlist sg;		/* the data, or the output */
+	struct scatterlist src_sg[WMAN_SRC_SG_MAX];
 	struct aead_request areq;	/* last: the transform's context follows */
 };
 
@@ -81,6 +89,14 @@ bool wman_crypto_pin(struct wman_tek *tek, bool *pinned);
  */
 void wman_crypto_run(struct wman_crypto_req *rq, bool encrypt, const u8 *gmh,
 		     u32 pn, u8 *data, unsigned int cryptlen);
+
+/*
+ * Encrypts the cryptlen bytes of rq->src_skb (no frag_list) into out
+ * (cryptlen bytes and the ICV) without a copy of the plaintext first; the
+ * post function frees src_skb too.  Like wman_crypto_run() otherwise.
+ */
+void wman_crypto_encrypt_from(struct wman_crypto_req *rq, const u8 *gmh,
+			      u32 pn, u8 *out, unsigned int cryptlen);
 
 static inline void wman_crypto_unpin(struct wman_tek *tek)
 {

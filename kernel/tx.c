@@ -5,9 +5,11 @@
  * connection without an SA).  Management PDUs from pkmd leave here too.
  *
  * The device is LLTX: nothing here takes a lock.  A TEK hands out PNs with
- * one atomic increment; the frame is encrypted in place in its own buffer,
- * which is copied only when it is shared (a clone TCP still holds for
- * retransmission, paged data) or lacks head- or tailroom.
+ * one atomic increment.  A frame that is private, linear and roomy is
+ * encrypted in place.  Any other (a clone TCP still holds for
+ * retransmission, a GSO segment whose payload is TCP's pages) is read by
+ * the cipher where it lies and encrypted into a new PDU: its plaintext is
+ * never copied.
  */
 
 #include <linux/etherdevice.h>
@@ -107,6 +109,10 @@ static void tx_post(struct wman_crypto_req *rq, int err)
 	struct wman_dev *wman = rq->wman;
 	struct sk_buff *skb = rq->skb;
 
+	/* the frame an out-of-place encryption read */
+	if (rq->src_skb)
+		consume_skb(rq->src_skb);
+
 	if (likely(!err)) {
 		tx_count(wman, rq->tek, rq->len);
 		dev_queue_xmit(skb);
@@ -120,13 +126,44 @@ static void tx_post(struct wman_crypto_req *rq, int err)
 	wman_crypto_req_put(rq);
 }
 
+/* Whether the frame can be encrypted where it is, as it is. */
+static bool tx_in_place(const struct sk_buff *skb, unsigned int headroom,
+			unsigned int tailroom)
+{
+	return !skb_is_nonlinear(skb) && !skb_cloned(skb) &&
+	       skb_headroom(skb) >= headroom && skb_tailroom(skb) >= tailroom;
+}
+
+/*
+ * The PDU of a frame that cannot be encrypted in place: room for the lower
+ * device's header, the GMH and PN, the frame and the ICV.  From the page
+ * fragment cache, so that the receiver's GRO can merge the heads.
+ */
+static struct sk_buff *tx_alloc_pdu(const struct sk_buff *skb,
+				    struct net_device *lower, unsigned int hdr,
+				    unsigned int icv)
+{
+	unsigned int headroom = LL_RESERVED_SPACE(lower) + hdr;
+	struct sk_buff *pdu;
+
+	pdu = __netdev_alloc_skb(NULL, headroom + skb->len + icv +
+				 lower->needed_tailroom, GFP_ATOMIC);
+	if (unlikely(!pdu))
+		return NULL;
+	skb_reserve(pdu, headroom);
+	pdu->priority = skb->priority;
+	skb_put(pdu, skb->len + icv);
+	return pdu;
+}
+
 /* Under RCU: protects and sends one frame (not GSO) on conn. */
 static void tx_one(struct wman_dev *wman, const struct wman_conn *conn,
 		   struct sk_buff *skb)
 {
+	unsigned int len, hdr, icv = 0, headroom, tailroom;
 	struct net_device *lower = wman->lower;
+	struct sk_buff *src = NULL, *pdu;
 	struct wman_tek *tek = NULL;
-	unsigned int len, hdr, icv = 0;
 	struct wman_crypto_req *rq;
 	bool pinned = false;
 	u8 *gmh, *payload, dest[ETH_ALEN];
@@ -158,12 +195,23 @@ static void tx_one(struct wman_dev *wman, const struct wman_conn *conn,
 	hdr = WMAN_GMH_LEN + (tek ? WMAN_PN_LEN : 0);
 	if (unlikely(hdr + len + icv > WMAN_PDU_MAX_LEN))
 		goto drop_other;
-	if (unlikely(tx_make_room(skb, hdr + LL_RESERVED_SPACE(lower),
-				  icv + lower->needed_tailroom)))
-		goto drop_other;
 	/* the lower device cannot reach the inner checksum once encrypted */
 	if (skb->ip_summed == CHECKSUM_PARTIAL && skb_checksum_help(skb))
 		goto drop_other;
+	headroom = hdr + LL_RESERVED_SPACE(lower);
+	tailroom = icv + lower->needed_tailroom;
+	if (tek && !tx_in_place(skb, headroom, tailroom) &&
+	    !skb_has_frag_list(skb)) {
+		pdu = tx_alloc_pdu(skb, lower, hdr, icv);
+		if (unlikely(!pdu))
+			goto drop_other;
+		src = skb;
+		skb = pdu;
+	} else {
+		if (unlikely(tx_make_room(skb, headroom, tailroom)))
+			goto drop_other;
+		__skb_put(skb, icv);
+	}
 
 	payload = skb->data;
 	if (tek)
@@ -188,8 +236,12 @@ static void tx_one(struct wman_dev *wman, const struct wman_conn *conn,
 	rq->tek = tek;
 	rq->skb = skb;
 	rq->len = len;
-	__skb_put(skb, icv);
-	wman_crypto_run(rq, true, gmh, pn, payload, len);
+	if (!src) {
+		wman_crypto_run(rq, true, gmh, pn, payload, len);
+		return;
+	}
+	rq->src_skb = src;
+	wman_crypto_encrypt_from(rq, gmh, pn, payload, len);
 	return;
 
 drop_other:
@@ -197,6 +249,7 @@ drop_other:
 drop:
 	if (pinned)
 		wman_crypto_unpin(tek);
+	kfree_skb(src);
 	kfree_skb(skb);
 }
 
@@ -219,7 +272,11 @@ netdev_tx_t wman_xmit(struct sk_buff *skb, struct net_device *dev)
 		goto out;
 	}
 
-	segs = skb_gso_segment(skb, 0);
+	/*
+	 * Segments keep the payload in the pages it is in, with their
+	 * checksums filled in: the cipher reads them where they are.
+	 */
+	segs = skb_gso_segment(skb, NETIF_F_SG);
 	if (IS_ERR(segs)) {
 		dev_core_stats_tx_dropped_inc(dev);
 		kfree_skb(skb);

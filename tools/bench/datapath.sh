@@ -36,6 +36,7 @@ usage: tools/bench/datapath.sh [--out FILE] [--runs N] [--seconds S]
                                [--rollovers N] [--rollover-load F]
                                [--udpflood PATH] [--tekroll PATH] [--wman PATH]
                                [--contenders LIST] [--clock MODE]
+                               [--profile DIR]
 
   --out FILE          JSON results (default build/bench/datapath.json)
   --runs N            rounds of each measurement, medians reported (default 5)
@@ -52,6 +53,10 @@ usage: tools/bench/datapath.sh [--out FILE] [--runs N] [--seconds S]
                       icount (tools/vm-run --icount: figures count guest
                       instructions), wallclock (TCG) or host (default
                       unknown)
+  --profile DIR       also profile each contender: perf record -a of one
+                      TCP run and one UDP run, perf report by symbol into
+                      DIR/CONTENDER-{tcp,udp}.txt (in instruction-counted
+                      time the samples weigh instructions)
 EOF
 }
 
@@ -67,6 +72,8 @@ clock=unknown
 # How many of the guest's seconds a program may take to start or a flow
 # to get going (set by parse_args).
 patience=20
+profile_dir=
+profile_hz=${WMAN_PROFILE_HZ:-1000}
 
 contenders=(veth macsec-gcm esp-ccm esp-gcm wireguard wman-ccm wman-gcm)
 readonly iperf_port=5201
@@ -119,6 +126,7 @@ parse_args() {
 		--wman) wman_tool=$2 ;;
 		--contenders) IFS=, read -r -a contenders <<<"$2" ;;
 		--clock) clock=$2 ;;
+		--profile) profile_dir=$2 ;;
 		*) usage >&2; exit 2 ;;
 		esac
 		shift 2
@@ -440,7 +448,8 @@ tcp_run() {
 	log "round $round/$runs $c tcp: $bps bit/s"
 }
 
-# udp_run CONTENDER: one udpflood run of 64-byte datagrams from bs to ss.
+# udp_run CONTENDER [--unrecorded]: one udpflood run of 64-byte datagrams
+# from bs to ss, recorded unless asked not to (a profiled run).
 udp_run() {
 	local c=$1 dst=${subnet[$1]}.2 receiver sent received
 	rm -f "$work/ready"
@@ -452,6 +461,7 @@ udp_run() {
 		>"$work/send.json"
 	kill -INT "$receiver"
 	wait "$receiver"
+	[[ ${2:-} != --unrecorded ]] || return 0
 	sent=$(<"$work/send.json")
 	received=$(<"$work/recv.json")
 	printf '{"c":"%s","kind":"udp","send":%s,"recv":%s}\n' \
@@ -482,6 +492,72 @@ measure_round() {
 		[[ -z ${unavailable[$c]:-} ]] || continue
 		udp_run "$c"
 	done
+}
+
+# profile CONTENDER: a system-wide cpu-clock profile of each flow (TCP, UDP)
+# taken once it is running.  cpu-clock samples on the guest's clock: in
+# instruction-counted time each sample stands for the same number of guest
+# instructions.  Idle time is sampled too (the clock jumps over it to the
+# next timer), so the report leaves the idle loop out and gives each
+# symbol's share of the busy samples.
+profile() {
+	local c=$1 dev=${upper[$1]} kind data rx0 load=()
+	for kind in tcp udp; do
+		data=$work/perf-$c-$kind.data
+		load=()
+		if [[ $kind == tcp ]]; then
+			in_bs timeout $((4 * seconds + 2 * patience)) iperf3 -c "${subnet[$c]}.2" \
+				-p "$iperf_port" -t $((4 * seconds + patience)) -A 0 >/dev/null 2>&1 &
+			load+=($!)
+		else
+			rm -f "$work/ready"
+			"$udpflood" recv "${subnet[$c]}.2" "$udp_port" -n ss -c 1 -R "$work/ready" \
+				>/dev/null &
+			load+=($!)
+			wait_until "$patience" "the UDP receiver" test -e "$work/ready"
+			"$udpflood" send "${subnet[$c]}.2" "$udp_port" -n bs -c 0 -s 64 \
+				-t $((4 * seconds + patience)) >/dev/null &
+			load+=($!)
+		fi
+		pids+=("${load[@]}")
+		rx0=$(in_ss cat "/sys/class/net/$dev/statistics/rx_packets")
+		wait_until "$patience" "the $kind flow" rx_packets_above ss "$dev" $((rx0 + 1000))
+		if [[ -e /proc/profile ]]; then
+			readprofile -r
+			sleep "$seconds"
+			readprofile -m /proc/kallsyms >"$work/readprofile.txt"
+			kill -INT "${load[@]}" 2>/dev/null || true
+			wait "${load[@]}" 2>/dev/null || true
+			sort -k1,1 -rn "$work/readprofile.txt" | head -n 80 \
+				>"$profile_dir/$c-$kind.txt"
+			log "$c $kind profile: $(head -n 4 "$profile_dir/$c-$kind.txt" | tr -s ' \n' ' ')"
+			continue
+		fi
+		timeout -s INT $((patience + 10 * seconds)) perf record -a -N -e cpu-clock -F "$profile_hz" -o "$data" -- sleep "$seconds" \
+			>"$work/perf.log" 2>&1 || die "perf record failed ($c $kind): $(<"$work/perf.log")"
+		kill -INT "${load[@]}" 2>/dev/null || true
+		wait "${load[@]}" 2>/dev/null || true
+		perf report -q -i "$data" --stdio --no-children -g none --sort sym -n \
+			--percent-limit 0 2>/dev/null | profile_busy >"$profile_dir/$c-$kind.txt"
+		perf report -q -i "$data" --stdio --no-children -G --sort sym \
+			--percent-limit 1 >"$profile_dir/$c-$kind-callers.txt" 2>/dev/null || true
+		log "$c $kind profile: $(head -n 3 "$profile_dir/$c-$kind.txt" | tr -s ' \n' ' ')"
+	done
+}
+
+# profile_busy: perf report's "PERCENT SAMPLES [k] SYMBOL" lines without the
+# idle loop, as each symbol's share of the rest, busiest first.
+profile_busy() {
+	awk '$2 ~ /^[0-9]+$/ && NF >= 4 {
+		sym = $4; for (i = 5; i <= NF; i++) sym = sym " " $i
+		if (sym ~ /^(pv_native_safe_halt|default_idle|native_safe_halt|cpuidle_idle_call|acpi_idle_do_entry|do_idle|poll_idle)$/)
+			next
+		n[sym] += $2; busy += $2; ring[sym] = $3
+	}
+	END {
+		printf "# %d busy samples\n", busy
+		for (s in n) printf "%6.2f%% %8d %s %s\n", 100 * n[s] / busy, n[s], ring[s], s
+	}' | sort -t% -k1,1 -rn
 }
 
 record_meta() {
@@ -662,6 +738,15 @@ main() {
 	for ((round = 1; round <= runs; round++)); do
 		measure_round
 	done
+	if [[ -n $profile_dir ]]; then
+		command -v perf >/dev/null || die "--profile needs perf (linux-perf)"
+		mkdir -p "$profile_dir"
+		sysctl -qw kernel.kptr_restrict=0 kernel.perf_event_paranoid=-1
+		for c in "${contenders[@]}"; do
+			[[ -z ${unavailable[$c]:-} ]] || continue
+			profile "$c"
+		done
+	fi
 	record_counters
 	for c in "${contenders[@]}"; do
 		[[ $c == wman-* && -z ${unavailable[$c]:-} ]] || continue
