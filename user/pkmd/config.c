@@ -391,6 +391,47 @@ static int set_basic_cid_max(struct parse_ctx *ctx, const char *v, char *why,
 	return 0;
 }
 
+/* [bs] zone, bs-id: names that go into SQL values and notifications. */
+static int parse_zone_name(const char *v, char *out, char *why, size_t n)
+{
+	size_t len = strlen(v);
+
+	if (len < 1 || len > CONFIG_ZONE_NAME_MAX ||
+	    strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		      "0123456789._-") != len) {
+		snprintf(why, n, "expected 1 to %d letters, digits, '.', '_' or '-'",
+			 CONFIG_ZONE_NAME_MAX);
+		return -1;
+	}
+	memcpy(out, v, len + 1);
+	return 0;
+}
+
+static int set_zone(struct parse_ctx *ctx, const char *v, char *why, size_t n)
+{
+	return parse_zone_name(v, ctx->cfg->zone, why, n);
+}
+
+static int set_bs_id(struct parse_ctx *ctx, const char *v, char *why, size_t n)
+{
+	return parse_zone_name(v, ctx->cfg->bs_id, why, n);
+}
+
+static int set_zone_failover(struct parse_ctx *ctx, const char *v, char *why,
+			     size_t n)
+{
+	uint64_t ms;
+
+	if (parse_uint(v, CONFIG_ZONE_FAILOVER_MAX, &ms) ||
+	    ms < CONFIG_ZONE_FAILOVER_MIN) {
+		snprintf(why, n, "expected milliseconds, %u to %u",
+			 CONFIG_ZONE_FAILOVER_MIN, CONFIG_ZONE_FAILOVER_MAX);
+		return -1;
+	}
+	ctx->cfg->zone_failover_ms = (uint32_t)ms;
+	return 0;
+}
+
 static int set_services(struct parse_ctx *ctx, const char *v, char *why,
 			size_t n)
 {
@@ -618,7 +659,8 @@ struct key_def {
 enum key_index {
 	K_ROLE, K_INTERFACE, K_CONTROL, K_CONTROL_GROUP, K_DATABASE, K_LOG_LEVEL,
 	K_BS_CA, K_BS_CERT, K_BS_KEY, K_BS_CRL, K_PROVIDER, K_AK_LIFETIME,
-	K_TEK_LIFETIME, K_UNICAST_SUITE, K_BASIC_CID_MAX,
+	K_TEK_LIFETIME, K_UNICAST_SUITE, K_BASIC_CID_MAX, K_ZONE, K_BS_ID,
+	K_ZONE_FAILOVER,
 	K_SS_CA, K_SS_CERT, K_SS_KEY, K_SS_CRL, K_BS_NAME, K_BS_KEY_ID,
 	K_SERVICES, K_SS_GROUPS, K_SUITES,
 	K_AUTHORIZE_WAIT, K_REAUTHORIZE_WAIT, K_AUTH_GRACE, K_OPERATIONAL_WAIT,
@@ -645,6 +687,9 @@ static const struct key_def keys[K_COUNT] = {
 	[K_TEK_LIFETIME] = { SEC_BS, "tek-lifetime", ROLE_BS, set_tek_lifetime },
 	[K_UNICAST_SUITE] = { SEC_BS, "unicast-suite", ROLE_BS, set_unicast_suite },
 	[K_BASIC_CID_MAX] = { SEC_BS, "basic-cid-max", ROLE_BS, set_basic_cid_max },
+	[K_ZONE] = { SEC_BS, "zone", ROLE_BS, set_zone },
+	[K_BS_ID] = { SEC_BS, "bs-id", ROLE_BS, set_bs_id },
+	[K_ZONE_FAILOVER] = { SEC_BS, "zone-failover", ROLE_BS, set_zone_failover },
 	[K_SS_CA] = { SEC_SS, "ca-certificate", ROLE_SS, set_ca },
 	[K_SS_CERT] = { SEC_SS, "certificate", ROLE_SS, set_cert },
 	[K_SS_KEY] = { SEC_SS, "private-key", ROLE_SS, set_key },
@@ -1039,6 +1084,7 @@ static void set_defaults(struct config *cfg)
 	cfg->tek_lifetime = TEK_LIFETIME_DEFAULT;
 	cfg->unicast_suite = 2;
 	cfg->basic_cid_max = CONFIG_BASIC_CID_MAX_DEFAULT;
+	cfg->zone_failover_ms = CONFIG_ZONE_FAILOVER_DEFAULT;
 	cfg->broadcast_cid = CONFIG_BROADCAST_CID_DEFAULT;
 	cfg->broadcast_suite = 2;
 	cfg->services = SERVICE_BIT(0);
@@ -1126,6 +1172,33 @@ static void check_groups(struct parse_ctx *ctx)
 }
 
 /* What only the whole file can tell: role, required keys, ranges. */
+/*
+ * A zone's BSs share one PostgreSQL database and tell themselves apart
+ * by bs-id (zones.rst); without zone the BS is a zone of one.
+ */
+static void check_zone(struct parse_ctx *ctx)
+{
+	const struct config *cfg = ctx->cfg;
+
+	if (!cfg->zone[0]) {
+		if (ctx->key_line[K_BS_ID])
+			problem(ctx, ctx->key_line[K_BS_ID],
+				"bs-id without zone: it names this BS within a zone");
+		if (ctx->key_line[K_ZONE_FAILOVER])
+			problem(ctx, ctx->key_line[K_ZONE_FAILOVER],
+				"zone-failover without zone");
+		return;
+	}
+	if (!cfg->bs_id[0])
+		problem(ctx, ctx->key_line[K_ZONE],
+			"zone %s needs bs-id in [bs]: this BS's name in the zone",
+			cfg->zone);
+	if (cfg->database_backend != DB_POSTGRESQL)
+		problem(ctx, ctx->key_line[K_ZONE],
+			"zone %s needs a PostgreSQL database, shared by the zone's BSs (database = postgresql://...)",
+			cfg->zone);
+}
+
 static void config_check(struct parse_ctx *ctx)
 {
 	struct config *cfg = ctx->cfg;
@@ -1178,6 +1251,7 @@ static void config_check(struct parse_ctx *ctx)
 			problem(ctx, 0, "missing private-key in [bs]");
 		if (!ctx->key_line[K_PROVIDER])
 			problem(ctx, 0, "missing provider in [bs]");
+		check_zone(ctx);
 		cfg->has_broadcast = ctx->section_line[SEC_BROADCAST] != 0;
 		check_range(ctx, K_AK_LIFETIME, cfg->ak_lifetime, ak_min,
 			    AK_LIFETIME_MAX);

@@ -55,6 +55,15 @@ enum config_db {
 #define CONFIG_BASIC_CID_MAX_DEFAULT	320
 #define CONFIG_BASIC_CID_MAX_LIMIT	4095
 
+/*
+ * [bs] zone, bs-id, zone-failover (Documentation/zones.rst): names of
+ * letters, digits, '.', '_' and '-'; the failover bound in ms.
+ */
+#define CONFIG_ZONE_NAME_MAX		63
+#define CONFIG_ZONE_FAILOVER_DEFAULT	5000
+#define CONFIG_ZONE_FAILOVER_MIN	1000
+#define CONFIG_ZONE_FAILOVER_MAX	60000
+
 /* Service bits; multicast is asked for per group. */
 #define SERVICE_BIT(s)		(1u << (s))
 
@@ -117,6 +126,10 @@ struct config {
 	uint32_t tek_lifetime;
 	uint8_t unicast_suite;
 	uint16_t basic_cid_max;		/* m: Basic CIDs 1..m, Primary m+1..2m */
+	/* "": a zone of one (zones.rst); else the zone and this BS in it */
+	char zone[CONFIG_ZONE_NAME_MAX + 1];
+	char bs_id[CONFIG_ZONE_NAME_MAX + 1];
+	uint32_t zone_failover_ms;
 	size_t n_groups;
 	struct config_group *groups;	/* n_groups, sorted by id */
 	bool has_broadcast;

@@ -310,6 +310,45 @@ static void test_database(void)
 	config_free(&cfg);
 }
 
+static void test_zone(void)
+{
+	static const char *const bad[][2] = {
+		{ "zone = z1\nbs-id = bs1\n", "zone z1 needs a PostgreSQL database" },
+		{ "zone = z1\n", "zone z1 needs bs-id" },
+		{ "bs-id = bs1\n", "bs-id without zone" },
+		{ "zone-failover = 3000\n", "zone-failover without zone" },
+		{ "zone = z 1\n", "expected 1 to 63 letters, digits" },
+		{ "zone = z1\nbs-id = bs'1\n", "expected 1 to 63 letters, digits" },
+		{ "zone = z1\nbs-id = bs1\nzone-failover = 999\n",
+		  "expected milliseconds, 1000 to 60000" },
+	};
+	char text[512];
+	struct config cfg;
+	struct reports r;
+
+	is_int(load(BS_MIN, &cfg, &r), 0, "no zone");
+	ok(!cfg.zone[0] && !cfg.bs_id[0] && cfg.zone_failover_ms == 5000,
+	   "no zone: a zone of one; failover bound 5000 ms by default");
+	config_free(&cfg);
+	snprintf(text, sizeof(text),
+		 "[pkmd]\nrole = bs\ndatabase = postgresql:///zone\n[bs]\n"
+		 "ca-certificate = ca.pem\ncertificate = bs.pem\n"
+		 "private-key = bs.key\nprovider = net-a\nzone = mbs-1\n"
+		 "bs-id = bs.north_2\nzone-failover = 3000\n");
+	if (!ok(load(text, &cfg, &r) == 0 && !strcmp(cfg.zone, "mbs-1") &&
+		!strcmp(cfg.bs_id, "bs.north_2") && cfg.zone_failover_ms == 3000,
+		"zone, bs-id and zone-failover read"))
+		printf("#   reported: %s", r.text);
+	config_free(&cfg);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), "%s%s", BS_MIN, bad[i][0]);
+		if (!ok(load(text, &cfg, &r) >= 1 && strstr(r.text, bad[i][1]),
+			"refused with \"%s\"", bad[i][1]))
+			printf("#   reported: %s", r.count ? r.text : "nothing\n");
+		config_free(&cfg);
+	}
+}
+
 static void test_bad(void)
 {
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -413,6 +452,7 @@ int main(void)
 	test_good();
 	test_test_mode();
 	test_database();
+	test_zone();
 	test_bad();
 	test_long_line();
 	test_many();
