@@ -6,20 +6,29 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <openssl/crypto.h>
 
 #include "store_backend.h"
 
-int store_open(enum config_db backend, const char *where, struct store **out)
+int store_open_zone(enum config_db backend, const char *where,
+		    const char *zone, const char *bs, struct store **out)
 {
+	if (strlen(zone) > CONFIG_ZONE_NAME_MAX || strlen(bs) > CONFIG_ZONE_NAME_MAX)
+		return -EINVAL;
 	switch (backend) {
 	case DB_SQLITE:
-		return store_sqlite_open(where, out);
+		return store_sqlite_open(where, zone, bs, out);
 	case DB_POSTGRESQL:
-		return store_pg_open(where, out);
+		return store_pg_open(where, zone, bs, out);
 	}
 	return -EINVAL;
+}
+
+int store_open(enum config_db backend, const char *where, struct store **out)
+{
+	return store_open_zone(backend, where, "", "", out);
 }
 
 void store_close(struct store *st)
@@ -175,4 +184,77 @@ void store_group_tree_free(struct store_group_tree *t)
 	free(t->rekey);
 	t->tree = t->members = t->rekey = NULL;
 	t->tree_len = t->members_len = t->rekey_len = 0;
+}
+
+int store_group_tree_versions(struct store *st,
+			      int (*cb)(void *arg, uint8_t group,
+					uint64_t version),
+			      void *arg)
+{
+	return st->ops->group_tree_versions(st, cb, arg);
+}
+
+int store_tek_take_pns(struct store *st, uint16_t said, uint8_t eks,
+		       uint32_t block, uint32_t *start)
+{
+	return st->ops->tek_take_pns(st, said, eks, block, start);
+}
+
+int store_lease_take(struct store *st, uint16_t said, uint32_t lease_ms,
+		     char holder[CONFIG_ZONE_NAME_MAX + 1])
+{
+	return st->ops->lease_take(st, said, lease_ms, holder);
+}
+
+int store_lease_release(struct store *st, uint16_t said)
+{
+	return st->ops->lease_release(st, said);
+}
+
+void store_lease_fence(struct store *st, bool on)
+{
+	st->fence = on && st->zone[0];
+}
+
+int store_zone_notify(struct store *st, const char *kind, unsigned int id)
+{
+	return st->ops->zone_notify(st, kind, id);
+}
+
+int store_zone_listen(struct store *st, int *fd)
+{
+	return st->ops->zone_listen(st, fd);
+}
+
+int store_zone_notifications(struct store *st,
+			     void (*cb)(void *arg, const char *kind,
+					unsigned int id),
+			     void *arg)
+{
+	return st->ops->zone_notifications(st, cb, arg);
+}
+
+int store_join_add(struct store *st, uint8_t group, const char *cn,
+		   const uint8_t ikey[STORE_KEY_LEN], int64_t asked)
+{
+	return st->ops->join_add(st, group, cn, ikey, asked);
+}
+
+int store_join_each(struct store *st, uint8_t group,
+		    int (*cb)(void *arg, const struct store_join *j),
+		    void *arg)
+{
+	return st->ops->join_each(st, group, cb, arg);
+}
+
+int store_join_delete(struct store *st, uint8_t group, const char *cn,
+		      const uint8_t ikey[STORE_KEY_LEN])
+{
+	return st->ops->join_delete(st, group, cn, ikey);
+}
+
+int store_zone_ak_current(struct store *st, const uint8_t mac[MAC_LEN],
+			  int64_t now)
+{
+	return st->ops->zone_ak_current(st, mac, now);
 }

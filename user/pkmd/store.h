@@ -87,6 +87,13 @@ struct store_ak {
  * URI, which may hold a password and is never logged (store_name()).
  */
 int store_open(enum config_db backend, const char *where, struct store **out);
+/*
+ * The same, for a BS of a zone (Documentation/zones.rst): the rows it
+ * reads and writes are its zone's shared ones and its own (bs).  zone
+ * and bs "" (store_open()): a zone of one.
+ */
+int store_open_zone(enum config_db backend, const char *where,
+		    const char *zone, const char *bs, struct store **out);
 void store_close(struct store *st);
 /* The database for log lines: "SQLite PATH", "PostgreSQL HOST/DBNAME". */
 const char *store_name(const struct store *st);
@@ -155,6 +162,7 @@ struct store_group_tree {
 	size_t members_len;
 	uint8_t *rekey;
 	size_t rekey_len;
+	uint64_t version;		/* raised by each save (load only) */
 };
 
 /* sa may be NULL. */
@@ -165,5 +173,78 @@ int store_group_tree_load(struct store *st, uint8_t group,
 			  struct store_group_tree *t);
 int store_group_tree_delete(struct store *st, uint8_t group);
 void store_group_tree_free(struct store_group_tree *t);
+/* cb for each saved tree of the zone, with its version. */
+int store_group_tree_versions(struct store *st,
+			      int (*cb)(void *arg, uint8_t group,
+					uint64_t version),
+			      void *arg);
+
+/*
+ * Zones (Documentation/zones.rst).  A BS opened with store_open_zone()
+ * shares the multicast and broadcast SAs, trees, subscribers and
+ * memberships with the zone's other BSs.  On a zone of one (store_open(),
+ * SQLite or not) the same calls work on its own rows: it holds every
+ * lease and hears no notifications.
+ */
+
+/*
+ * The downlink PNs [*start, *start + block) of a shared SA's TEK with
+ * this EKS, for this BS alone: the zone's mark for the key moves past
+ * them, committed on return.  -ENOSPC: the key's PNs are used up.
+ */
+int store_tek_take_pns(struct store *st, uint16_t said, uint8_t eks,
+		       uint32_t block, uint32_t *start);
+
+/*
+ * Takes the lease of the shared SA said, or renews it, for lease_ms in
+ * the database's clock.  1: this BS holds it; 0: another does (holder
+ * says which, when not NULL); -errno.
+ */
+int store_lease_take(struct store *st, uint16_t said, uint32_t lease_ms,
+		     char holder[CONFIG_ZONE_NAME_MAX + 1]);
+/* Gives the lease up, if this BS holds it. */
+int store_lease_release(struct store *st, uint16_t said);
+/*
+ * The fence of a writer (zones.rst): from now on, store_sa_save() and
+ * store_group_tree_save() of a shared SA commit only while this BS holds
+ * its lease, else fail with -EPERM and change nothing.  Only in a zone.
+ */
+void store_lease_fence(struct store *st, bool on);
+
+/* A change the zone's other BSs should see, after its commit. */
+int store_zone_notify(struct store *st, const char *kind, unsigned int id);
+/*
+ * Listens for the zone's notifications on a connection of their own:
+ * *fd becomes readable when some may have come.  -EOPNOTSUPP: none come
+ * (a zone of one).
+ */
+int store_zone_listen(struct store *st, int *fd);
+/*
+ * Reads what came: cb for each notification of this zone.  -EIO: the
+ * connection was lost (some may be lost with it); listen again.
+ */
+int store_zone_notifications(struct store *st,
+			     void (*cb)(void *arg, const char *kind,
+					unsigned int id),
+			     void *arg);
+
+/* A join asked for at a BS of the zone, for the group's writer. */
+struct store_join {
+	char cn[STORE_CN_MAX + 1];
+	uint8_t ikey[STORE_KEY_LEN];	/* the member's individual key */
+	char bs[CONFIG_ZONE_NAME_MAX + 1];	/* where it asked */
+};
+
+int store_join_add(struct store *st, uint8_t group, const char *cn,
+		   const uint8_t ikey[STORE_KEY_LEN], int64_t asked);
+int store_join_each(struct store *st, uint8_t group,
+		    int (*cb)(void *arg, const struct store_join *j),
+		    void *arg);
+/* Deletes the join if it still has this key (not asked again since). */
+int store_join_delete(struct store *st, uint8_t group, const char *cn,
+		      const uint8_t ikey[STORE_KEY_LEN]);
+/* 1 if some BS of the zone holds an AK of the station unexpired at now. */
+int store_zone_ak_current(struct store *st, const uint8_t mac[MAC_LEN],
+			  int64_t now);
 
 #endif

@@ -56,15 +56,48 @@ struct store_ops {
 	int (*group_tree_load)(struct store *st, uint8_t group,
 			       struct store_group_tree *t);
 	int (*group_tree_delete)(struct store *st, uint8_t group);
+	int (*group_tree_versions)(struct store *st,
+				   int (*cb)(void *arg, uint8_t group,
+					     uint64_t version),
+				   void *arg);
+
+	int (*tek_take_pns)(struct store *st, uint16_t said, uint8_t eks,
+			    uint32_t block, uint32_t *start);
+	int (*lease_take)(struct store *st, uint16_t said, uint32_t lease_ms,
+			  char holder[CONFIG_ZONE_NAME_MAX + 1]);
+	int (*lease_release)(struct store *st, uint16_t said);
+	int (*zone_notify)(struct store *st, const char *kind, unsigned int id);
+	int (*zone_listen)(struct store *st, int *fd);
+	int (*zone_notifications)(struct store *st,
+				  void (*cb)(void *arg, const char *kind,
+					     unsigned int id),
+				  void *arg);
+	int (*join_add)(struct store *st, uint8_t group, const char *cn,
+			const uint8_t ikey[STORE_KEY_LEN], int64_t asked);
+	int (*join_each)(struct store *st, uint8_t group,
+			 int (*cb)(void *arg, const struct store_join *j),
+			 void *arg);
+	int (*join_delete)(struct store *st, uint8_t group, const char *cn,
+			   const uint8_t ikey[STORE_KEY_LEN]);
+	int (*zone_ak_current)(struct store *st, const uint8_t mac[MAC_LEN],
+			       int64_t now);
 };
 
 struct store {
 	const struct store_ops *ops;
 	/* store_name(): what log lines may say of the database */
 	char name[CONFIG_DATABASE_MAX + 16];
+	/* the rows' scope: pkmd_zone() and pkmd_bs() in the SQL */
+	char zone[CONFIG_ZONE_NAME_MAX + 1];
+	char bs[CONFIG_ZONE_NAME_MAX + 1];
+	/* store_lease_fence(): shared SAs' writes check the lease */
+	bool fence;
 };
 
-int store_sqlite_open(const char *path, struct store **out);
-int store_pg_open(const char *uri, struct store **out);
+/* zone and bs: "" for a zone of one. */
+int store_sqlite_open(const char *path, const char *zone, const char *bs,
+		      struct store **out);
+int store_pg_open(const char *uri, const char *zone, const char *bs,
+		  struct store **out);
 
 #endif

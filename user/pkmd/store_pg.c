@@ -57,6 +57,9 @@ struct pg_store {
 	bool batch_open;		/* a receive-window transaction is open */
 	/* The server said, between statements, that it ends the session. */
 	bool server_closing;
+	/* zones: the URI again, for the listener's connection of its own */
+	char *uri;
+	PGconn *listener;
 };
 
 /* A statement's parameters, for PQexecPrepared(). */
@@ -181,6 +184,25 @@ static void stmt_name(enum store_sql id, char buf[24])
 }
 
 /*
+ * The scope of the statements' rows (store_sql.c): pkmd.zone and pkmd.bs
+ * of this session, which pkmd_zone() and pkmd_bs() read.
+ */
+static int set_scope(struct pg_store *st)
+{
+	const char *values[2] = { st->base.zone, st->base.bs };
+	PGresult *r = PQexecParams(st->conn,
+				   "SELECT set_config('pkmd.zone', $1, false),"
+				   " set_config('pkmd.bs', $2, false)",
+				   2, NULL, values, NULL, NULL, 0);
+	bool ok = PQresultStatus(r) == PGRES_TUPLES_OK;
+
+	PQclear(r);
+	if (!ok)
+		log_conn_error(st, "zone and BS of the session");
+	return ok ? 0 : -EIO;
+}
+
+/*
  * What each new connection needs: commits that wait for the WAL flush,
  * BYTEA results in hex, every statement prepared.
  */
@@ -204,7 +226,8 @@ static int session_setup(struct pg_store *st)
 		if (exec_plain(st, "SET synchronous_commit = on", "synchronous_commit"))
 			return -EIO;
 	}
-	if (exec_plain(st, "SET bytea_output = 'hex'", "bytea_output"))
+	if (exec_plain(st, "SET bytea_output = 'hex'", "bytea_output") ||
+	    set_scope(st))
 		return -EIO;
 	for (int id = 0; id < SQL_COUNT; id++) {
 		char *sql = pg_dialect(store_sql_pg(id));
@@ -289,6 +312,10 @@ static bool is_read(enum store_sql id)
 	case SQL_SA_EACH:
 	case SQL_AK_EACH:
 	case SQL_TREE_LOAD:
+	case SQL_TREE_VERSIONS:
+	case SQL_LEASE_HOLDER:
+	case SQL_JOIN_EACH:
+	case SQL_ZONE_AK_CURRENT:
 		return true;
 	default:
 		return false;
@@ -507,6 +534,13 @@ static void name_from_uri(struct pg_store *st, const char *uri)
 	PQconninfoFree(opts);
 }
 
+/* What the statements call for their scope: the session's settings. */
+static const char scope_functions[] =
+	"CREATE OR REPLACE FUNCTION pkmd_zone() RETURNS TEXT"
+	" LANGUAGE sql STABLE AS $$ SELECT current_setting('pkmd.zone') $$;"
+	"CREATE OR REPLACE FUNCTION pkmd_bs() RETURNS TEXT"
+	" LANGUAGE sql STABLE AS $$ SELECT current_setting('pkmd.bs') $$;";
+
 /*
  * Creates or upgrades the schema, under an advisory lock: BSs that share
  * the database may start at once.  Schema 1 only ever existed on SQLite;
@@ -542,13 +576,19 @@ static int schema_setup(struct pg_store *st)
 		 " INSERT INTO pkmd_schema VALUES (%d)", STORE_SCHEMA_VERSION);
 	if ((version == 1 &&
 	     exec_plain(st, store_migrate_1_to_2_pg, "schema 1 to 2")) ||
+	    (version >= 1 && version < 3 &&
+	     exec_plain(st, store_migrate_2_to_3_pg, "schema 2 to 3")) ||
 	    exec_plain(st, store_schema_pg, "schema") ||
+	    exec_plain(st, scope_functions, "pkmd_zone(), pkmd_bs()") ||
 	    exec_plain(st, sql, "schema version") ||
 	    exec_plain(st, "COMMIT", "commit"))
 		goto fail;
 	if (version == 1)
 		log_notice("database %s: schema 1 upgraded to %d; the TEKs it held count as used up: they stay in use while the kernel has them and are replaced by new ones where it lacks them",
 			   st->base.name, STORE_SCHEMA_VERSION);
+	else if (version >= 1 && version < STORE_SCHEMA_VERSION)
+		log_notice("database %s: schema %d upgraded to %d", st->base.name,
+			   version, STORE_SCHEMA_VERSION);
 	return 0;
 
 fail:
@@ -562,10 +602,17 @@ static void pg_close(struct store *base)
 
 	batch_commit(st);
 	PQfinish(st->conn);
+	if (st->listener)
+		PQfinish(st->listener);
+	if (st->uri) {
+		OPENSSL_cleanse(st->uri, strlen(st->uri));
+		free(st->uri);
+	}
 	free(st);
 }
 
-int store_pg_open(const char *uri, struct store **out)
+int store_pg_open(const char *uri, const char *zone, const char *bs,
+		  struct store **out)
 {
 	/* The URI (expanded from dbname) overrides the keywords before it. */
 	const char *const keys[] = { "connect_timeout", "fallback_application_name",
@@ -576,10 +623,13 @@ int store_pg_open(const char *uri, struct store **out)
 	if (!st)
 		return -ENOMEM;
 	st->base.ops = &pg_ops;
+	str_copy(st->base.zone, sizeof(st->base.zone), zone);
+	str_copy(st->base.bs, sizeof(st->base.bs), bs);
 	name_from_uri(st, uri);
+	st->uri = strdup(uri);
 	st->conn = PQconnectdbParams(keys, values, 1);
-	if (!st->conn) {
-		free(st);
+	if (!st->conn || !st->uri) {
+		pg_close(&st->base);
 		return -ENOMEM;
 	}
 	if (PQstatus(st->conn) != CONNECTION_OK) {
@@ -758,6 +808,31 @@ static int sa_write(struct pg_store *st, const struct store_sa *sa)
 	return err;
 }
 
+/*
+ * A writer's fence (store_lease_fence()), inside the transaction: the
+ * lease of the shared SA said is this BS's and unexpired, its row locked
+ * until the commit, so that no other BS takes it meanwhile; else -EPERM.
+ */
+static int lease_held(struct pg_store *st, uint16_t said)
+{
+	struct params p = { 0 };
+	PGresult *r = NULL;
+	int err;
+
+	if (!st->base.fence)
+		return 0;
+	p_int(&p, said);
+	err = run(st, SQL_LEASE_HELD, &p, &r, "lease");
+	if (err)
+		return err;
+	err = PQntuples(r) == 1 ? 0 : -EPERM;
+	PQclear(r);
+	if (err)
+		log_warn("database %s: SAID 0x%04x: this BS does not hold its lease; its write is refused",
+			 st->base.name, said);
+	return err;
+}
+
 static int pg_sa_save(struct store *base, const struct store_sa *sa)
 {
 	struct pg_store *st = to_pg(base);
@@ -765,7 +840,9 @@ static int pg_sa_save(struct store *base, const struct store_sa *sa)
 
 	if (begin(st))
 		return -EIO;
-	err = sa_write(st, sa);
+	err = sa->has_owner ? 0 : lease_held(st, sa->said);
+	if (!err)
+		err = sa_write(st, sa);
 	if (err) {
 		rollback(st);
 		return err;
@@ -997,7 +1074,9 @@ static int pg_group_tree_save(struct store *base, const struct store_group_tree 
 	p_blob(&p, t->tree, t->tree_len);
 	p_blob(&p, t->members, t->members_len);
 	p_blob(&p, t->rekey, t->rekey_len);
-	err = run(st, SQL_TREE_PUT, &p, NULL, "save group tree");
+	err = sa ? lease_held(st, sa->said) : 0;
+	if (!err)
+		err = run(st, SQL_TREE_PUT, &p, NULL, "save group tree");
 	if (!err && sa)
 		err = sa_write(st, sa);
 	if (err) {
@@ -1026,6 +1105,8 @@ static int pg_group_tree_load(struct store *base, uint8_t group,
 		 col_dup(r, 0, 1, &t->members, &t->members_len) ||
 		 col_dup(r, 0, 2, &t->rekey, &t->rekey_len))
 		err = -EIO;
+	else
+		t->version = (uint64_t)col_int(r, 0, 3);
 	clear_secret(r);
 	if (err)
 		store_group_tree_free(t);
@@ -1038,6 +1119,258 @@ static int pg_group_tree_delete(struct store *base, uint8_t group)
 
 	p_int(&p, group);
 	return run(to_pg(base), SQL_TREE_DELETE, &p, NULL, "delete group tree");
+}
+
+static int pg_group_tree_versions(struct store *base,
+				  int (*cb)(void *arg, uint8_t group,
+					    uint64_t version),
+				  void *arg)
+{
+	struct params p = { 0 };
+	PGresult *r = NULL;
+	int err = run(to_pg(base), SQL_TREE_VERSIONS, &p, &r, "list group trees");
+
+	for (int i = 0; !err && i < PQntuples(r); i++)
+		err = cb(arg, (uint8_t)col_int(r, i, 0), (uint64_t)col_int(r, i, 1));
+	PQclear(r);
+	return err;
+}
+
+/* ---- zones ---- */
+
+/*
+ * The rows of the TEK are locked (FOR UPDATE) until the commit: a BS
+ * taking PNs at the same moment waits, then reads the mark this one
+ * wrote.
+ */
+static int pg_tek_take_pns(struct store *base, uint16_t said, uint8_t eks,
+			   uint32_t block, uint32_t *start)
+{
+	struct pg_store *st = to_pg(base);
+	struct params p = { 0 };
+	PGresult *r = NULL;
+	int64_t mark = -1;
+	int err;
+
+	if (begin(st))
+		return -EIO;
+	p_int(&p, said);
+	p_int(&p, eks);
+	err = run(st, SQL_TEK_PN_MARK, &p, &r, "take PNs");
+	for (int i = 0; !err && i < PQntuples(r); i++)
+		if (col_int(r, i, 0) > mark)
+			mark = col_int(r, i, 0);
+	if (r)
+		PQclear(r);
+	if (!err && mark < 0)
+		err = -ENOENT;
+	if (!err && mark + block > STORE_PN_SPACE)
+		err = -ENOSPC;
+	if (!err) {
+		p_int(&p, mark + block);
+		err = run(st, SQL_TEK_PN_TAKE, &p, NULL, "take PNs");
+	}
+	if (err) {
+		rollback(st);
+		return err;
+	}
+	err = commit(st);
+	if (!err)
+		*start = (uint32_t)mark;
+	return err;
+}
+
+static int pg_lease_take(struct store *base, uint16_t said, uint32_t lease_ms,
+			 char holder[CONFIG_ZONE_NAME_MAX + 1])
+{
+	struct pg_store *st = to_pg(base);
+	struct params p = { 0 };
+	PGresult *r = NULL;
+	int err, held;
+
+	p_int(&p, said);
+	p_int(&p, lease_ms);
+	err = run(st, SQL_LEASE_TAKE, &p, &r, "take lease");
+	if (err)
+		return err;
+	held = PQntuples(r) == 1;
+	PQclear(r);
+	if (held || !holder)
+		return held;
+	holder[0] = '\0';
+	p = (struct params){ 0 };
+	p_int(&p, said);
+	if (!run(st, SQL_LEASE_HOLDER, &p, &r, "lease holder")) {
+		if (PQntuples(r) == 1)
+			col_text(r, 0, 0, holder, CONFIG_ZONE_NAME_MAX + 1);
+		PQclear(r);
+	}
+	return 0;
+}
+
+static int pg_lease_release(struct store *base, uint16_t said)
+{
+	struct params p = { 0 };
+
+	p_int(&p, said);
+	return run(to_pg(base), SQL_LEASE_RELEASE, &p, NULL, "release lease");
+}
+
+/* Notifications: "ZONE KIND ID" on the channel pkmd_zone. */
+#define ZONE_CHANNEL	"pkmd_zone"
+
+static int pg_zone_notify(struct store *base, const char *kind, unsigned int id)
+{
+	struct pg_store *st = to_pg(base);
+	char payload[CONFIG_ZONE_NAME_MAX + 48];
+	const char *values[1] = { payload };
+	PGresult *r;
+	bool ok;
+
+	if (batch_commit(st) || ensure_connection(st))
+		return -EIO;
+	snprintf(payload, sizeof(payload), "%s %s %u", st->base.zone, kind, id);
+	r = PQexecParams(st->conn, "SELECT pg_notify('" ZONE_CHANNEL "', $1)",
+			 1, NULL, values, NULL, NULL, 0);
+	ok = PQresultStatus(r) == PGRES_TUPLES_OK;
+	PQclear(r);
+	if (!ok)
+		log_conn_error(st, "notify");
+	return ok ? 0 : -EIO;
+}
+
+static int pg_zone_listen(struct store *base, int *fd)
+{
+	const char *const keys[] = { "connect_timeout", "fallback_application_name",
+				     "dbname", NULL };
+	struct pg_store *st = to_pg(base);
+	const char *values[] = { CONNECT_TIMEOUT, "pkmd-listen", st->uri, NULL };
+	PGresult *r;
+	bool ok;
+
+	if (st->listener)
+		PQfinish(st->listener);
+	st->listener = PQconnectdbParams(keys, values, 1);
+	if (!st->listener)
+		return -ENOMEM;
+	if (PQstatus(st->listener) != CONNECTION_OK) {
+		char buf[256];
+
+		log_err("database %s: listener: cannot connect: %s", st->base.name,
+			one_line(PQerrorMessage(st->listener), buf, sizeof(buf)));
+		PQfinish(st->listener);
+		st->listener = NULL;
+		return -EIO;
+	}
+	r = PQexec(st->listener, "LISTEN " ZONE_CHANNEL);
+	ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+	PQclear(r);
+	if (!ok || PQsetnonblocking(st->listener, 1)) {
+		PQfinish(st->listener);
+		st->listener = NULL;
+		return -EIO;
+	}
+	*fd = PQsocket(st->listener);
+	return 0;
+}
+
+static int pg_zone_notifications(struct store *base,
+				 void (*cb)(void *arg, const char *kind,
+					    unsigned int id),
+				 void *arg)
+{
+	struct pg_store *st = to_pg(base);
+	size_t zone_len = strlen(st->base.zone);
+	PGnotify *n;
+
+	if (!st->listener)
+		return -EIO;
+	if (!PQconsumeInput(st->listener) ||
+	    PQstatus(st->listener) != CONNECTION_OK) {
+		PQfinish(st->listener);
+		st->listener = NULL;
+		return -EIO;
+	}
+	while ((n = PQnotifies(st->listener))) {
+		char kind[16];
+		unsigned int id;
+
+		/* another zone's, or not pkmd's: ignored */
+		if (!strncmp(n->extra, st->base.zone, zone_len) &&
+		    n->extra[zone_len] == ' ' &&
+		    sscanf(n->extra + zone_len + 1, "%15s %u", kind, &id) == 2)
+			cb(arg, kind, id);
+		PQfreemem(n);
+	}
+	return 0;
+}
+
+static int pg_join_add(struct store *base, uint8_t group, const char *cn,
+		       const uint8_t ikey[STORE_KEY_LEN], int64_t asked)
+{
+	struct params p = { 0 };
+
+	p_int(&p, group);
+	p_text(&p, cn);
+	p_blob(&p, ikey, STORE_KEY_LEN);
+	p_int(&p, asked);
+	return run(to_pg(base), SQL_JOIN_PUT, &p, NULL, "save join");
+}
+
+static int pg_join_each(struct store *base, uint8_t group,
+			int (*cb)(void *arg, const struct store_join *j),
+			void *arg)
+{
+	struct params p = { 0 };
+	struct store_join j;
+	PGresult *r = NULL;
+	int err;
+
+	p_int(&p, group);
+	err = run(to_pg(base), SQL_JOIN_EACH, &p, &r, "list joins");
+	for (int i = 0; !err && i < PQntuples(r); i++) {
+		memset(&j, 0, sizeof(j));
+		if (col_text(r, i, 0, j.cn, sizeof(j.cn)) ||
+		    col_blob(r, i, 1, j.ikey, sizeof(j.ikey)) ||
+		    col_text(r, i, 2, j.bs, sizeof(j.bs))) {
+			log_err("database: malformed join row");
+			err = -EIO;
+			break;
+		}
+		err = cb(arg, &j);
+	}
+	if (r)
+		clear_secret(r);
+	OPENSSL_cleanse(&j, sizeof(j));
+	return err;
+}
+
+static int pg_join_delete(struct store *base, uint8_t group, const char *cn,
+			  const uint8_t ikey[STORE_KEY_LEN])
+{
+	struct params p = { 0 };
+
+	p_int(&p, group);
+	p_text(&p, cn);
+	p_blob(&p, ikey, STORE_KEY_LEN);
+	return run(to_pg(base), SQL_JOIN_DELETE, &p, NULL, "delete join");
+}
+
+static int pg_zone_ak_current(struct store *base, const uint8_t mac[MAC_LEN],
+			      int64_t now)
+{
+	struct params p = { 0 };
+	PGresult *r = NULL;
+	int err, n;
+
+	p_mac(&p, mac);
+	p_int(&p, now);
+	err = run(to_pg(base), SQL_ZONE_AK_CURRENT, &p, &r, "zone AKs");
+	if (err)
+		return err;
+	n = PQntuples(r) == 1 ? (int)col_int(r, 0, 0) : 0;
+	PQclear(r);
+	return n > 0;
 }
 
 static const struct store_ops pg_ops = {
@@ -1065,4 +1398,15 @@ static const struct store_ops pg_ops = {
 	.group_tree_save = pg_group_tree_save,
 	.group_tree_load = pg_group_tree_load,
 	.group_tree_delete = pg_group_tree_delete,
+	.group_tree_versions = pg_group_tree_versions,
+	.tek_take_pns = pg_tek_take_pns,
+	.lease_take = pg_lease_take,
+	.lease_release = pg_lease_release,
+	.zone_notify = pg_zone_notify,
+	.zone_listen = pg_zone_listen,
+	.zone_notifications = pg_zone_notifications,
+	.join_add = pg_join_add,
+	.join_each = pg_join_each,
+	.join_delete = pg_join_delete,
+	.zone_ak_current = pg_zone_ak_current,
 };

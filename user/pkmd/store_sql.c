@@ -14,7 +14,113 @@
  */
 #define TEK_PN_UNKNOWN	"2147483648"
 
+/*
+ * Schema 3 (Documentation/zones.rst): every row carries its scope.  zone
+ * is the BS's [bs] zone ('' for a zone of one); bs is its bs-id on the
+ * rows that are the BS's own (stations, AKs, unicast SAs), '' on the
+ * zone's shared ones (multicast and broadcast SAs).  Statements name
+ * their scope through pkmd_zone() and pkmd_bs(), which each backend
+ * defines for its connection.
+ */
 #define SCHEMA(BLOB, INT64)						\
+	"CREATE TABLE IF NOT EXISTS subscribers ("			\
+	"  zone TEXT NOT NULL DEFAULT '',"				\
+	"  cn TEXT NOT NULL,"						\
+	"  mac TEXT NOT NULL,"						\
+	"  provider TEXT NOT NULL,"					\
+	"  services INTEGER NOT NULL,"					\
+	"  revoked INTEGER NOT NULL DEFAULT 0,"				\
+	"  created " INT64 " NOT NULL,"					\
+	"  PRIMARY KEY (zone, cn), UNIQUE (zone, mac));"		\
+	"CREATE TABLE IF NOT EXISTS group_members ("			\
+	"  zone TEXT NOT NULL DEFAULT '',"				\
+	"  group_id INTEGER NOT NULL CHECK (group_id BETWEEN 0 AND 255)," \
+	"  cn TEXT NOT NULL,"						\
+	"  PRIMARY KEY (zone, group_id, cn),"				\
+	"  FOREIGN KEY (zone, cn) REFERENCES subscribers(zone, cn));"	\
+	"CREATE TABLE IF NOT EXISTS stations ("				\
+	"  zone TEXT NOT NULL DEFAULT '',"				\
+	"  bs TEXT NOT NULL DEFAULT '',"				\
+	"  mac TEXT NOT NULL,"						\
+	"  idx INTEGER NOT NULL CHECK (idx BETWEEN 1 AND 4095),"	\
+	"  PRIMARY KEY (zone, bs, mac), UNIQUE (zone, bs, idx));"	\
+	"CREATE TABLE IF NOT EXISTS sas ("				\
+	"  zone TEXT NOT NULL DEFAULT '',"				\
+	"  bs TEXT NOT NULL DEFAULT '',"				\
+	"  said INTEGER NOT NULL,"					\
+	"  service INTEGER NOT NULL,"					\
+	"  suite INTEGER NOT NULL,"					\
+	"  group_id INTEGER,"						\
+	"  owner TEXT,"							\
+	"  PRIMARY KEY (zone, bs, said));"				\
+	"CREATE TABLE IF NOT EXISTS teks ("				\
+	"  zone TEXT NOT NULL DEFAULT '',"				\
+	"  bs TEXT NOT NULL DEFAULT '',"				\
+	"  said INTEGER NOT NULL,"					\
+	"  generation INTEGER NOT NULL CHECK (generation IN (0, 1)),"	\
+	"  eks INTEGER NOT NULL CHECK (eks BETWEEN 0 AND 3),"		\
+	"  key " BLOB " NOT NULL,"					\
+	"  expires " INT64 " NOT NULL,"					\
+	"  tx_pn_reserved " INT64 " NOT NULL DEFAULT " TEK_PN_UNKNOWN ","	\
+	"  rx_pn " INT64 " NOT NULL DEFAULT 0,"				\
+	"  PRIMARY KEY (zone, bs, said, generation),"			\
+	"  FOREIGN KEY (zone, bs, said) REFERENCES sas(zone, bs, said)"	\
+	"   ON DELETE CASCADE);"					\
+	"CREATE TABLE IF NOT EXISTS aks ("				\
+	"  zone TEXT NOT NULL DEFAULT '',"				\
+	"  bs TEXT NOT NULL DEFAULT '',"				\
+	"  mac TEXT NOT NULL,"						\
+	"  slot INTEGER NOT NULL CHECK (slot IN (0, 1)),"		\
+	"  seq INTEGER NOT NULL,"					\
+	"  ak " BLOB " NOT NULL,"					\
+	"  expires " INT64 " NOT NULL,"					\
+	"  tx_pn_reserved " INT64 " NOT NULL,"				\
+	"  rx_next " INT64 " NOT NULL,"					\
+	"  nonce " BLOB " NOT NULL,"					\
+	"  PRIMARY KEY (zone, bs, mac, slot));"				\
+	"CREATE TABLE IF NOT EXISTS group_trees ("			\
+	"  zone TEXT NOT NULL DEFAULT '',"				\
+	"  group_id INTEGER NOT NULL CHECK (group_id BETWEEN 0 AND 255)," \
+	"  tree " BLOB " NOT NULL,"					\
+	"  members " BLOB " NOT NULL,"					\
+	"  rekey " BLOB " NOT NULL,"					\
+	"  version " INT64 " NOT NULL DEFAULT 0,"			\
+	"  PRIMARY KEY (zone, group_id));"				\
+	"CREATE TABLE IF NOT EXISTS zone_leases ("			\
+	"  zone TEXT NOT NULL,"						\
+	"  said INTEGER NOT NULL,"					\
+	"  holder TEXT NOT NULL,"					\
+	"  expires " INT64 " NOT NULL,"					\
+	"  PRIMARY KEY (zone, said));"					\
+	"CREATE TABLE IF NOT EXISTS zone_joins ("			\
+	"  zone TEXT NOT NULL,"						\
+	"  group_id INTEGER NOT NULL CHECK (group_id BETWEEN 0 AND 255)," \
+	"  cn TEXT NOT NULL,"						\
+	"  ikey " BLOB " NOT NULL,"					\
+	"  bs TEXT NOT NULL,"						\
+	"  asked " INT64 " NOT NULL,"					\
+	"  PRIMARY KEY (zone, group_id, cn));"
+
+const char store_schema_sqlite[] = SCHEMA("BLOB", "INTEGER");
+const char store_schema_pg[] = SCHEMA("BYTEA", "BIGINT");
+
+#define MIGRATE_1_TO_2(INT64)						\
+	"ALTER TABLE teks ADD COLUMN tx_pn_reserved " INT64 " NOT NULL"	\
+	"  DEFAULT " TEK_PN_UNKNOWN ";"					\
+	"ALTER TABLE teks ADD COLUMN rx_pn " INT64 " NOT NULL DEFAULT 0;"
+
+const char store_migrate_1_to_2_sqlite[] = MIGRATE_1_TO_2("INTEGER");
+const char store_migrate_1_to_2_pg[] = MIGRATE_1_TO_2("BIGINT");
+
+/*
+ * Schema 2 to 3: the tables of schema 2 (made if missing) are renamed, schema 3's are
+ * made, every row is copied with zone '' and BS '' (a zone of one), and
+ * the old tables go, children first.  SQLite cannot change a primary key
+ * in place, so both dialects rebuild; PostgreSQL names the new tables'
+ * constraints around the old ones' names.
+ */
+/* Schema 2, as a database of it may lack tables (schema 1 on SQLite). */
+#define SCHEMA_2(BLOB, INT64)						\
 	"CREATE TABLE IF NOT EXISTS subscribers ("			\
 	"  cn TEXT PRIMARY KEY,"					\
 	"  mac TEXT NOT NULL UNIQUE,"					\
@@ -60,108 +166,229 @@
 	"  members " BLOB " NOT NULL,"					\
 	"  rekey " BLOB " NOT NULL);"
 
-const char store_schema_sqlite[] = SCHEMA("BLOB", "INTEGER");
-const char store_schema_pg[] = SCHEMA("BYTEA", "BIGINT");
 
-#define MIGRATE_1_TO_2(INT64)						\
-	"ALTER TABLE teks ADD COLUMN tx_pn_reserved " INT64 " NOT NULL"	\
-	"  DEFAULT " TEK_PN_UNKNOWN ";"					\
-	"ALTER TABLE teks ADD COLUMN rx_pn " INT64 " NOT NULL DEFAULT 0;"
+#define RENAME(T)	"ALTER TABLE " T " RENAME TO " T "_v2;"
+#define MIGRATE_2_TO_3(BLOB, INT64)					\
+	SCHEMA_2(BLOB, INT64)						\
+	RENAME("subscribers") RENAME("group_members") RENAME("stations")	\
+	RENAME("sas") RENAME("teks") RENAME("aks") RENAME("group_trees")	\
+	SCHEMA(BLOB, INT64)						\
+	"INSERT INTO subscribers (cn, mac, provider, services, revoked, created)" \
+	" SELECT cn, mac, provider, services, revoked, created FROM subscribers_v2;" \
+	"INSERT INTO group_members (group_id, cn)"			\
+	" SELECT group_id, cn FROM group_members_v2;"			\
+	"INSERT INTO stations (mac, idx) SELECT mac, idx FROM stations_v2;" \
+	"INSERT INTO sas (said, service, suite, group_id, owner)"	\
+	" SELECT said, service, suite, group_id, owner FROM sas_v2;"	\
+	"INSERT INTO teks (said, generation, eks, key, expires,"	\
+	"  tx_pn_reserved, rx_pn) SELECT said, generation, eks, key, expires," \
+	"  tx_pn_reserved, rx_pn FROM teks_v2;"				\
+	"INSERT INTO aks (mac, slot, seq, ak, expires, tx_pn_reserved,"	\
+	"  rx_next, nonce) SELECT mac, slot, seq, ak, expires,"		\
+	"  tx_pn_reserved, rx_next, nonce FROM aks_v2;"			\
+	"INSERT INTO group_trees (group_id, tree, members, rekey)"	\
+	" SELECT group_id, tree, members, rekey FROM group_trees_v2;"	\
+	"DROP TABLE group_members_v2; DROP TABLE subscribers_v2;"	\
+	"DROP TABLE teks_v2; DROP TABLE sas_v2; DROP TABLE stations_v2;"	\
+	"DROP TABLE aks_v2; DROP TABLE group_trees_v2;"
 
-const char store_migrate_1_to_2_sqlite[] = MIGRATE_1_TO_2("INTEGER");
-const char store_migrate_1_to_2_pg[] = MIGRATE_1_TO_2("BIGINT");
+const char store_migrate_2_to_3_sqlite[] = MIGRATE_2_TO_3("BLOB", "INTEGER");
+const char store_migrate_2_to_3_pg[] = MIGRATE_2_TO_3("BYTEA", "BIGINT");
+
+/* Milliseconds since the epoch in the database's clock (zone leases). */
+#define NOW_MS_SQLITE	"CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)"
+#define NOW_MS_PG	"(extract(epoch FROM clock_timestamp()) * 1000)::bigint"
+
+/* The scope of a statement's rows. */
+#define ZONE		"zone = pkmd_zone()"
+#define OWN		"zone = pkmd_zone() AND bs = pkmd_bs()"
+/* this BS's SAs and the zone's shared ones */
+#define SEEN		"zone = pkmd_zone() AND bs IN (pkmd_bs(), '')"
+/* where an SA's rows go: the BS's own for a unicast SA (it has an owner) */
+#define SA_BS(owner)	"CASE WHEN " owner " IS NULL THEN '' ELSE pkmd_bs() END"
+#define BS_OF_SA(said)	"(SELECT bs FROM sas WHERE " SEEN " AND said = " said ")"
 
 const struct store_sql_text store_sql[SQL_COUNT] = {
 	[SQL_SUBSCRIBER_ADD] = { .both =
-		"INSERT INTO subscribers (cn, mac, provider, services, revoked, created)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6)" },
+		"INSERT INTO subscribers (zone, cn, mac, provider, services, revoked, created)"
+		" VALUES (pkmd_zone(), ?1, ?2, ?3, ?4, ?5, ?6)" },
 	[SQL_SUBSCRIBER_REVOKE] = { .both =
-		"UPDATE subscribers SET revoked = 1 WHERE cn = ?1" },
+		"UPDATE subscribers SET revoked = 1 WHERE " ZONE " AND cn = ?1" },
 	[SQL_SUBSCRIBER_EACH] = { .both =
 		"SELECT cn, mac, provider, services, revoked, created"
-		" FROM subscribers ORDER BY cn" },
+		" FROM subscribers WHERE " ZONE " ORDER BY cn" },
 
 	[SQL_MEMBER_ADD] = { .both =
-		"INSERT INTO group_members (group_id, cn) VALUES (?1, ?2)" },
+		"INSERT INTO group_members (zone, group_id, cn)"
+		" VALUES (pkmd_zone(), ?1, ?2)" },
 	[SQL_MEMBER_DEL] = { .both =
-		"DELETE FROM group_members WHERE group_id = ?1 AND cn = ?2" },
+		"DELETE FROM group_members WHERE " ZONE " AND group_id = ?1 AND cn = ?2" },
 	[SQL_MEMBER_EACH] = { .both =
-		"SELECT group_id, cn FROM group_members ORDER BY group_id, cn" },
+		"SELECT group_id, cn FROM group_members WHERE " ZONE
+		" ORDER BY group_id, cn" },
 
 	[SQL_STATION_ADD] = { .both =
-		"INSERT INTO stations (mac, idx) VALUES (?1, ?2)" },
+		"INSERT INTO stations (zone, bs, mac, idx)"
+		" VALUES (pkmd_zone(), pkmd_bs(), ?1, ?2)" },
 	[SQL_STATION_EACH] = { .both =
-		"SELECT mac, idx FROM stations ORDER BY idx" },
+		"SELECT mac, idx FROM stations WHERE " OWN " ORDER BY idx" },
 
 	[SQL_SA_PUT] = {
-		.sqlite = "INSERT OR REPLACE INTO sas (said, service, suite, group_id, owner)"
-			  " VALUES (?1, ?2, ?3, ?4, ?5)",
-		.pg = "INSERT INTO sas (said, service, suite, group_id, owner)"
-		      " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (said) DO UPDATE SET"
+		.sqlite = "INSERT OR REPLACE INTO sas (zone, bs, said, service, suite,"
+			  " group_id, owner) VALUES (pkmd_zone(), " SA_BS("?5") ","
+			  " ?1, ?2, ?3, ?4, ?5)",
+		.pg = "INSERT INTO sas (zone, bs, said, service, suite, group_id, owner)"
+		      " VALUES (pkmd_zone(), " SA_BS("?5::text") ", ?1, ?2, ?3, ?4, ?5)"
+		      " ON CONFLICT (zone, bs, said) DO UPDATE SET"
 		      " service = EXCLUDED.service, suite = EXCLUDED.suite,"
 		      " group_id = EXCLUDED.group_id, owner = EXCLUDED.owner" },
 	[SQL_TEK_PUT] = {
-		.sqlite = "INSERT OR REPLACE INTO teks (said, generation, eks, key,"
-			  " expires, tx_pn_reserved, rx_pn)"
-			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-		.pg = "INSERT INTO teks (said, generation, eks, key,"
+		.sqlite = "INSERT OR REPLACE INTO teks (zone, bs, said, generation, eks,"
+			  " key, expires, tx_pn_reserved, rx_pn)"
+			  " VALUES (pkmd_zone(), " BS_OF_SA("?1") ","
+			  " ?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+		.pg = "INSERT INTO teks (zone, bs, said, generation, eks, key,"
 		      " expires, tx_pn_reserved, rx_pn)"
-		      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
-		      " ON CONFLICT (said, generation) DO UPDATE SET"
+		      " VALUES (pkmd_zone(), " BS_OF_SA("?1") ","
+		      " ?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+		      " ON CONFLICT (zone, bs, said, generation) DO UPDATE SET"
 		      " eks = EXCLUDED.eks, key = EXCLUDED.key,"
 		      " expires = EXCLUDED.expires,"
 		      " tx_pn_reserved = EXCLUDED.tx_pn_reserved,"
 		      " rx_pn = EXCLUDED.rx_pn" },
-	[SQL_SA_DELETE] = { .both = "DELETE FROM sas WHERE said = ?1" },
+	[SQL_SA_DELETE] = { .both = "DELETE FROM sas WHERE " SEEN " AND said = ?1" },
 	/* One row per TEK generation; an SA is complete with both. */
 	[SQL_SA_EACH] = { .both =
 		"SELECT s.said, s.service, s.suite, s.group_id, s.owner,"
 		" t.generation, t.eks, t.key, t.expires, t.tx_pn_reserved,"
-		" t.rx_pn FROM sas s JOIN teks t ON t.said = s.said"
+		" t.rx_pn FROM sas s JOIN teks t ON t.zone = s.zone"
+		" AND t.bs = s.bs AND t.said = s.said"
+		" WHERE s.zone = pkmd_zone() AND s.bs IN (pkmd_bs(), '')"
 		" ORDER BY s.said, t.generation" },
 	/* Both generations of a tree group's TEK share its EKS; never down. */
 	[SQL_TEK_SET_PN] = {
 		.sqlite = "UPDATE teks SET"
 			  " tx_pn_reserved = MAX(tx_pn_reserved, ?3),"
-			  " rx_pn = MAX(rx_pn, ?4) WHERE said = ?1 AND eks = ?2",
+			  " rx_pn = MAX(rx_pn, ?4) WHERE " SEEN
+			  " AND said = ?1 AND eks = ?2",
 		.pg = "UPDATE teks SET"
 		      " tx_pn_reserved = GREATEST(tx_pn_reserved, ?3),"
-		      " rx_pn = GREATEST(rx_pn, ?4) WHERE said = ?1 AND eks = ?2" },
+		      " rx_pn = GREATEST(rx_pn, ?4) WHERE " SEEN
+		      " AND said = ?1 AND eks = ?2" },
 
 	[SQL_AK_PUT] = {
-		.sqlite = "INSERT OR REPLACE INTO aks (mac, slot, seq, ak, expires,"
-			  " tx_pn_reserved, rx_next, nonce)"
-			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-		.pg = "INSERT INTO aks (mac, slot, seq, ak, expires,"
+		.sqlite = "INSERT OR REPLACE INTO aks (zone, bs, mac, slot, seq, ak,"
+			  " expires, tx_pn_reserved, rx_next, nonce)"
+			  " VALUES (pkmd_zone(), pkmd_bs(), ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+		.pg = "INSERT INTO aks (zone, bs, mac, slot, seq, ak, expires,"
 		      " tx_pn_reserved, rx_next, nonce)"
-		      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
-		      " ON CONFLICT (mac, slot) DO UPDATE SET"
+		      " VALUES (pkmd_zone(), pkmd_bs(), ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+		      " ON CONFLICT (zone, bs, mac, slot) DO UPDATE SET"
 		      " seq = EXCLUDED.seq, ak = EXCLUDED.ak,"
 		      " expires = EXCLUDED.expires,"
 		      " tx_pn_reserved = EXCLUDED.tx_pn_reserved,"
 		      " rx_next = EXCLUDED.rx_next, nonce = EXCLUDED.nonce" },
 	[SQL_AK_DELETE_ACTIVE] = { .both =
-		"DELETE FROM aks WHERE mac = ?1 AND slot = 0" },
+		"DELETE FROM aks WHERE " OWN " AND mac = ?1 AND slot = 0" },
 	[SQL_AK_PROMOTE] = { .both =
-		"UPDATE aks SET slot = 0 WHERE mac = ?1 AND slot = 1" },
-	[SQL_AK_DELETE] = { .both = "DELETE FROM aks WHERE mac = ?1" },
+		"UPDATE aks SET slot = 0 WHERE " OWN " AND mac = ?1 AND slot = 1" },
+	[SQL_AK_DELETE] = { .both = "DELETE FROM aks WHERE " OWN " AND mac = ?1" },
 	[SQL_AK_SET_RX] = { .both =
-		"UPDATE aks SET rx_next = ?3 WHERE mac = ?1 AND slot = ?2" },
+		"UPDATE aks SET rx_next = ?3 WHERE " OWN " AND mac = ?1 AND slot = ?2" },
 	[SQL_AK_SET_TX] = { .both =
-		"UPDATE aks SET tx_pn_reserved = ?3 WHERE mac = ?1 AND slot = ?2" },
+		"UPDATE aks SET tx_pn_reserved = ?3 WHERE " OWN
+		" AND mac = ?1 AND slot = ?2" },
 	[SQL_AK_EACH] = { .both =
 		"SELECT mac, slot, seq, ak, expires, tx_pn_reserved,"
-		" rx_next, nonce FROM aks ORDER BY mac, slot" },
+		" rx_next, nonce FROM aks WHERE " OWN " ORDER BY mac, slot" },
 
+	/* Each save raises the tree's version, by which the zone's BSs see it. */
 	[SQL_TREE_PUT] = {
-		.sqlite = "INSERT OR REPLACE INTO group_trees"
-			  " (group_id, tree, members, rekey) VALUES (?1, ?2, ?3, ?4)",
-		.pg = "INSERT INTO group_trees (group_id, tree, members, rekey)"
-		      " VALUES (?1, ?2, ?3, ?4) ON CONFLICT (group_id) DO UPDATE SET"
+		.sqlite = "INSERT INTO group_trees (zone, group_id, tree, members, rekey)"
+			  " VALUES (pkmd_zone(), ?1, ?2, ?3, ?4)"
+			  " ON CONFLICT (zone, group_id) DO UPDATE SET"
+			  " tree = excluded.tree, members = excluded.members,"
+			  " rekey = excluded.rekey, version = version + 1",
+		.pg = "INSERT INTO group_trees (zone, group_id, tree, members, rekey)"
+		      " VALUES (pkmd_zone(), ?1, ?2, ?3, ?4)"
+		      " ON CONFLICT (zone, group_id) DO UPDATE SET"
 		      " tree = EXCLUDED.tree, members = EXCLUDED.members,"
-		      " rekey = EXCLUDED.rekey" },
+		      " rekey = EXCLUDED.rekey,"
+		      " version = group_trees.version + 1" },
 	[SQL_TREE_LOAD] = { .both =
-		"SELECT tree, members, rekey FROM group_trees WHERE group_id = ?1" },
+		"SELECT tree, members, rekey, version FROM group_trees"
+		" WHERE " ZONE " AND group_id = ?1" },
 	[SQL_TREE_DELETE] = { .both =
-		"DELETE FROM group_trees WHERE group_id = ?1" },
+		"DELETE FROM group_trees WHERE " ZONE " AND group_id = ?1" },
+	[SQL_TREE_VERSIONS] = { .both =
+		"SELECT group_id, version FROM group_trees WHERE " ZONE
+		" ORDER BY group_id" },
+
+	/*
+	 * A shared TEK's downlink PNs, taken in blocks by the zone's BSs
+	 * (zones.rst): the rows of its EKS locked, then all moved past the
+	 * highest of them by the block, in one transaction.
+	 */
+	[SQL_TEK_PN_MARK] = {
+		.sqlite = "SELECT tx_pn_reserved FROM teks WHERE " ZONE
+			  " AND bs = '' AND said = ?1 AND eks = ?2",
+		.pg = "SELECT tx_pn_reserved FROM teks WHERE " ZONE
+		      " AND bs = '' AND said = ?1 AND eks = ?2 FOR UPDATE" },
+	[SQL_TEK_PN_TAKE] = { .both =
+		"UPDATE teks SET tx_pn_reserved = ?3 WHERE " ZONE
+		" AND bs = '' AND said = ?1 AND eks = ?2" },
+
+	/*
+	 * A shared SA's lease: taken when free or expired, renewed by its
+	 * holder; a row comes back when this BS holds it.
+	 */
+	[SQL_LEASE_TAKE] = {
+		.sqlite = "INSERT INTO zone_leases (zone, said, holder, expires)"
+			  " VALUES (pkmd_zone(), ?1, pkmd_bs(), " NOW_MS_SQLITE " + ?2)"
+			  " ON CONFLICT (zone, said) DO UPDATE SET"
+			  " holder = excluded.holder, expires = excluded.expires"
+			  " WHERE holder = excluded.holder OR expires < " NOW_MS_SQLITE
+			  " RETURNING holder",
+		.pg = "INSERT INTO zone_leases (zone, said, holder, expires)"
+		      " VALUES (pkmd_zone(), ?1, pkmd_bs(), " NOW_MS_PG " + ?2)"
+		      " ON CONFLICT (zone, said) DO UPDATE SET"
+		      " holder = EXCLUDED.holder, expires = EXCLUDED.expires"
+		      " WHERE zone_leases.holder = EXCLUDED.holder"
+		      " OR zone_leases.expires < " NOW_MS_PG
+		      " RETURNING holder" },
+	[SQL_LEASE_RELEASE] = { .both =
+		"DELETE FROM zone_leases WHERE " ZONE " AND said = ?1"
+		" AND holder = pkmd_bs()" },
+	/* The writer's fence: in its commit's transaction, the row locked. */
+	[SQL_LEASE_HELD] = {
+		.sqlite = "SELECT holder FROM zone_leases WHERE " ZONE
+			  " AND said = ?1 AND holder = pkmd_bs()"
+			  " AND expires > " NOW_MS_SQLITE,
+		.pg = "SELECT holder FROM zone_leases WHERE " ZONE
+		      " AND said = ?1 AND holder = pkmd_bs()"
+		      " AND expires > " NOW_MS_PG " FOR UPDATE" },
+	[SQL_LEASE_HOLDER] = {
+		.sqlite = "SELECT holder, expires - " NOW_MS_SQLITE
+			  " FROM zone_leases WHERE " ZONE " AND said = ?1",
+		.pg = "SELECT holder, expires - " NOW_MS_PG
+		      " FROM zone_leases WHERE " ZONE " AND said = ?1" },
+
+	[SQL_JOIN_PUT] = {
+		.sqlite = "INSERT OR REPLACE INTO zone_joins (zone, group_id, cn, ikey,"
+			  " bs, asked) VALUES (pkmd_zone(), ?1, ?2, ?3, pkmd_bs(), ?4)",
+		.pg = "INSERT INTO zone_joins (zone, group_id, cn, ikey, bs, asked)"
+		      " VALUES (pkmd_zone(), ?1, ?2, ?3, pkmd_bs(), ?4)"
+		      " ON CONFLICT (zone, group_id, cn) DO UPDATE SET"
+		      " ikey = EXCLUDED.ikey, bs = EXCLUDED.bs,"
+		      " asked = EXCLUDED.asked" },
+	[SQL_JOIN_EACH] = { .both =
+		"SELECT cn, ikey, bs FROM zone_joins WHERE " ZONE
+		" AND group_id = ?1 ORDER BY asked, cn" },
+	[SQL_JOIN_DELETE] = { .both =
+		"DELETE FROM zone_joins WHERE " ZONE " AND group_id = ?1"
+		" AND cn = ?2 AND ikey = ?3" },
+	/* Whether some BS of the zone holds a current AK of the station. */
+	[SQL_ZONE_AK_CURRENT] = { .both =
+		"SELECT count(*) FROM aks WHERE " ZONE " AND mac = ?1"
+		" AND expires > ?2" },
 };

@@ -9,8 +9,11 @@
  * PostgreSQL backend turns into $1, $2... when it prepares them.
  */
 
-/* 2: teks.tx_pn_reserved and teks.rx_pn */
-#define STORE_SCHEMA_VERSION	2
+/*
+ * 2: teks.tx_pn_reserved and teks.rx_pn; 3: every row's zone and BS,
+ * group_trees.version, zone_leases and zone_joins (zones.rst)
+ */
+#define STORE_SCHEMA_VERSION	3
 
 /* Every table, CREATE ... IF NOT EXISTS, in each dialect's types. */
 extern const char store_schema_sqlite[];
@@ -18,6 +21,9 @@ extern const char store_schema_pg[];
 /* Schema 1 to 2, run before the schema above. */
 extern const char store_migrate_1_to_2_sqlite[];
 extern const char store_migrate_1_to_2_pg[];
+/* Schema 2 to 3: makes the tables of schema 3 itself. */
+extern const char store_migrate_2_to_3_sqlite[];
+extern const char store_migrate_2_to_3_pg[];
 
 enum store_sql {
 	SQL_SUBSCRIBER_ADD,
@@ -43,6 +49,17 @@ enum store_sql {
 	SQL_TREE_PUT,
 	SQL_TREE_LOAD,
 	SQL_TREE_DELETE,
+	SQL_TREE_VERSIONS,
+	SQL_TEK_PN_MARK,
+	SQL_TEK_PN_TAKE,
+	SQL_LEASE_TAKE,
+	SQL_LEASE_RELEASE,
+	SQL_LEASE_HELD,
+	SQL_LEASE_HOLDER,
+	SQL_JOIN_PUT,
+	SQL_JOIN_EACH,
+	SQL_JOIN_DELETE,
+	SQL_ZONE_AK_CURRENT,
 	SQL_COUNT
 };
 

@@ -55,20 +55,23 @@ static const char retire_triggers[] =
 	"CREATE TEMP TRIGGER tek_deleted AFTER DELETE ON main.teks"
 	" BEGIN SELECT key_retired(); END;"
 	"CREATE TEMP TRIGGER tek_replaced BEFORE INSERT ON main.teks"
-	" WHEN EXISTS (SELECT 1 FROM main.teks WHERE said = NEW.said"
+	" WHEN EXISTS (SELECT 1 FROM main.teks WHERE zone = NEW.zone"
+	"  AND bs = NEW.bs AND said = NEW.said"
 	"  AND generation = NEW.generation AND key IS NOT NEW.key)"
 	" BEGIN SELECT key_retired(); END;"
 	"CREATE TEMP TRIGGER ak_deleted AFTER DELETE ON main.aks"
 	" BEGIN SELECT key_retired(); END;"
 	"CREATE TEMP TRIGGER ak_replaced BEFORE INSERT ON main.aks"
-	" WHEN EXISTS (SELECT 1 FROM main.aks WHERE mac = NEW.mac"
+	" WHEN EXISTS (SELECT 1 FROM main.aks WHERE zone = NEW.zone"
+	"  AND bs = NEW.bs AND mac = NEW.mac"
 	"  AND slot = NEW.slot AND ak IS NOT NEW.ak)"
 	" BEGIN SELECT key_retired(); END;"
 	"CREATE TEMP TRIGGER tree_deleted AFTER DELETE ON main.group_trees"
 	" BEGIN SELECT key_retired(); END;"
 	"CREATE TEMP TRIGGER tree_replaced BEFORE INSERT ON main.group_trees"
 	" WHEN EXISTS (SELECT 1 FROM main.group_trees"
-	"  WHERE group_id = NEW.group_id AND (tree IS NOT NEW.tree"
+	"  WHERE zone = NEW.zone AND group_id = NEW.group_id"
+	"  AND (tree IS NOT NEW.tree"
 	"   OR members IS NOT NEW.members OR rekey IS NOT NEW.rekey))"
 	" BEGIN SELECT key_retired(); END;";
 
@@ -123,6 +126,25 @@ static void checkpoint_retired(struct sqlite_store *st)
 	else
 		log_debug("database: checkpoint after a deleted key: %s; tried again later",
 			  sqlite3_errstr(rc));
+}
+
+/* pkmd_zone(), pkmd_bs(): the scope of the statements' rows (store_sql.c). */
+static void scope_zone(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	struct sqlite_store *st = sqlite3_user_data(ctx);
+
+	(void)argc;
+	(void)argv;
+	sqlite3_result_text(ctx, st->base.zone, -1, SQLITE_STATIC);
+}
+
+static void scope_bs(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	struct sqlite_store *st = sqlite3_user_data(ctx);
+
+	(void)argc;
+	(void)argv;
+	sqlite3_result_text(ctx, st->base.bs, -1, SQLITE_STATIC);
 }
 
 static int db_error(struct sqlite_store *st, const char *what)
@@ -254,7 +276,8 @@ static int create_private(const char *path)
 	return 0;
 }
 
-int store_sqlite_open(const char *path, struct store **out)
+int store_sqlite_open(const char *path, const char *zone, const char *bs,
+		      struct store **out)
 {
 	struct sqlite_store *st;
 	sqlite3_stmt *stmt;
@@ -267,6 +290,8 @@ int store_sqlite_open(const char *path, struct store **out)
 		return -ENOMEM;
 	st->base.ops = &sqlite_ops;
 	snprintf(st->base.name, sizeof(st->base.name), "SQLite %s", path);
+	str_copy(st->base.zone, sizeof(st->base.zone), zone);
+	str_copy(st->base.bs, sizeof(st->base.bs), bs);
 	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE, NULL) !=
 	    SQLITE_OK) {
 		log_err("database %s: %s", path,
@@ -290,8 +315,16 @@ int store_sqlite_open(const char *path, struct store **out)
 			path, version, STORE_SCHEMA_VERSION);
 		goto fail;
 	}
+	if (sqlite3_create_function(st->db, "pkmd_zone", 0, SQLITE_UTF8, st,
+				    scope_zone, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_create_function(st->db, "pkmd_bs", 0, SQLITE_UTF8, st,
+				    scope_bs, NULL, NULL) != SQLITE_OK) {
+		db_error(st, "pkmd_zone(), pkmd_bs()");
+		goto fail;
+	}
 	if (exec(st, "BEGIN") ||
 	    (version == 1 && exec(st, store_migrate_1_to_2_sqlite)) ||
+	    (version >= 1 && version < 3 && exec(st, store_migrate_2_to_3_sqlite)) ||
 	    exec(st, store_schema_sqlite) ||
 	    exec(st, "PRAGMA user_version = " STRINGIFY(STORE_SCHEMA_VERSION)) ||
 	    exec(st, "COMMIT")) {
@@ -301,6 +334,9 @@ int store_sqlite_open(const char *path, struct store **out)
 	if (version == 1)
 		log_notice("database %s: schema 1 upgraded to %d; the TEKs it held count as used up: they stay in use while the kernel has them and are replaced by new ones where it lacks them",
 			   path, STORE_SCHEMA_VERSION);
+	else if (version >= 1 && version < STORE_SCHEMA_VERSION)
+		log_notice("database %s: schema %d upgraded to %d", path,
+			   version, STORE_SCHEMA_VERSION);
 	if (sqlite3_create_function(st->db, "key_retired", 0, SQLITE_UTF8, st,
 				    key_retired, NULL, NULL) != SQLITE_OK) {
 		db_error(st, "key_retired()");
@@ -526,6 +562,33 @@ static int sa_write(struct sqlite_store *st, const struct store_sa *sa)
 	return 0;
 }
 
+/*
+ * A writer's fence (store_lease_fence()), inside the transaction: the
+ * lease of the shared SA said is this BS's and unexpired; else -EPERM.
+ */
+static int lease_held(struct sqlite_store *st, uint16_t said)
+{
+	sqlite3_stmt *stmt;
+	int rc;
+
+	if (!st->base.fence)
+		return 0;
+	if (sqlite3_prepare_v2(st->db, store_sql_sqlite(SQL_LEASE_HELD), -1,
+			       &stmt, NULL) != SQLITE_OK)
+		return db_error(st, "prepare");
+	sqlite3_bind_int(stmt, 1, said);
+	rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc == SQLITE_DONE) {
+		log_warn("database: SAID 0x%04x: this BS does not hold its lease; its write is refused",
+			 said);
+		return -EPERM;
+	}
+	return db_error(st, "lease");
+}
+
 static int sqlite_sa_save(struct store *base, const struct store_sa *sa)
 {
 	struct sqlite_store *st = to_sqlite(base);
@@ -533,7 +596,9 @@ static int sqlite_sa_save(struct store *base, const struct store_sa *sa)
 
 	if (exec(st, "BEGIN IMMEDIATE"))
 		return -EIO;
-	err = sa_write(st, sa);
+	err = sa->has_owner ? 0 : lease_held(st, sa->said);
+	if (!err)
+		err = sa_write(st, sa);
 	if (err) {
 		exec(st, "ROLLBACK");
 		return err;
@@ -830,7 +895,9 @@ static int sqlite_group_tree_save(struct store *base, const struct store_group_t
 
 	if (exec(st, "BEGIN IMMEDIATE"))
 		return -EIO;
-	err = prepare(st, store_sql_sqlite(SQL_TREE_PUT), &stmt);
+	err = sa ? lease_held(st, sa->said) : 0;
+	if (!err)
+		err = prepare(st, store_sql_sqlite(SQL_TREE_PUT), &stmt);
 	if (!err) {
 		sqlite3_bind_int(stmt, 1, t->group_id);
 		bind_blob(stmt, 2, t->tree, t->tree_len);
@@ -879,6 +946,7 @@ static int sqlite_group_tree_load(struct store *base, uint8_t group,
 		    column_dup(stmt, 1, &t->members, &t->members_len) ||
 		    column_dup(stmt, 2, &t->rekey, &t->rekey_len))
 			err = -ENOMEM;
+		t->version = (uint64_t)sqlite3_column_int64(stmt, 3);
 	} else if (rc == SQLITE_DONE) {
 		err = -ENOENT;
 	} else {
@@ -899,6 +967,220 @@ static int sqlite_group_tree_delete(struct store *base, uint8_t group)
 		return -EIO;
 	sqlite3_bind_int(stmt, 1, group);
 	return step_done(st, stmt, "delete group tree");
+}
+
+static int sqlite_group_tree_versions(struct store *base,
+				      int (*cb)(void *arg, uint8_t group,
+						uint64_t version),
+				      void *arg)
+{
+	struct sqlite_store *st = to_sqlite(base);
+	sqlite3_stmt *stmt;
+	int rc = SQLITE_DONE, err = 0;
+
+	if (prepare(st, store_sql_sqlite(SQL_TREE_VERSIONS), &stmt))
+		return -EIO;
+	while (!err && (rc = sqlite3_step(stmt)) == SQLITE_ROW)
+		err = cb(arg, (uint8_t)sqlite3_column_int(stmt, 0),
+			 (uint64_t)sqlite3_column_int64(stmt, 1));
+	if (!err && rc != SQLITE_DONE && rc != SQLITE_ROW)
+		err = db_error(st, "list group trees");
+	sqlite3_finalize(stmt);
+	return err;
+}
+
+/* Zones: a zone of one on SQLite, whose one BS holds every lease. */
+
+static int sqlite_tek_take_pns(struct store *base, uint16_t said, uint8_t eks,
+			       uint32_t block, uint32_t *start)
+{
+	struct sqlite_store *st = to_sqlite(base);
+	sqlite3_stmt *stmt;
+	int64_t mark = -1;
+	int rc, err;
+
+	if (exec(st, "BEGIN IMMEDIATE"))
+		return -EIO;
+	err = prepare(st, store_sql_sqlite(SQL_TEK_PN_MARK), &stmt);
+	if (!err) {
+		sqlite3_bind_int(stmt, 1, said);
+		sqlite3_bind_int(stmt, 2, eks);
+		while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+			if (sqlite3_column_int64(stmt, 0) > mark)
+				mark = sqlite3_column_int64(stmt, 0);
+		if (rc != SQLITE_DONE)
+			err = db_error(st, "take PNs");
+		sqlite3_finalize(stmt);
+	}
+	if (!err && mark < 0)
+		err = -ENOENT;
+	if (!err && mark + block > STORE_PN_SPACE)
+		err = -ENOSPC;
+	if (!err)
+		err = prepare(st, store_sql_sqlite(SQL_TEK_PN_TAKE), &stmt);
+	if (!err) {
+		sqlite3_bind_int(stmt, 1, said);
+		sqlite3_bind_int(stmt, 2, eks);
+		sqlite3_bind_int64(stmt, 3, mark + block);
+		err = step_done(st, stmt, "take PNs");
+	}
+	if (err) {
+		exec(st, "ROLLBACK");
+		return err;
+	}
+	err = exec(st, "COMMIT");
+	if (!err)
+		*start = (uint32_t)mark;
+	return err;
+}
+
+static int sqlite_lease_take(struct store *base, uint16_t said,
+			     uint32_t lease_ms,
+			     char holder[CONFIG_ZONE_NAME_MAX + 1])
+{
+	struct sqlite_store *st = to_sqlite(base);
+	sqlite3_stmt *stmt;
+	int rc, err = 0;
+
+	if (prepare(st, store_sql_sqlite(SQL_LEASE_TAKE), &stmt))
+		return -EIO;
+	sqlite3_bind_int(stmt, 1, said);
+	sqlite3_bind_int64(stmt, 2, lease_ms);
+	rc = sqlite3_step(stmt);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		err = db_error(st, "take lease");
+	sqlite3_finalize(stmt);
+	if (err)
+		return err;
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (holder) {
+		holder[0] = '\0';
+		if (!prepare(st, store_sql_sqlite(SQL_LEASE_HOLDER), &stmt)) {
+			sqlite3_bind_int(stmt, 1, said);
+			if (sqlite3_step(stmt) == SQLITE_ROW)
+				column_text(stmt, 0, holder, CONFIG_ZONE_NAME_MAX + 1);
+			sqlite3_finalize(stmt);
+		}
+	}
+	return 0;
+}
+
+static int sqlite_lease_release(struct store *base, uint16_t said)
+{
+	struct sqlite_store *st = to_sqlite(base);
+	sqlite3_stmt *stmt;
+
+	if (prepare(st, store_sql_sqlite(SQL_LEASE_RELEASE), &stmt))
+		return -EIO;
+	sqlite3_bind_int(stmt, 1, said);
+	return step_done(st, stmt, "release lease");
+}
+
+static int sqlite_zone_notify(struct store *base, const char *kind,
+			      unsigned int id)
+{
+	(void)base;
+	(void)kind;
+	(void)id;
+	return 0;	/* nobody else reads this file */
+}
+
+static int sqlite_zone_listen(struct store *base, int *fd)
+{
+	(void)base;
+	*fd = -1;
+	return -EOPNOTSUPP;
+}
+
+static int sqlite_zone_notifications(struct store *base,
+				     void (*cb)(void *arg, const char *kind,
+						unsigned int id),
+				     void *arg)
+{
+	(void)base;
+	(void)cb;
+	(void)arg;
+	return 0;
+}
+
+static int sqlite_join_add(struct store *base, uint8_t group, const char *cn,
+			   const uint8_t ikey[STORE_KEY_LEN], int64_t asked)
+{
+	struct sqlite_store *st = to_sqlite(base);
+	sqlite3_stmt *stmt;
+
+	if (prepare(st, store_sql_sqlite(SQL_JOIN_PUT), &stmt))
+		return -EIO;
+	sqlite3_bind_int(stmt, 1, group);
+	sqlite3_bind_text(stmt, 2, cn, -1, SQLITE_TRANSIENT);
+	bind_blob(stmt, 3, ikey, STORE_KEY_LEN);
+	sqlite3_bind_int64(stmt, 4, asked);
+	return step_done(st, stmt, "save join");
+}
+
+static int sqlite_join_each(struct store *base, uint8_t group,
+			    int (*cb)(void *arg, const struct store_join *j),
+			    void *arg)
+{
+	struct sqlite_store *st = to_sqlite(base);
+	struct store_join j;
+	sqlite3_stmt *stmt;
+	int rc = SQLITE_DONE, err = 0;
+
+	if (prepare(st, store_sql_sqlite(SQL_JOIN_EACH), &stmt))
+		return -EIO;
+	sqlite3_bind_int(stmt, 1, group);
+	while (!err && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		memset(&j, 0, sizeof(j));
+		if (column_text(stmt, 0, j.cn, sizeof(j.cn)) ||
+		    column_blob(stmt, 1, j.ikey, sizeof(j.ikey)) ||
+		    column_text(stmt, 2, j.bs, sizeof(j.bs))) {
+			log_err("database: malformed join row");
+			err = -EIO;
+			break;
+		}
+		err = cb(arg, &j);
+	}
+	if (!err && rc != SQLITE_DONE && rc != SQLITE_ROW)
+		err = db_error(st, "list joins");
+	sqlite3_finalize(stmt);
+	OPENSSL_cleanse(&j, sizeof(j));
+	return err;
+}
+
+static int sqlite_join_delete(struct store *base, uint8_t group, const char *cn,
+			      const uint8_t ikey[STORE_KEY_LEN])
+{
+	struct sqlite_store *st = to_sqlite(base);
+	sqlite3_stmt *stmt;
+
+	if (prepare(st, store_sql_sqlite(SQL_JOIN_DELETE), &stmt))
+		return -EIO;
+	sqlite3_bind_int(stmt, 1, group);
+	sqlite3_bind_text(stmt, 2, cn, -1, SQLITE_TRANSIENT);
+	bind_blob(stmt, 3, ikey, STORE_KEY_LEN);
+	return step_done(st, stmt, "delete join");
+}
+
+static int sqlite_zone_ak_current(struct store *base,
+				  const uint8_t mac[MAC_LEN], int64_t now)
+{
+	struct sqlite_store *st = to_sqlite(base);
+	sqlite3_stmt *stmt;
+	int rc, n = 0;
+
+	if (prepare(st, store_sql_sqlite(SQL_ZONE_AK_CURRENT), &stmt))
+		return -EIO;
+	bind_mac(stmt, 1, mac);
+	sqlite3_bind_int64(stmt, 2, now);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW)
+		n = sqlite3_column_int(stmt, 0);
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_ROW)
+		return db_error(st, "zone AKs");
+	return n > 0;
 }
 
 static const struct store_ops sqlite_ops = {
@@ -926,4 +1208,15 @@ static const struct store_ops sqlite_ops = {
 	.group_tree_save = sqlite_group_tree_save,
 	.group_tree_load = sqlite_group_tree_load,
 	.group_tree_delete = sqlite_group_tree_delete,
+	.group_tree_versions = sqlite_group_tree_versions,
+	.tek_take_pns = sqlite_tek_take_pns,
+	.lease_take = sqlite_lease_take,
+	.lease_release = sqlite_lease_release,
+	.zone_notify = sqlite_zone_notify,
+	.zone_listen = sqlite_zone_listen,
+	.zone_notifications = sqlite_zone_notifications,
+	.join_add = sqlite_join_add,
+	.join_each = sqlite_join_each,
+	.join_delete = sqlite_join_delete,
+	.zone_ak_current = sqlite_zone_ak_current,
 };

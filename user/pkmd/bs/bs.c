@@ -740,8 +740,8 @@ static int open_database(struct bs *bs)
 			return -EIO;
 		}
 	}
-	return store_open(bs->cfg->database_backend, bs->cfg->database,
-			  &bs->store);
+	return store_open_zone(bs->cfg->database_backend, bs->cfg->database,
+			       bs->cfg->zone, bs->cfg->bs_id, &bs->store);
 }
 
 static int bs_start(struct pkmd *d)

@@ -10,6 +10,7 @@
  * Without one they fail, saying why.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,7 +88,8 @@ struct backend {
 	char dbname[64];
 	/* the schema 1 tables an older pkmd made, in the dialect */
 	const char *schema_1;
-	const char *schema_later;	/* marks the database as schema 3 */
+	const char *schema_2;		/* a schema 2 database, a row per table */
+	const char *schema_later;	/* marks the database as schema 4 */
 };
 
 /* ---- SQLite ---- */
@@ -120,6 +122,59 @@ static const char schema_1_pg[] =
 	"INSERT INTO teks VALUES (65535, 1, 3, '\\x1112131415161718191a1b1c1d1e1f20', 1900043200);"
 	"CREATE TABLE pkmd_schema (version INTEGER NOT NULL);"
 	"INSERT INTO pkmd_schema VALUES (1);";
+
+/* A schema 2 database with a row in each table, in either dialect. */
+#define SCHEMA_2(BLOB, INT64, HEX, VERSION)				\
+	"CREATE TABLE subscribers (cn TEXT PRIMARY KEY,"		\
+	"  mac TEXT NOT NULL UNIQUE, provider TEXT NOT NULL,"		\
+	"  services INTEGER NOT NULL, revoked INTEGER NOT NULL DEFAULT 0," \
+	"  created " INT64 " NOT NULL);"				\
+	"CREATE TABLE group_members (group_id INTEGER NOT NULL,"	\
+	"  cn TEXT NOT NULL REFERENCES subscribers(cn),"		\
+	"  PRIMARY KEY (group_id, cn));"				\
+	"CREATE TABLE stations (mac TEXT PRIMARY KEY,"			\
+	"  idx INTEGER NOT NULL UNIQUE);"				\
+	"CREATE TABLE sas (said INTEGER PRIMARY KEY, service INTEGER NOT NULL," \
+	"  suite INTEGER NOT NULL, group_id INTEGER, owner TEXT);"	\
+	"CREATE TABLE teks ("						\
+	"  said INTEGER NOT NULL REFERENCES sas(said) ON DELETE CASCADE," \
+	"  generation INTEGER NOT NULL, eks INTEGER NOT NULL,"		\
+	"  key " BLOB " NOT NULL, expires " INT64 " NOT NULL,"		\
+	"  tx_pn_reserved " INT64 " NOT NULL, rx_pn " INT64 " NOT NULL," \
+	"  PRIMARY KEY (said, generation));"				\
+	"CREATE TABLE aks (mac TEXT NOT NULL, slot INTEGER NOT NULL,"	\
+	"  seq INTEGER NOT NULL, ak " BLOB " NOT NULL,"			\
+	"  expires " INT64 " NOT NULL, tx_pn_reserved " INT64 " NOT NULL," \
+	"  rx_next " INT64 " NOT NULL, nonce " BLOB " NOT NULL,"	\
+	"  PRIMARY KEY (mac, slot));"					\
+	"CREATE TABLE group_trees (group_id INTEGER PRIMARY KEY,"	\
+	"  tree " BLOB " NOT NULL, members " BLOB " NOT NULL,"		\
+	"  rekey " BLOB " NOT NULL);"					\
+	"INSERT INTO subscribers VALUES ('ss-a', '02:16:00:00:00:11', 'net-a', 5, 0, 1700000000);" \
+	"INSERT INTO group_members VALUES (5, 'ss-a');"			\
+	"INSERT INTO stations VALUES ('02:16:00:00:00:11', 1);"		\
+	"INSERT INTO sas VALUES (8193, 0, 2, NULL, '02:16:00:00:00:11');" \
+	"INSERT INTO sas VALUES (65029, 1, 2, 5, NULL);"		\
+	"INSERT INTO teks VALUES (8193, 0, 1, " HEX(K1) ", 1900000000, 4096, 3);" \
+	"INSERT INTO teks VALUES (8193, 1, 2, " HEX(K2) ", 1900043200, 1024, 0);" \
+	"INSERT INTO teks VALUES (65029, 0, 3, " HEX(K2) ", 1900000000, 2048, 0);" \
+	"INSERT INTO teks VALUES (65029, 1, 3, " HEX(K2) ", 1900000000, 2048, 0);" \
+	"INSERT INTO aks VALUES ('02:16:00:00:00:11', 0, 4, " HEX(K1 "a1a2a3a4") \
+	", 1900000000, 512, 9, " HEX("0102030405060708") ");"		\
+	"INSERT INTO group_trees VALUES (5, " HEX("aa") ", " HEX("bbbb") ", " HEX("cc") ");" \
+	VERSION
+
+#define K1		"0102030405060708090a0b0c0d0e0f10"
+#define K2		"1112131415161718191a1b1c1d1e1f20"
+#define HEX_SQLITE(h)	"x'" h "'"
+#define HEX_PG(h)	"'\\x" h "'"
+
+static const char schema_2_sqlite[] =
+	SCHEMA_2("BLOB", "INTEGER", HEX_SQLITE, "PRAGMA user_version = 2;");
+static const char schema_2_pg[] =
+	SCHEMA_2("BYTEA", "BIGINT", HEX_PG,
+		 "CREATE TABLE pkmd_schema (version INTEGER NOT NULL);"
+		 "INSERT INTO pkmd_schema VALUES (2);");
 
 static void sqlite_remove(const char *path)
 {
@@ -526,7 +581,7 @@ static void migration(struct backend *b)
 	is_int(store_sa_save(st, &z.sas[0]), 0,
 	       "%s: an SA saves into the upgraded table", n);
 	store_close(st);
-	is_int(schema_version(b), 2, "%s: the schema is version 2 now", n);
+	is_int(schema_version(b), 3, "%s: the schema is version 3 now", n);
 	is_int(store_open(b->db, b->where, &st), 0, "%s: and opens again as such", n);
 	memset(&z, 0, sizeof(z));
 	store_sa_each(st, on_sa, &z);
@@ -537,6 +592,308 @@ static void migration(struct backend *b)
 	is_int(exec_sql(b, b->schema_later), 0,
 	       "%s: a database of a later schema made", n);
 	ok(store_open(b->db, b->where, &st) != 0, "%s: a later schema is refused", n);
+	drop(b);
+}
+
+static int on_count(void *arg, const struct store_subscriber *s)
+{
+	(void)s;
+	++*(int *)arg;
+	return 0;
+}
+
+/*
+ * Schema 2 to 3 (zones.rst): every row of every table comes through, in
+ * zone '' and BS '', which a zone of one reads and writes as before; a
+ * BS of a zone sees none of it.
+ */
+static void migration_2_to_3(struct backend *b)
+{
+	struct store_group_tree t;
+	const char *n = b->name;
+	struct store_sa sa;
+	struct store *st;
+	struct seen z;
+	int count = 0;
+
+	if (!ok(fresh(b, "two") == 0, "%s: a fresh database", n))
+		return;
+	is_int(exec_sql(b, b->schema_2), 0, "%s: a schema 2 database made", n);
+	is_int(store_open(b->db, b->where, &st), 0, "%s: a schema 2 database opens", n);
+	is_int(schema_version(b), 3, "%s: upgraded to schema 3", n);
+	memset(&z, 0, sizeof(z));
+	store_subscriber_each(st, on_sub, &z);
+	ok(z.n == 1 && !strcmp(z.subs[0].cn, "ss-a") && z.subs[0].services == 5 &&
+	   z.subs[0].created == 1700000000, "%s: the subscriber is kept", n);
+	memset(&z, 0, sizeof(z));
+	store_member_each(st, on_member, &z);
+	ok(z.n == 1 && z.groups[0] == 5, "%s: the membership is kept", n);
+	memset(&z, 0, sizeof(z));
+	store_station_each(st, on_station, &z);
+	ok(z.n == 1 && z.indexes[0] == 1, "%s: the station is kept", n);
+	memset(&z, 0, sizeof(z));
+	store_sa_each(st, on_sa, &z);
+	ok(z.n == 2 && z.sas[0].said == 8193 && z.sas[0].has_owner &&
+	   z.sas[0].tek[0].tx_pn_reserved == 4096 && z.sas[0].tek[0].rx_pn == 3 &&
+	   z.sas[0].tek[1].key[0] == 0x11 && z.sas[1].said == 65029 &&
+	   z.sas[1].has_group && z.sas[1].tek[0].tx_pn_reserved == 2048,
+	   "%s: both SAs with their TEKs, reservations and floors are kept", n);
+	sa = z.sas[0];
+	memset(&z, 0, sizeof(z));
+	store_ak_each(st, on_ak, &z);
+	ok(z.n == 1 && z.aks[0].seq == 4 && z.aks[0].ak[19] == 0xa4 &&
+	   z.aks[0].rx_next == 9 && z.aks[0].nonce[7] == 8, "%s: the AK is kept", n);
+	if (ok(store_group_tree_load(st, 5, &t) == 0, "%s: the tree is kept", n)) {
+		ok(t.tree_len == 1 && t.members_len == 2 && t.rekey_len == 1 &&
+		   t.members[1] == 0xbb, "%s: with its blobs", n);
+		store_group_tree_free(&t);
+	}
+	sa.tek[0].eks = 2;
+	is_int(store_sa_save(st, &sa), 0, "%s: an SA saves over its migrated row", n);
+	is_int(store_sa_delete(st, 65029), 0, "%s: a migrated SA deletes", n);
+	memset(&z, 0, sizeof(z));
+	store_sa_each(st, on_sa, &z);
+	ok(z.n == 1 && z.sas[0].tek[0].eks == 2, "%s: and both are read back so", n);
+	store_close(st);
+
+	if (b->db == DB_POSTGRESQL) {
+		is_int(store_open_zone(b->db, b->where, "z1", "bs1", &st), 0,
+		       "%s: a BS of a zone opens the same database", n);
+		store_subscriber_each(st, on_count, &count);
+		is_int(count, 0, "%s: and sees none of the zone of one's rows", n);
+		store_close(st);
+	}
+	drop(b);
+}
+
+/*
+ * Two BSs of one zone and a BS of another on one database: subscribers,
+ * memberships, shared SAs and trees are the zone's; stations, AKs and
+ * unicast SAs each BS's own.
+ */
+static void zones(struct backend *b)
+{
+	struct store_subscriber a = subscriber("ss-a", 0x11);
+	struct store_sa uc = {
+		.said = 0x2001, .service = 0, .suite = 2, .has_owner = true,
+		.owner = { 2, 0x16, 0, 0, 0, 0x11 },
+		.tek = { { 0, { 1 }, 1900000000 }, { 1, { 2 }, 1900001000 } },
+	};
+	struct store_sa grp = {
+		.said = 0x3001, .service = 1, .suite = 2, .has_group = true,
+		.group_id = 1,
+		.tek = { { 2, { 3 }, 1900000000 }, { 3, { 4 }, 1900001000 } },
+	};
+	struct store_ak ak = { .mac = { 2, 0x16, 0, 0, 0, 0x11 }, .seq = 1 };
+	uint8_t blob[1] = { 0x5a };
+	struct store_group_tree t = { .group_id = 1, .tree = blob, .tree_len = 1,
+				      .members = blob, .members_len = 1,
+				      .rekey = blob, .rekey_len = 1 }, back;
+	struct store *bs1, *bs2, *other;
+	const char *n = b->name;
+	struct seen z;
+
+	if (!ok(fresh(b, "zones") == 0, "%s: a fresh database", n))
+		return;
+	if (!ok(store_open_zone(b->db, b->where, "z1", "bs1", &bs1) == 0 &&
+		store_open_zone(b->db, b->where, "z1", "bs2", &bs2) == 0 &&
+		store_open_zone(b->db, b->where, "z2", "bs1", &other) == 0,
+		"%s: BSs bs1 and bs2 of zone z1 and bs1 of zone z2 open it", n))
+		return;
+	is_int(store_subscriber_add(bs1, &a), 0, "%s: bs1 adds a subscriber", n);
+	is_int(store_subscriber_add(bs2, &a), -EEXIST, "%s: bs2 cannot add it again", n);
+	is_int(store_subscriber_add(other, &a), 0, "%s: another zone can", n);
+	is_int(store_member_add(bs2, 1, "ss-a"), 0, "%s: bs2 makes it a member", n);
+	memset(&z, 0, sizeof(z));
+	store_member_each(bs1, on_member, &z);
+	is_int(z.n, 1, "%s: bs1 sees the membership", n);
+	memset(&z, 0, sizeof(z));
+	store_member_each(other, on_member, &z);
+	is_int(z.n, 0, "%s: the other zone does not", n);
+	is_int(store_subscriber_revoke(bs2, "ss-a"), 0, "%s: bs2 revokes it", n);
+	memset(&z, 0, sizeof(z));
+	store_subscriber_each(bs1, on_sub, &z);
+	ok(z.n == 1 && z.subs[0].revoked, "%s: revoked at bs1 too", n);
+	memset(&z, 0, sizeof(z));
+	store_subscriber_each(other, on_sub, &z);
+	ok(z.n == 1 && !z.subs[0].revoked, "%s: not in the other zone", n);
+
+	is_int(store_station_add(bs1, ak.mac, 1), 0, "%s: station 1 at bs1", n);
+	is_int(store_station_add(bs2, ak.mac, 1), 0,
+	       "%s: the same SS is station 1 at bs2 too, on its own", n);
+	is_int(store_ak_save(bs1, &ak), 0, "%s: an AK at bs1", n);
+	is_int(store_sa_save(bs1, &uc), 0, "%s: a unicast SA at bs1", n);
+	is_int(store_sa_save(bs1, &grp), 0, "%s: a group SA, by bs1", n);
+	memset(&z, 0, sizeof(z));
+	store_ak_each(bs2, on_ak, &z);
+	is_int(z.n, 0, "%s: bs2 has no AK of bs1's", n);
+	memset(&z, 0, sizeof(z));
+	store_sa_each(bs2, on_sa, &z);
+	ok(z.n == 1 && z.sas[0].said == 0x3001 && z.sas[0].tek[1].key[0] == 4,
+	   "%s: bs2 sees the group SA and not bs1's unicast one", n);
+	uc.tek[0].key[0] = 9;
+	is_int(store_sa_save(bs2, &uc), 0, "%s: bs2 saves a unicast SA of the same SAID", n);
+	memset(&z, 0, sizeof(z));
+	store_sa_each(bs1, on_sa, &z);
+	ok(z.n == 2 && z.sas[0].said == 0x2001 && z.sas[0].tek[0].key[0] == 1,
+	   "%s: bs1's stays its own", n);
+	grp.tek[0] = grp.tek[1];
+	is_int(store_group_tree_save(bs2, &t, &grp), 0,
+	       "%s: bs2 saves the group's tree with its SA", n);
+	memset(&z, 0, sizeof(z));
+	store_sa_each(bs1, on_sa, &z);
+	ok(z.n == 2 && z.sas[1].said == 0x3001 && z.sas[1].tek[0].eks == 3,
+	   "%s: bs1 reads the group SA bs2 saved", n);
+	ok(store_group_tree_load(bs1, 1, &back) == 0 && back.tree_len == 1 &&
+	   back.tree[0] == 0x5a, "%s: and its tree", n);
+	store_group_tree_free(&back);
+	is_int(store_group_tree_load(other, 1, &back), -ENOENT,
+	       "%s: the other zone has no tree", n);
+	is_int(store_sa_delete(bs2, 0x2001), 0, "%s: bs2 deletes its unicast SA", n);
+	memset(&z, 0, sizeof(z));
+	store_sa_each(bs1, on_sa, &z);
+	is_int(z.n, 2, "%s: bs1 keeps its own", n);
+	store_close(bs1);
+	store_close(bs2);
+	store_close(other);
+	drop(b);
+}
+
+struct heard {
+	int n;
+	char kind[16];
+	unsigned int id;
+};
+
+static void on_notification(void *arg, const char *kind, unsigned int id)
+{
+	struct heard *h = arg;
+
+	h->n++;
+	snprintf(h->kind, sizeof(h->kind), "%s", kind);
+	h->id = id;
+}
+
+static int on_join(void *arg, const struct store_join *j)
+{
+	struct store_join *out = arg;
+
+	*out = *j;
+	return 0;
+}
+
+/* Waits up to 5 s for a notification to bs through fd. */
+static void hear(struct store *bs, int fd, struct heard *h)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+	memset(h, 0, sizeof(*h));
+	for (int i = 0; i < 50 && !h->n; i++) {
+		if (poll(&pfd, 1, 100) > 0 && store_zone_notifications(bs, on_notification, h))
+			return;
+	}
+}
+
+/*
+ * What the zone's BSs coordinate with (zones.rst): the lease of a shared
+ * SA and its fence, PN blocks of a shared TEK, joins for the writer,
+ * notifications, the AKs of the zone.
+ */
+static void zone_coordination(struct backend *b)
+{
+	struct store_sa grp = {
+		.said = 0x3001, .service = 1, .suite = 2, .has_group = true,
+		.group_id = 1,
+		.tek = { { 2, { 3 }, 1900000000 }, { 2, { 3 }, 1900000000 } },
+	};
+	struct store_ak ak = { .mac = { 2, 0x16, 0, 0, 0, 0x11 }, .seq = 1,
+			       .expires = 1900000000 };
+	const uint8_t ikey[STORE_KEY_LEN] = { 0x42 }, other[STORE_KEY_LEN] = { 1 };
+	char holder[CONFIG_ZONE_NAME_MAX + 1];
+	struct store *bs1, *bs2, *z2;
+	const char *n = b->name;
+	uint32_t s1 = 0, s2 = 0;
+	struct store_join j;
+	struct heard h;
+	int fd = -1, taken = 0;
+
+	if (!ok(fresh(b, "coord") == 0, "%s: a fresh database", n))
+		return;
+	if (!ok(store_open_zone(b->db, b->where, "z1", "bs1", &bs1) == 0 &&
+		store_open_zone(b->db, b->where, "z1", "bs2", &bs2) == 0 &&
+		store_open_zone(b->db, b->where, "z2", "bs1", &z2) == 0,
+		"%s: two BSs of z1 and one of z2", n))
+		return;
+	is_int(store_lease_take(bs1, 0x3001, 400, holder), 1, "%s: bs1 takes the lease", n);
+	is_int(store_lease_take(bs2, 0x3001, 400, holder), 0, "%s: bs2 cannot", n);
+	ok(!strcmp(holder, "bs1"), "%s: and is told bs1 holds it", n);
+	is_int(store_lease_take(z2, 0x3001, 400, holder), 1,
+	       "%s: the other zone's SA of that SAID is another lease", n);
+	is_int(store_lease_take(bs1, 0x3001, 400, holder), 1, "%s: bs1 renews it", n);
+	store_lease_fence(bs1, true);
+	store_lease_fence(bs2, true);
+	is_int(store_sa_save(bs1, &grp), 0, "%s: the holder writes the shared SA", n);
+	grp.tek[1].key[0] = 0x66;
+	is_int(store_sa_save(bs2, &grp), -EPERM, "%s: a fenced non-holder cannot", n);
+	for (int i = 0; i < 40 && !taken; i++) {
+		usleep(50000);
+		taken = store_lease_take(bs2, 0x3001, 60000, holder) == 1;
+	}
+	ok(taken, "%s: once bs1's lease ran out, bs2 takes it", n);
+	is_int(store_sa_save(bs1, &grp), -EPERM,
+	       "%s: bs1, whose lease passed on, can write no more", n);
+	is_int(store_lease_take(bs1, 0x3001, 400, holder), 0,
+	       "%s: nor renew it", n);
+	grp.tek[1].key[0] = 3;
+	is_int(store_sa_save(bs2, &grp), 0, "%s: the new holder writes", n);
+	is_int(store_lease_release(bs2, 0x3001), 0, "%s: and gives the lease up", n);
+	is_int(store_lease_take(bs1, 0x3001, 400, holder), 1, "%s: which bs1 takes at once", n);
+
+	is_int(store_tek_take_pns(bs1, 0x3001, 2, 1000, &s1), 0, "%s: bs1 takes PNs", n);
+	is_int(store_tek_take_pns(bs2, 0x3001, 2, 1000, &s2), 0, "%s: so does bs2", n);
+	ok(s2 >= s1 + 1000, "%s: their blocks do not meet (%u, %u)", n, s1, s2);
+	is_int(store_tek_take_pns(bs2, 0x3001, 1, 1000, &s2), -ENOENT,
+	       "%s: no PNs of a TEK the SA lacks", n);
+	is_int(store_tek_take_pns(bs2, 0x3001, 2, STORE_PN_SPACE, &s2), -ENOSPC,
+	       "%s: nor past 2^31", n);
+
+	is_int(store_join_add(bs2, 1, "ss-a", ikey, 100), 0, "%s: bs2 records a join", n);
+	memset(&j, 0, sizeof(j));
+	is_int(store_join_each(bs1, 1, on_join, &j), 0, "%s: the writer reads it", n);
+	ok(!strcmp(j.cn, "ss-a") && !strcmp(j.bs, "bs2") && j.ikey[0] == 0x42,
+	   "%s: with the member, its key and where it asked", n);
+	is_int(store_join_delete(bs1, 1, "ss-a", other), 0,
+	       "%s: a delete naming another key", n);
+	memset(&j, 0, sizeof(j));
+	store_join_each(bs1, 1, on_join, &j);
+	ok(!strcmp(j.cn, "ss-a"), "%s: leaves the join (asked again since)", n);
+	store_join_delete(bs1, 1, "ss-a", ikey);
+	memset(&j, 0, sizeof(j));
+	store_join_each(bs1, 1, on_join, &j);
+	ok(!j.cn[0], "%s: the one naming its key deletes it", n);
+
+	is_int(store_ak_save(bs1, &ak), 0, "%s: an AK at bs1", n);
+	is_int(store_zone_ak_current(bs2, ak.mac, 1800000000), 1,
+	       "%s: bs2 sees the station holds a current AK in the zone", n);
+	is_int(store_zone_ak_current(bs2, ak.mac, 1900000001), 0,
+	       "%s: not once it has expired", n);
+	is_int(store_zone_ak_current(z2, ak.mac, 1800000000), 0,
+	       "%s: nor in another zone", n);
+
+	if (b->db == DB_POSTGRESQL &&
+	    ok(store_zone_listen(bs1, &fd) == 0 && fd >= 0, "%s: bs1 listens", n)) {
+		is_int(store_zone_notify(z2, "tree", 1), 0, "%s: z2 notifies", n);
+		is_int(store_zone_notify(bs2, "tree", 7), 0, "%s: bs2 notifies", n);
+		hear(bs1, fd, &h);
+		ok(h.n == 1 && !strcmp(h.kind, "tree") && h.id == 7,
+		   "%s: bs1 hears its zone's notification, not the other's", n);
+	} else if (b->db == DB_SQLITE) {
+		is_int(store_zone_listen(bs1, &fd), -EOPNOTSUPP,
+		       "%s: a zone of one hears nothing", n);
+	}
+	store_close(bs1);
+	store_close(bs2);
+	store_close(z2);
 	drop(b);
 }
 
@@ -610,8 +967,8 @@ static void postgresql_cases(void)
 	struct backend b = {
 		.name = "PostgreSQL", .db = DB_POSTGRESQL,
 		.dir = getenv("PKMD_TEST_POSTGRESQL"),
-		.schema_1 = schema_1_pg,
-		.schema_later = "UPDATE pkmd_schema SET version = 3",
+		.schema_1 = schema_1_pg, .schema_2 = schema_2_pg,
+		.schema_later = "UPDATE pkmd_schema SET version = 4",
 	};
 	const char *why = getenv("PKMD_TEST_POSTGRESQL_WHY");
 
@@ -623,6 +980,9 @@ static void postgresql_cases(void)
 	records(&b);
 	trees(&b);
 	migration(&b);
+	migration_2_to_3(&b);
+	zones(&b);
+	zone_coordination(&b);
 	lost_connection(&b);
 }
 
@@ -631,7 +991,8 @@ int main(void)
 	char dir[] = "/tmp/pkmd-store-XXXXXX";
 	struct backend sqlite = {
 		.name = "SQLite", .db = DB_SQLITE, .dir = dir,
-		.schema_1 = schema_1_sqlite, .schema_later = "PRAGMA user_version = 3",
+		.schema_1 = schema_1_sqlite, .schema_2 = schema_2_sqlite,
+		.schema_later = "PRAGMA user_version = 4",
 	};
 
 	if (!mkdtemp(dir)) {
@@ -641,6 +1002,8 @@ int main(void)
 	records(&sqlite);
 	trees(&sqlite);
 	migration(&sqlite);
+	migration_2_to_3(&sqlite);
+	zone_coordination(&sqlite);
 	rmdir(dir);
 
 	postgresql_cases();
