@@ -12,6 +12,19 @@
 
 #include "store_backend.h"
 
+/*
+ * In a zone, every committed change of shared state is announced to the
+ * zone's other BSs (zones.rst), after its commit: a BS that dies in
+ * between leaves it to their poll.
+ */
+static int announced(struct store *st, int err, const char *kind,
+		     unsigned int id)
+{
+	if (!err && st->zone[0])
+		st->ops->zone_notify(st, kind, id);
+	return err;
+}
+
 int store_open_zone(enum config_db backend, const char *where,
 		    const char *zone, const char *bs, struct store **out)
 {
@@ -44,12 +57,12 @@ const char *store_name(const struct store *st)
 
 int store_subscriber_add(struct store *st, const struct store_subscriber *s)
 {
-	return st->ops->subscriber_add(st, s);
+	return announced(st, st->ops->subscriber_add(st, s), "subscribers", 0);
 }
 
 int store_subscriber_revoke(struct store *st, const char *cn)
 {
-	return st->ops->subscriber_revoke(st, cn);
+	return announced(st, st->ops->subscriber_revoke(st, cn), "subscribers", 0);
 }
 
 int store_subscriber_each(struct store *st,
@@ -61,12 +74,12 @@ int store_subscriber_each(struct store *st,
 
 int store_member_add(struct store *st, uint8_t group, const char *cn)
 {
-	return st->ops->member_add(st, group, cn);
+	return announced(st, st->ops->member_add(st, group, cn), "subscribers", 0);
 }
 
 int store_member_del(struct store *st, uint8_t group, const char *cn)
 {
-	return st->ops->member_del(st, group, cn);
+	return announced(st, st->ops->member_del(st, group, cn), "subscribers", 0);
 }
 
 int store_member_each(struct store *st,
@@ -92,7 +105,9 @@ int store_station_each(struct store *st,
 
 int store_sa_save(struct store *st, const struct store_sa *sa)
 {
-	return st->ops->sa_save(st, sa);
+	int err = st->ops->sa_save(st, sa);
+
+	return sa->has_owner ? err : announced(st, err, "sa", sa->said);
 }
 
 int store_sa_delete(struct store *st, uint16_t said)
@@ -124,7 +139,7 @@ int store_ak_promote(struct store *st, const uint8_t mac[MAC_LEN])
 
 int store_ak_delete(struct store *st, const uint8_t mac[MAC_LEN])
 {
-	return st->ops->ak_delete(st, mac);
+	return announced(st, st->ops->ak_delete(st, mac), "aks", 0);
 }
 
 int store_ak_set_rx(struct store *st, const uint8_t mac[MAC_LEN],
@@ -158,7 +173,8 @@ int store_ak_each(struct store *st,
 int store_group_tree_save(struct store *st, const struct store_group_tree *t,
 			  const struct store_sa *sa)
 {
-	return st->ops->group_tree_save(st, t, sa);
+	return announced(st, st->ops->group_tree_save(st, t, sa), "tree",
+			 t->group_id);
 }
 
 int store_group_tree_load(struct store *st, uint8_t group,
@@ -194,10 +210,11 @@ int store_group_tree_versions(struct store *st,
 	return st->ops->group_tree_versions(st, cb, arg);
 }
 
-int store_tek_take_pns(struct store *st, uint16_t said, uint8_t eks,
-		       uint32_t block, uint32_t *start)
+int store_tek_take_pns(struct store *st, uint16_t said,
+		       const uint8_t key[STORE_KEY_LEN], uint32_t block,
+		       uint32_t *start)
 {
-	return st->ops->tek_take_pns(st, said, eks, block, start);
+	return st->ops->tek_take_pns(st, said, key, block, start);
 }
 
 int store_lease_take(struct store *st, uint16_t said, uint32_t lease_ms,
@@ -208,7 +225,7 @@ int store_lease_take(struct store *st, uint16_t said, uint32_t lease_ms,
 
 int store_lease_release(struct store *st, uint16_t said)
 {
-	return st->ops->lease_release(st, said);
+	return announced(st, st->ops->lease_release(st, said), "lease", said);
 }
 
 void store_lease_fence(struct store *st, bool on)
@@ -237,7 +254,7 @@ int store_zone_notifications(struct store *st,
 int store_join_add(struct store *st, uint8_t group, const char *cn,
 		   const uint8_t ikey[STORE_KEY_LEN], int64_t asked)
 {
-	return st->ops->join_add(st, group, cn, ikey, asked);
+	return announced(st, st->ops->join_add(st, group, cn, ikey, asked), "join", group);
 }
 
 int store_join_each(struct store *st, uint8_t group,

@@ -188,12 +188,14 @@ int store_group_tree_versions(struct store *st,
  */
 
 /*
- * The downlink PNs [*start, *start + block) of a shared SA's TEK with
- * this EKS, for this BS alone: the zone's mark for the key moves past
- * them, committed on return.  -ENOSPC: the key's PNs are used up.
+ * The downlink PNs [*start, *start + block) of the shared SA's TEK key,
+ * for this BS alone: the zone's mark for the key moves past them,
+ * committed on return; the marks of keys the SA no longer has go.
+ * -ENOSPC: the key's PNs are used up.
  */
-int store_tek_take_pns(struct store *st, uint16_t said, uint8_t eks,
-		       uint32_t block, uint32_t *start);
+int store_tek_take_pns(struct store *st, uint16_t said,
+		       const uint8_t key[STORE_KEY_LEN], uint32_t block,
+		       uint32_t *start);
 
 /*
  * Takes the lease of the shared SA said, or renews it, for lease_ms in

@@ -61,8 +61,9 @@ struct store_ops {
 					     uint64_t version),
 				   void *arg);
 
-	int (*tek_take_pns)(struct store *st, uint16_t said, uint8_t eks,
-			    uint32_t block, uint32_t *start);
+	int (*tek_take_pns)(struct store *st, uint16_t said,
+			    const uint8_t key[STORE_KEY_LEN], uint32_t block,
+			    uint32_t *start);
 	int (*lease_take)(struct store *st, uint16_t said, uint32_t lease_ms,
 			  char holder[CONFIG_ZONE_NAME_MAX + 1]);
 	int (*lease_release)(struct store *st, uint16_t said);

@@ -1138,46 +1138,32 @@ static int pg_group_tree_versions(struct store *base,
 
 /* ---- zones ---- */
 
-/*
- * The rows of the TEK are locked (FOR UPDATE) until the commit: a BS
- * taking PNs at the same moment waits, then reads the mark this one
- * wrote.
- */
-static int pg_tek_take_pns(struct store *base, uint16_t said, uint8_t eks,
-			   uint32_t block, uint32_t *start)
+static int pg_tek_take_pns(struct store *base, uint16_t said,
+			   const uint8_t key[STORE_KEY_LEN], uint32_t block,
+			   uint32_t *start)
 {
 	struct pg_store *st = to_pg(base);
 	struct params p = { 0 };
 	PGresult *r = NULL;
-	int64_t mark = -1;
+	int64_t end = -1;
 	int err;
 
-	if (begin(st))
-		return -EIO;
 	p_int(&p, said);
-	p_int(&p, eks);
-	err = run(st, SQL_TEK_PN_MARK, &p, &r, "take PNs");
-	for (int i = 0; !err && i < PQntuples(r); i++)
-		if (col_int(r, i, 0) > mark)
-			mark = col_int(r, i, 0);
-	if (r)
-		PQclear(r);
-	if (!err && mark < 0)
-		err = -ENOENT;
-	if (!err && mark + block > STORE_PN_SPACE)
-		err = -ENOSPC;
-	if (!err) {
-		p_int(&p, mark + block);
-		err = run(st, SQL_TEK_PN_TAKE, &p, NULL, "take PNs");
-	}
-	if (err) {
-		rollback(st);
+	p_blob(&p, key, STORE_KEY_LEN);
+	p_int(&p, block);
+	err = run(st, SQL_TEK_PN_TAKE, &p, &r, "take PNs");
+	if (err)
 		return err;
-	}
-	err = commit(st);
-	if (!err)
-		*start = (uint32_t)mark;
-	return err;
+	if (PQntuples(r) == 1)
+		end = col_int(r, 0, 0);
+	PQclear(r);
+	p = (struct params){ 0 };
+	p_int(&p, said);
+	run(st, SQL_TEK_PN_FORGET, &p, NULL, "forget PN marks");
+	if (end > STORE_PN_SPACE || end < block)
+		return -ENOSPC;
+	*start = (uint32_t)(end - block);
+	return 0;
 }
 
 static int pg_lease_take(struct store *base, uint16_t said, uint32_t lease_ms,
@@ -1216,20 +1202,21 @@ static int pg_lease_release(struct store *base, uint16_t said)
 	return run(to_pg(base), SQL_LEASE_RELEASE, &p, NULL, "release lease");
 }
 
-/* Notifications: "ZONE KIND ID" on the channel pkmd_zone. */
+/* Notifications: "ZONE KIND ID BS" on the channel pkmd_zone. */
 #define ZONE_CHANNEL	"pkmd_zone"
 
 static int pg_zone_notify(struct store *base, const char *kind, unsigned int id)
 {
 	struct pg_store *st = to_pg(base);
-	char payload[CONFIG_ZONE_NAME_MAX + 48];
+	char payload[2 * CONFIG_ZONE_NAME_MAX + 48];
 	const char *values[1] = { payload };
 	PGresult *r;
 	bool ok;
 
 	if (batch_commit(st) || ensure_connection(st))
 		return -EIO;
-	snprintf(payload, sizeof(payload), "%s %s %u", st->base.zone, kind, id);
+	snprintf(payload, sizeof(payload), "%s %s %u %s", st->base.zone, kind,
+		 id, st->base.bs);
 	r = PQexecParams(st->conn, "SELECT pg_notify('" ZONE_CHANNEL "', $1)",
 			 1, NULL, values, NULL, NULL, 0);
 	ok = PQresultStatus(r) == PGRES_TUPLES_OK;
@@ -1292,13 +1279,15 @@ static int pg_zone_notifications(struct store *base,
 		return -EIO;
 	}
 	while ((n = PQnotifies(st->listener))) {
-		char kind[16];
+		char kind[16], from[CONFIG_ZONE_NAME_MAX + 1];
 		unsigned int id;
 
-		/* another zone's, or not pkmd's: ignored */
+		/* another zone's, this BS's own, or not pkmd's: ignored */
 		if (!strncmp(n->extra, st->base.zone, zone_len) &&
 		    n->extra[zone_len] == ' ' &&
-		    sscanf(n->extra + zone_len + 1, "%15s %u", kind, &id) == 2)
+		    sscanf(n->extra + zone_len + 1, "%15s %u %63s", kind, &id,
+			   from) == 3 &&
+		    strcmp(from, st->base.bs))
 			cb(arg, kind, id);
 		PQfreemem(n);
 	}

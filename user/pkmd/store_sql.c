@@ -92,6 +92,12 @@
 	"  holder TEXT NOT NULL,"					\
 	"  expires " INT64 " NOT NULL,"					\
 	"  PRIMARY KEY (zone, said));"					\
+	"CREATE TABLE IF NOT EXISTS zone_pns ("				\
+	"  zone TEXT NOT NULL,"						\
+	"  said INTEGER NOT NULL,"					\
+	"  key " BLOB " NOT NULL,"					\
+	"  mark " INT64 " NOT NULL,"					\
+	"  PRIMARY KEY (zone, said, key));"				\
 	"CREATE TABLE IF NOT EXISTS zone_joins ("			\
 	"  zone TEXT NOT NULL,"						\
 	"  group_id INTEGER NOT NULL CHECK (group_id BETWEEN 0 AND 255)," \
@@ -326,17 +332,23 @@ const struct store_sql_text store_sql[SQL_COUNT] = {
 
 	/*
 	 * A shared TEK's downlink PNs, taken in blocks by the zone's BSs
-	 * (zones.rst): the rows of its EKS locked, then all moved past the
-	 * highest of them by the block, in one transaction.
+	 * (zones.rst): one statement moves the key's mark by the block and
+	 * returns where the block ends, relative to the row as it is when
+	 * the statement gets its lock, so no two BSs get the same block.
 	 */
-	[SQL_TEK_PN_MARK] = {
-		.sqlite = "SELECT tx_pn_reserved FROM teks WHERE " ZONE
-			  " AND bs = '' AND said = ?1 AND eks = ?2",
-		.pg = "SELECT tx_pn_reserved FROM teks WHERE " ZONE
-		      " AND bs = '' AND said = ?1 AND eks = ?2 FOR UPDATE" },
-	[SQL_TEK_PN_TAKE] = { .both =
-		"UPDATE teks SET tx_pn_reserved = ?3 WHERE " ZONE
-		" AND bs = '' AND said = ?1 AND eks = ?2" },
+	[SQL_TEK_PN_TAKE] = {
+		.sqlite = "INSERT INTO zone_pns (zone, said, key, mark)"
+			  " VALUES (pkmd_zone(), ?1, ?2, ?3)"
+			  " ON CONFLICT (zone, said, key) DO UPDATE SET"
+			  " mark = mark + excluded.mark RETURNING mark",
+		.pg = "INSERT INTO zone_pns (zone, said, key, mark)"
+		      " VALUES (pkmd_zone(), ?1, ?2, ?3)"
+		      " ON CONFLICT (zone, said, key) DO UPDATE SET"
+		      " mark = zone_pns.mark + EXCLUDED.mark RETURNING mark" },
+	/* Marks of keys no shared SA holds any more. */
+	[SQL_TEK_PN_FORGET] = { .both =
+		"DELETE FROM zone_pns WHERE " ZONE " AND said = ?1 AND key NOT IN"
+		" (SELECT key FROM teks WHERE " ZONE " AND bs = '' AND said = ?1)" },
 
 	/*
 	 * A shared SA's lease: taken when free or expired, renewed by its

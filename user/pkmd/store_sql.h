@@ -11,7 +11,7 @@
 
 /*
  * 2: teks.tx_pn_reserved and teks.rx_pn; 3: every row's zone and BS,
- * group_trees.version, zone_leases and zone_joins (zones.rst)
+ * group_trees.version, zone_leases, zone_pns and zone_joins (zones.rst)
  */
 #define STORE_SCHEMA_VERSION	3
 
@@ -50,8 +50,8 @@ enum store_sql {
 	SQL_TREE_LOAD,
 	SQL_TREE_DELETE,
 	SQL_TREE_VERSIONS,
-	SQL_TEK_PN_MARK,
 	SQL_TEK_PN_TAKE,
+	SQL_TEK_PN_FORGET,
 	SQL_LEASE_TAKE,
 	SQL_LEASE_RELEASE,
 	SQL_LEASE_HELD,

@@ -991,47 +991,36 @@ static int sqlite_group_tree_versions(struct store *base,
 
 /* Zones: a zone of one on SQLite, whose one BS holds every lease. */
 
-static int sqlite_tek_take_pns(struct store *base, uint16_t said, uint8_t eks,
-			       uint32_t block, uint32_t *start)
+static int sqlite_tek_take_pns(struct store *base, uint16_t said,
+			       const uint8_t key[STORE_KEY_LEN], uint32_t block,
+			       uint32_t *start)
 {
 	struct sqlite_store *st = to_sqlite(base);
 	sqlite3_stmt *stmt;
-	int64_t mark = -1;
-	int rc, err;
+	int64_t end = -1;
+	int rc, err = 0;
 
-	if (exec(st, "BEGIN IMMEDIATE"))
+	if (prepare(st, store_sql_sqlite(SQL_TEK_PN_TAKE), &stmt))
 		return -EIO;
-	err = prepare(st, store_sql_sqlite(SQL_TEK_PN_MARK), &stmt);
-	if (!err) {
-		sqlite3_bind_int(stmt, 1, said);
-		sqlite3_bind_int(stmt, 2, eks);
-		while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
-			if (sqlite3_column_int64(stmt, 0) > mark)
-				mark = sqlite3_column_int64(stmt, 0);
-		if (rc != SQLITE_DONE)
-			err = db_error(st, "take PNs");
-		sqlite3_finalize(stmt);
-	}
-	if (!err && mark < 0)
-		err = -ENOENT;
-	if (!err && mark + block > STORE_PN_SPACE)
-		err = -ENOSPC;
-	if (!err)
-		err = prepare(st, store_sql_sqlite(SQL_TEK_PN_TAKE), &stmt);
-	if (!err) {
-		sqlite3_bind_int(stmt, 1, said);
-		sqlite3_bind_int(stmt, 2, eks);
-		sqlite3_bind_int64(stmt, 3, mark + block);
-		err = step_done(st, stmt, "take PNs");
-	}
-	if (err) {
-		exec(st, "ROLLBACK");
+	sqlite3_bind_int(stmt, 1, said);
+	bind_blob(stmt, 2, key, STORE_KEY_LEN);
+	sqlite3_bind_int64(stmt, 3, block);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW)
+		end = sqlite3_column_int64(stmt, 0);
+	else
+		err = db_error(st, "take PNs");
+	sqlite3_finalize(stmt);
+	if (err)
 		return err;
+	if (prepare(st, store_sql_sqlite(SQL_TEK_PN_FORGET), &stmt) == 0) {
+		sqlite3_bind_int(stmt, 1, said);
+		step_done(st, stmt, "forget PN marks");
 	}
-	err = exec(st, "COMMIT");
-	if (!err)
-		*start = (uint32_t)mark;
-	return err;
+	if (end > STORE_PN_SPACE || end < block)
+		return -ENOSPC;
+	*start = (uint32_t)(end - block);
+	return 0;
 }
 
 static int sqlite_lease_take(struct store *base, uint16_t said,
