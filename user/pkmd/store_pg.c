@@ -57,6 +57,10 @@ struct pg_store {
 	bool batch_open;		/* a receive-window transaction is open */
 	/* The server said, between statements, that it ends the session. */
 	bool server_closing;
+	/* a server that cannot be reached is tried again after this */
+	int64_t retry_at_ms;		/* monotonic */
+	uint32_t backoff_ms;
+	int64_t unreachable_log_ms;	/* the last "unreachable" line */
 	/* zones: the URI again, for the listener's connection of its own */
 	char *uri;
 	PGconn *listener;
@@ -273,22 +277,48 @@ static bool connection_up(struct pg_store *st)
 	return PQstatus(st->conn) == CONNECTION_OK && !st->server_closing;
 }
 
-/* One PQreset(), outside a transaction; 0 or -EIO (logged). */
+/* Reconnection attempts back off from this to this, doubling. */
+#define BACKOFF_MIN_MS		100
+#define BACKOFF_MAX_MS		5000
+#define UNREACHABLE_LOG_MS	10000
+
+/*
+ * One PQreset(), outside a transaction; 0 or -EIO (logged).  After a
+ * failed one the next waits BACKOFF_MIN_MS, then twice as long each time
+ * up to BACKOFF_MAX_MS; a call meanwhile fails at once with -EIO, and
+ * says so at most every 10 s, so that the caller refuses what needs the
+ * database without waiting for a connection timeout each time.
+ */
 static int reconnect(struct pg_store *st)
 {
+	int64_t now = now_mono_ms();
 	char buf[256];
 
+	if (now < st->retry_at_ms) {
+		if (now - st->unreachable_log_ms >= UNREACHABLE_LOG_MS) {
+			st->unreachable_log_ms = now;
+			log_err("database %s: unreachable; what needs it is refused, connecting again in %lld ms",
+				st->base.name, (long long)(st->retry_at_ms - now));
+		}
+		return -EIO;
+	}
 	log_warn("database %s: connection lost (%s); connecting again",
 		 st->base.name, st->server_closing ? "the server ended the session" :
 		 one_line(PQerrorMessage(st->conn), buf, sizeof(buf)));
 	st->server_closing = false;
 	PQreset(st->conn);
-	if (PQstatus(st->conn) != CONNECTION_OK) {
-		log_conn_error(st, "cannot connect again");
+	if (PQstatus(st->conn) != CONNECTION_OK || session_setup(st)) {
+		if (PQstatus(st->conn) != CONNECTION_OK)
+			log_conn_error(st, "cannot connect again");
+		st->backoff_ms = st->backoff_ms ? st->backoff_ms * 2 : BACKOFF_MIN_MS;
+		if (st->backoff_ms > BACKOFF_MAX_MS)
+			st->backoff_ms = BACKOFF_MAX_MS;
+		st->retry_at_ms = now_mono_ms() + st->backoff_ms;
+		st->unreachable_log_ms = now_mono_ms();
 		return -EIO;
 	}
-	if (session_setup(st))
-		return -EIO;
+	st->backoff_ms = 0;
+	st->retry_at_ms = 0;
 	log_notice("database %s: connected again", st->base.name);
 	return 0;
 }

@@ -504,6 +504,9 @@ int bs_subscriber_revoke(struct bs *bs, const char *cn, char *why,
 		     bs_group_has_tree(bs, sa->rec.group_id)) ||
 		    !may_hold(bs, sub, sa))
 			continue;
+		/* its writer replaces them when it learns of the revocation */
+		if (!bs_zone_writer(bs, (uint16_t)said))
+			continue;
 		if (!replaced) {
 			/* the broadcast SA and the groups' */
 			replaced = calloc(bs->cfg->n_groups + 1,
@@ -605,6 +608,131 @@ int bs_group_member_del(struct bs *bs, uint8_t group, const char *cn,
 	group_bit_set(sub->groups, group, false);
 	bs_group_member_left(bs, group, sub, "removed by the operator");
 	return 0;
+}
+
+/* The zone's subscribers (zones.rst) */
+
+/* What a revocation at another BS of the zone means here. */
+static void zone_revoked(struct bs *bs, struct subscriber *sub)
+{
+	struct station *st = bs_station_by_mac(bs, sub->rec.mac);
+	struct bs_sa *sa;
+
+	log_notice("subscriber %s revoked in zone %s", sub->rec.cn, bs->cfg->zone);
+	for (size_t said = 0; said < 65536; said++) {
+		sa = bs->sas[said];
+		if (!sa || sa->rec.has_owner || !bs_zone_writer(bs, (uint16_t)said) ||
+		    (sa->rec.has_group && bs_group_has_tree(bs, sa->rec.group_id)) ||
+		    !may_hold(bs, sub, sa))
+			continue;
+		if (bs_sa_replace(sa) == 0)
+			bs_zone_sa_replaced(bs, sa);
+	}
+	if (st) {
+		store_ak_delete(bs->store, st->mac);
+		bs_ak_wipe(&st->ak[STORE_AK_ACTIVE]);
+		bs_ak_wipe(&st->ak[STORE_AK_PENDING]);
+		sa = bs_sa_find(bs, station_unicast_said(st));
+		if (sa)
+			bs_sa_remove(sa);
+	}
+	for (unsigned int g = 0; g < CONFIG_MAX_GROUPS; g++)
+		if (group_bit(sub->groups, (uint8_t)g))
+			bs_group_member_left(bs, (uint8_t)g, sub, "revoked");
+}
+
+void bs_zone_sa_replaced(struct bs *bs, struct bs_sa *sa)
+{
+	for (unsigned int n = 1; n <= STATION_MAX; n++) {
+		struct station *st = bs->stations[n];
+
+		if (st && entitled(bs, st, sa))
+			bs_tek_invalid_to(bs, st, sa->rec.said,
+					  "new TEKs after a revocation");
+	}
+}
+
+struct zone_subs {
+	struct bs *bs;
+	struct store_subscriber *recs;
+	size_t n, cap;
+	uint8_t (*groups)[GROUP_BITMAP_BYTES];	/* per rec */
+};
+
+static int zone_sub(void *arg, const struct store_subscriber *rec)
+{
+	struct zone_subs *z = arg;
+
+	if (z->n == z->cap) {
+		size_t cap = z->cap ? 2 * z->cap : 64;
+		struct store_subscriber *recs = realloc(z->recs, cap * sizeof(*recs));
+
+		if (!recs)
+			return -ENOMEM;
+		z->recs = recs;
+		z->cap = cap;
+	}
+	z->recs[z->n++] = *rec;
+	return 0;
+}
+
+static int zone_member(void *arg, uint8_t group, const char *cn)
+{
+	struct zone_subs *z = arg;
+
+	for (size_t i = 0; i < z->n; i++)
+		if (!strcmp(z->recs[i].cn, cn))
+			group_bit_set(z->groups[i], group, true);
+	return 0;
+}
+
+/*
+ * Another BS of the zone added or revoked a subscriber, or changed a
+ * membership: the tables are read again and the differences acted on as
+ * if made here (a revoked subscriber loses its AKs and unicast SA at this
+ * BS; a member gone leaves the trees this BS writes).
+ */
+void bs_zone_reload_subscribers(struct bs *bs)
+{
+	struct zone_subs z = { .bs = bs };
+
+	if (store_subscriber_each(bs->store, zone_sub, &z))
+		goto out;
+	z.groups = calloc(z.n ? z.n : 1, sizeof(*z.groups));
+	if (!z.groups || store_member_each(bs->store, zone_member, &z))
+		goto out;
+	for (size_t i = 0; i < z.n; i++) {
+		struct subscriber *sub = bs_subscriber_by_cn(bs, z.recs[i].cn);
+
+		if (!sub) {
+			sub = subscriber_append(bs, &z.recs[i]);
+			if (!sub)
+				goto out;
+			log_info("subscriber %s (%s) added in zone %s",
+				 sub->rec.cn, mac_str(sub->rec.mac), bs->cfg->zone);
+		}
+		for (unsigned int g = 0; g < CONFIG_MAX_GROUPS; g++) {
+			bool was = group_bit(sub->groups, (uint8_t)g);
+			bool is = group_bit(z.groups[i], (uint8_t)g);
+
+			if (was == is)
+				continue;
+			group_bit_set(sub->groups, (uint8_t)g, is);
+			if (is)
+				log_info("group %u: %s added in zone %s", g,
+					 sub->rec.cn, bs->cfg->zone);
+			else if (!z.recs[i].revoked)
+				bs_group_member_left(bs, (uint8_t)g, sub,
+						     "removed in the zone");
+		}
+		if (z.recs[i].revoked && !sub->rec.revoked) {
+			sub->rec.revoked = true;
+			zone_revoked(bs, sub);
+		}
+	}
+out:
+	free(z.recs);
+	free(z.groups);
 }
 
 /* Startup and shutdown */
@@ -797,7 +925,8 @@ static int bs_start(struct pkmd *d)
 		if (station_conns(bs, bs->stations[i]))
 			return PKMD_EXIT_SETUP;
 	}
-	if (bs_sas_load(bs) || bs_sas_reconcile(bs) || bs_groups_start(bs))
+	if (bs_zone_start(bs) || bs_sas_load(bs) || bs_sas_reconcile(bs) ||
+	    bs_groups_start(bs))
 		return PKMD_EXIT_SETUP;
 	log_notice("BS on %s (BSID %s): %zu subscribers, %u stations",
 		   d->kernel.ifname, mac_str(d->kernel.bsid), bs->n_subs,
@@ -811,6 +940,7 @@ static void bs_stop(struct pkmd *d)
 
 	if (!bs)
 		return;
+	bs_zone_stop(bs);
 	bs_groups_stop(bs);
 	bs_sas_free(bs);
 	for (unsigned int i = 1; i <= STATION_MAX; i++) {

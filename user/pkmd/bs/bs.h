@@ -105,6 +105,7 @@ struct bs {
 	struct bs_sa **sas;				/* by SAID, 65536 */
 	struct bs_group **groups;	/* by group ID, 256; NULL: no tree */
 	struct disc_policy policy;
+	struct bs_zone *zone;		/* NULL: a zone of one (bs_zone.c) */
 };
 
 static inline uint16_t station_basic_cid(const struct station *st)
@@ -182,6 +183,28 @@ void bs_kernel_pn_limit(struct bs *bs, uint16_t said, uint8_t eks,
 void bs_tek_fresh(const struct bs *bs, struct store_tek *t);
 int bs_sa_install_tek(struct bs_sa *sa, int gen, uint32_t lifetime,
 		      bool replace);
+
+/*
+ * bs_sa.c, in a zone: a follower takes the shared SA's committed TEKs
+ * into its kernel (and creates it there if it has none yet).
+ */
+int bs_sas_zone_sync(struct bs *bs, uint16_t said);
+
+/*
+ * bs_zone.c: the zone's leases, notifications and poll (zones.rst).
+ * Without [bs] zone none of it runs, and this BS writes every SA.
+ */
+int bs_zone_start(struct bs *bs);
+void bs_zone_stop(struct bs *bs);
+/* Whether this BS writes the SA: its lease, or no zone at all. */
+bool bs_zone_writer(const struct bs *bs, uint16_t said);
+/* Takes or renews the leases now. */
+void bs_zone_lease_pass(struct bs *bs);
+void bs_zone_json(struct bs *bs, uint16_t said, struct json_out *o);
+/* bs.c: the zone's subscribers and memberships changed. */
+void bs_zone_reload_subscribers(struct bs *bs);
+/* bs.c: both TEKs of a shared SA were replaced by its writer. */
+void bs_zone_sa_replaced(struct bs *bs, struct bs_sa *sa);
 
 /* bs_control.c: the BS's part of the control protocol (struct role_ops) */
 void bs_control_status(struct pkmd *d, struct json_out *o);

@@ -228,6 +228,10 @@ void bs_control_status(struct pkmd *d, struct json_out *o)
 	jo_int(o, "authorized", (int64_t)authorized);
 	jo_int(o, "sas", (int64_t)sas);
 	jo_int(o, "basic_cid_max", d->cfg->basic_cid_max);
+	if (d->cfg->zone[0]) {
+		jo_string(o, "zone", d->cfg->zone);
+		jo_string(o, "bs_id", d->cfg->bs_id);
+	}
 }
 
 void bs_control_sa_list(struct pkmd *d, struct json_out *o)

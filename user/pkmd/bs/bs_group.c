@@ -61,6 +61,21 @@ struct bs_group_member {
 	uint8_t ak_seq;
 	uint8_t pkm_id;
 	uint16_t req_said;
+	/* a join another BS of the zone recorded: its row goes once committed */
+	bool zone_join;
+};
+
+/*
+ * A join a follower of the zone sent to the writer (zones.rst): its Key
+ * Request is answered once a committed tree has the member with this key.
+ */
+struct zone_pending {
+	char cn[STORE_CN_MAX + 1];
+	uint8_t ikey[KEYTREE_KEY_LEN];
+	uint8_t mac[MAC_LEN];
+	uint8_t ak_seq;
+	uint8_t pkm_id;
+	uint16_t req_said;
 };
 
 struct bs_group {
@@ -81,6 +96,9 @@ struct bs_group {
 	uint8_t *saved_tree, *saved_members;
 	size_t saved_tree_len, saved_members_len;
 	uint64_t commits;
+	uint64_t version;		/* of the tree in the database, as applied */
+	struct zone_pending *pending;	/* follower: joins sent to the writer */
+	size_t n_pending;
 	size_t pdu_max;			/* largest rekey PDU the link takes */
 	uint64_t fragmented;		/* multicast messages sent in pieces */
 };
@@ -88,6 +106,12 @@ struct bs_group {
 static struct bs_sa *group_sa(struct bs_group *g)
 {
 	return bs_sa_find(g->bs, g->cfg->cid);
+}
+
+/* In a zone, only the holder of the group's lease changes its tree. */
+static bool writer(const struct bs_group *g)
+{
+	return bs_zone_writer(g->bs, g->cfg->cid);
 }
 
 static bool switching(const struct bs_sa *sa)
@@ -223,14 +247,22 @@ static int send_unicast(struct bs_group *g, uint32_t leaf,
 	struct bs_ak *ak;
 
 	if (!mem || !(st = member_station(g, mem))) {
-		log_warn("group %u: no station for leaf %u; its rekey message is not sent",
-			 g->cfg->id, leaf);
+		if (g->bs->zone)	/* at another BS of the zone, which sends it */
+			log_debug("group %u: leaf %u is not at this BS", g->cfg->id,
+				  leaf);
+		else
+			log_warn("group %u: no station for leaf %u; its rekey message is not sent",
+				 g->cfg->id, leaf);
 		return 0;
 	}
 	ak = &st->ak[STORE_AK_ACTIVE];
 	if (!ak->valid || ak->expires <= now_real_s()) {
-		log_info("group %u: %s has no current AK; it will resync",
-			 g->cfg->id, mem->cn);
+		if (g->bs->zone)
+			log_debug("group %u: %s has no current AK at this BS",
+				  g->cfg->id, mem->cn);
+		else
+			log_info("group %u: %s has no current AK; it will resync",
+				 g->cfg->id, mem->cn);
 		return 0;
 	}
 	m.u.gku.said = g->cfg->cid;
@@ -498,6 +530,19 @@ static void answer_joiners(struct bs_group *g, struct bs_sa *sa)
 	}
 }
 
+/* The zone's join rows of members this commit took in. */
+static void zone_joins_done(struct bs_group *g)
+{
+	for (size_t i = 0; i < g->n_members; i++) {
+		struct bs_group_member *mem = &g->members[i];
+
+		if (!mem->zone_join)
+			continue;
+		mem->zone_join = false;
+		store_join_delete(g->bs->store, g->cfg->id, mem->cn, mem->ikey);
+	}
+}
+
 static void commit(struct bs_group *g)
 {
 	struct bs_sa *sa = group_sa(g);
@@ -511,7 +556,7 @@ static void commit(struct bs_group *g)
 	int err;
 
 	timer_stop(&g->batch);
-	if (!sa)
+	if (!sa || !writer(g))
 		return;
 	if (switching(sa))
 		return;		/* the end of the switch commits */
@@ -594,6 +639,7 @@ static void commit(struct bs_group *g)
 	sa->rec = next;
 	OPENSSL_cleanse(&next, sizeof(next));
 	g->commits++;
+	zone_joins_done(g);
 	/* 2, 3, 4 */
 	kernel_install(g, sa, 1);
 	send_rekey(g);
@@ -615,6 +661,8 @@ static void commit(struct bs_group *g)
 
 static void want_commit(struct bs_group *g)
 {
+	if (!writer(g))
+		return;
 	if (!g->cfg->rekey_batch_ms) {
 		commit(g);
 		return;
@@ -635,8 +683,8 @@ static void switch_fired(struct timer *t)
 	struct store_sa next;
 	uint8_t old;
 
-	if (!sa || !switching(sa))
-		return;
+	if (!sa || !switching(sa) || !writer(g))
+		return;		/* a follower ends it when the writer has */
 	next = sa->rec;
 	old = next.tek[0].eks;
 	next.tek[0] = next.tek[1];
@@ -659,6 +707,8 @@ static void lifetime_fired(struct timer *t)
 {
 	struct bs_group *g = container_of(t, struct bs_group, lifetime);
 
+	if (!writer(g))
+		return;
 	log_info("group %u: TEK half-way through its lifetime; new group key",
 		 g->cfg->id);
 	g->force = true;
@@ -679,6 +729,13 @@ static bool member_has_ak(struct bs_group *g, struct bs_group_member *mem)
 	struct station *st = member_station(g, mem);
 	int64_t now = now_real_s();
 
+	if (g->bs->zone) {
+		/* its station may be at any BS of the zone */
+		struct subscriber *sub = bs_subscriber_by_cn(g->bs, mem->cn);
+
+		return sub && store_zone_ak_current(g->bs->store, sub->rec.mac,
+						    now) != 0;
+	}
 	if (!st)
 		return false;
 	for (int i = 0; i < 2; i++)
@@ -695,6 +752,9 @@ static void expiry_fired(struct timer *t)
 	struct bs_group *g = container_of(t, struct bs_group, expiry);
 	bool changed = false;
 
+	timer_start(&g->expiry, EXPIRY_SCAN_MS);
+	if (!writer(g))
+		return;
 	for (size_t i = g->n_members; i-- > 0;) {
 		if (g->members[i].staged || member_has_ak(g, &g->members[i]))
 			continue;
@@ -703,7 +763,6 @@ static void expiry_fired(struct timer *t)
 	}
 	if (changed)
 		want_commit(g);
-	timer_start(&g->expiry, EXPIRY_SCAN_MS);
 }
 
 static void stage_leave(struct bs_group *g, struct bs_group_member *mem,
@@ -729,6 +788,11 @@ void bs_group_leave(struct bs *bs, uint8_t group, const char *cn,
 
 	if (!g || !(mem = member_by_cn(g, cn)))
 		return;
+	if (!writer(g)) {
+		log_debug("group %u: %s leaves (%s) when the zone's writer rekeys",
+			  group, cn, reason);
+		return;
+	}
 	stage_leave(g, mem, reason);
 	want_commit(g);
 }
@@ -745,6 +809,46 @@ static void send_resync(struct bs_group *g, struct bs_group_member *mem)
 		bs_group_rekey_each(buf, len, send_one, g);
 	free(buf);
 	keytree_plan_free(plan);
+}
+
+/*
+ * A follower: the join goes to the writer as a row of zone_joins, and the
+ * Key Request is answered once a committed tree has the member with this
+ * key (bs_group_zone_sync()).
+ */
+static void zone_join_request(struct bs_group *g, const struct subscriber *sub,
+			      const struct station *st, const struct bs_ak *ak,
+			      const struct pkm_msg *req,
+			      const uint8_t ikey[KEYTREE_KEY_LEN])
+{
+	struct zone_pending *p = NULL;
+	int err;
+
+	for (size_t i = 0; i < g->n_pending; i++)
+		if (!strcmp(g->pending[i].cn, sub->rec.cn))
+			p = &g->pending[i];
+	if (!p) {
+		p = realloc(g->pending, (g->n_pending + 1) * sizeof(*p));
+		if (!p)
+			return;
+		g->pending = p;
+		p = &g->pending[g->n_pending++];
+	}
+	memset(p, 0, sizeof(*p));
+	str_copy(p->cn, sizeof(p->cn), sub->rec.cn);
+	memcpy(p->ikey, ikey, KEYTREE_KEY_LEN);
+	memcpy(p->mac, st->mac, MAC_LEN);
+	p->ak_seq = ak->seq;
+	p->pkm_id = req->id;
+	p->req_said = req->u.key_req.said;
+	err = store_join_add(g->bs->store, g->cfg->id, sub->rec.cn, ikey,
+			     now_real_s());
+	if (err)
+		log_warn("group %u: %s's join not recorded for the zone's writer (database); it asks again",
+			 g->cfg->id, sub->rec.cn);
+	else
+		log_info("group %u: %s's join sent to the zone's writer",
+			 g->cfg->id, sub->rec.cn);
 }
 
 bool bs_group_key_request(struct bs *bs, struct station *st, struct bs_ak *ak,
@@ -775,6 +879,11 @@ bool bs_group_key_request(struct bs *bs, struct station *st, struct bs_ak *ak,
 			send_resync(g, mem);
 			bs_key_reply(bs, st, ak, req, sa);
 		}
+		OPENSSL_cleanse(ikey, sizeof(ikey));
+		return true;
+	}
+	if (!writer(g)) {
+		zone_join_request(g, sub, st, ak, req, ikey);
 		OPENSSL_cleanse(ikey, sizeof(ikey));
 		return true;
 	}
@@ -809,6 +918,8 @@ void bs_group_tek_expired(struct bs *bs, struct bs_sa *sa)
 {
 	struct bs_group *g = bs->groups[sa->rec.group_id];
 
+	if (!writer(g))
+		return;
 	g->force = true;
 	commit(g);
 }
@@ -861,12 +972,15 @@ static int load(struct bs_group *g)
 	free(recs);
 	g->rekey = t.rekey;
 	g->rekey_len = t.rekey_len;
+	g->version = t.version;
 	t.rekey = NULL;
 	if (!err)
 		keep_saved(g, &t);
 	store_group_tree_free(&t);
 	return err;
 }
+
+static void resume(struct bs_group *g, struct bs_sa *sa);
 
 static int start_one(struct bs *bs, const struct config_group *cfg)
 {
@@ -891,6 +1005,25 @@ static int start_one(struct bs *bs, const struct config_group *cfg)
 	sa = group_sa(g);
 	if (!sa)
 		return -ENOENT;
+	if (writer(g))
+		resume(g, sa);
+	log_info("group %u: key tree %s, degree %u, %u members, rekey %llu",
+		 cfg->id, bs_group_scheme_name(cfg->tree), cfg->tree_degree,
+		 keytree_server_member_count(g->tree),
+		 (unsigned long long)keytree_server_seq(g->tree));
+	return 0;
+}
+
+/*
+ * The writer carries on from the saved tree, after a restart or on
+ * taking the zone's lease (control-plane.rst, "Consistency across a BS
+ * restart"; zones.rst).
+ */
+static void resume(struct bs_group *g, struct bs_sa *sa)
+{
+	const struct config_group *cfg = g->cfg;
+	struct bs *bs = g->bs;
+
 	/* Leaves the database knows of and the tree does not yet. */
 	for (size_t i = g->n_members; i-- > 0;)
 		if (!still_member(bs, cfg->id, g->members[i].cn))
@@ -918,13 +1051,10 @@ static int start_one(struct bs *bs, const struct config_group *cfg)
 			   cfg->id);
 		g->force = true;
 	}
+	if (bs->zone)
+		bs_group_zone_joins(bs, cfg->id);
 	if (g->staged || g->force)
 		want_commit(g);
-	log_info("group %u: key tree %s, degree %u, %u members, rekey %llu",
-		 cfg->id, bs_group_scheme_name(cfg->tree), cfg->tree_degree,
-		 keytree_server_member_count(g->tree),
-		 (unsigned long long)keytree_server_seq(g->tree));
-	return 0;
 }
 
 /* Where the rekeys of every tree group go, to the broadcast address. */
@@ -973,6 +1103,257 @@ int bs_groups_start(struct bs *bs)
 	return 0;
 }
 
+/* Zones (zones.rst) */
+
+static void member_table_clear(struct bs_group *g)
+{
+	if (g->members)
+		OPENSSL_cleanse(g->members, g->cap_members * sizeof(*g->members));
+	g->n_members = 0;
+}
+
+static void pending_drop(struct bs_group *g, size_t i)
+{
+	OPENSSL_cleanse(&g->pending[i], sizeof(g->pending[i]));
+	memmove(&g->pending[i], &g->pending[i + 1],
+		(g->n_pending - i - 1) * sizeof(g->pending[0]));
+	g->n_pending--;
+}
+
+/* Joins sent to the writer that a committed tree has taken: answered. */
+static void answer_pending(struct bs_group *g, struct bs_sa *sa)
+{
+	for (size_t i = g->n_pending; i-- > 0;) {
+		struct zone_pending *p = &g->pending[i];
+		struct bs_group_member *mem = member_by_cn(g, p->cn);
+		struct pkm_msg req = { .code = PKM_KEY_REQUEST };
+		struct station *st;
+		struct bs_ak *ak;
+
+		if (!mem || mem->staged ||
+		    CRYPTO_memcmp(mem->ikey, p->ikey, KEYTREE_KEY_LEN))
+			continue;
+		st = bs_station_by_mac(g->bs, p->mac);
+		ak = st ? bs_station_ak(st, p->ak_seq) : NULL;
+		if (ak) {
+			req.id = p->pkm_id;
+			req.u.key_req.said = p->req_said;
+			bs_key_reply(g->bs, st, ak, &req, sa);
+		}
+		pending_drop(g, i);
+	}
+}
+
+/* The pending join of ours for this member, moved onto it (writer). */
+static void take_pending(struct bs_group *g, struct bs_group_member *mem)
+{
+	for (size_t i = 0; i < g->n_pending; i++) {
+		struct zone_pending *p = &g->pending[i];
+
+		if (strcmp(p->cn, mem->cn) ||
+		    CRYPTO_memcmp(p->ikey, mem->ikey, KEYTREE_KEY_LEN))
+			continue;
+		mem->reply = true;
+		memcpy(mem->mac, p->mac, MAC_LEN);
+		mem->ak_seq = p->ak_seq;
+		mem->pkm_id = p->pkm_id;
+		mem->req_said = p->req_said;
+		pending_drop(g, i);
+		return;
+	}
+}
+
+void bs_group_zone_acquired(struct bs *bs, uint8_t group)
+{
+	struct bs_group *g = bs_group_has_tree(bs, group) ? bs->groups[group] : NULL;
+	struct bs_sa *sa;
+
+	if (!g)
+		return;
+	/* what the zone committed, not what this BS had applied of it */
+	keytree_server_free(g->tree);
+	g->tree = NULL;
+	member_table_clear(g);
+	free(g->rekey);
+	g->rekey = NULL;
+	g->rekey_len = 0;
+	forget_saved(g);
+	g->staged = g->force = false;
+	if (load(g)) {
+		log_err("group %u: the zone's key tree cannot be loaded; this BS does not write it",
+			group);
+		return;
+	}
+	sa = group_sa(g);
+	if (!sa)
+		return;
+	log_notice("group %u: this BS writes the key tree now (rekey %llu, %u members)",
+		   group, (unsigned long long)keytree_server_seq(g->tree),
+		   keytree_server_member_count(g->tree));
+	resume(g, sa);
+	answer_pending(g, sa);
+}
+
+/*
+ * A follower takes what the writer committed: the tree, member table
+ * and payloads when the tree's version moved, the SA's TEKs into its
+ * kernel (bs_sas_zone_sync()), then the rekey to its own air (the
+ * multicast message signed, the unicast ones to the members whose
+ * station is here with a current AK), then the answers its joiners wait
+ * for.
+ */
+void bs_group_zone_sync(struct bs *bs, uint8_t group)
+{
+	struct bs_group *g = bs_group_has_tree(bs, group) ? bs->groups[group] : NULL;
+	struct store_group_tree t;
+	struct keytree_server *tree = NULL;
+	struct bs_group_member_rec *recs = NULL;
+	bool advanced = false;
+	struct bs_sa *sa;
+	size_t n = 0;
+	int err;
+
+	if (!g || writer(g))
+		return;
+	err = store_group_tree_load(bs->store, group, &t);
+	if (err && err != -ENOENT)
+		return;
+	if (!err && t.version != g->version) {
+		if (keytree_server_load(&tree, t.tree, t.tree_len) ||
+		    bs_group_members_decode(t.members, t.members_len, &recs, &n)) {
+			log_err("group %u: the zone's key tree is unusable", group);
+			keytree_server_free(tree);
+			store_group_tree_free(&t);
+			return;
+		}
+		keytree_server_free(g->tree);
+		g->tree = tree;
+		member_table_clear(g);
+		for (size_t i = 0; i < n; i++) {
+			struct bs_group_member *mem = member_add(g);
+
+			if (!mem)
+				break;
+			mem->leaf = recs[i].leaf;
+			memcpy(mem->ikey, recs[i].ikey, KEYTREE_KEY_LEN);
+			str_copy(mem->cn, sizeof(mem->cn), recs[i].cn);
+		}
+		OPENSSL_cleanse(recs, n * sizeof(*recs));
+		free(recs);
+		free(g->rekey);
+		g->rekey = t.rekey;
+		g->rekey_len = t.rekey_len;
+		t.rekey = NULL;
+		g->version = t.version;
+		keep_saved(g, &t);
+		advanced = true;
+	}
+	if (!err)
+		store_group_tree_free(&t);
+	bs_sas_zone_sync(bs, g->cfg->cid);
+	sa = group_sa(g);
+	if (!sa)
+		return;
+	if (advanced && g->rekey_len) {
+		send_rekey(g);
+		log_notice("group %u: rekey %llu of the zone's writer (%u members): TEK EKS %u installed, sent here",
+			   group, (unsigned long long)keytree_server_seq(g->tree),
+			   keytree_server_member_count(g->tree),
+			   sa->rec.tek[1].eks);
+	}
+	answer_pending(g, sa);
+}
+
+struct zone_joins {
+	struct store_join *j;
+	size_t n;
+};
+
+static int collect_join(void *arg, const struct store_join *j)
+{
+	struct zone_joins *z = arg;
+	struct store_join *more = realloc(z->j, (z->n + 1) * sizeof(*more));
+
+	if (!more)
+		return -ENOMEM;
+	z->j = more;
+	z->j[z->n++] = *j;
+	return 0;
+}
+
+/* One join another BS recorded, checked against the zone's tables. */
+static bool zone_join(struct bs_group *g, const struct store_join *j)
+{
+	struct bs *bs = g->bs;
+	struct bs_group_member *mem;
+	uint32_t leaf;
+	int err;
+
+	if (!bs_subscriber_by_cn(bs, j->cn))
+		bs_zone_reload_subscribers(bs);
+	if (!still_member(bs, g->cfg->id, j->cn)) {
+		log_warn("group %u: join of %s (asked at BS %s) refused: not a member, or revoked",
+			 g->cfg->id, j->cn, j->bs);
+		store_join_delete(bs->store, g->cfg->id, j->cn, j->ikey);
+		return false;
+	}
+	mem = member_by_cn(g, j->cn);
+	if (mem && !CRYPTO_memcmp(mem->ikey, j->ikey, KEYTREE_KEY_LEN)) {
+		if (!mem->staged)	/* in the tree already: the row is done */
+			store_join_delete(bs->store, g->cfg->id, j->cn, j->ikey);
+		return false;
+	}
+	if (mem)
+		stage_leave(g, mem, "joins again under a new AK");
+	err = keytree_server_join(g->tree, j->ikey, &leaf);
+	if (err || !(mem = member_add(g))) {
+		log_err("group %u: %s cannot join: %s", g->cfg->id, j->cn,
+			err ? keytree_strerror(err) : "out of memory");
+		if (!err)
+			keytree_server_leave(g->tree, leaf);
+		return false;
+	}
+	mem->leaf = leaf;
+	str_copy(mem->cn, sizeof(mem->cn), j->cn);
+	memcpy(mem->ikey, j->ikey, KEYTREE_KEY_LEN);
+	mem->staged = true;
+	mem->zone_join = true;
+	take_pending(g, mem);
+	g->staged = true;
+	log_info("group %u: %s joins at leaf %u (asked at BS %s)", g->cfg->id,
+		 j->cn, leaf, j->bs);
+	return true;
+}
+
+void bs_group_zone_joins(struct bs *bs, uint8_t group)
+{
+	struct bs_group *g = bs_group_has_tree(bs, group) ? bs->groups[group] : NULL;
+	struct zone_joins z = { 0 };
+	bool changed = false;
+
+	if (!g || !writer(g))
+		return;
+	if (store_join_each(bs->store, group, collect_join, &z) == 0)
+		for (size_t i = 0; i < z.n; i++)
+			changed |= zone_join(g, &z.j[i]);
+	if (z.j)
+		OPENSSL_cleanse(z.j, z.n * sizeof(*z.j));
+	free(z.j);
+	if (changed)
+		want_commit(g);
+}
+
+/* A station lost its AKs somewhere in the zone: the writer looks now. */
+void bs_group_zone_check_members(struct bs *bs)
+{
+	for (unsigned int i = 0; bs->groups && i < CONFIG_MAX_GROUPS; i++) {
+		struct bs_group *g = bs->groups[i];
+
+		if (g && writer(g))
+			timer_start(&g->expiry, 0);
+	}
+}
+
 void bs_groups_stop(struct bs *bs)
 {
 	if (!bs->groups)
@@ -992,6 +1373,10 @@ void bs_groups_stop(struct bs *bs)
 					g->cap_members * sizeof(*g->members));
 		free(g->members);
 		free(g->rekey);
+		if (g->pending)
+			OPENSSL_cleanse(g->pending,
+					g->n_pending * sizeof(*g->pending));
+		free(g->pending);
 		forget_saved(g);
 		free(g);
 	}
@@ -1025,6 +1410,7 @@ void bs_group_json(struct bs *bs, uint8_t group, struct json_out *o)
 		jo_bool(o, "switching", switching(sa));
 	}
 	jo_bool(o, "staged", g->staged);
+	bs_zone_json(bs, g->cfg->cid, o);
 	jo_array_begin(o, "leaves");
 	for (size_t i = 0; i < g->n_members; i++) {
 		jo_object_begin(o, NULL);

@@ -29,6 +29,16 @@ void bs_group_leave(struct bs *bs, uint8_t group, const char *cn,
 		    const char *reason);
 /* The kernel says the group's TEK expired: new group key now. */
 void bs_group_tek_expired(struct bs *bs, struct bs_sa *sa);
+/*
+ * In a zone (zones.rst): this BS took the group's lease and writes its
+ * tree from now on; the tree another BS committed is applied here; the
+ * joins other BSs recorded are staged (writer); members whose station
+ * holds no current AK anywhere in the zone leave (writer).
+ */
+void bs_group_zone_acquired(struct bs *bs, uint8_t group);
+void bs_group_zone_sync(struct bs *bs, uint8_t group);
+void bs_group_zone_joins(struct bs *bs, uint8_t group);
+void bs_group_zone_check_members(struct bs *bs);
 /* "tree": {...} or null, for pkmctl group list. */
 void bs_group_json(struct bs *bs, uint8_t group, struct json_out *o);
 

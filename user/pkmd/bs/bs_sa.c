@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 
@@ -30,6 +31,8 @@
 
 #define SAID_SPACE	65536
 #define PN_RETRY_MS	1000
+/* A follower looks again for the writer's rollover this often. */
+#define ZONE_ROLLOVER_RETRY_MS	500
 
 static uint8_t conn_kind(uint8_t service)
 {
@@ -91,6 +94,15 @@ static bool tree_sa(const struct bs_sa *sa)
 	return g && g->tree != CONFIG_TREE_NONE;
 }
 
+/*
+ * A multicast or broadcast SA of a zone (zones.rst): its TEKs are the
+ * zone's, written by the lease holder; each BS takes its own PN blocks.
+ */
+static bool zone_shared(const struct bs_sa *sa)
+{
+	return sa->bs->zone && !sa->rec.has_owner;
+}
+
 static bool single_generation(const struct bs_sa *sa)
 {
 	return sa->rec.tek[0].eks == sa->rec.tek[1].eks;
@@ -105,6 +117,13 @@ static void rollover_fired(struct timer *t)
 {
 	struct bs_sa *sa = container_of(t, struct bs_sa, rollover);
 
+	if (zone_shared(sa) && !bs_zone_writer(sa->bs, sa->rec.said)) {
+		/* the writer rolls it over; this BS takes what it committed */
+		bs_sas_zone_sync(sa->bs, sa->rec.said);
+		if (sa->rec.tek[0].expires <= now_real_s())
+			timer_start(&sa->rollover, ZONE_ROLLOVER_RETRY_MS);
+		return;
+	}
 	if (bs_sa_current(sa))
 		/* Kernel or database trouble: try again shortly. */
 		timer_start(&sa->rollover, 5000);
@@ -201,6 +220,30 @@ static void clear_fresh(struct bs_sa *sa, uint8_t eks)
 			sa->rec.tek[gen].fresh = false;
 }
 
+/*
+ * A zone's shared TEK: PNs from a block of this BS's own (zones.rst),
+ * whether the key is new or the kernel has it already (then it moves up
+ * to the block: tek add ... replace with the same key and a higher pn).
+ */
+static int take_block(struct bs_sa *sa, const struct store_tek *t,
+		      struct kernel_tek_pn *pn)
+{
+	uint32_t start;
+	int err = store_tek_take_pns(sa->bs->store, sa->rec.said, t->key,
+				     sa->bs->cfg->tek_pn_block, &start);
+
+	if (err) {
+		if (err != -ENOSPC)
+			log_err("SAID 0x%04x: TEK EKS %u: no PN block from the database",
+				sa->rec.said, t->eks);
+		return err;
+	}
+	pn->tx_pn = start;
+	pn->tx_pn_limit = start + sa->bs->cfg->tek_pn_block;
+	pn->rx_pn = 0;
+	return 0;
+}
+
 int bs_sa_install_tek(struct bs_sa *sa, int gen, uint32_t lifetime,
 		      bool replace)
 {
@@ -209,7 +252,11 @@ int bs_sa_install_tek(struct bs_sa *sa, int gen, uint32_t lifetime,
 	struct kernel_tek_pn pn = { 0 };
 	int err;
 
-	if (t->fresh) {
+	if (zone_shared(sa)) {
+		err = take_block(sa, t, &pn);
+		if (err)
+			return err;
+	} else if (t->fresh) {
 		pn.tx_pn_limit = t->tx_pn_reserved;
 	} else {
 		/* Every PN below the reservation may have been sent. */
@@ -256,6 +303,22 @@ static int raise_limit(struct bs_sa *sa, uint8_t eks, uint32_t kernel_limit,
 
 	if (!t)
 		return -ENOENT;
+	if (zone_shared(sa)) {
+		/* past the limit lie other BSs' blocks: a new block of ours */
+		struct kernel_tek_pn pn;
+
+		(void)extend;
+		(void)rx_pn;
+		err = take_block(sa, t, &pn);
+		if (!err)
+			err = kernel_tek_add(k, sa->rec.said, eks, t->key,
+					     kernel_lifetime(t->expires), 0, &pn,
+					     true);
+		if (err == -ENOSPC)
+			log_warn("SAID 0x%04x: TEK EKS %u has no PNs left in the zone",
+				 sa->rec.said, eks);
+		return err;
+	}
 	target = t->tx_pn_reserved > kernel_limit ? t->tx_pn_reserved :
 		 kernel_limit;
 	if (extend)
@@ -441,7 +504,7 @@ static int rollover(struct bs_sa *sa, int64_t now)
 	int n_retired = 0, n_new = 0;
 	int err;
 
-	if (tree_sa(sa))
+	if (tree_sa(sa) || (zone_shared(sa) && !bs_zone_writer(sa->bs, sa->rec.said)))
 		return 0;
 	while (next.tek[0].expires <= now) {
 		int64_t base = next.tek[1].expires > now ? next.tek[1].expires : now;
@@ -609,6 +672,65 @@ static int load_one(void *arg, const struct store_sa *rec)
 	return 0;
 }
 
+struct sa_lookup {
+	uint16_t said;
+	bool found;
+	struct store_sa rec;
+};
+
+static int find_one(void *arg, const struct store_sa *rec)
+{
+	struct sa_lookup *l = arg;
+
+	if (rec->said == l->said && !rec->has_owner) {
+		l->rec = *rec;
+		l->found = true;
+	}
+	return 0;
+}
+
+/* The committed record of a shared SA; -ENOENT if none. */
+static int shared_read(struct bs *bs, uint16_t said, struct store_sa *rec)
+{
+	struct sa_lookup l = { .said = said };
+	int err = store_sa_each(bs->store, find_one, &l);
+
+	if (!err && !l.found)
+		err = -ENOENT;
+	if (!err)
+		*rec = l.rec;
+	OPENSSL_cleanse(&l, sizeof(l));
+	return err;
+}
+
+/*
+ * A shared SA the database lacks: made by its writer.  In a zone, a BS
+ * that does not hold the SA's lease waits (twice the failover bound at
+ * most) for the writer to commit it, or for the lease.
+ */
+static struct bs_sa *shared_create(struct bs *bs, struct store_sa *rec)
+{
+	int64_t deadline = now_mono_ms() + 2 * (int64_t)bs->cfg->zone_failover_ms;
+	struct store_sa found;
+
+	while (bs->zone && !bs_zone_writer(bs, rec->said)) {
+		if (shared_read(bs, rec->said, &found) == 0) {
+			struct bs_sa *sa = sa_alloc(bs, &found);
+
+			OPENSSL_cleanse(&found, sizeof(found));
+			return sa;
+		}
+		if (now_mono_ms() > deadline) {
+			log_err("SAID 0x%04x: no BS of the zone has made it, and its lease is held",
+				rec->said);
+			return NULL;
+		}
+		usleep(100 * 1000);
+		bs_zone_lease_pass(bs);
+	}
+	return sa_create(bs, rec);
+}
+
 int bs_sas_load(struct bs *bs)
 {
 	const struct config *cfg = bs->cfg;
@@ -627,7 +749,7 @@ int bs_sas_load(struct bs *bs)
 			.suite = g->suite, .has_group = true, .group_id = g->id,
 		};
 
-		if (!bs->sas[g->cid] && !sa_create(bs, &rec))
+		if (!bs->sas[g->cid] && !shared_create(bs, &rec))
 			return -EIO;
 	}
 	if (cfg->has_broadcast && !bs->sas[cfg->broadcast_cid]) {
@@ -637,7 +759,7 @@ int bs_sas_load(struct bs *bs)
 			.suite = cfg->broadcast_suite,
 		};
 
-		if (!sa_create(bs, &rec))
+		if (!shared_create(bs, &rec))
 			return -EIO;
 	}
 	return 0;
@@ -782,6 +904,73 @@ int bs_sas_reconcile(struct bs *bs)
 	log_info("%d SA%s checked against the kernel%s", count,
 		 count == 1 ? "" : "s", failures ? " with failures" : "");
 	return failures ? -EIO : 0;
+}
+
+static bool holds_key(const struct store_sa *rec, const struct store_tek *t)
+{
+	for (int gen = 0; gen < 2; gen++)
+		if (rec->tek[gen].eks == t->eks &&
+		    !CRYPTO_memcmp(rec->tek[gen].key, t->key, STORE_KEY_LEN))
+			return true;
+	return false;
+}
+
+/*
+ * A follower takes the shared SA's committed TEKs (zones.rst): the new
+ * ones into the kernel (with PN blocks of its own), the ones the SA no
+ * longer has out of it.  When both were replaced (a revocation), the
+ * SSs here entitled to the SA are told with TEK Invalid.
+ */
+int bs_sas_zone_sync(struct bs *bs, uint16_t said)
+{
+	struct bs_sa *sa = bs_sa_find(bs, said);
+	struct store_sa db;
+	bool fresh = !sa, replaced;
+	int err;
+
+	err = shared_read(bs, said, &db);
+	if (err)
+		return err;
+	if (!sa) {
+		sa = sa_alloc(bs, &db);
+		if (!sa || push_objects(sa)) {
+			OPENSSL_cleanse(&db, sizeof(db));
+			return -EIO;
+		}
+		memset(&sa->rec.tek, 0xff, sizeof(sa->rec.tek));
+	}
+	replaced = !fresh && !holds_key(&db, &sa->rec.tek[0]) &&
+		   !holds_key(&db, &sa->rec.tek[1]);
+	for (int gen = 0; gen < 2; gen++) {
+		const struct store_tek *old = &sa->rec.tek[gen];
+
+		if (!fresh && !holds_key(&db, old) &&
+		    (gen == 0 || old->eks != sa->rec.tek[0].eks))
+			kernel_tek_del(bs->kernel, said, old->eks);
+	}
+	{
+		struct store_sa prev = sa->rec;
+
+		sa->rec = db;
+		for (int gen = 0; gen < 2; gen++) {
+			if (holds_key(&prev, &db.tek[gen]) ||
+			    (gen == 1 && single_generation(sa)))
+				continue;
+			err = push_tek(sa, gen, true);
+			if (err)
+				log_err("SAID 0x%04x: the zone's TEK EKS %u not installed",
+					said, db.tek[gen].eks);
+			else
+				log_info("SAID 0x%04x (%s): the zone's TEK EKS %u installed",
+					 said, sa_what(sa), db.tek[gen].eks);
+		}
+		OPENSSL_cleanse(&prev, sizeof(prev));
+	}
+	OPENSSL_cleanse(&db, sizeof(db));
+	schedule(sa);
+	if (replaced && !tree_sa(sa))
+		bs_zone_sa_replaced(bs, sa);
+	return 0;
 }
 
 void bs_sas_free(struct bs *bs)
