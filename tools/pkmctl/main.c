@@ -26,6 +26,7 @@ static void usage(FILE *out)
 		"  pkmctl sa list\n"
 		"  pkmctl rekey SAID\n"
 		"  pkmctl deregister            (SS: DREG-REQ, leave the BS)\n"
+		"  pkmctl handover              (SS: enter the BS the device's BSID now names)\n"
 		"where  SERVICES := SERVICE[,SERVICE...]  (default: unicast)\n"
 		"       SERVICE := { unicast | multicast | broadcast }\n"
 		"       GROUP := 0..255, a multicast service group ID\n"
@@ -64,6 +65,7 @@ static const struct {
 	{ "group", cmd_group },
 	{ "rekey", cmd_rekey },
 	{ "deregister", cmd_deregister },
+	{ "handover", cmd_handover },
 };
 
 int main(int argc, char **argv)

@@ -70,5 +70,6 @@ int cmd_group(struct args *a);
 int cmd_sa(struct args *a);
 int cmd_rekey(struct args *a);
 int cmd_deregister(struct args *a);
+int cmd_handover(struct args *a);
 
 #endif

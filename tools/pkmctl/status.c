@@ -55,3 +55,23 @@ int cmd_deregister(struct args *a)
 	json_decref(resp);
 	return EXIT_OK;
 }
+
+/*
+ * pkmctl handover: the SS enters the BS its device's BSID names now,
+ * keeping its group keys (Documentation/zones.rst).
+ */
+int cmd_handover(struct args *a)
+{
+	json_t *resp, *result;
+	int code;
+
+	if (a->argc)
+		usage_error("handover takes no arguments (\"%s\")", a->argv[0]);
+	code = request_command("handover", &resp, &result);
+	if (code)
+		return code;
+	if (opts.json)
+		print_json(result);
+	json_decref(resp);
+	return EXIT_OK;
+}

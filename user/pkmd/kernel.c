@@ -224,6 +224,13 @@ static int on_link(struct nlmsghdr *nlh, void *arg)
 	return 0;
 }
 
+int kernel_link_refresh(struct kernel *k)
+{
+	struct nl_msg *msg = message(k, WMAN_CMD_LINK_GET, 0);
+
+	return msg ? request(k, msg, on_link, k) : -ENOMEM;
+}
+
 static int device_address(const char *ifname, uint8_t addr[MAC_LEN])
 {
 	struct ifreq ifr;

@@ -123,6 +123,8 @@ void kernel_test_notification(struct kernel *k, const void *nlmsg,
 			      size_t len);
 
 int kernel_notify_fd(const struct kernel *k);
+/* Reads the device's role and BSID again (k->role, k->bsid). */
+int kernel_link_refresh(struct kernel *k);
 /* Reads and dispatches whatever the notification socket holds. */
 void kernel_notify_read(struct kernel *k);
 

@@ -171,6 +171,8 @@ void ss_dreg_cmd(struct ss *ss, const uint8_t *payload, size_t len);
 
 /* ss_entry.c */
 void ss_entry_start(struct ss *ss);
+/* The device's BSID names another BS: enter it, keeping group keys. */
+int ss_handover(struct ss *ss, char *why, size_t why_len);
 void ss_entry_rx(struct ss *ss, const uint8_t src[MAC_LEN],
 		 const uint8_t *payload, size_t len);
 

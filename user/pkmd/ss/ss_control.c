@@ -90,7 +90,24 @@ static void cmd_deregister(struct pkmd *d, const json_t *req, struct json_out *o
 	control_result_end(o);
 }
 
+/* The device's BSID was set to another BS of the zone: enter it. */
+static void cmd_handover(struct pkmd *d, const json_t *req, struct json_out *o)
+{
+	char why[160] = "";
+	int err;
+
+	(void)req;
+	err = ss_handover(d->role_state, why, sizeof(why));
+	if (err) {
+		control_error(o, err, why);
+		return;
+	}
+	control_result_begin(o);
+	control_result_end(o);
+}
+
 const struct control_command ss_control_commands[] = {
 	{ "deregister", cmd_deregister },
+	{ "handover", cmd_handover },
 	{ NULL, NULL },
 };

@@ -9,6 +9,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "log.h"
 #include "rng.h"
 #include "ss.h"
@@ -106,4 +108,60 @@ void ss_entry_rx(struct ss *ss, const uint8_t src[MAC_LEN],
 	log_info("network entry done: basic CID 0x%04x, primary CID 0x%04x",
 		 rsp.basic_cid, rsp.primary_cid);
 	ss_auth_event(ss, AUTH_EV_COMM_ESTABLISHED);
+}
+
+/*
+ * A handover (Documentation/zones.rst): the device's BSID now names
+ * another BS of the zone.  What is bound to the old BS goes: its CIDs,
+ * the AKs it issued, the unicast SA (another BS's SAID), the pinned BS
+ * key; the group and broadcast SAs stay in the kernel with their TEK
+ * machines and key tree places, since the zone's BSs send them under the
+ * same keys.  Then network entry and authorization at the new BS, whose
+ * Auth Reply brings the unicast Key Request (TEK machines in Start).
+ */
+int ss_handover(struct ss *ss, char *why, size_t why_len)
+{
+	uint8_t old[MAC_LEN];
+	int err;
+
+	if (ss->deregistered) {
+		snprintf(why, why_len, "deregistered: restart the daemon to enter again");
+		return -EALREADY;
+	}
+	memcpy(old, ss->bsid, MAC_LEN);
+	err = kernel_link_refresh(ss->kernel);
+	if (err) {
+		snprintf(why, why_len, "cannot read the device's BSID: %s",
+			 kernel_error(ss->kernel, err));
+		return -EIO;
+	}
+	if (!memcmp(old, ss->kernel->bsid, MAC_LEN)) {
+		snprintf(why, why_len,
+			 "the device's BSID is still %s: set the target BS's first (ip link set DEV type wman bsid MAC)",
+			 mac_str(old));
+		return -EALREADY;
+	}
+	memcpy(ss->bsid, ss->kernel->bsid, MAC_LEN);
+	log_notice("handover: BS %s -> BS %s; group and broadcast keys kept, entering the new BS",
+		   mac_str(old), mac_str(ss->bsid));
+	for (size_t i = 0; i < ss->n_sas; i++) {
+		struct ss_sa *sa = &ss->sas[i];
+
+		if (sa->service != WMAN_SERVICE_MULTICAST &&
+		    sa->service != WMAN_SERVICE_BROADCAST)
+			ss_tek_event(sa, TEK_EV_STOP, NULL);
+	}
+	ss->auth_state = AUTH_START;
+	timer_stop(&ss->auth_timer);
+	timer_stop(&ss->auth_grace_timer);
+	OPENSSL_cleanse(&ss->ak, sizeof(ss->ak));
+	OPENSSL_cleanse(&ss->prev_ak, sizeof(ss->prev_ak));
+	ss_bs_unpin(ss);
+	timer_stop(&ss->ranging_timer);
+	if (ss->entered) {
+		kernel_conn_del(ss->kernel, ss->primary_cid);
+		kernel_conn_del(ss->kernel, ss->basic_cid);
+	}
+	ss_entry_start(ss);
+	return 0;
 }
