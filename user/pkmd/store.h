@@ -156,6 +156,7 @@ int store_ak_each(struct store *st,
  */
 struct store_group_tree {
 	uint8_t group_id;
+	uint16_t said;			/* the group's SA, whose lease fences it */
 	uint8_t *tree;
 	size_t tree_len;
 	uint8_t *members;

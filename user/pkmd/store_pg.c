@@ -1104,7 +1104,7 @@ static int pg_group_tree_save(struct store *base, const struct store_group_tree 
 	p_blob(&p, t->tree, t->tree_len);
 	p_blob(&p, t->members, t->members_len);
 	p_blob(&p, t->rekey, t->rekey_len);
-	err = sa ? lease_held(st, sa->said) : 0;
+	err = t->said || sa ? lease_held(st, sa ? sa->said : t->said) : 0;
 	if (!err)
 		err = run(st, SQL_TREE_PUT, &p, NULL, "save group tree");
 	if (!err && sa)

@@ -895,7 +895,7 @@ static int sqlite_group_tree_save(struct store *base, const struct store_group_t
 
 	if (exec(st, "BEGIN IMMEDIATE"))
 		return -EIO;
-	err = sa ? lease_held(st, sa->said) : 0;
+	err = t->said || sa ? lease_held(st, sa ? sa->said : t->said) : 0;
 	if (!err)
 		err = prepare(st, store_sql_sqlite(SQL_TREE_PUT), &stmt);
 	if (!err) {

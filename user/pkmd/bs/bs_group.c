@@ -323,7 +323,7 @@ static void keep_saved(struct bs_group *g, struct store_group_tree *t)
 
 static int save(struct bs_group *g, const struct store_sa *sa)
 {
-	struct store_group_tree t = { .group_id = g->cfg->id };
+	struct store_group_tree t = { .group_id = g->cfg->id, .said = g->cfg->cid };
 	struct bs_group_member_rec *recs;
 	size_t n = 0, need = 0;
 	int err;
