@@ -626,6 +626,31 @@ fail:
 	return -EIO;
 }
 
+/*
+ * A zone starts in a database of its own (zones.rst): one whose rows
+ * belong to a BS outside any zone is refused, rather than its
+ * subscribers and keys silently left out of sight.
+ */
+static int zone_of_one_rows(struct pg_store *st)
+{
+	PGresult *r = PQexec(st->conn,
+			     "SELECT (SELECT count(*) FROM subscribers WHERE zone = '')"
+			     " + (SELECT count(*) FROM sas WHERE zone = '')");
+	long long n = -1;
+
+	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
+		n = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	PQclear(r);
+	if (n == 0)
+		return 0;
+	if (n < 0)
+		log_conn_error(st, "rows outside any zone");
+	else
+		log_err("database %s: it holds the subscribers or SAs of a BS in no zone; a zone starts in a database of its own",
+			st->base.name);
+	return -EIO;
+}
+
 static void pg_close(struct store *base)
 {
 	struct pg_store *st = to_pg(base);
@@ -672,6 +697,8 @@ int store_pg_open(const char *uri, const char *zone, const char *bs,
 	/* no "relation already exists, skipping" for each table */
 	if (exec_plain(st, "SET client_min_messages = warning", "client_min_messages") ||
 	    schema_setup(st) || session_setup(st))
+		goto fail;
+	if (zone[0] && zone_of_one_rows(st))
 		goto fail;
 	log_info("database %s: connected (server %d)", st->base.name,
 		 PQserverVersion(st->conn));
