@@ -414,10 +414,11 @@ static int set_random_tek(struct bs_group *g, struct bs_sa *sa)
 	err = store_sa_save(g->bs->store, &next);
 	if (!err) {
 		sa->rec = next;
-		kernel_install(g, sa, 1);
+		/* the kernel holds two at most: the old ones out first */
 		for (int i = 0; i < 2; i++)
 			if (old_eks[i] != eks)
 				kernel_delete(g, sa->rec.said, old_eks[i]);
+		kernel_install(g, sa, 1);
 		schedule_lifetime(g, sa);
 		log_info("group %u: no members; TEK EKS %u known to nobody",
 			 g->cfg->id, eks);

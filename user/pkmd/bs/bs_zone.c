@@ -28,6 +28,7 @@
 struct zone_lease {
 	uint16_t said;
 	bool held;
+	bool failing;			/* the last attempt failed (database) */
 	int64_t until_ms;		/* monotonic: held until then at most */
 	char holder[CONFIG_ZONE_NAME_MAX + 1];	/* the last one seen */
 };
@@ -106,6 +107,10 @@ static void lease_pass(struct bs_zone *z)
 		int r = store_lease_take(z->bs->store, l->said, z->lease_ms,
 					 l->holder);
 
+		if (r < 0 && !l->failing)
+			log_warn("SAID 0x%04x: the lease could not be %s (database); trying again",
+				 l->said, was ? "renewed" : "taken");
+		l->failing = r < 0;
 		if (r == 1) {
 			l->held = true;
 			l->until_ms = began + z->lease_ms;
@@ -118,11 +123,13 @@ static void lease_pass(struct bs_zone *z)
 			continue;
 		}
 		if (r == 0 || now_mono_ms() >= l->until_ms) {
+			if (l->held && r == 0)
+				log_warn("SAID 0x%04x: lease lost to %s; this BS follows the SA",
+					 l->said, l->holder[0] ? l->holder : "another BS");
+			else if (l->held)
+				log_warn("SAID 0x%04x: lease ran out before this BS could renew it; this BS follows the SA",
+					 l->said);
 			l->held = false;
-			if (was)
-				log_warn("SAID 0x%04x: lease lost%s%s; this BS follows the SA",
-					 l->said, l->holder[0] ? " to " : "",
-					 l->holder);
 		}
 	}
 }
