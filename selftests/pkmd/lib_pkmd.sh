@@ -18,7 +18,8 @@ bs_sock=$TMP/bs.sock
 # The BS's database: SQLite in $TMP, or with PKMD_DATABASE=postgresql a
 # database of this test file's own on a PostgreSQL server of the test's
 # own (tools/pg-test-server): the one run.sh started for the whole run
-# (PKMD_TEST_POSTGRESQL), else one started here, in $TMP/pg.
+# (PKMD_TEST_POSTGRESQL), else one started here, in a directory of its
+# own under /tmp.
 pg_own=
 case ${PKMD_DATABASE:-sqlite} in
 sqlite)
@@ -26,7 +27,9 @@ sqlite)
 	;;
 postgresql)
 	if [[ -z ${PKMD_TEST_POSTGRESQL:-} ]]; then
-		PKMD_TEST_POSTGRESQL=$("$TOP/tools/pg-test-server" start "$TMP/pg") ||
+		# not in $TMP: the server's user must reach its directory
+		PKMD_TEST_POSTGRESQL=$("$TOP/tools/pg-test-server" start \
+			"$(mktemp -d /tmp/pkmd-pg.XXXXXX)") ||
 			{ echo "Bail out! no PostgreSQL server for the BS"; exit 1; }
 		pg_own=$PKMD_TEST_POSTGRESQL
 	fi
