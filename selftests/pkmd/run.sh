@@ -25,7 +25,7 @@ cd "$here" || exit 1
 
 ksft=${KSFT_DIR:-$here/../../build/kselftest}
 tests=("$@")
-((${#tests[@]})) || tests=(e2e.sh rollover.sh group_rekey.sh pn_persist.sh rogue_bs.sh revoke.sh many_groups.sh)
+((${#tests[@]})) || tests=(e2e.sh rollover.sh group_rekey.sh pn_persist.sh rogue_bs.sh revoke.sh many_groups.sh zone.sh)
 # shellcheck source=../ksft_run.sh
 . "$here/../ksft_run.sh"
 

@@ -149,6 +149,7 @@ static const struct {
 	{ "sa-list", cmd_sa_list, NULL },
 	{ "rekey", cmd_rekey, NULL },
 	{ "deregister", NULL, "deregister is a command of an SS" },
+	{ "handover", NULL, "handover is a command of an SS" },
 };
 
 /* The role's command of that name, or NULL. */
