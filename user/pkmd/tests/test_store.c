@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <libpq-fe.h>
@@ -911,6 +912,54 @@ static int pg_kick(struct backend *b)
 	return -1;
 }
 
+static long long ms_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+/*
+ * A server that cannot be reached (it takes no connection to the
+ * database): the call that finds it so fails, those within the backoff
+ * fail at once without trying, and once the server takes connections
+ * again a call after the backoff reconnects.
+ */
+static void unreachable(struct backend *b, struct store *st)
+{
+	const char *n = b->name;
+	struct seen z;
+	long long t0, t;
+	int err = -EIO;
+	char sql[128];
+
+	snprintf(sql, sizeof(sql), "ALTER DATABASE %s ALLOW_CONNECTIONS false",
+		 b->dbname);
+	/* pg_kick() connects to the database itself: first */
+	if (!ok(pg_kick(b) == 0 && pg_exec(b, "postgres", sql) == 0,
+		"%s: the store's session ended, the database takes no connection", n))
+		return;
+	memset(&z, 0, sizeof(z));
+	is_int(store_subscriber_each(st, on_sub, &z), -EIO,
+	       "%s: a read fails (-EIO) when the server cannot be reached", n);
+	t0 = ms_now();
+	is_int(store_subscriber_each(st, on_sub, &z), -EIO,
+	       "%s: so does the next, within the backoff", n);
+	t = ms_now() - t0;
+	ok(t < 50, "%s: at once, without trying (%lld ms)", n, t);
+	snprintf(sql, sizeof(sql), "ALTER DATABASE %s ALLOW_CONNECTIONS true",
+		 b->dbname);
+	pg_exec(b, "postgres", sql);
+	t0 = ms_now();
+	while (err && ms_now() - t0 < 10000) {
+		usleep(50000);
+		memset(&z, 0, sizeof(z));
+		err = store_subscriber_each(st, on_sub, &z);
+	}
+	is_int(err, 0, "%s: once the server takes connections, a call after the backoff reconnects", n);
+}
+
 /*
  * A connection the server drops: between statements, the next one runs
  * on a new connection; in the middle of a batch, the batch fails (its
@@ -947,6 +996,7 @@ static void lost_connection(struct backend *b)
 	is_int(store_ak_set_rx(st, ak.mac, 0, 23), 0,
 	       "%s: the next write reconnects", n);
 	is_int(value_seen(b, rx_of_active_ak), 23, "%s: and is committed", n);
+	unreachable(b, st);
 	store_close(st);
 	drop(b);
 }
