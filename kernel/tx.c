@@ -6,10 +6,11 @@
  *
  * The device is LLTX: nothing here takes a lock.  A TEK hands out PNs with
  * one atomic increment.  A frame that is private, linear and roomy is
- * encrypted in place.  Any other (a clone TCP still holds for
- * retransmission, a GSO segment whose payload is TCP's pages) is read by
- * the cipher where it lies and encrypted into a new PDU: its plaintext is
- * never copied.
+ * encrypted in place.  Most others (a clone TCP still holds for
+ * retransmission, a GSO segment whose payload is TCP's pages) are read by
+ * the cipher where they lie and encrypted into a new PDU, with no copy of
+ * the plaintext first; a frame with a fragment list or user pages lent to
+ * the kernel (zerocopy) is copied into a buffer of its own.
  */
 
 #include <linux/etherdevice.h>
@@ -53,6 +54,7 @@ static void tx_push_eth(struct wman_dev *wman, struct sk_buff *skb,
 	ether_addr_copy(eth->h_source, wman->lower->dev_addr);
 	eth->h_proto = htons(WMAN_ETH_P);
 	skb->protocol = htons(WMAN_ETH_P);
+	skb_set_network_header(skb, ETH_HLEN);
 	skb->dev = wman->lower;
 }
 
@@ -110,8 +112,12 @@ static void tx_post(struct wman_crypto_req *rq, int err)
 	struct sk_buff *skb = rq->skb;
 
 	/* the frame an out-of-place encryption read */
-	if (rq->src_skb)
-		consume_skb(rq->src_skb);
+	if (rq->src_skb) {
+		if (likely(!err))
+			consume_skb(rq->src_skb);
+		else
+			kfree_skb(rq->src_skb);
+	}
 
 	if (likely(!err)) {
 		tx_count(wman, rq->tek, rq->len);
@@ -126,18 +132,25 @@ static void tx_post(struct wman_crypto_req *rq, int err)
 	wman_crypto_req_put(rq);
 }
 
-/* Whether the frame can be encrypted where it is, as it is. */
-static bool tx_in_place(const struct sk_buff *skb, unsigned int headroom,
-			unsigned int tailroom)
+/*
+ * Whether the cipher may read the frame where it lies and write a new PDU:
+ * not a frame it can encrypt in place as it is, nor one with a fragment
+ * list (more pieces than a request holds) or with user pages the sender
+ * may rewrite while they are read twice, for the checksum and the cipher.
+ */
+static bool tx_out_of_place(struct sk_buff *skb, unsigned int headroom,
+			    unsigned int tailroom)
 {
-	return !skb_is_nonlinear(skb) && !skb_cloned(skb) &&
-	       skb_headroom(skb) >= headroom && skb_tailroom(skb) >= tailroom;
+	if (!skb_is_nonlinear(skb) && !skb_cloned(skb) &&
+	    skb_headroom(skb) >= headroom && skb_tailroom(skb) >= tailroom)
+		return false;
+	return !skb_has_frag_list(skb) && !skb_zcopy(skb);
 }
 
 /*
- * The PDU of a frame that cannot be encrypted in place: room for the lower
- * device's header, the GMH and PN, the frame and the ICV.  From the page
- * fragment cache, so that the receiver's GRO can merge the heads.
+ * The PDU of a frame encrypted out of place: room for the lower device's
+ * header, the GMH and PN, the frame and the ICV, and what the frame's
+ * queueing needs of it.
  */
 static struct sk_buff *tx_alloc_pdu(const struct sk_buff *skb,
 				    struct net_device *lower, unsigned int hdr,
@@ -146,13 +159,16 @@ static struct sk_buff *tx_alloc_pdu(const struct sk_buff *skb,
 	unsigned int headroom = LL_RESERVED_SPACE(lower) + hdr;
 	struct sk_buff *pdu;
 
-	pdu = __netdev_alloc_skb(NULL, headroom + skb->len + icv +
-				 lower->needed_tailroom, GFP_ATOMIC);
+	pdu = alloc_skb(headroom + skb->len + icv + lower->needed_tailroom,
+			GFP_ATOMIC | __GFP_NOWARN);
 	if (unlikely(!pdu))
 		return NULL;
 	skb_reserve(pdu, headroom);
-	pdu->priority = skb->priority;
 	skb_put(pdu, skb->len + icv);
+	pdu->priority = skb->priority;
+	pdu->mark = skb->mark;
+	skb_copy_hash(pdu, skb);
+	skb_copy_queue_mapping(pdu, skb);
 	return pdu;
 }
 
@@ -200,8 +216,7 @@ static void tx_one(struct wman_dev *wman, const struct wman_conn *conn,
 		goto drop_other;
 	headroom = hdr + LL_RESERVED_SPACE(lower);
 	tailroom = icv + lower->needed_tailroom;
-	if (tek && !tx_in_place(skb, headroom, tailroom) &&
-	    !skb_has_frag_list(skb)) {
+	if (tek && tx_out_of_place(skb, headroom, tailroom)) {
 		pdu = tx_alloc_pdu(skb, lower, hdr, icv);
 		if (unlikely(!pdu))
 			goto drop_other;
