@@ -50,6 +50,7 @@ static const struct wman_suite_ops suites[] = {
 		.id = WMAN_SUITE_AES_GCM_128,
 		.alg = "gcm(aes)",
 		.icv_len = 16,
+		.reads_pieces = true,
 		.build_iv = gcm_build_iv,
 	},
 };

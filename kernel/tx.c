@@ -6,11 +6,13 @@
  *
  * The device is LLTX: nothing here takes a lock.  A TEK hands out PNs with
  * one atomic increment.  A frame that is private, linear and roomy is
- * encrypted in place.  Most others (a clone TCP still holds for
+ * encrypted in place.  With GCM, most others (a clone TCP still holds for
  * retransmission, a GSO segment whose payload is TCP's pages) are read by
  * the cipher where they lie and encrypted into a new PDU, with no copy of
- * the plaintext first; a frame with a fragment list or user pages lent to
- * the kernel (zerocopy) is copied into a buffer of its own.
+ * the plaintext first.  With CCM, and for a frame with a fragment list or
+ * user pages lent to the kernel (zerocopy), the frame is copied into a
+ * buffer of its own (GSO segments in the same pass as their checksums)
+ * and encrypted there.
  */
 
 #include <linux/etherdevice.h>
@@ -133,14 +135,17 @@ static void tx_post(struct wman_crypto_req *rq, int err)
 }
 
 /*
- * Whether the cipher may read the frame where it lies and write a new PDU:
- * not a frame it can encrypt in place as it is, nor one with a fragment
- * list (more pieces than a request holds) or with user pages the sender
- * may rewrite while they are read twice, for the checksum and the cipher.
+ * Whether the cipher should read the frame where it lies and write a new
+ * PDU: only with a suite that reads pieces well, and not a frame it can
+ * encrypt in place as it is, nor one with a fragment list (more pieces
+ * than a request holds) or with user pages the sender may rewrite while
+ * they are read twice, for the checksum and the cipher.
  */
-static bool tx_out_of_place(struct sk_buff *skb, unsigned int headroom,
-			    unsigned int tailroom)
+static bool tx_out_of_place(struct sk_buff *skb, const struct wman_tek *tek,
+			    unsigned int headroom, unsigned int tailroom)
 {
+	if (!tek || !tek->suite->reads_pieces)
+		return false;
 	if (!skb_is_nonlinear(skb) && !skb_cloned(skb) &&
 	    skb_headroom(skb) >= headroom && skb_tailroom(skb) >= tailroom)
 		return false;
@@ -216,7 +221,7 @@ static void tx_one(struct wman_dev *wman, const struct wman_conn *conn,
 		goto drop_other;
 	headroom = hdr + LL_RESERVED_SPACE(lower);
 	tailroom = icv + lower->needed_tailroom;
-	if (tek && tx_out_of_place(skb, headroom, tailroom)) {
+	if (tx_out_of_place(skb, tek, headroom, tailroom)) {
 		pdu = tx_alloc_pdu(skb, lower, hdr, icv);
 		if (unlikely(!pdu))
 			goto drop_other;
@@ -268,6 +273,22 @@ drop:
 	kfree_skb(skb);
 }
 
+/*
+ * How to segment for conn's suite, with checksums filled in either way:
+ * segments that keep the payload in its pages, for a cipher that reads
+ * them there, or linear ones, copied in the pass that sums them.
+ */
+static netdev_features_t tx_gso_features(struct wman_dev *wman,
+					 const struct wman_conn *conn)
+{
+	const struct wman_sa *sa;
+
+	if (conn->said == WMAN_SAID_NONE)
+		return 0;
+	sa = xa_load(&wman->sas, conn->said);
+	return sa && sa->suite->reads_pieces ? NETIF_F_SG : 0;
+}
+
 netdev_tx_t wman_xmit(struct sk_buff *skb, struct net_device *dev)
 {
 	struct wman_dev *wman = wman_priv(dev);
@@ -287,11 +308,7 @@ netdev_tx_t wman_xmit(struct sk_buff *skb, struct net_device *dev)
 		goto out;
 	}
 
-	/*
-	 * Segments keep the payload in the pages it is in, with their
-	 * checksums filled in: the cipher reads them where they are.
-	 */
-	segs = skb_gso_segment(skb, NETIF_F_SG);
+	segs = skb_gso_segment(skb, tx_gso_features(wman, conn));
 	if (IS_ERR(segs)) {
 		dev_core_stats_tx_dropped_inc(dev);
 		kfree_skb(skb);
