@@ -10,11 +10,11 @@
  */
 
 #include <crypto/aead.h>
-#include <linux/skbuff.h>
 #include <linux/debugfs.h>
 #include <linux/moduleparam.h>
 #include <linux/percpu.h>
 #include <linux/seq_file.h>
+#include <linux/skbuff.h>
 #include <linux/slab.h>
 
 #include "crypto.h"
@@ -50,6 +50,7 @@ static const struct wman_suite_ops suites[] = {
 		.id = WMAN_SUITE_AES_GCM_128,
 		.alg = "gcm(aes)",
 		.icv_len = 16,
+		.reads_pieces = true,
 		.build_iv = gcm_build_iv,
 	},
 };
@@ -373,7 +374,9 @@ void wman_crypto_encrypt_from(struct wman_crypto_req *rq, const u8 *gmh,
 {
 	int nents;
 
-	sg_init_table(rq->src_sg, ARRAY_SIZE(rq->src_sg));
+	/* the head and each page; a fragment list overflows it, and fails */
+	sg_init_table(rq->src_sg, min_t(unsigned int, ARRAY_SIZE(rq->src_sg),
+					1 + skb_shinfo(rq->src_skb)->nr_frags));
 	nents = skb_to_sgvec(rq->src_skb, rq->src_sg, 0, cryptlen);
 	if (unlikely(nents < 0)) {
 		rq->post(rq, nents);

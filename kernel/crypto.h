@@ -27,8 +27,9 @@ struct wman_crypto_req;
 
 /*
  * Continuation of a request: called exactly once, either by
- * wman_crypto_run() itself or by the completion of an asynchronous
- * request, with 0 or the error.  It must give the context back.
+ * wman_crypto_run() or wman_crypto_encrypt_from() itself or by the
+ * completion of an asynchronous request, with 0 or the error.  It must
+ * give the context back.
  */
 typedef void (*wman_crypto_post_t)(struct wman_crypto_req *rq, int err);
 

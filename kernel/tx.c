@@ -6,10 +6,13 @@
  *
  * The device is LLTX: nothing here takes a lock.  A TEK hands out PNs with
  * one atomic increment.  A frame that is private, linear and roomy is
- * encrypted in place.  Any other (a clone TCP still holds for
- * retransmission, a GSO segment whose payload is TCP's pages) is read by
- * the cipher where it lies and encrypted into a new PDU: its plaintext is
- * never copied.
+ * encrypted in place.  With GCM, most others (a clone TCP still holds for
+ * retransmission, a GSO segment whose payload is TCP's pages) are read by
+ * the cipher where they lie and encrypted into a new PDU, with no copy of
+ * the plaintext first.  With CCM, and for a frame with a fragment list or
+ * user pages lent to the kernel (zerocopy), the frame is copied into a
+ * buffer of its own (GSO segments in the same pass as their checksums)
+ * and encrypted there.
  */
 
 #include <linux/etherdevice.h>
@@ -53,6 +56,7 @@ static void tx_push_eth(struct wman_dev *wman, struct sk_buff *skb,
 	ether_addr_copy(eth->h_source, wman->lower->dev_addr);
 	eth->h_proto = htons(WMAN_ETH_P);
 	skb->protocol = htons(WMAN_ETH_P);
+	skb_set_network_header(skb, ETH_HLEN);
 	skb->dev = wman->lower;
 }
 
@@ -110,8 +114,12 @@ static void tx_post(struct wman_crypto_req *rq, int err)
 	struct sk_buff *skb = rq->skb;
 
 	/* the frame an out-of-place encryption read */
-	if (rq->src_skb)
-		consume_skb(rq->src_skb);
+	if (rq->src_skb) {
+		if (likely(!err))
+			consume_skb(rq->src_skb);
+		else
+			kfree_skb(rq->src_skb);
+	}
 
 	if (likely(!err)) {
 		tx_count(wman, rq->tek, rq->len);
@@ -126,18 +134,28 @@ static void tx_post(struct wman_crypto_req *rq, int err)
 	wman_crypto_req_put(rq);
 }
 
-/* Whether the frame can be encrypted where it is, as it is. */
-static bool tx_in_place(const struct sk_buff *skb, unsigned int headroom,
-			unsigned int tailroom)
+/*
+ * Whether the cipher should read the frame where it lies and write a new
+ * PDU: only with a suite that reads pieces well, and not a frame it can
+ * encrypt in place as it is, nor one with a fragment list (more pieces
+ * than a request holds) or with user pages the sender may rewrite while
+ * they are read twice, for the checksum and the cipher.
+ */
+static bool tx_out_of_place(struct sk_buff *skb, const struct wman_tek *tek,
+			    unsigned int headroom, unsigned int tailroom)
 {
-	return !skb_is_nonlinear(skb) && !skb_cloned(skb) &&
-	       skb_headroom(skb) >= headroom && skb_tailroom(skb) >= tailroom;
+	if (!tek || !tek->suite->reads_pieces)
+		return false;
+	if (!skb_is_nonlinear(skb) && !skb_cloned(skb) &&
+	    skb_headroom(skb) >= headroom && skb_tailroom(skb) >= tailroom)
+		return false;
+	return !skb_has_frag_list(skb) && !skb_zcopy(skb);
 }
 
 /*
- * The PDU of a frame that cannot be encrypted in place: room for the lower
- * device's header, the GMH and PN, the frame and the ICV.  From the page
- * fragment cache, so that the receiver's GRO can merge the heads.
+ * The PDU of a frame encrypted out of place: room for the lower device's
+ * header, the GMH and PN, the frame and the ICV, and what the frame's
+ * queueing needs of it.
  */
 static struct sk_buff *tx_alloc_pdu(const struct sk_buff *skb,
 				    struct net_device *lower, unsigned int hdr,
@@ -146,13 +164,16 @@ static struct sk_buff *tx_alloc_pdu(const struct sk_buff *skb,
 	unsigned int headroom = LL_RESERVED_SPACE(lower) + hdr;
 	struct sk_buff *pdu;
 
-	pdu = __netdev_alloc_skb(NULL, headroom + skb->len + icv +
-				 lower->needed_tailroom, GFP_ATOMIC);
+	pdu = alloc_skb(headroom + skb->len + icv + lower->needed_tailroom,
+			GFP_ATOMIC | __GFP_NOWARN);
 	if (unlikely(!pdu))
 		return NULL;
 	skb_reserve(pdu, headroom);
-	pdu->priority = skb->priority;
 	skb_put(pdu, skb->len + icv);
+	pdu->priority = skb->priority;
+	pdu->mark = skb->mark;
+	skb_copy_hash(pdu, skb);
+	skb_copy_queue_mapping(pdu, skb);
 	return pdu;
 }
 
@@ -200,8 +221,7 @@ static void tx_one(struct wman_dev *wman, const struct wman_conn *conn,
 		goto drop_other;
 	headroom = hdr + LL_RESERVED_SPACE(lower);
 	tailroom = icv + lower->needed_tailroom;
-	if (tek && !tx_in_place(skb, headroom, tailroom) &&
-	    !skb_has_frag_list(skb)) {
+	if (tx_out_of_place(skb, tek, headroom, tailroom)) {
 		pdu = tx_alloc_pdu(skb, lower, hdr, icv);
 		if (unlikely(!pdu))
 			goto drop_other;
@@ -253,6 +273,22 @@ drop:
 	kfree_skb(skb);
 }
 
+/*
+ * How to segment for conn's suite, with checksums filled in either way:
+ * segments that keep the payload in its pages, for a cipher that reads
+ * them there, or linear ones, copied in the pass that sums them.
+ */
+static netdev_features_t tx_gso_features(struct wman_dev *wman,
+					 const struct wman_conn *conn)
+{
+	const struct wman_sa *sa;
+
+	if (conn->said == WMAN_SAID_NONE)
+		return 0;
+	sa = xa_load(&wman->sas, conn->said);
+	return sa && sa->suite->reads_pieces ? NETIF_F_SG : 0;
+}
+
 netdev_tx_t wman_xmit(struct sk_buff *skb, struct net_device *dev)
 {
 	struct wman_dev *wman = wman_priv(dev);
@@ -272,11 +308,7 @@ netdev_tx_t wman_xmit(struct sk_buff *skb, struct net_device *dev)
 		goto out;
 	}
 
-	/*
-	 * Segments keep the payload in the pages it is in, with their
-	 * checksums filled in: the cipher reads them where they are.
-	 */
-	segs = skb_gso_segment(skb, NETIF_F_SG);
+	segs = skb_gso_segment(skb, tx_gso_features(wman, conn));
 	if (IS_ERR(segs)) {
 		dev_core_stats_tx_dropped_inc(dev);
 		kfree_skb(skb);

@@ -113,6 +113,13 @@ struct wman_suite_ops {
 	u8 id;			/* enum wman_suite */
 	const char *alg;	/* kernel crypto API algorithm name */
 	unsigned int icv_len;
+	/*
+	 * Whether reading a frame in pieces costs less than copying it whole
+	 * first (tx.c): true where the implementation walks a scatterlist
+	 * itself (GCM), false where a template passes over it twice through a
+	 * block walk that bounces each block split between pieces (CCM).
+	 */
+	bool reads_pieces;
 	/* Fill the algorithm's IV from the first five GMH bytes and the PN. */
 	void (*build_iv)(u8 *iv, const u8 *gmh, u32 pn);
 };

@@ -172,10 +172,6 @@ run_datapath() {
 	if [[ $clock == icount ]]; then
 		# One thread runs both vCPUs: the same guest time takes longer.
 		runner=("$repo_root/tools/vm-run" --timeout 5400 --icount --kernel "$kver")
-		# perf's sampling stalls a loaded guest in this mode: the
-		# kernel's own tick profiler (/proc/profile) samples instead
-		[[ " ${datapath_args[*]} " != *" --profile "* ]] ||
-			runner+=(--append profile=2)
 	fi
 	if [[ -f $module ]]; then
 		while read -r dependency; do

@@ -53,10 +53,12 @@ usage: tools/bench/datapath.sh [--out FILE] [--runs N] [--seconds S]
                       icount (tools/vm-run --icount: figures count guest
                       instructions), wallclock (TCG) or host (default
                       unknown)
-  --profile DIR       also profile each contender: perf record -a of one
-                      TCP run and one UDP run, perf report by symbol into
-                      DIR/CONTENDER-{tcp,udp}.txt (in instruction-counted
-                      time the samples weigh instructions)
+  --profile DIR       also profile each contender: perf record -a of its
+                      TCP flow and its UDP flow once each runs, perf
+                      report by symbol (idle left out) into
+                      DIR/CONTENDER-{tcp,udp}.txt and by caller into
+                      DIR/CONTENDER-{tcp,udp}-callers.txt; wall-clock
+                      time only (--clock icount refuses it)
 EOF
 }
 
@@ -73,7 +75,7 @@ clock=unknown
 # to get going (set by parse_args).
 patience=20
 profile_dir=
-profile_hz=${WMAN_PROFILE_HZ:-1000}
+readonly profile_hz=1000
 
 contenders=(veth macsec-gcm esp-ccm esp-gcm wireguard wman-ccm wman-gcm)
 readonly iperf_port=5201
@@ -142,6 +144,11 @@ parse_args() {
 	# second can take the guest tens of seconds.  A long wait costs little
 	# host time there, so give the guest plenty.
 	[[ $clock != icount ]] || patience=300
+	# A sampled profile of a loaded guest has not come back in
+	# instruction-counted time (perf record and the kernel's tick profiler
+	# alike, in many minutes): profiles come from wall-clock TCG.
+	[[ -z $profile_dir || $clock != icount ]] ||
+		die "--profile needs wall-clock time (tools/bench.sh --wallclock)"
 }
 
 in_bs() { ip netns exec bs "$@"; }
@@ -448,8 +455,7 @@ tcp_run() {
 	log "round $round/$runs $c tcp: $bps bit/s"
 }
 
-# udp_run CONTENDER [--unrecorded]: one udpflood run of 64-byte datagrams
-# from bs to ss, recorded unless asked not to (a profiled run).
+# udp_run CONTENDER: one udpflood run of 64-byte datagrams from bs to ss.
 udp_run() {
 	local c=$1 dst=${subnet[$1]}.2 receiver sent received
 	rm -f "$work/ready"
@@ -461,7 +467,6 @@ udp_run() {
 		>"$work/send.json"
 	kill -INT "$receiver"
 	wait "$receiver"
-	[[ ${2:-} != --unrecorded ]] || return 0
 	sent=$(<"$work/send.json")
 	received=$(<"$work/recv.json")
 	printf '{"c":"%s","kind":"udp","send":%s,"recv":%s}\n' \
@@ -495,11 +500,10 @@ measure_round() {
 }
 
 # profile CONTENDER: a system-wide cpu-clock profile of each flow (TCP, UDP)
-# taken once it is running.  cpu-clock samples on the guest's clock: in
-# instruction-counted time each sample stands for the same number of guest
-# instructions.  Idle time is sampled too (the clock jumps over it to the
-# next timer), so the report leaves the idle loop out and gives each
-# symbol's share of the busy samples.
+# taken once it is running.  Under TCG the samples weigh host time, in
+# which emulated AES-NI and PCLMULQDQ instructions are dear: compare the
+# contenders' other functions.  The report leaves the idle loop out and
+# gives each symbol's share of the busy samples.
 profile() {
 	local c=$1 dev=${upper[$1]} kind data rx0 load=()
 	for kind in tcp udp; do
@@ -522,17 +526,6 @@ profile() {
 		pids+=("${load[@]}")
 		rx0=$(in_ss cat "/sys/class/net/$dev/statistics/rx_packets")
 		wait_until "$patience" "the $kind flow" rx_packets_above ss "$dev" $((rx0 + 1000))
-		if [[ -e /proc/profile ]]; then
-			readprofile -r
-			sleep "$seconds"
-			readprofile -m /proc/kallsyms >"$work/readprofile.txt"
-			kill -INT "${load[@]}" 2>/dev/null || true
-			wait "${load[@]}" 2>/dev/null || true
-			sort -k1,1 -rn "$work/readprofile.txt" | head -n 80 \
-				>"$profile_dir/$c-$kind.txt"
-			log "$c $kind profile: $(head -n 4 "$profile_dir/$c-$kind.txt" | tr -s ' \n' ' ')"
-			continue
-		fi
 		timeout -s INT $((patience + 10 * seconds)) perf record -a -N -e cpu-clock -F "$profile_hz" -o "$data" -- sleep "$seconds" \
 			>"$work/perf.log" 2>&1 || die "perf record failed ($c $kind): $(<"$work/perf.log")"
 		kill -INT "${load[@]}" 2>/dev/null || true
