@@ -275,3 +275,22 @@ int store_zone_ak_current(struct store *st, const uint8_t mac[MAC_LEN],
 {
 	return st->ops->zone_ak_current(st, mac, now);
 }
+
+int store_zone_sa_check(struct store *st, const struct store_zone_sa *c,
+			struct store_zone_sa *zone)
+{
+	int err = st->ops->zone_sa_check(st, c, zone);
+
+	if (err == -ENOENT) {
+		/* its group is the zone's on another SAID */
+		memset(zone, 0, sizeof(*zone));
+		return 0;
+	}
+	if (err)
+		return err;
+	zone->said = c->said;
+	return zone->service == c->service && zone->suite == c->suite &&
+	       zone->has_group == c->has_group &&
+	       (!c->has_group || zone->group_id == c->group_id) &&
+	       zone->tree == c->tree && zone->tree_degree == c->tree_degree;
+}

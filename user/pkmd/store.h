@@ -191,7 +191,7 @@ int store_group_tree_versions(struct store *st,
 /*
  * The downlink PNs [*start, *start + block) of the shared SA's TEK key,
  * for this BS alone: the zone's mark for the key moves past them,
- * committed on return; the marks of keys the SA no longer has go.
+ * committed on return.  Marks only rise and are never forgotten.
  * -ENOSPC: the key's PNs are used up.
  */
 int store_tek_take_pns(struct store *st, uint16_t said,
@@ -249,5 +249,28 @@ int store_join_delete(struct store *st, uint8_t group, const char *cn,
 /* 1 if some BS of the zone holds an AK of the station unexpired at now. */
 int store_zone_ak_current(struct store *st, const uint8_t mac[MAC_LEN],
 			  int64_t now);
+
+/*
+ * What defines a shared SA across the zone (zones.rst): its service,
+ * suite, group and key tree.  The first BS records it; every BS of the
+ * zone must agree.
+ */
+struct store_zone_sa {
+	uint16_t said;
+	uint8_t service;		/* enum wman_service */
+	uint8_t suite;			/* enum wman_suite */
+	bool has_group;
+	uint8_t group_id;
+	uint8_t tree;			/* CONFIG_TREE_* */
+	uint8_t tree_degree;		/* 0 without a tree */
+};
+
+/*
+ * Records c as its SA's configuration in the zone, unless the zone has
+ * one: 1 if the zone's is c, 0 if not (*zone says what it is; a group
+ * the zone has on another SAID: zone->said 0), -errno.
+ */
+int store_zone_sa_check(struct store *st, const struct store_zone_sa *c,
+			struct store_zone_sa *zone);
 
 #endif

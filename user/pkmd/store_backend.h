@@ -82,6 +82,8 @@ struct store_ops {
 			   const uint8_t ikey[STORE_KEY_LEN]);
 	int (*zone_ak_current)(struct store *st, const uint8_t mac[MAC_LEN],
 			       int64_t now);
+	int (*zone_sa_check)(struct store *st, const struct store_zone_sa *c,
+			     struct store_zone_sa *zone);
 };
 
 struct store {

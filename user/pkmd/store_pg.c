@@ -346,6 +346,7 @@ static bool is_read(enum store_sql id)
 	case SQL_LEASE_HOLDER:
 	case SQL_JOIN_EACH:
 	case SQL_ZONE_AK_CURRENT:
+	case SQL_ZONE_SA_GET:
 		return true;
 	default:
 		return false;
@@ -1214,9 +1215,6 @@ static int pg_tek_take_pns(struct store *base, uint16_t said,
 	if (PQntuples(r) == 1)
 		end = col_int(r, 0, 0);
 	PQclear(r);
-	p = (struct params){ 0 };
-	p_int(&p, said);
-	run(st, SQL_TEK_PN_FORGET, &p, NULL, "forget PN marks");
 	if (end > STORE_PN_SPACE || end < block)
 		return -ENOSPC;
 	*start = (uint32_t)(end - block);
@@ -1419,6 +1417,46 @@ static int pg_zone_ak_current(struct store *base, const uint8_t mac[MAC_LEN],
 	return n > 0;
 }
 
+static int pg_zone_sa_check(struct store *base, const struct store_zone_sa *c,
+			    struct store_zone_sa *zone)
+{
+	struct pg_store *st = to_pg(base);
+	struct params p = { 0 };
+	PGresult *r = NULL;
+	int err;
+
+	p_int(&p, c->said);
+	p_int(&p, c->service);
+	p_int(&p, c->suite);
+	if (c->has_group)
+		p_int(&p, c->group_id);
+	else
+		p_null(&p);
+	p_int(&p, c->tree);
+	p_int(&p, c->tree_degree);
+	err = run(st, SQL_ZONE_SA_PUT, &p, NULL, "zone SA configuration");
+	if (err)
+		return err;
+	p = (struct params){ 0 };
+	p_int(&p, c->said);
+	err = run(st, SQL_ZONE_SA_GET, &p, &r, "zone SA configuration");
+	if (err)
+		return err;
+	memset(zone, 0, sizeof(*zone));
+	if (PQntuples(r) != 1) {
+		err = -ENOENT;
+	} else {
+		zone->service = (uint8_t)col_int(r, 0, 0);
+		zone->suite = (uint8_t)col_int(r, 0, 1);
+		zone->has_group = !PQgetisnull(r, 0, 2);
+		zone->group_id = (uint8_t)col_int(r, 0, 2);
+		zone->tree = (uint8_t)col_int(r, 0, 3);
+		zone->tree_degree = (uint8_t)col_int(r, 0, 4);
+	}
+	PQclear(r);
+	return err;
+}
+
 static const struct store_ops pg_ops = {
 	.close = pg_close,
 	.subscriber_add = pg_subscriber_add,
@@ -1455,4 +1493,5 @@ static const struct store_ops pg_ops = {
 	.join_each = pg_join_each,
 	.join_delete = pg_join_delete,
 	.zone_ak_current = pg_zone_ak_current,
+	.zone_sa_check = pg_zone_sa_check,
 };

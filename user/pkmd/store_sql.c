@@ -105,7 +105,16 @@
 	"  ikey " BLOB " NOT NULL,"					\
 	"  bs TEXT NOT NULL,"						\
 	"  asked " INT64 " NOT NULL,"					\
-	"  PRIMARY KEY (zone, group_id, cn));"
+	"  PRIMARY KEY (zone, group_id, cn));"				\
+	"CREATE TABLE IF NOT EXISTS zone_sas ("				\
+	"  zone TEXT NOT NULL,"						\
+	"  said INTEGER NOT NULL,"					\
+	"  service INTEGER NOT NULL,"					\
+	"  suite INTEGER NOT NULL,"					\
+	"  group_id INTEGER,"						\
+	"  tree INTEGER NOT NULL,"					\
+	"  degree INTEGER NOT NULL,"					\
+	"  PRIMARY KEY (zone, said), UNIQUE (zone, group_id));"
 
 const char store_schema_sqlite[] = SCHEMA("BLOB", "INTEGER");
 const char store_schema_pg[] = SCHEMA("BYTEA", "BIGINT");
@@ -262,7 +271,11 @@ const struct store_sql_text store_sql[SQL_COUNT] = {
 		      " expires = EXCLUDED.expires,"
 		      " tx_pn_reserved = EXCLUDED.tx_pn_reserved,"
 		      " rx_pn = EXCLUDED.rx_pn" },
-	[SQL_SA_DELETE] = { .both = "DELETE FROM sas WHERE " SEEN " AND said = ?1" },
+	/*
+	 * A BS's own SAs only: a BS of a zone never deletes the zone's
+	 * shared ones, which the others may still use (zones.rst).
+	 */
+	[SQL_SA_DELETE] = { .both = "DELETE FROM sas WHERE " OWN " AND said = ?1" },
 	/* One row per TEK generation; an SA is complete with both. */
 	[SQL_SA_EACH] = { .both =
 		"SELECT s.said, s.service, s.suite, s.group_id, s.owner,"
@@ -324,8 +337,10 @@ const struct store_sql_text store_sql[SQL_COUNT] = {
 	[SQL_TREE_LOAD] = { .both =
 		"SELECT tree, members, rekey, version FROM group_trees"
 		" WHERE " ZONE " AND group_id = ?1" },
+	/* Not a zone's shared tree: only a BS outside any zone (bs '') may. */
 	[SQL_TREE_DELETE] = { .both =
-		"DELETE FROM group_trees WHERE " ZONE " AND group_id = ?1" },
+		"DELETE FROM group_trees WHERE " ZONE " AND group_id = ?1"
+		" AND pkmd_bs() = ''" },
 	[SQL_TREE_VERSIONS] = { .both =
 		"SELECT group_id, version FROM group_trees WHERE " ZONE
 		" ORDER BY group_id" },
@@ -335,6 +350,8 @@ const struct store_sql_text store_sql[SQL_COUNT] = {
 	 * (zones.rst): one statement moves the key's mark by the block and
 	 * returns where the block ends, relative to the row as it is when
 	 * the statement gets its lock, so no two BSs get the same block.
+	 * A mark is never forgotten: a key missing from teks (a lost row,
+	 * a writer about to save it again) may still be in some kernel.
 	 */
 	[SQL_TEK_PN_TAKE] = {
 		.sqlite = "INSERT INTO zone_pns (zone, said, key, mark)"
@@ -345,10 +362,6 @@ const struct store_sql_text store_sql[SQL_COUNT] = {
 		      " VALUES (pkmd_zone(), ?1, ?2, ?3)"
 		      " ON CONFLICT (zone, said, key) DO UPDATE SET"
 		      " mark = zone_pns.mark + EXCLUDED.mark RETURNING mark" },
-	/* Marks of keys no shared SA holds any more. */
-	[SQL_TEK_PN_FORGET] = { .both =
-		"DELETE FROM zone_pns WHERE " ZONE " AND said = ?1 AND key NOT IN"
-		" (SELECT key FROM teks WHERE " ZONE " AND bs = '' AND said = ?1)" },
 
 	/*
 	 * A shared SA's lease: taken when free or expired, renewed by its
@@ -403,4 +416,12 @@ const struct store_sql_text store_sql[SQL_COUNT] = {
 	[SQL_ZONE_AK_CURRENT] = { .both =
 		"SELECT count(*) FROM aks WHERE " ZONE " AND mac = ?1"
 		" AND expires > ?2" },
+	/* A shared SA's defining configuration: the first BS's (zones.rst). */
+	[SQL_ZONE_SA_PUT] = { .both =
+		"INSERT INTO zone_sas (zone, said, service, suite, group_id, tree,"
+		" degree) VALUES (pkmd_zone(), ?1, ?2, ?3, ?4, ?5, ?6)"
+		" ON CONFLICT DO NOTHING" },
+	[SQL_ZONE_SA_GET] = { .both =
+		"SELECT service, suite, group_id, tree, degree FROM zone_sas"
+		" WHERE " ZONE " AND said = ?1" },
 };

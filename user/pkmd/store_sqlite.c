@@ -1013,10 +1013,6 @@ static int sqlite_tek_take_pns(struct store *base, uint16_t said,
 	sqlite3_finalize(stmt);
 	if (err)
 		return err;
-	if (prepare(st, store_sql_sqlite(SQL_TEK_PN_FORGET), &stmt) == 0) {
-		sqlite3_bind_int(stmt, 1, said);
-		step_done(st, stmt, "forget PN marks");
-	}
 	if (end > STORE_PN_SPACE || end < block)
 		return -ENOSPC;
 	*start = (uint32_t)(end - block);
@@ -1172,6 +1168,46 @@ static int sqlite_zone_ak_current(struct store *base,
 	return n > 0;
 }
 
+static int sqlite_zone_sa_check(struct store *base, const struct store_zone_sa *c,
+				struct store_zone_sa *zone)
+{
+	struct sqlite_store *st = to_sqlite(base);
+	sqlite3_stmt *stmt;
+	int rc, err;
+
+	if (prepare(st, store_sql_sqlite(SQL_ZONE_SA_PUT), &stmt))
+		return -EIO;
+	sqlite3_bind_int(stmt, 1, c->said);
+	sqlite3_bind_int(stmt, 2, c->service);
+	sqlite3_bind_int(stmt, 3, c->suite);
+	if (c->has_group)
+		sqlite3_bind_int(stmt, 4, c->group_id);
+	else
+		sqlite3_bind_null(stmt, 4);
+	sqlite3_bind_int(stmt, 5, c->tree);
+	sqlite3_bind_int(stmt, 6, c->tree_degree);
+	err = step_done(st, stmt, "zone SA configuration");
+	if (err)
+		return err;
+	if (prepare(st, store_sql_sqlite(SQL_ZONE_SA_GET), &stmt))
+		return -EIO;
+	sqlite3_bind_int(stmt, 1, c->said);
+	memset(zone, 0, sizeof(*zone));
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		zone->service = (uint8_t)sqlite3_column_int(stmt, 0);
+		zone->suite = (uint8_t)sqlite3_column_int(stmt, 1);
+		zone->has_group = sqlite3_column_type(stmt, 2) != SQLITE_NULL;
+		zone->group_id = (uint8_t)sqlite3_column_int(stmt, 2);
+		zone->tree = (uint8_t)sqlite3_column_int(stmt, 3);
+		zone->tree_degree = (uint8_t)sqlite3_column_int(stmt, 4);
+	}
+	sqlite3_finalize(stmt);
+	if (rc == SQLITE_ROW)
+		return 0;
+	return rc == SQLITE_DONE ? -ENOENT : db_error(st, "zone SA configuration");
+}
+
 static const struct store_ops sqlite_ops = {
 	.close = sqlite_close,
 	.subscriber_add = sqlite_subscriber_add,
@@ -1208,4 +1244,5 @@ static const struct store_ops sqlite_ops = {
 	.join_each = sqlite_join_each,
 	.join_delete = sqlite_join_delete,
 	.zone_ak_current = sqlite_zone_ak_current,
+	.zone_sa_check = sqlite_zone_sa_check,
 };

@@ -1084,8 +1084,9 @@ int bs_groups_start(struct bs *bs)
 		int err;
 
 		if (cfg->tree == CONFIG_TREE_NONE) {
-			/* a tree of an earlier configuration goes */
-			store_group_tree_delete(bs->store, cfg->id);
+			/* a tree of an earlier configuration goes (never a zone's) */
+			if (!bs->zone)
+				store_group_tree_delete(bs->store, cfg->id);
 			continue;
 		}
 		/* before a resumed rekey is sent again */

@@ -664,7 +664,12 @@ static int load_one(void *arg, const struct store_sa *rec)
 	sa = sa_alloc(bs, rec);
 	if (!sa)
 		return -ENOMEM;
-	if (!sa_wanted(bs, rec)) {
+	if (!sa_wanted(bs, rec) && bs->zone && !rec->has_owner) {
+		/* the zone's: others may use it; its rows stay (zones.rst) */
+		log_notice("SAID 0x%04x: a shared SA of zone %s this BS does not serve (%s); left to the others",
+			   rec->said, bs->cfg->zone, sa_what(sa));
+		bs_sa_remove(sa);
+	} else if (!sa_wanted(bs, rec)) {
 		log_notice("SAID 0x%04x: SA no longer configured or allowed (%s); removing",
 			   rec->said, sa_what(sa));
 		bs_sa_remove(sa);

@@ -259,6 +259,75 @@ static int lease_add(struct bs_zone *z, uint16_t said)
 	return 0;
 }
 
+static const char *tree_name(uint8_t tree)
+{
+	return tree == CONFIG_TREE_LKH ? "lkh" :
+	       tree == CONFIG_TREE_OFFSET ? "offset" : "none";
+}
+
+/*
+ * This BS's configuration of a shared SA against the zone's, which the
+ * first BS recorded: a BS that differs would write the SA's rows (its
+ * suite, its tree or none) for every BS of the zone, and refuses to
+ * start.  0, -EINVAL (logged) or -EIO.
+ */
+static int check_config(struct bs *bs, const struct store_zone_sa *c,
+			const char *what)
+{
+	struct store_zone_sa zone;
+	int r = store_zone_sa_check(bs->store, c, &zone);
+
+	if (r < 0) {
+		log_err("zone %s: %s: cannot read the zone's configuration of it",
+			bs->cfg->zone, what);
+		return -EIO;
+	}
+	if (r == 1)
+		return 0;
+	if (!zone.said)
+		log_err("zone %s: %s: the zone has this group on another SAID; this BS does not start",
+			bs->cfg->zone, what);
+	else
+		log_err("zone %s: %s: configured here with suite %u, key-tree %s (degree %u), in the zone with suite %u, key-tree %s (degree %u)%s; this BS does not start",
+			bs->cfg->zone, what, c->suite, tree_name(c->tree),
+			c->tree_degree, zone.suite, tree_name(zone.tree),
+			zone.tree_degree,
+			zone.service != c->service || zone.has_group != c->has_group ||
+			zone.group_id != c->group_id ?
+			", and for another service or group" : "");
+	return -EINVAL;
+}
+
+static int check_configs(struct bs *bs)
+{
+	const struct config *cfg = bs->cfg;
+	char what[48];
+	int err = 0;
+
+	for (size_t i = 0; i < cfg->n_groups; i++) {
+		const struct config_group *g = &cfg->groups[i];
+		struct store_zone_sa c = {
+			.said = g->cid, .service = WMAN_SERVICE_MULTICAST,
+			.suite = g->suite, .has_group = true, .group_id = g->id,
+			.tree = g->tree,
+			.tree_degree = g->tree == CONFIG_TREE_NONE ? 0 : g->tree_degree,
+		};
+
+		snprintf(what, sizeof(what), "group %u (SAID 0x%04x)", g->id, g->cid);
+		err = err ? err : check_config(bs, &c, what);
+	}
+	if (cfg->has_broadcast) {
+		struct store_zone_sa c = {
+			.said = cfg->broadcast_cid, .service = WMAN_SERVICE_BROADCAST,
+			.suite = cfg->broadcast_suite,
+		};
+
+		snprintf(what, sizeof(what), "broadcast SA 0x%04x", cfg->broadcast_cid);
+		err = err ? err : check_config(bs, &c, what);
+	}
+	return err;
+}
+
 int bs_zone_start(struct bs *bs)
 {
 	const struct config *cfg = bs->cfg;
@@ -266,6 +335,8 @@ int bs_zone_start(struct bs *bs)
 
 	if (!cfg->zone[0])
 		return 0;
+	if (check_configs(bs))
+		return -EINVAL;
 	z = calloc(1, sizeof(*z));
 	if (!z)
 		return -ENOMEM;

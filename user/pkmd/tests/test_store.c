@@ -748,6 +748,84 @@ static void zones(struct backend *b)
 	drop(b);
 }
 
+/*
+ * A zone's shared rows outlive any one BS's view of them (zones.rst): a
+ * BS cannot delete a shared SA or tree, a shared TEK's PN mark only
+ * rises, even while the SA's rows are gone, and each shared SA's
+ * defining configuration is the zone's, recorded by the first BS.
+ */
+static void zone_shared(struct backend *b)
+{
+	struct store_sa grp = {
+		.said = 0x3001, .service = 1, .suite = 2, .has_group = true,
+		.group_id = 1,
+		.tek = { { 2, { 3 }, 1900000000 }, { 3, { 4 }, 1900001000 } },
+	};
+	struct store_zone_sa cfg = { .said = 0x3001, .service = 1, .suite = 2,
+				     .has_group = true, .group_id = 1,
+				     .tree = 1, .tree_degree = 4 }, other, zone;
+	uint8_t blob[1] = { 0x5a };
+	struct store_group_tree t = { .group_id = 1, .said = 0x3001,
+				      .tree = blob, .tree_len = 1,
+				      .members = blob, .members_len = 1,
+				      .rekey = blob, .rekey_len = 1 }, back;
+	const uint8_t k1[STORE_KEY_LEN] = { 3 }, k2[STORE_KEY_LEN] = { 7 };
+	char holder[CONFIG_ZONE_NAME_MAX + 1];
+	struct store *bs1, *bs2;
+	const char *n = b->name;
+	uint32_t s = 0;
+	struct seen z;
+
+	if (!ok(fresh(b, "zshared") == 0, "%s: a fresh database", n))
+		return;
+	if (!ok(store_open_zone(b->db, b->where, "z1", "bs1", &bs1) == 0 &&
+		store_open_zone(b->db, b->where, "z1", "bs2", &bs2) == 0,
+		"%s: bs1 and bs2 of zone z1", n))
+		return;
+	is_int(store_lease_take(bs1, 0x3001, 60000, holder), 1, "%s: bs1 takes the lease", n);
+	store_lease_fence(bs1, true);
+	store_lease_fence(bs2, true);
+	is_int(store_group_tree_save(bs1, &t, &grp), 0, "%s: bs1 writes the shared SA and tree", n);
+	is_int(store_tek_take_pns(bs1, 0x3001, k1, 1000, &s), 0, "%s: bs1 takes a block of K1", n);
+	is_int(s, 0, "%s: the first", n);
+	store_sa_delete(bs2, 0x3001);
+	memset(&z, 0, sizeof(z));
+	store_sa_each(bs1, on_sa, &z);
+	ok(z.n == 1 && z.sas[0].said == 0x3001,
+	   "%s: a delete by another BS of the zone leaves the shared SA", n);
+	store_group_tree_delete(bs2, 1);
+	ok(store_group_tree_load(bs1, 1, &back) == 0, "%s: and the shared tree", n);
+	store_group_tree_free(&back);
+	/* the rows lost some other way: the marks stay */
+	exec_sql(b, "DELETE FROM teks WHERE zone = 'z1' AND said = 12289");
+	exec_sql(b, "DELETE FROM sas WHERE zone = 'z1' AND said = 12289");
+	is_int(store_tek_take_pns(bs2, 0x3001, k2, 1000, &s), 0,
+	       "%s: bs2 takes a block of another key of the SA", n);
+	is_int(store_sa_save(bs1, &grp), 0, "%s: the writer saves K1 again", n);
+	is_int(store_tek_take_pns(bs2, 0x3001, k1, 1000, &s), 0, "%s: bs2 takes a block of K1", n);
+	ok(s >= 1000, "%s: past bs1's: its mark was kept (block at %u)", n, s);
+
+	is_int(store_zone_sa_check(bs1, &cfg, &zone), 1,
+	       "%s: bs1 records the group SA's configuration", n);
+	is_int(store_zone_sa_check(bs2, &cfg, &zone), 1, "%s: bs2's agrees", n);
+	other = cfg;
+	other.suite = 1;
+	is_int(store_zone_sa_check(bs2, &other, &zone), 0,
+	       "%s: another suite does not", n);
+	is_int(zone.suite, 2, "%s: and is told the zone's", n);
+	other = cfg;
+	other.tree = 0;
+	is_int(store_zone_sa_check(bs2, &other, &zone), 0,
+	       "%s: nor another key tree", n);
+	other = cfg;
+	other.said = 0x3002;
+	is_int(store_zone_sa_check(bs2, &other, &zone), 0,
+	       "%s: nor the group on another SAID", n);
+	store_close(bs1);
+	store_close(bs2);
+	drop(b);
+}
+
 struct heard {
 	int n;
 	char kind[16];
@@ -1022,6 +1100,7 @@ static void postgresql_cases(void)
 	migration_2_to_3(&b);
 	zones(&b);
 	zone_coordination(&b);
+	zone_shared(&b);
 	lost_connection(&b);
 }
 
@@ -1043,6 +1122,7 @@ int main(void)
 	migration(&sqlite);
 	migration_2_to_3(&sqlite);
 	zone_coordination(&sqlite);
+	zone_shared(&sqlite);
 	rmdir(dir);
 
 	postgresql_cases();
