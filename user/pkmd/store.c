@@ -26,7 +26,8 @@ static int announced(struct store *st, int err, const char *kind,
 }
 
 int store_open_zone(enum config_db backend, const char *where,
-		    const char *zone, const char *bs, struct store **out)
+		    const char *zone, const char *bs, uint32_t failover_ms,
+		    struct store **out)
 {
 	if (strlen(zone) > CONFIG_ZONE_NAME_MAX || strlen(bs) > CONFIG_ZONE_NAME_MAX)
 		return -EINVAL;
@@ -34,14 +35,14 @@ int store_open_zone(enum config_db backend, const char *where,
 	case DB_SQLITE:
 		return store_sqlite_open(where, zone, bs, out);
 	case DB_POSTGRESQL:
-		return store_pg_open(where, zone, bs, out);
+		return store_pg_open(where, zone, bs, zone[0] ? failover_ms : 0, out);
 	}
 	return -EINVAL;
 }
 
 int store_open(enum config_db backend, const char *where, struct store **out)
 {
-	return store_open_zone(backend, where, "", "", out);
+	return store_open_zone(backend, where, "", "", 0, out);
 }
 
 void store_close(struct store *st)

@@ -90,10 +90,13 @@ int store_open(enum config_db backend, const char *where, struct store **out);
 /*
  * The same, for a BS of a zone (Documentation/zones.rst): the rows it
  * reads and writes are its zone's shared ones and its own (bs).  zone
- * and bs "" (store_open()): a zone of one.
+ * and bs "" (store_open()): a zone of one.  In a zone, every wait on the
+ * database (a lock, a statement, a connection, a dead peer) is bounded
+ * by a fraction of failover_ms, the zone's zone-failover (zones.rst).
  */
 int store_open_zone(enum config_db backend, const char *where,
-		    const char *zone, const char *bs, struct store **out);
+		    const char *zone, const char *bs, uint32_t failover_ms,
+		    struct store **out);
 void store_close(struct store *st);
 /* The database for log lines: "SQLite PATH", "PostgreSQL HOST/DBNAME". */
 const char *store_name(const struct store *st);

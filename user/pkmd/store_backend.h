@@ -101,6 +101,7 @@ struct store {
 int store_sqlite_open(const char *path, const char *zone, const char *bs,
 		      struct store **out);
 int store_pg_open(const char *uri, const char *zone, const char *bs,
+		  uint32_t failover_ms,
 		  struct store **out);
 
 #endif

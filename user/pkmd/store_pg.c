@@ -63,6 +63,8 @@ struct pg_store {
 	int64_t unreachable_log_ms;	/* the last "unreachable" line */
 	/* zones: the URI again, for the listener's connection of its own */
 	char *uri;
+	uint32_t failover_ms;		/* zones: the bound of every wait */
+	char bounds[6][16];		/* conn_params()' values */
 	PGconn *listener;
 };
 
@@ -171,6 +173,70 @@ static int exec_plain(struct pg_store *st, const char *sql, const char *what)
 	return err;
 }
 
+/*
+ * A BS of a zone waits on the database for a bounded time (zones.rst,
+ * "Bounded waits"), F being zone-failover: a dead peer or a black-holed
+ * path is found by TCP keepalives after F/4 s idle, probes each second,
+ * three lost; data unacknowledged for F/2 ms ends the connection; a
+ * connection attempt ends after F/4 s (libpq takes 2 s at least).  The
+ * URI, which comes last, may say otherwise.
+ */
+#define ZONE_PARAMS_MAX		10
+
+static void conn_params(struct pg_store *st, const char *app,
+			const char **keys, const char **values)
+{
+	uint32_t f = st->failover_ms;
+	int n = 0;
+
+	keys[n] = "connect_timeout";
+	values[n++] = CONNECT_TIMEOUT;
+	if (f) {
+		snprintf(st->bounds[0], sizeof(st->bounds[0]), "%u", (f / 4 + 999) / 1000 > 2 ? (f / 4 + 999) / 1000 : 2);
+		snprintf(st->bounds[1], sizeof(st->bounds[1]), "%u", (f / 4 + 999) / 1000);
+		snprintf(st->bounds[2], sizeof(st->bounds[2]), "%u", f / 2);
+		values[0] = st->bounds[0];
+		keys[n] = "keepalives";
+		values[n++] = "1";
+		keys[n] = "keepalives_idle";
+		values[n++] = st->bounds[1];
+		keys[n] = "keepalives_interval";
+		values[n++] = "1";
+		keys[n] = "keepalives_count";
+		values[n++] = "3";
+		keys[n] = "tcp_user_timeout";
+		values[n++] = st->bounds[2];
+	}
+	keys[n] = "fallback_application_name";
+	values[n++] = app;
+	keys[n] = "dbname";
+	values[n++] = st->uri;
+	keys[n] = NULL;
+	values[n] = NULL;
+}
+
+/*
+ * A zone's session bounds what it waits for on the server: a row lock
+ * (a stalled writer's fence) F/10, one renewal period, so that a lease
+ * pass blocked by it still renews the other leases in time; any
+ * statement F/4; and a transaction left idle by its client (a stalled
+ * or partitioned writer) is ended by the server after F/4, its locks
+ * released well before its lease (3F/5) runs out.
+ */
+static int session_bounds(struct pg_store *st)
+{
+	uint32_t f = st->failover_ms;
+	char sql[192];
+
+	if (!f)
+		return 0;
+	snprintf(sql, sizeof(sql),
+		 "SET lock_timeout = %u; SET statement_timeout = %u;"
+		 " SET idle_in_transaction_session_timeout = %u",
+		 f / 10, f / 4, f / 4);
+	return exec_plain(st, sql, "timeouts");
+}
+
 /* SQLite's ?N parameters as PostgreSQL's $N. */
 static char *pg_dialect(const char *sql)
 {
@@ -231,7 +297,7 @@ static int session_setup(struct pg_store *st)
 			return -EIO;
 	}
 	if (exec_plain(st, "SET bytea_output = 'hex'", "bytea_output") ||
-	    set_scope(st))
+	    session_bounds(st) || set_scope(st))
 		return -EIO;
 	for (int id = 0; id < SQL_COUNT; id++) {
 		char *sql = pg_dialect(store_sql_pg(id));
@@ -668,12 +734,9 @@ static void pg_close(struct store *base)
 }
 
 int store_pg_open(const char *uri, const char *zone, const char *bs,
-		  struct store **out)
+		  uint32_t failover_ms, struct store **out)
 {
-	/* The URI (expanded from dbname) overrides the keywords before it. */
-	const char *const keys[] = { "connect_timeout", "fallback_application_name",
-				     "dbname", NULL };
-	const char *const values[] = { CONNECT_TIMEOUT, "pkmd", uri, NULL };
+	const char *keys[ZONE_PARAMS_MAX], *values[ZONE_PARAMS_MAX];
 	struct pg_store *st = calloc(1, sizeof(*st));
 
 	if (!st)
@@ -683,6 +746,8 @@ int store_pg_open(const char *uri, const char *zone, const char *bs,
 	str_copy(st->base.bs, sizeof(st->base.bs), bs);
 	name_from_uri(st, uri);
 	st->uri = strdup(uri);
+	st->failover_ms = failover_ms;
+	conn_params(st, "pkmd", keys, values);
 	st->conn = PQconnectdbParams(keys, values, 1);
 	if (!st->conn || !st->uri) {
 		pg_close(&st->base);
@@ -1283,13 +1348,12 @@ static int pg_zone_notify(struct store *base, const char *kind, unsigned int id)
 
 static int pg_zone_listen(struct store *base, int *fd)
 {
-	const char *const keys[] = { "connect_timeout", "fallback_application_name",
-				     "dbname", NULL };
+	const char *keys[ZONE_PARAMS_MAX], *values[ZONE_PARAMS_MAX];
 	struct pg_store *st = to_pg(base);
-	const char *values[] = { CONNECT_TIMEOUT, "pkmd-listen", st->uri, NULL };
 	PGresult *r;
 	bool ok;
 
+	conn_params(st, "pkmd-listen", keys, values);
 	if (st->listener)
 		PQfinish(st->listener);
 	st->listener = PQconnectdbParams(keys, values, 1);

@@ -869,7 +869,8 @@ static int open_database(struct bs *bs)
 		}
 	}
 	return store_open_zone(bs->cfg->database_backend, bs->cfg->database,
-			       bs->cfg->zone, bs->cfg->bs_id, &bs->store);
+			       bs->cfg->zone, bs->cfg->bs_id,
+			       bs->cfg->zone_failover_ms, &bs->store);
 }
 
 static int bs_start(struct pkmd *d)

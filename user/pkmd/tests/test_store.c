@@ -650,7 +650,7 @@ static void migration_2_to_3(struct backend *b)
 	store_close(st);
 
 	if (b->db == DB_POSTGRESQL)
-		ok(store_open_zone(b->db, b->where, "z1", "bs1", &st) != 0,
+		ok(store_open_zone(b->db, b->where, "z1", "bs1", 5000, &st) != 0,
 		   "%s: a BS of a zone refuses the database of a BS in no zone", n);
 	drop(b);
 }
@@ -684,9 +684,9 @@ static void zones(struct backend *b)
 
 	if (!ok(fresh(b, "zones") == 0, "%s: a fresh database", n))
 		return;
-	if (!ok(store_open_zone(b->db, b->where, "z1", "bs1", &bs1) == 0 &&
-		store_open_zone(b->db, b->where, "z1", "bs2", &bs2) == 0 &&
-		store_open_zone(b->db, b->where, "z2", "bs1", &other) == 0,
+	if (!ok(store_open_zone(b->db, b->where, "z1", "bs1", 5000, &bs1) == 0 &&
+		store_open_zone(b->db, b->where, "z1", "bs2", 5000, &bs2) == 0 &&
+		store_open_zone(b->db, b->where, "z2", "bs1", 5000, &other) == 0,
 		"%s: BSs bs1 and bs2 of zone z1 and bs1 of zone z2 open it", n))
 		return;
 	is_int(store_subscriber_add(bs1, &a), 0, "%s: bs1 adds a subscriber", n);
@@ -778,8 +778,8 @@ static void zone_shared(struct backend *b)
 
 	if (!ok(fresh(b, "zshared") == 0, "%s: a fresh database", n))
 		return;
-	if (!ok(store_open_zone(b->db, b->where, "z1", "bs1", &bs1) == 0 &&
-		store_open_zone(b->db, b->where, "z1", "bs2", &bs2) == 0,
+	if (!ok(store_open_zone(b->db, b->where, "z1", "bs1", 5000, &bs1) == 0 &&
+		store_open_zone(b->db, b->where, "z1", "bs2", 5000, &bs2) == 0,
 		"%s: bs1 and bs2 of zone z1", n))
 		return;
 	is_int(store_lease_take(bs1, 0x3001, 60000, holder), 1, "%s: bs1 takes the lease", n);
@@ -886,9 +886,9 @@ static void zone_coordination(struct backend *b)
 
 	if (!ok(fresh(b, "coord") == 0, "%s: a fresh database", n))
 		return;
-	if (!ok(store_open_zone(b->db, b->where, "z1", "bs1", &bs1) == 0 &&
-		store_open_zone(b->db, b->where, "z1", "bs2", &bs2) == 0 &&
-		store_open_zone(b->db, b->where, "z2", "bs1", &z2) == 0,
+	if (!ok(store_open_zone(b->db, b->where, "z1", "bs1", 5000, &bs1) == 0 &&
+		store_open_zone(b->db, b->where, "z1", "bs2", 5000, &bs2) == 0 &&
+		store_open_zone(b->db, b->where, "z2", "bs1", 5000, &z2) == 0,
 		"%s: two BSs of z1 and one of z2", n))
 		return;
 	is_int(store_lease_take(bs1, 0x3001, 400, holder), 1, "%s: bs1 takes the lease", n);
@@ -1079,6 +1079,65 @@ static void lost_connection(struct backend *b)
 	drop(b);
 }
 
+/*
+ * A writer stalled inside its fenced transaction (SIGSTOP, a frozen VM, a
+ * partition) holds its lease's row lock: another BS's lease pass and a
+ * fence wait for it no longer than the zone's bound (zones.rst), and
+ * count as "not held".
+ */
+static void stalled_writer(struct backend *b)
+{
+	struct store_sa grp = {
+		.said = 0x3001, .service = 1, .suite = 2, .has_group = true,
+		.group_id = 1,
+		.tek = { { 2, { 3 }, 1900000000 }, { 3, { 4 }, 1900001000 } },
+	};
+	char holder[CONFIG_ZONE_NAME_MAX + 1];
+	struct store *bs1, *bs2;
+	const char *n = b->name;
+	PGconn *stalled;
+	PGresult *r;
+	long long t0, t;
+	int err;
+
+	if (!ok(fresh(b, "stalled") == 0, "%s: a fresh database", n))
+		return;
+	/* F = 2000 ms: waits end within F/10 (lock) and F/4 (statement) */
+	if (!ok(store_open_zone(b->db, b->where, "z1", "bs1", 2000, &bs1) == 0 &&
+		store_open_zone(b->db, b->where, "z1", "bs2", 2000, &bs2) == 0,
+		"%s: bs1 and bs2 of zone z1, failover 2000 ms", n))
+		return;
+	is_int(store_lease_take(bs1, 0x3001, 60000, holder), 1, "%s: bs1 takes the lease", n);
+	stalled = pg_connect(b, b->dbname);
+	r = PQexec(stalled, "BEGIN; SELECT holder FROM zone_leases WHERE zone = 'z1'"
+		   " AND said = 12289 FOR UPDATE");
+	ok(PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1,
+	   "%s: a writer's transaction holds the lease's row and stalls", n);
+	PQclear(r);
+	t0 = ms_now();
+	err = store_lease_take(bs2, 0x3001, 300, holder);
+	t = ms_now() - t0;
+	ok(err < 0, "%s: bs2's lease pass fails (%d)", n, err);
+	ok(t < 1000, "%s: within the bound, not when the writer resumes (%lld ms)", n, t);
+	t0 = ms_now();
+	err = store_lease_take(bs1, 0x3001, 60000, holder);
+	t = ms_now() - t0;
+	ok(err < 0 && t < 1000,
+	   "%s: a renewal waiting on the row fails within the bound: not renewed (%d, %lld ms)",
+	   n, err, t);
+	store_lease_fence(bs1, true);
+	t0 = ms_now();
+	err = store_sa_save(bs1, &grp);
+	t = ms_now() - t0;
+	ok(err < 0 && t < 1000, "%s: so does the holder's fenced write (%d, %lld ms)", n, err, t);
+	PQclear(PQexec(stalled, "COMMIT"));
+	PQfinish(stalled);
+	is_int(store_sa_save(bs1, &grp), 0, "%s: once it ends, the holder writes", n);
+	store_close(bs1);
+	store_close(bs2);
+	drop(b);
+}
+
 static void postgresql_cases(void)
 {
 	struct backend b = {
@@ -1101,6 +1160,7 @@ static void postgresql_cases(void)
 	zones(&b);
 	zone_coordination(&b);
 	zone_shared(&b);
+	stalled_writer(&b);
 	lost_connection(&b);
 }
 
