@@ -9,6 +9,9 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include "log.h"
 
 #include "store_backend.h"
 
@@ -25,19 +28,55 @@ static int announced(struct store *st, int err, const char *kind,
 	return err;
 }
 
+int store_instance_new(struct store *st)
+{
+	uint8_t id[16];
+
+	if (RAND_bytes(id, sizeof(id)) != 1)
+		return -EIO;
+	for (size_t i = 0; i < sizeof(id); i++)
+		snprintf(st->instance + 2 * i, 3, "%02x", id[i]);
+	return 0;
+}
+
 int store_open_zone(enum config_db backend, const char *where,
 		    const char *zone, const char *bs, uint32_t failover_ms,
 		    struct store **out)
 {
+	int err = -EINVAL, r;
+
 	if (strlen(zone) > CONFIG_ZONE_NAME_MAX || strlen(bs) > CONFIG_ZONE_NAME_MAX)
 		return -EINVAL;
 	switch (backend) {
 	case DB_SQLITE:
-		return store_sqlite_open(where, zone, bs, out);
+		err = store_sqlite_open(where, zone, bs, out);
+		break;
 	case DB_POSTGRESQL:
-		return store_pg_open(where, zone, bs, zone[0] ? failover_ms : 0, out);
+		err = store_pg_open(where, zone, bs, zone[0] ? failover_ms : 0, out);
+		break;
 	}
-	return -EINVAL;
+	if (err || !zone[0])
+		return err;
+	/* one running pkmd per bs-id of the zone */
+	(*out)->failover_ms = failover_ms;
+	r = store_zone_claim(*out);
+	if (r == 1)
+		return 0;
+	if (r == 0)
+		log_err("zone %s: bs-id %s is another running pkmd's (seen within %u ms); this one does not start",
+			zone, bs, failover_ms);
+	else
+		log_err("zone %s: cannot claim bs-id %s in the database", zone, bs);
+	(*out)->ops->close(*out);
+	*out = NULL;
+	return r == 0 ? -EBUSY : -EIO;
+}
+
+int store_zone_claim(struct store *st)
+{
+	if (!st->zone[0])
+		return 1;
+	return st->ops->zone_claim(st, st->failover_ms);
 }
 
 int store_open(enum config_db backend, const char *where, struct store **out)
@@ -47,8 +86,11 @@ int store_open(enum config_db backend, const char *where, struct store **out)
 
 void store_close(struct store *st)
 {
-	if (st)
-		st->ops->close(st);
+	if (!st)
+		return;
+	if (st->zone[0])
+		st->ops->zone_unclaim(st);
+	st->ops->close(st);
 }
 
 const char *store_name(const struct store *st)
@@ -294,4 +336,16 @@ int store_zone_sa_check(struct store *st, const struct store_zone_sa *c,
 	       zone->has_group == c->has_group &&
 	       (!c->has_group || zone->group_id == c->group_id) &&
 	       zone->tree == c->tree && zone->tree_degree == c->tree_degree;
+}
+
+int store_replace_each(struct store *st,
+		       int (*cb)(void *arg, uint16_t said, const char *cn),
+		       void *arg)
+{
+	return st->ops->replace_each(st, cb, arg);
+}
+
+int store_replace_done(struct store *st, uint16_t said, const char *cn)
+{
+	return st->ops->replace_done(st, said, cn);
 }

@@ -102,6 +102,10 @@ void store_close(struct store *st);
 const char *store_name(const struct store *st);
 
 int store_subscriber_add(struct store *st, const struct store_subscriber *s);
+/*
+ * In a zone, the same transaction records that every shared SA needs new
+ * TEKs because of the revocation (store_replace_each()).
+ */
 int store_subscriber_revoke(struct store *st, const char *cn);
 int store_subscriber_each(struct store *st,
 			  int (*cb)(void *arg, const struct store_subscriber *s),
@@ -208,6 +212,16 @@ int store_tek_take_pns(struct store *st, uint16_t said,
  */
 int store_lease_take(struct store *st, uint16_t said, uint32_t lease_ms,
 		     char holder[CONFIG_ZONE_NAME_MAX + 1]);
+/*
+ * The zone's claim of this BS's bs-id by this store's instance (a random
+ * 128-bit id of each store_open_zone()), which the lease and the fence
+ * check: store_open_zone() makes it, and fails (-EBUSY) while another
+ * instance with the bs-id was seen within failover_ms; the BS renews it
+ * with each lease pass; store_close() gives it up.  1: this instance
+ * holds it; 0: another instance claimed the bs-id; -errno.
+ */
+int store_zone_claim(struct store *st);
+
 /* Gives the lease up, if this BS holds it. */
 int store_lease_release(struct store *st, uint16_t said);
 /*
@@ -249,6 +263,14 @@ int store_join_each(struct store *st, uint8_t group,
 /* Deletes the join if it still has this key (not asked again since). */
 int store_join_delete(struct store *st, uint8_t group, const char *cn,
 		      const uint8_t ikey[STORE_KEY_LEN]);
+/*
+ * The shared SAs that need new TEKs because a subscriber was revoked
+ * (store_subscriber_revoke()), until their writer has replaced them.
+ */
+int store_replace_each(struct store *st,
+		       int (*cb)(void *arg, uint16_t said, const char *cn),
+		       void *arg);
+int store_replace_done(struct store *st, uint16_t said, const char *cn);
 /* 1 if some BS of the zone holds an AK of the station unexpired at now. */
 int store_zone_ak_current(struct store *st, const uint8_t mac[MAC_LEN],
 			  int64_t now);

@@ -84,6 +84,12 @@ struct store_ops {
 			       int64_t now);
 	int (*zone_sa_check)(struct store *st, const struct store_zone_sa *c,
 			     struct store_zone_sa *zone);
+	int (*zone_claim)(struct store *st, uint32_t stale_ms);
+	int (*zone_unclaim)(struct store *st);
+	int (*replace_each)(struct store *st,
+			    int (*cb)(void *arg, uint16_t said, const char *cn),
+			    void *arg);
+	int (*replace_done)(struct store *st, uint16_t said, const char *cn);
 };
 
 struct store {
@@ -93,9 +99,15 @@ struct store {
 	/* the rows' scope: pkmd_zone() and pkmd_bs() in the SQL */
 	char zone[CONFIG_ZONE_NAME_MAX + 1];
 	char bs[CONFIG_ZONE_NAME_MAX + 1];
+	/* pkmd_instance(): this open's random id, hex (store_zone_claim()) */
+	char instance[33];
+	uint32_t failover_ms;
 	/* store_lease_fence(): shared SAs' writes check the lease */
 	bool fence;
 };
+
+/* A new random instance id in st->instance; 0 or -EIO. */
+int store_instance_new(struct store *st);
 
 /* zone and bs: "" for a zone of one. */
 int store_sqlite_open(const char *path, const char *zone, const char *bs,

@@ -259,11 +259,12 @@ static void stmt_name(enum store_sql id, char buf[24])
  */
 static int set_scope(struct pg_store *st)
 {
-	const char *values[2] = { st->base.zone, st->base.bs };
+	const char *values[3] = { st->base.zone, st->base.bs, st->base.instance };
 	PGresult *r = PQexecParams(st->conn,
 				   "SELECT set_config('pkmd.zone', $1, false),"
-				   " set_config('pkmd.bs', $2, false)",
-				   2, NULL, values, NULL, NULL, 0);
+				   " set_config('pkmd.bs', $2, false),"
+				   " set_config('pkmd.instance', $3, false)",
+				   3, NULL, values, NULL, NULL, 0);
 	bool ok = PQresultStatus(r) == PGRES_TUPLES_OK;
 
 	PQclear(r);
@@ -413,6 +414,7 @@ static bool is_read(enum store_sql id)
 	case SQL_JOIN_EACH:
 	case SQL_ZONE_AK_CURRENT:
 	case SQL_ZONE_SA_GET:
+	case SQL_REPLACE_EACH:
 		return true;
 	default:
 		return false;
@@ -636,7 +638,9 @@ static const char scope_functions[] =
 	"CREATE OR REPLACE FUNCTION pkmd_zone() RETURNS TEXT"
 	" LANGUAGE sql STABLE AS $$ SELECT current_setting('pkmd.zone') $$;"
 	"CREATE OR REPLACE FUNCTION pkmd_bs() RETURNS TEXT"
-	" LANGUAGE sql STABLE AS $$ SELECT current_setting('pkmd.bs') $$;";
+	" LANGUAGE sql STABLE AS $$ SELECT current_setting('pkmd.bs') $$;"
+	"CREATE OR REPLACE FUNCTION pkmd_instance() RETURNS TEXT"
+	" LANGUAGE sql STABLE AS $$ SELECT current_setting('pkmd.instance') $$;";
 
 /*
  * Creates or upgrades the schema, under an advisory lock: BSs that share
@@ -749,7 +753,7 @@ int store_pg_open(const char *uri, const char *zone, const char *bs,
 	st->failover_ms = failover_ms;
 	conn_params(st, "pkmd", keys, values);
 	st->conn = PQconnectdbParams(keys, values, 1);
-	if (!st->conn || !st->uri) {
+	if (!st->conn || !st->uri || store_instance_new(&st->base)) {
 		pg_close(&st->base);
 		return -ENOMEM;
 	}
@@ -795,9 +799,20 @@ static int pg_subscriber_revoke(struct store *base, const char *cn)
 {
 	struct params p = { 0 };
 
+	struct pg_store *st = to_pg(base);
+	int err;
+
 	p_text(&p, cn);
-	return run_change(to_pg(base), SQL_SUBSCRIBER_REVOKE, &p,
-			  "revoke subscriber");
+	if (begin(st))
+		return -EIO;
+	err = run_change(st, SQL_SUBSCRIBER_REVOKE, &p, "revoke subscriber");
+	if (!err)
+		err = run(st, SQL_REPLACE_PUT, &p, NULL, "revoke subscriber");
+	if (err) {
+		rollback(st);
+		return err;
+	}
+	return commit(st);
 }
 
 static int pg_subscriber_each(struct store *base,
@@ -1521,6 +1536,52 @@ static int pg_zone_sa_check(struct store *base, const struct store_zone_sa *c,
 	return err;
 }
 
+static int pg_zone_claim(struct store *base, uint32_t stale_ms)
+{
+	struct params p = { 0 };
+	PGresult *r = NULL;
+	int err, held;
+
+	p_int(&p, stale_ms);
+	err = run(to_pg(base), SQL_BS_CLAIM, &p, &r, "claim bs-id");
+	if (err)
+		return err;
+	held = PQntuples(r) == 1;
+	PQclear(r);
+	return held;
+}
+
+static int pg_zone_unclaim(struct store *base)
+{
+	struct params p = { 0 };
+
+	return run(to_pg(base), SQL_BS_UNCLAIM, &p, NULL, "give bs-id up");
+}
+
+static int pg_replace_each(struct store *base,
+			   int (*cb)(void *arg, uint16_t said, const char *cn),
+			   void *arg)
+{
+	struct params p = { 0 };
+	PGresult *r = NULL;
+	int err = run(to_pg(base), SQL_REPLACE_EACH, &p, &r, "list replacements");
+
+	for (int i = 0; !err && i < PQntuples(r); i++)
+		err = cb(arg, (uint16_t)col_int(r, i, 0), PQgetvalue(r, i, 1));
+	if (r)
+		PQclear(r);
+	return err;
+}
+
+static int pg_replace_done(struct store *base, uint16_t said, const char *cn)
+{
+	struct params p = { 0 };
+
+	p_int(&p, said);
+	p_text(&p, cn);
+	return run(to_pg(base), SQL_REPLACE_DONE, &p, NULL, "replacement done");
+}
+
 static const struct store_ops pg_ops = {
 	.close = pg_close,
 	.subscriber_add = pg_subscriber_add,
@@ -1558,4 +1619,8 @@ static const struct store_ops pg_ops = {
 	.join_delete = pg_join_delete,
 	.zone_ak_current = pg_zone_ak_current,
 	.zone_sa_check = pg_zone_sa_check,
+	.zone_claim = pg_zone_claim,
+	.zone_unclaim = pg_zone_unclaim,
+	.replace_each = pg_replace_each,
+	.replace_done = pg_replace_done,
 };

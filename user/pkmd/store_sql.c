@@ -114,7 +114,18 @@
 	"  group_id INTEGER,"						\
 	"  tree INTEGER NOT NULL,"					\
 	"  degree INTEGER NOT NULL,"					\
-	"  PRIMARY KEY (zone, said), UNIQUE (zone, group_id));"
+	"  PRIMARY KEY (zone, said), UNIQUE (zone, group_id));"		\
+	"CREATE TABLE IF NOT EXISTS zone_bss ("				\
+	"  zone TEXT NOT NULL,"						\
+	"  bs TEXT NOT NULL,"						\
+	"  instance TEXT NOT NULL,"					\
+	"  seen " INT64 " NOT NULL,"					\
+	"  PRIMARY KEY (zone, bs));"					\
+	"CREATE TABLE IF NOT EXISTS zone_rekeys ("		\
+	"  zone TEXT NOT NULL,"						\
+	"  said INTEGER NOT NULL,"					\
+	"  cn TEXT NOT NULL,"						\
+	"  PRIMARY KEY (zone, said, cn));"
 
 const char store_schema_sqlite[] = SCHEMA("BLOB", "INTEGER");
 const char store_schema_pg[] = SCHEMA("BYTEA", "BIGINT");
@@ -221,6 +232,10 @@ const char store_migrate_2_to_3_pg[] = MIGRATE_2_TO_3("BYTEA", "BIGINT");
 #define SEEN		"zone = pkmd_zone() AND bs IN (pkmd_bs(), '')"
 /* where an SA's rows go: the BS's own for a unicast SA (it has an owner) */
 #define SA_BS(owner)	"CASE WHEN " owner " IS NULL THEN '' ELSE pkmd_bs() END"
+/* this instance holds its bs-id's claim (a BS outside any zone: always) */
+#define CLAIMED		"(pkmd_bs() = '' OR EXISTS (SELECT 1 FROM zone_bss"	\
+			" WHERE zone = pkmd_zone() AND bs = pkmd_bs()"		\
+			" AND instance = pkmd_instance()))"
 #define BS_OF_SA(said)	"(SELECT bs FROM sas WHERE " SEEN " AND said = " said ")"
 
 const struct store_sql_text store_sql[SQL_COUNT] = {
@@ -229,6 +244,20 @@ const struct store_sql_text store_sql[SQL_COUNT] = {
 		" VALUES (pkmd_zone(), ?1, ?2, ?3, ?4, ?5, ?6)" },
 	[SQL_SUBSCRIBER_REVOKE] = { .both =
 		"UPDATE subscribers SET revoked = 1 WHERE " ZONE " AND cn = ?1" },
+	/*
+	 * With a revocation in a zone: each shared SA needs new TEKs
+	 * because of it, until its writer has replaced them (zones.rst).
+	 */
+	[SQL_REPLACE_PUT] = { .both =
+		"INSERT INTO zone_rekeys (zone, said, cn)"
+		" SELECT zone, said, ?1 FROM sas WHERE " ZONE " AND bs = ''"
+		" AND pkmd_bs() <> '' ON CONFLICT DO NOTHING" },
+	[SQL_REPLACE_EACH] = { .both =
+		"SELECT said, cn FROM zone_rekeys WHERE " ZONE
+		" ORDER BY said, cn" },
+	[SQL_REPLACE_DONE] = { .both =
+		"DELETE FROM zone_rekeys WHERE " ZONE " AND said = ?1"
+		" AND cn = ?2" },
 	[SQL_SUBSCRIBER_EACH] = { .both =
 		"SELECT cn, mac, provider, services, revoked, created"
 		" FROM subscribers WHERE " ZONE " ORDER BY cn" },
@@ -369,13 +398,15 @@ const struct store_sql_text store_sql[SQL_COUNT] = {
 	 */
 	[SQL_LEASE_TAKE] = {
 		.sqlite = "INSERT INTO zone_leases (zone, said, holder, expires)"
-			  " VALUES (pkmd_zone(), ?1, pkmd_bs(), " NOW_MS_SQLITE " + ?2)"
+			  " SELECT pkmd_zone(), ?1, pkmd_bs(), " NOW_MS_SQLITE " + ?2"
+			  " WHERE " CLAIMED
 			  " ON CONFLICT (zone, said) DO UPDATE SET"
 			  " holder = excluded.holder, expires = excluded.expires"
 			  " WHERE holder = excluded.holder OR expires < " NOW_MS_SQLITE
 			  " RETURNING holder",
 		.pg = "INSERT INTO zone_leases (zone, said, holder, expires)"
-		      " VALUES (pkmd_zone(), ?1, pkmd_bs(), " NOW_MS_PG " + ?2)"
+		      " SELECT pkmd_zone(), ?1, pkmd_bs(), " NOW_MS_PG " + ?2"
+		      " WHERE " CLAIMED
 		      " ON CONFLICT (zone, said) DO UPDATE SET"
 		      " holder = EXCLUDED.holder, expires = EXCLUDED.expires"
 		      " WHERE zone_leases.holder = EXCLUDED.holder"
@@ -388,10 +419,13 @@ const struct store_sql_text store_sql[SQL_COUNT] = {
 	[SQL_LEASE_HELD] = {
 		.sqlite = "SELECT holder FROM zone_leases WHERE " ZONE
 			  " AND said = ?1 AND holder = pkmd_bs()"
-			  " AND expires > " NOW_MS_SQLITE,
-		.pg = "SELECT holder FROM zone_leases WHERE " ZONE
-		      " AND said = ?1 AND holder = pkmd_bs()"
-		      " AND expires > " NOW_MS_PG " FOR UPDATE" },
+			  " AND expires > " NOW_MS_SQLITE " AND " CLAIMED,
+		/* the claim's row locked too: no new instance meanwhile */
+		.pg = "SELECT l.holder FROM zone_leases l JOIN zone_bss b"
+		      " ON b.zone = l.zone AND b.bs = l.holder"
+		      " WHERE l.zone = pkmd_zone() AND l.said = ?1"
+		      " AND l.holder = pkmd_bs() AND b.instance = pkmd_instance()"
+		      " AND l.expires > " NOW_MS_PG " FOR UPDATE" },
 	[SQL_LEASE_HOLDER] = {
 		.sqlite = "SELECT holder, expires - " NOW_MS_SQLITE
 			  " FROM zone_leases WHERE " ZONE " AND said = ?1",
@@ -416,6 +450,26 @@ const struct store_sql_text store_sql[SQL_COUNT] = {
 	[SQL_ZONE_AK_CURRENT] = { .both =
 		"SELECT count(*) FROM aks WHERE " ZONE " AND mac = ?1"
 		" AND expires > ?2" },
+	/*
+	 * This instance's claim of its bs-id (zones.rst): made, or renewed,
+	 * unless another instance's was seen within ?1 ms; a row back
+	 * means this instance holds it.
+	 */
+	[SQL_BS_CLAIM] = {
+		.sqlite = "INSERT INTO zone_bss (zone, bs, instance, seen)"
+			  " VALUES (pkmd_zone(), pkmd_bs(), pkmd_instance(), " NOW_MS_SQLITE ")"
+			  " ON CONFLICT (zone, bs) DO UPDATE SET"
+			  " instance = excluded.instance, seen = excluded.seen"
+			  " WHERE instance = excluded.instance"
+			  " OR seen < excluded.seen - ?1 RETURNING instance",
+		.pg = "INSERT INTO zone_bss (zone, bs, instance, seen)"
+		      " VALUES (pkmd_zone(), pkmd_bs(), pkmd_instance(), " NOW_MS_PG ")"
+		      " ON CONFLICT (zone, bs) DO UPDATE SET"
+		      " instance = EXCLUDED.instance, seen = EXCLUDED.seen"
+		      " WHERE zone_bss.instance = EXCLUDED.instance"
+		      " OR zone_bss.seen < EXCLUDED.seen - ?1 RETURNING instance" },
+	[SQL_BS_UNCLAIM] = { .both =
+		"DELETE FROM zone_bss WHERE " OWN " AND instance = pkmd_instance()" },
 	/* A shared SA's defining configuration: the first BS's (zones.rst). */
 	[SQL_ZONE_SA_PUT] = { .both =
 		"INSERT INTO zone_sas (zone, said, service, suite, group_id, tree,"

@@ -147,6 +147,15 @@ static void scope_bs(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	sqlite3_result_text(ctx, st->base.bs, -1, SQLITE_STATIC);
 }
 
+static void scope_instance(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	struct sqlite_store *st = sqlite3_user_data(ctx);
+
+	(void)argc;
+	(void)argv;
+	sqlite3_result_text(ctx, st->base.instance, -1, SQLITE_STATIC);
+}
+
 static int db_error(struct sqlite_store *st, const char *what)
 {
 	log_err("database: %s: %s", what, sqlite3_errmsg(st->db));
@@ -318,7 +327,10 @@ int store_sqlite_open(const char *path, const char *zone, const char *bs,
 	if (sqlite3_create_function(st->db, "pkmd_zone", 0, SQLITE_UTF8, st,
 				    scope_zone, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_create_function(st->db, "pkmd_bs", 0, SQLITE_UTF8, st,
-				    scope_bs, NULL, NULL) != SQLITE_OK) {
+				    scope_bs, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_create_function(st->db, "pkmd_instance", 0, SQLITE_UTF8, st,
+				    scope_instance, NULL, NULL) != SQLITE_OK ||
+	    store_instance_new(&st->base)) {
 		db_error(st, "pkmd_zone(), pkmd_bs()");
 		goto fail;
 	}
@@ -391,13 +403,26 @@ static int sqlite_subscriber_revoke(struct store *base, const char *cn)
 	sqlite3_stmt *stmt;
 	int err;
 
-	if (prepare(st, store_sql_sqlite(SQL_SUBSCRIBER_REVOKE), &stmt))
+	if (exec(st, "BEGIN IMMEDIATE"))
 		return -EIO;
-	sqlite3_bind_text(stmt, 1, cn, -1, SQLITE_TRANSIENT);
-	err = step_done(st, stmt, "revoke subscriber");
+	err = prepare(st, store_sql_sqlite(SQL_SUBSCRIBER_REVOKE), &stmt);
+	if (!err) {
+		sqlite3_bind_text(stmt, 1, cn, -1, SQLITE_TRANSIENT);
+		err = step_done(st, stmt, "revoke subscriber");
+	}
 	if (!err && sqlite3_changes(st->db) == 0)
 		err = -ENOENT;
-	return err;
+	if (!err)
+		err = prepare(st, store_sql_sqlite(SQL_REPLACE_PUT), &stmt);
+	if (!err) {
+		sqlite3_bind_text(stmt, 1, cn, -1, SQLITE_TRANSIENT);
+		err = step_done(st, stmt, "revoke subscriber");
+	}
+	if (err) {
+		exec(st, "ROLLBACK");
+		return err;
+	}
+	return exec(st, "COMMIT");
 }
 
 static int sqlite_subscriber_each(struct store *base,
@@ -1208,6 +1233,63 @@ static int sqlite_zone_sa_check(struct store *base, const struct store_zone_sa *
 	return rc == SQLITE_DONE ? -ENOENT : db_error(st, "zone SA configuration");
 }
 
+static int sqlite_zone_claim(struct store *base, uint32_t stale_ms)
+{
+	struct sqlite_store *st = to_sqlite(base);
+	sqlite3_stmt *stmt;
+	int rc;
+
+	if (prepare(st, store_sql_sqlite(SQL_BS_CLAIM), &stmt))
+		return -EIO;
+	sqlite3_bind_int64(stmt, 1, stale_ms);
+	rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	if (rc == SQLITE_ROW)
+		return 1;
+	return rc == SQLITE_DONE ? 0 : db_error(st, "claim bs-id");
+}
+
+static int sqlite_zone_unclaim(struct store *base)
+{
+	struct sqlite_store *st = to_sqlite(base);
+	sqlite3_stmt *stmt;
+
+	if (prepare(st, store_sql_sqlite(SQL_BS_UNCLAIM), &stmt))
+		return -EIO;
+	return step_done(st, stmt, "give bs-id up");
+}
+
+static int sqlite_replace_each(struct store *base,
+			       int (*cb)(void *arg, uint16_t said, const char *cn),
+			       void *arg)
+{
+	struct sqlite_store *st = to_sqlite(base);
+	sqlite3_stmt *stmt;
+	int rc, err = 0;
+
+	if (prepare(st, store_sql_sqlite(SQL_REPLACE_EACH), &stmt))
+		return -EIO;
+	while (!err && (rc = sqlite3_step(stmt)) == SQLITE_ROW)
+		err = cb(arg, (uint16_t)sqlite3_column_int(stmt, 0),
+			 (const char *)sqlite3_column_text(stmt, 1));
+	if (!err && rc != SQLITE_DONE)
+		err = db_error(st, "list replacements");
+	sqlite3_finalize(stmt);
+	return err;
+}
+
+static int sqlite_replace_done(struct store *base, uint16_t said, const char *cn)
+{
+	struct sqlite_store *st = to_sqlite(base);
+	sqlite3_stmt *stmt;
+
+	if (prepare(st, store_sql_sqlite(SQL_REPLACE_DONE), &stmt))
+		return -EIO;
+	sqlite3_bind_int(stmt, 1, said);
+	sqlite3_bind_text(stmt, 2, cn, -1, SQLITE_TRANSIENT);
+	return step_done(st, stmt, "replacement done");
+}
+
 static const struct store_ops sqlite_ops = {
 	.close = sqlite_close,
 	.subscriber_add = sqlite_subscriber_add,
@@ -1245,4 +1327,8 @@ static const struct store_ops sqlite_ops = {
 	.join_delete = sqlite_join_delete,
 	.zone_ak_current = sqlite_zone_ak_current,
 	.zone_sa_check = sqlite_zone_sa_check,
+	.zone_claim = sqlite_zone_claim,
+	.zone_unclaim = sqlite_zone_unclaim,
+	.replace_each = sqlite_replace_each,
+	.replace_done = sqlite_replace_done,
 };

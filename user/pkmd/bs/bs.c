@@ -504,8 +504,8 @@ int bs_subscriber_revoke(struct bs *bs, const char *cn, char *why,
 		     bs_group_has_tree(bs, sa->rec.group_id)) ||
 		    !may_hold(bs, sub, sa))
 			continue;
-		/* its writer replaces them when it learns of the revocation */
-		if (!bs_zone_writer(bs, (uint16_t)said))
+		/* in a zone: recorded with the revocation, for the writer */
+		if (bs->zone)
 			continue;
 		if (!replaced) {
 			/* the broadcast SA and the groups' */
@@ -531,8 +531,13 @@ int bs_subscriber_revoke(struct bs *bs, const char *cn, char *why,
 		goto out;
 	}
 	sub->rec.revoked = true;
-	log_notice("subscriber %s revoked; %zu shared SA%s rekeyed", cn,
-		   n_replaced, n_replaced == 1 ? "" : "s");
+	if (bs->zone)
+		log_notice("subscriber %s revoked; the shared SAs' writers replace their TEKs",
+			   cn);
+	else
+		log_notice("subscriber %s revoked; %zu shared SA%s rekeyed", cn,
+			   n_replaced, n_replaced == 1 ? "" : "s");
+	bs_zone_replace_pending(bs);
 
 	/* Its AKs are void: no Key Request of it verifies any more. */
 	st = bs_station_by_mac(bs, sub->rec.mac);
@@ -618,16 +623,8 @@ static void zone_revoked(struct bs *bs, struct subscriber *sub)
 	struct station *st = bs_station_by_mac(bs, sub->rec.mac);
 	struct bs_sa *sa;
 
+	/* the shared SAs' new TEKs: bs_zone_replace_pending() */
 	log_notice("subscriber %s revoked in zone %s", sub->rec.cn, bs->cfg->zone);
-	for (size_t said = 0; said < 65536; said++) {
-		sa = bs->sas[said];
-		if (!sa || sa->rec.has_owner || !bs_zone_writer(bs, (uint16_t)said) ||
-		    (sa->rec.has_group && bs_group_has_tree(bs, sa->rec.group_id)) ||
-		    !may_hold(bs, sub, sa))
-			continue;
-		if (bs_sa_replace(sa) == 0)
-			bs_zone_sa_replaced(bs, sa);
-	}
 	if (st) {
 		store_ak_delete(bs->store, st->mac);
 		bs_ak_wipe(&st->ak[STORE_AK_ACTIVE]);
@@ -650,6 +647,76 @@ void bs_zone_sa_replaced(struct bs *bs, struct bs_sa *sa)
 			bs_tek_invalid_to(bs, st, sa->rec.said,
 					  "new TEKs after a revocation");
 	}
+}
+
+struct pending {
+	uint16_t said;
+	char cn[STORE_CN_MAX + 1];
+};
+
+struct pendings {
+	struct pending *p;
+	size_t n, cap;
+};
+
+static int pending_one(void *arg, uint16_t said, const char *cn)
+{
+	struct pendings *l = arg;
+
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 16;
+		struct pending *p = realloc(l->p, cap * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		l->p = p;
+		l->cap = cap;
+	}
+	l->p[l->n].said = said;
+	str_copy(l->p[l->n].cn, sizeof(l->p[l->n].cn), cn);
+	l->n++;
+	return 0;
+}
+
+/*
+ * The TEK replacements that revocations in the zone recorded with
+ * themselves (zones.rst): of each shared SA this BS writes, a key tree's
+ * excepted (its rekey removes the member), the TEKs are replaced once
+ * for all the revocations listed, and their records go only after that
+ * commit.  A failure leaves them for the next poll, or the next writer.
+ */
+void bs_zone_replace_pending(struct bs *bs)
+{
+	struct pendings l = { 0 };
+	int replaced = -1;		/* SAID replaced in this pass */
+
+	if (!bs->zone || store_replace_each(bs->store, pending_one, &l))
+		goto out;
+	for (size_t i = 0; i < l.n; i++) {
+		uint16_t said = l.p[i].said;
+		struct bs_sa *sa = bs_sa_find(bs, said);
+		struct subscriber *sub = bs_subscriber_by_cn(bs, l.p[i].cn);
+
+		/* a subscriber not loaded yet: at the next poll */
+		if (!bs_zone_writer(bs, said) || !sub)
+			continue;
+		if (replaced != said && sa && !sa->rec.has_owner &&
+		    !(sa->rec.has_group && bs_group_has_tree(bs, sa->rec.group_id)) &&
+		    may_hold(bs, sub, sa)) {
+			if (bs_sa_replace(sa)) {
+				log_warn("SAID 0x%04x: its new TEKs after the revocation of %s could not be committed; trying again",
+					 said, l.p[i].cn);
+				continue;
+			}
+			log_notice("SAID 0x%04x: new TEKs after the revocation of %s in zone %s",
+				   said, l.p[i].cn, bs->cfg->zone);
+			bs_zone_sa_replaced(bs, sa);
+			replaced = said;
+		}
+		store_replace_done(bs->store, said, l.p[i].cn);
+	}
+out:
+	free(l.p);
 }
 
 struct zone_subs {

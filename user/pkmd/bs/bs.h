@@ -203,6 +203,8 @@ void bs_zone_lease_pass(struct bs *bs);
 void bs_zone_json(struct bs *bs, uint16_t said, struct json_out *o);
 /* bs.c: the zone's subscribers and memberships changed. */
 void bs_zone_reload_subscribers(struct bs *bs);
+/* bs.c: the TEK replacements revocations recorded, for SAs this BS writes. */
+void bs_zone_replace_pending(struct bs *bs);
 /* bs.c: both TEKs of a shared SA were replaced by its writer. */
 void bs_zone_sa_replaced(struct bs *bs, struct bs_sa *sa);
 

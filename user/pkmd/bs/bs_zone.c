@@ -88,6 +88,8 @@ static void acquired(struct bs *bs, uint16_t said)
 	sa = bs_sa_find(bs, said);
 	if (sa && bs_sa_current(sa))
 		log_warn("SAID 0x%04x: cannot roll over now; trying again", said);
+	/* revocations whose new TEKs the last writer did not commit */
+	bs_zone_replace_pending(bs);
 }
 
 static void lease_pass(struct bs_zone *z);
@@ -100,6 +102,18 @@ void bs_zone_lease_pass(struct bs *bs)
 
 static void lease_pass(struct bs_zone *z)
 {
+	/*
+	 * This instance's claim of its bs-id first: another pkmd that took
+	 * it (this one unseen for zone-failover) holds the leases now.
+	 */
+	if (store_zone_claim(z->bs->store) == 0) {
+		log_err("zone %s: bs-id %s was claimed by another pkmd instance while this one was not seen; this one stops",
+			z->bs->cfg->zone, z->bs->cfg->bs_id);
+		for (size_t i = 0; i < z->n_leases; i++)
+			z->leases[i].held = false;
+		eloop_stop(PKMD_EXIT_FAILURE);
+		return;
+	}
 	for (size_t i = 0; i < z->n_leases; i++) {
 		struct zone_lease *l = &z->leases[i];
 		int64_t began = now_mono_ms();
@@ -152,6 +166,7 @@ static void zone_changed(struct bs_zone *z, const char *kind, unsigned int id)
 	log_debug("zone %s: %s %u changed", bs->cfg->zone, kind, id);
 	if (!strcmp(kind, "subscribers")) {
 		bs_zone_reload_subscribers(bs);
+		bs_zone_replace_pending(bs);
 	} else if (!strcmp(kind, "sa") && id < 65536) {
 		g = group_of_said(bs, (uint16_t)id);
 		if (g && bs_group_has_tree(bs, g->id))
@@ -174,6 +189,7 @@ static void poll_all(struct bs_zone *z)
 	struct bs *bs = z->bs;
 
 	bs_zone_reload_subscribers(bs);
+	bs_zone_replace_pending(bs);
 	for (size_t i = 0; i < z->n_leases; i++) {
 		uint16_t said = z->leases[i].said;
 		const struct config_group *g = group_of_said(bs, said);

@@ -826,6 +826,138 @@ static void zone_shared(struct backend *b)
 	drop(b);
 }
 
+/*
+ * A bs-id is one running pkmd's (zones.rst): a second instance with the
+ * same bs-id does not open the zone while the first is seen; once the
+ * first has not been seen for the failover bound a new one claims it,
+ * and the first then holds no lease and passes no fence.
+ */
+static void bs_identity(struct backend *b)
+{
+	struct store_sa grp = {
+		.said = 0x3001, .service = 1, .suite = 2, .has_group = true,
+		.group_id = 1,
+		.tek = { { 2, { 3 }, 1900000000 }, { 3, { 4 }, 1900001000 } },
+	};
+	char holder[CONFIG_ZONE_NAME_MAX + 1];
+	struct store *first, *second = NULL;
+	const char *n = b->name;
+
+	if (!ok(fresh(b, "ident") == 0, "%s: a fresh database", n))
+		return;
+	if (!ok(store_open_zone(b->db, b->where, "z1", "bs1", 1000, &first) == 0,
+		"%s: bs1 of zone z1 opens it", n))
+		return;
+	is_int(store_lease_take(first, 0x3001, 60000, holder), 1, "%s: and takes a lease", n);
+	ok(store_open_zone(b->db, b->where, "z1", "bs1", 1000, &second) != 0,
+	   "%s: a second instance with the same bs-id does not open the zone", n);
+	is_int(store_zone_claim(first), 1, "%s: the first, still running, renews its claim", n);
+	usleep(1300000);
+	if (!ok(store_open_zone(b->db, b->where, "z1", "bs1", 1000, &second) == 0,
+		"%s: once the first has not been seen for 1000 ms, a new instance claims bs1", n)) {
+		store_close(first);
+		return;
+	}
+	is_int(store_zone_claim(first), 0, "%s: the first learns it lost its bs-id", n);
+	is_int(store_lease_take(first, 0x3001, 60000, holder), 0,
+	       "%s: and renews no lease", n);
+	store_lease_fence(first, true);
+	is_int(store_sa_save(first, &grp), -EPERM, "%s: nor passes the fence", n);
+	is_int(store_lease_take(second, 0x3001, 60000, holder), 1,
+	       "%s: the new instance holds bs1's lease", n);
+	store_lease_fence(second, true);
+	is_int(store_sa_save(second, &grp), 0, "%s: and writes", n);
+	store_close(first);
+	store_close(second);
+	ok(store_open_zone(b->db, b->where, "z1", "bs1", 1000, &second) == 0,
+	   "%s: a BS that stopped cleanly gave its bs-id up: it starts again at once", n);
+	store_close(second);
+	drop(b);
+}
+
+struct pending {
+	int n;
+	uint16_t said[4];
+	char cn[4][STORE_CN_MAX + 1];
+};
+
+static int on_pending(void *arg, uint16_t said, const char *cn)
+{
+	struct pending *p = arg;
+
+	if (p->n < 4) {
+		p->said[p->n] = said;
+		snprintf(p->cn[p->n], sizeof(p->cn[p->n]), "%s", cn);
+	}
+	p->n++;
+	return 0;
+}
+
+/*
+ * A revocation in a zone records, in its own transaction, that each
+ * shared SA needs new TEKs because of it (zones.rst): whichever BS
+ * writes the SA, now or after a restart or failover, finds it there
+ * until it has replaced them.
+ */
+static void zone_revocation(struct backend *b)
+{
+	struct store_subscriber a = subscriber("ss-a", 0x11);
+	struct store_sa grp = {
+		.said = 0x3001, .service = 1, .suite = 2, .has_group = true,
+		.group_id = 1,
+		.tek = { { 2, { 3 }, 1900000000 }, { 3, { 4 }, 1900001000 } },
+	}, bc = {
+		.said = 0x3fff, .service = 2, .suite = 2,
+		.tek = { { 0, { 5 }, 1900000000 }, { 1, { 6 }, 1900001000 } },
+	};
+	struct store *bs1, *bs2, *one;
+	const char *n = b->name;
+	struct pending p;
+
+	if (!ok(fresh(b, "zrevoke") == 0, "%s: a fresh database", n))
+		return;
+	if (!ok(store_open_zone(b->db, b->where, "z1", "bs1", 5000, &bs1) == 0 &&
+		store_open_zone(b->db, b->where, "z1", "bs2", 5000, &bs2) == 0,
+		"%s: bs1 and bs2 of zone z1", n))
+		return;
+	store_subscriber_add(bs1, &a);
+	is_int(store_sa_save(bs1, &grp), 0, "%s: a group SA", n);
+	is_int(store_sa_save(bs1, &bc), 0, "%s: and the broadcast SA", n);
+	memset(&p, 0, sizeof(p));
+	is_int(store_replace_each(bs1, on_pending, &p), 0, "%s: nothing pending", n);
+	is_int(p.n, 0, "%s: no replacement pending", n);
+	is_int(store_subscriber_revoke(bs2, "ss-a"), 0, "%s: bs2 revokes ss-a", n);
+	is_int(store_subscriber_revoke(bs2, "nobody"), -ENOENT,
+	       "%s: a revocation of nobody fails", n);
+	store_close(bs1);
+	ok(store_open_zone(b->db, b->where, "z1", "bs1", 5000, &bs1) == 0,
+	   "%s: the writer restarts", n);
+	memset(&p, 0, sizeof(p));
+	is_int(store_replace_each(bs1, on_pending, &p), 0, "%s: and reads what is pending", n);
+	ok(p.n == 2 && p.said[0] == 0x3001 && p.said[1] == 0x3fff &&
+	   !strcmp(p.cn[0], "ss-a") && !strcmp(p.cn[1], "ss-a"),
+	   "%s: each shared SA needs new TEKs because of ss-a's revocation", n);
+	is_int(store_replace_done(bs1, 0x3001, "ss-a"), 0, "%s: the group's are replaced", n);
+	memset(&p, 0, sizeof(p));
+	store_replace_each(bs2, on_pending, &p);
+	ok(p.n == 1 && p.said[0] == 0x3fff, "%s: the broadcast SA's still pending", n);
+	store_close(bs1);
+	store_close(bs2);
+	drop(b);
+
+	if (!ok(fresh(b, "zrevoke") == 0 &&
+		store_open(b->db, b->where, &one) == 0, "%s: a BS outside any zone", n))
+		return;
+	store_subscriber_add(one, &a);
+	store_sa_save(one, &bc);
+	is_int(store_subscriber_revoke(one, "ss-a"), 0, "%s: revokes ss-a", n);
+	memset(&p, 0, sizeof(p));
+	store_replace_each(one, on_pending, &p);
+	is_int(p.n, 0, "%s: and records nothing: it replaced them before", n);
+	store_close(one);
+	drop(b);
+}
+
 struct heard {
 	int n;
 	char kind[16];
@@ -1160,6 +1292,8 @@ static void postgresql_cases(void)
 	zones(&b);
 	zone_coordination(&b);
 	zone_shared(&b);
+	bs_identity(&b);
+	zone_revocation(&b);
 	stalled_writer(&b);
 	lost_connection(&b);
 }
@@ -1183,6 +1317,8 @@ int main(void)
 	migration_2_to_3(&sqlite);
 	zone_coordination(&sqlite);
 	zone_shared(&sqlite);
+	bs_identity(&sqlite);
+	zone_revocation(&sqlite);
 	rmdir(dir);
 
 	postgresql_cases();
