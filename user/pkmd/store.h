@@ -253,6 +253,12 @@ struct store_join {
 	char cn[STORE_CN_MAX + 1];
 	uint8_t ikey[STORE_KEY_LEN];	/* the member's individual key */
 	char bs[CONFIG_ZONE_NAME_MAX + 1];	/* where it asked */
+	/*
+	 * In the database as it is read: the subscriber exists unrevoked,
+	 * is a member of the group and holds an unexpired AK at some BS of
+	 * the zone (the database's clock).
+	 */
+	bool allowed;
 };
 
 int store_join_add(struct store *st, uint8_t group, const char *cn,

@@ -1460,6 +1460,7 @@ static int pg_join_each(struct store *base, uint8_t group,
 			err = -EIO;
 			break;
 		}
+		j.allowed = col_int(r, i, 3) == 1;
 		err = cb(arg, &j);
 	}
 	if (r)

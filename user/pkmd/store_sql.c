@@ -440,9 +440,27 @@ const struct store_sql_text store_sql[SQL_COUNT] = {
 		      " ON CONFLICT (zone, group_id, cn) DO UPDATE SET"
 		      " ikey = EXCLUDED.ikey, bs = EXCLUDED.bs,"
 		      " asked = EXCLUDED.asked" },
-	[SQL_JOIN_EACH] = { .both =
-		"SELECT cn, ikey, bs FROM zone_joins WHERE " ZONE
-		" AND group_id = ?1 ORDER BY asked, cn" },
+	/*
+	 * Each join with whether the database allows it now: its subscriber
+	 * unrevoked, a member, holding an unexpired AK at some BS of the zone.
+	 */
+	[SQL_JOIN_EACH] = {
+		.sqlite = "SELECT j.cn, j.ikey, j.bs, EXISTS (SELECT 1 FROM subscribers s"
+			  " JOIN group_members m ON m.zone = s.zone AND m.cn = s.cn"
+			  " JOIN aks a ON a.zone = s.zone AND a.mac = s.mac"
+			  " WHERE s.zone = j.zone AND s.cn = j.cn AND s.revoked = 0"
+			  " AND m.group_id = j.group_id"
+			  " AND a.expires > " NOW_MS_SQLITE " / 1000)"
+			  " FROM zone_joins j WHERE j.zone = pkmd_zone()"
+			  " AND j.group_id = ?1 ORDER BY j.asked, j.cn",
+		.pg = "SELECT j.cn, j.ikey, j.bs, EXISTS (SELECT 1 FROM subscribers s"
+		      " JOIN group_members m ON m.zone = s.zone AND m.cn = s.cn"
+		      " JOIN aks a ON a.zone = s.zone AND a.mac = s.mac"
+		      " WHERE s.zone = j.zone AND s.cn = j.cn AND s.revoked = 0"
+		      " AND m.group_id = j.group_id"
+		      " AND a.expires > " NOW_MS_PG " / 1000)::int"
+		      " FROM zone_joins j WHERE j.zone = pkmd_zone()"
+		      " AND j.group_id = ?1 ORDER BY j.asked, j.cn" },
 	[SQL_JOIN_DELETE] = { .both =
 		"DELETE FROM zone_joins WHERE " ZONE " AND group_id = ?1"
 		" AND cn = ?2 AND ikey = ?3" },

@@ -1150,6 +1150,7 @@ static int sqlite_join_each(struct store *base, uint8_t group,
 			err = -EIO;
 			break;
 		}
+		j.allowed = sqlite3_column_int(stmt, 3) == 1;
 		err = cb(arg, &j);
 	}
 	if (!err && rc != SQLITE_DONE && rc != SQLITE_ROW)

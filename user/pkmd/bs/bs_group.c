@@ -1283,7 +1283,11 @@ static int collect_join(void *arg, const struct store_join *j)
 	return 0;
 }
 
-/* One join another BS recorded, checked against the zone's tables. */
+/*
+ * One join another BS recorded, checked against the zone's tables as
+ * the database has them now (store_join.allowed), not this BS's memory
+ * of them, which may lag a revocation at another BS.
+ */
 static bool zone_join(struct bs_group *g, const struct store_join *j)
 {
 	struct bs *bs = g->bs;
@@ -1293,8 +1297,8 @@ static bool zone_join(struct bs_group *g, const struct store_join *j)
 
 	if (!bs_subscriber_by_cn(bs, j->cn))
 		bs_zone_reload_subscribers(bs);
-	if (!still_member(bs, g->cfg->id, j->cn)) {
-		log_warn("group %u: join of %s (asked at BS %s) refused: not a member, or revoked",
+	if (!j->allowed || !still_member(bs, g->cfg->id, j->cn)) {
+		log_warn("group %u: join of %s (asked at BS %s) refused: not a member, revoked, or without a current AK in the zone",
 			 g->cfg->id, j->cn, j->bs);
 		store_join_delete(bs->store, g->cfg->id, j->cn, j->ikey);
 		return false;

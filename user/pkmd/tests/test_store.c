@@ -958,6 +958,89 @@ static void zone_revocation(struct backend *b)
 	drop(b);
 }
 
+struct joins_seen {
+	int n;
+	struct store_join j[4];
+};
+
+static int on_join_seen(void *arg, const struct store_join *j)
+{
+	struct joins_seen *s = arg;
+
+	if (s->n < 4)
+		s->j[s->n] = *j;
+	s->n++;
+	return 0;
+}
+
+static const struct store_join *join_of(const struct joins_seen *s, const char *cn)
+{
+	for (int i = 0; i < s->n && i < 4; i++)
+		if (!strcmp(s->j[i].cn, cn))
+			return &s->j[i];
+	return NULL;
+}
+
+/*
+ * The writer checks a join row against the zone's tables, not its
+ * memory (zones.rst): each row comes with whether its subscriber is,
+ * in the database now, unrevoked, a member of the group and holding an
+ * unexpired AK at some BS of the zone.
+ */
+static void zone_join_check(struct backend *b)
+{
+	struct store_subscriber a = subscriber("ss-a", 0x11), c = subscriber("ss-c", 0x13),
+				d = subscriber("ss-d", 0x14), e = subscriber("ss-e", 0x15);
+	struct store_ak ak = { .seq = 1, .expires = 4000000000LL };
+	const uint8_t ikey[STORE_KEY_LEN] = { 0x42 };
+	const struct store_join *j;
+	struct store *bs1, *bs2;
+	const char *n = b->name;
+	struct joins_seen s;
+
+	if (!ok(fresh(b, "zjoins") == 0, "%s: a fresh database", n))
+		return;
+	if (!ok(store_open_zone(b->db, b->where, "z1", "bs1", 5000, &bs1) == 0 &&
+		store_open_zone(b->db, b->where, "z1", "bs2", 5000, &bs2) == 0,
+		"%s: bs1 and bs2 of zone z1", n))
+		return;
+	store_subscriber_add(bs1, &a);
+	store_subscriber_add(bs1, &c);
+	store_subscriber_add(bs1, &d);
+	store_subscriber_add(bs1, &e);
+	store_member_add(bs1, 1, "ss-a");
+	store_member_add(bs1, 1, "ss-c");
+	store_member_add(bs1, 1, "ss-e");
+	memcpy(ak.mac, a.mac, MAC_LEN);
+	store_ak_save(bs2, &ak);
+	memcpy(ak.mac, c.mac, MAC_LEN);
+	store_ak_save(bs2, &ak);
+	memcpy(ak.mac, d.mac, MAC_LEN);
+	store_ak_save(bs2, &ak);
+	ak.expires = 1000000000;		/* long expired */
+	memcpy(ak.mac, e.mac, MAC_LEN);
+	store_ak_save(bs2, &ak);
+	store_subscriber_revoke(bs2, "ss-c");
+	store_join_add(bs2, 1, "ss-a", ikey, 100);
+	store_join_add(bs2, 1, "ss-c", ikey, 100);
+	store_join_add(bs2, 1, "ss-d", ikey, 100);
+	store_join_add(bs2, 1, "ss-e", ikey, 100);
+	memset(&s, 0, sizeof(s));
+	is_int(store_join_each(bs1, 1, on_join_seen, &s), 0, "%s: the writer lists the joins", n);
+	is_int(s.n, 4, "%s: all four", n);
+	j = join_of(&s, "ss-a");
+	ok(j && j->allowed, "%s: a member, unrevoked, with a current AK: allowed", n);
+	j = join_of(&s, "ss-c");
+	ok(j && !j->allowed, "%s: a revoked one is not", n);
+	j = join_of(&s, "ss-d");
+	ok(j && !j->allowed, "%s: nor one that is not a member", n);
+	j = join_of(&s, "ss-e");
+	ok(j && !j->allowed, "%s: nor one whose AK expired", n);
+	store_close(bs1);
+	store_close(bs2);
+	drop(b);
+}
+
 struct heard {
 	int n;
 	char kind[16];
@@ -1294,6 +1377,7 @@ static void postgresql_cases(void)
 	zone_shared(&b);
 	bs_identity(&b);
 	zone_revocation(&b);
+	zone_join_check(&b);
 	stalled_writer(&b);
 	lost_connection(&b);
 }
@@ -1319,6 +1403,7 @@ int main(void)
 	zone_shared(&sqlite);
 	bs_identity(&sqlite);
 	zone_revocation(&sqlite);
+	zone_join_check(&sqlite);
 	rmdir(dir);
 
 	postgresql_cases();
