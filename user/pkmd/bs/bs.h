@@ -87,6 +87,15 @@ struct bs_sa {
 	uint32_t pn_retry_limit[4];	/* the kernel's limit, per EKS */
 	/* a tree group TEK the kernel lacks and that has no PNs left */
 	bool tek_used_up;
+	/*
+	 * zones: committed TEKs this follower failed to install, tried
+	 * again by each sync (bs_sas_zone_sync()), a few times at most
+	 */
+	struct {
+		uint8_t tries;		/* 0: slot free */
+		uint8_t eks;
+		uint8_t key[STORE_KEY_LEN];
+	} zone_retry[2];
 };
 
 struct bs {

@@ -921,6 +921,50 @@ static bool holds_key(const struct store_sa *rec, const struct store_tek *t)
 }
 
 /*
+ * Each retry of a failed install may take a PN block of the key: a key
+ * the kernel keeps refusing is given up after this many, not retried
+ * at every poll until its PN space is gone.
+ */
+#define ZONE_INSTALL_TRIES	8
+
+static int retry_slot(struct bs_sa *sa, const struct store_tek *t)
+{
+	for (int i = 0; i < 2; i++)
+		if (sa->zone_retry[i].tries && sa->zone_retry[i].eks == t->eks &&
+		    !CRYPTO_memcmp(sa->zone_retry[i].key, t->key, STORE_KEY_LEN))
+			return i;
+	return -1;
+}
+
+/* Whether an install of t here failed and is to be tried again. */
+static bool install_retry(struct bs_sa *sa, const struct store_tek *t)
+{
+	int i = retry_slot(sa, t);
+
+	return i >= 0 && sa->zone_retry[i].tries <= ZONE_INSTALL_TRIES;
+}
+
+static void install_result(struct bs_sa *sa, const struct store_tek *t, int err)
+{
+	int i = retry_slot(sa, t);
+
+	if (!err) {
+		if (i >= 0)
+			OPENSSL_cleanse(&sa->zone_retry[i], sizeof(sa->zone_retry[i]));
+		return;
+	}
+	if (i < 0)
+		i = sa->zone_retry[0].tries ? 1 : 0;
+	if (!sa->zone_retry[i].tries) {
+		sa->zone_retry[i].eks = t->eks;
+		memcpy(sa->zone_retry[i].key, t->key, STORE_KEY_LEN);
+	}
+	if (++sa->zone_retry[i].tries > ZONE_INSTALL_TRIES)
+		log_err("SAID 0x%04x: the zone's TEK EKS %u not installed after %d tries; given up until the next TEK",
+			sa->rec.said, t->eks, ZONE_INSTALL_TRIES);
+}
+
+/*
  * A follower takes the shared SA's committed TEKs (zones.rst): the new
  * ones into the kernel (with PN blocks of its own), the ones the SA no
  * longer has out of it.  When both were replaced (a revocation), the
@@ -957,11 +1001,20 @@ int bs_sas_zone_sync(struct bs *bs, uint16_t said)
 		struct store_sa prev = sa->rec;
 
 		sa->rec = db;
+		/* failed installs of keys the SA no longer has: forgotten */
+		for (int i = 0; i < 2; i++)
+			if (sa->zone_retry[i].tries &&
+			    retry_slot(sa, &db.tek[0]) != i &&
+			    retry_slot(sa, &db.tek[1]) != i)
+				OPENSSL_cleanse(&sa->zone_retry[i],
+						sizeof(sa->zone_retry[i]));
 		for (int gen = 0; gen < 2; gen++) {
-			if (holds_key(&prev, &db.tek[gen]) ||
+			if ((holds_key(&prev, &db.tek[gen]) &&
+			     !install_retry(sa, &db.tek[gen])) ||
 			    (gen == 1 && single_generation(sa)))
 				continue;
 			err = push_tek(sa, gen, true);
+			install_result(sa, &db.tek[gen], err);
 			if (err)
 				log_err("SAID 0x%04x: the zone's TEK EKS %u not installed",
 					said, db.tek[gen].eks);
