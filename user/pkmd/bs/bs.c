@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 
@@ -925,6 +926,9 @@ static void delete_stale_conns(struct bs *bs)
 static int open_database(struct bs *bs)
 {
 	char dir[CONFIG_DATABASE_MAX];
+	bool waited = false;
+	int64_t deadline;
+	int err;
 
 	if (bs->cfg->database_backend == DB_SQLITE) {
 		str_copy(dir, sizeof(dir), bs->cfg->database);
@@ -935,9 +939,26 @@ static int open_database(struct bs *bs)
 			return -EIO;
 		}
 	}
-	return store_open_zone(bs->cfg->database_backend, bs->cfg->database,
-			       bs->cfg->zone, bs->cfg->bs_id,
-			       bs->cfg->zone_failover_ms, &bs->store);
+	/*
+	 * A bs-id claimed by another instance (zones.rst): one that just
+	 * died (a restart after a crash) is unseen after zone-failover, and
+	 * this one then claims it; a live one renews it, and this one
+	 * gives up.
+	 */
+	deadline = now_mono_ms() + bs->cfg->zone_failover_ms * 11 / 10 + 200;
+	for (;;) {
+		err = store_open_zone(bs->cfg->database_backend, bs->cfg->database,
+				      bs->cfg->zone, bs->cfg->bs_id,
+				      bs->cfg->zone_failover_ms, &bs->store);
+		if (err != -EBUSY || now_mono_ms() >= deadline)
+			return err;
+		if (!waited)
+			log_notice("zone %s: waiting up to %u ms for bs-id %s's other instance to go, as a dead one does",
+				   bs->cfg->zone, bs->cfg->zone_failover_ms * 11 / 10 + 200,
+				   bs->cfg->bs_id);
+		waited = true;
+		usleep(200000);
+	}
 }
 
 static int bs_start(struct pkmd *d)
