@@ -64,7 +64,7 @@ struct pg_store {
 	/* zones: the URI again, for the listener's connection of its own */
 	char *uri;
 	uint32_t failover_ms;		/* zones: the bound of every wait */
-	char bounds[6][16];		/* conn_params()' values */
+	char bounds[3][16];		/* conn_params()' values */
 	PGconn *listener;
 };
 
@@ -186,14 +186,15 @@ static int exec_plain(struct pg_store *st, const char *sql, const char *what)
 static void conn_params(struct pg_store *st, const char *app,
 			const char **keys, const char **values)
 {
-	uint32_t f = st->failover_ms;
+	uint32_t f = st->failover_ms, quarter_s = (f / 4 + 999) / 1000;
 	int n = 0;
 
 	keys[n] = "connect_timeout";
 	values[n++] = CONNECT_TIMEOUT;
 	if (f) {
-		snprintf(st->bounds[0], sizeof(st->bounds[0]), "%u", (f / 4 + 999) / 1000 > 2 ? (f / 4 + 999) / 1000 : 2);
-		snprintf(st->bounds[1], sizeof(st->bounds[1]), "%u", (f / 4 + 999) / 1000);
+		snprintf(st->bounds[0], sizeof(st->bounds[0]), "%u",
+			 quarter_s > 2 ? quarter_s : 2);
+		snprintf(st->bounds[1], sizeof(st->bounds[1]), "%u", quarter_s);
 		snprintf(st->bounds[2], sizeof(st->bounds[2]), "%u", f / 2);
 		values[0] = st->bounds[0];
 		keys[n] = "keepalives";
