@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include "log.h"
@@ -257,7 +258,15 @@ int store_tek_take_pns(struct store *st, uint16_t said,
 		       const uint8_t key[STORE_KEY_LEN], uint32_t block,
 		       uint32_t *start)
 {
-	return st->ops->tek_take_pns(st, said, key, block, start);
+	uint8_t id[STORE_PN_ID_LEN];
+	int err;
+
+	/* a mark outlives its key: it is kept under the key's digest */
+	if (!EVP_Digest(key, STORE_KEY_LEN, id, NULL, EVP_sha256(), NULL))
+		return -EIO;
+	err = st->ops->tek_take_pns(st, said, id, block, start);
+	OPENSSL_cleanse(id, sizeof(id));
+	return err;
 }
 
 int store_lease_take(struct store *st, uint16_t said, uint32_t lease_ms,

@@ -10,6 +10,9 @@
  */
 #include "store.h"
 
+/* zone_pns.key: a digest of the TEK, never the TEK (zones.rst) */
+#define STORE_PN_ID_LEN	32
+
 struct store_ops {
 	void (*close)(struct store *st);
 
@@ -61,8 +64,9 @@ struct store_ops {
 					     uint64_t version),
 				   void *arg);
 
+	/* id: the SHA-256 digest of the key, under which its mark is kept */
 	int (*tek_take_pns)(struct store *st, uint16_t said,
-			    const uint8_t key[STORE_KEY_LEN], uint32_t block,
+			    const uint8_t id[STORE_PN_ID_LEN], uint32_t block,
 			    uint32_t *start);
 	int (*lease_take)(struct store *st, uint16_t said, uint32_t lease_ms,
 			  char holder[CONFIG_ZONE_NAME_MAX + 1]);

@@ -644,6 +644,17 @@ static const char scope_functions[] =
 	" LANGUAGE sql STABLE AS $$ SELECT current_setting('pkmd.instance') $$;";
 
 /*
+ * Marks an earlier pkmd kept under the TEK itself (16 bytes): under its
+ * digest now, the higher mark kept where both exist.
+ */
+static const char pn_marks_digested[] =
+	"INSERT INTO zone_pns (zone, said, key, mark)"
+	" SELECT zone, said, sha256(key), mark FROM zone_pns WHERE length(key) = 16"
+	" ON CONFLICT (zone, said, key) DO UPDATE SET"
+	" mark = GREATEST(zone_pns.mark, EXCLUDED.mark);"
+	"DELETE FROM zone_pns WHERE length(key) = 16;";
+
+/*
  * Creates or upgrades the schema, under an advisory lock: BSs that share
  * the database may start at once.  Schema 1 only ever existed on SQLite;
  * the path is the same.
@@ -681,6 +692,7 @@ static int schema_setup(struct pg_store *st)
 	    (version >= 1 && version < 3 &&
 	     exec_plain(st, store_migrate_2_to_3_pg, "schema 2 to 3")) ||
 	    exec_plain(st, store_schema_pg, "schema") ||
+	    exec_plain(st, pn_marks_digested, "PN marks") ||
 	    exec_plain(st, scope_functions, "pkmd_zone(), pkmd_bs()") ||
 	    exec_plain(st, sql, "schema version") ||
 	    exec_plain(st, "COMMIT", "commit"))
@@ -1278,7 +1290,7 @@ static int pg_group_tree_versions(struct store *base,
 /* ---- zones ---- */
 
 static int pg_tek_take_pns(struct store *base, uint16_t said,
-			   const uint8_t key[STORE_KEY_LEN], uint32_t block,
+			   const uint8_t id[STORE_PN_ID_LEN], uint32_t block,
 			   uint32_t *start)
 {
 	struct pg_store *st = to_pg(base);
@@ -1288,7 +1300,7 @@ static int pg_tek_take_pns(struct store *base, uint16_t said,
 	int err;
 
 	p_int(&p, said);
-	p_blob(&p, key, STORE_KEY_LEN);
+	p_blob(&p, id, STORE_PN_ID_LEN);
 	p_int(&p, block);
 	err = run(st, SQL_TEK_PN_TAKE, &p, &r, "take PNs");
 	if (err)

@@ -1017,7 +1017,7 @@ static int sqlite_group_tree_versions(struct store *base,
 /* Zones: a zone of one on SQLite, whose one BS holds every lease. */
 
 static int sqlite_tek_take_pns(struct store *base, uint16_t said,
-			       const uint8_t key[STORE_KEY_LEN], uint32_t block,
+			       const uint8_t id[STORE_PN_ID_LEN], uint32_t block,
 			       uint32_t *start)
 {
 	struct sqlite_store *st = to_sqlite(base);
@@ -1028,7 +1028,7 @@ static int sqlite_tek_take_pns(struct store *base, uint16_t said,
 	if (prepare(st, store_sql_sqlite(SQL_TEK_PN_TAKE), &stmt))
 		return -EIO;
 	sqlite3_bind_int(stmt, 1, said);
-	bind_blob(stmt, 2, key, STORE_KEY_LEN);
+	bind_blob(stmt, 2, id, STORE_PN_ID_LEN);
 	sqlite3_bind_int64(stmt, 3, block);
 	rc = sqlite3_step(stmt);
 	if (rc == SQLITE_ROW)

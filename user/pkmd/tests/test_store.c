@@ -770,6 +770,7 @@ static void zone_shared(struct backend *b)
 				      .members = blob, .members_len = 1,
 				      .rekey = blob, .rekey_len = 1 }, back;
 	const uint8_t k1[STORE_KEY_LEN] = { 3 }, k2[STORE_KEY_LEN] = { 7 };
+	uint8_t k1_next[STORE_KEY_LEN] = { 0 };
 	char holder[CONFIG_ZONE_NAME_MAX + 1];
 	struct store *bs1, *bs2;
 	const char *n = b->name;
@@ -804,6 +805,24 @@ static void zone_shared(struct backend *b)
 	is_int(store_sa_save(bs1, &grp), 0, "%s: the writer saves K1 again", n);
 	is_int(store_tek_take_pns(bs2, 0x3001, k1, 1000, &s), 0, "%s: bs2 takes a block of K1", n);
 	ok(s >= 1000, "%s: past bs1's: its mark was kept (block at %u)", n, s);
+	is_int(value_seen(b, b->db == DB_SQLITE ?
+			  "SELECT count(*) FROM zone_pns WHERE key = X'03000000000000000000000000000000'" :
+			  "SELECT count(*) FROM zone_pns WHERE key = '\\x03000000000000000000000000000000'::bytea"),
+	       0, "%s: a mark is kept under a digest of its key, never the key", n);
+	if (b->db == DB_POSTGRESQL) {
+		/* a mark an earlier pkmd kept under the key itself */
+		exec_sql(b, "INSERT INTO zone_pns VALUES ('z1', 12289,"
+			 " '\\x09000000000000000000000000000000'::bytea, 7000)");
+		store_close(bs2);
+		ok(store_open_zone(b->db, b->where, "z1", "bs2", 5000, &bs2) == 0,
+		   "%s: bs2 opens the database again", n);
+		is_int(value_seen(b, "SELECT count(*) FROM zone_pns WHERE length(key) = 16"), 0,
+		       "%s: which keeps its marks under digests now", n);
+		k1_next[0] = 9;
+		is_int(store_tek_take_pns(bs2, 0x3001, k1_next, 1000, &s), 0,
+		       "%s: a block of that key", n);
+		is_int(s, 7000, "%s: past its earlier mark", n);
+	}
 
 	is_int(store_zone_sa_check(bs1, &cfg, &zone), 1,
 	       "%s: bs1 records the group SA's configuration", n);
