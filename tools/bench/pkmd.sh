@@ -188,7 +188,7 @@ run_one() {
 # bs2's pkmload on the last, bs2 and bs1's pkmload on the first.  JSON in
 # $work/NAME.json: each BS's pkmload JSON and the zone's totals.
 run_zone() {
-	local name=$1 w=$2 database b status=0 pid1 pid2 s1=0 s2=0
+	local name=$1 w=$2 database b pid1 pid2 s1=0 s2=0
 	database=$("$repo_root/tools/pg-test-server" createdb "$pg_dir" "${name//-/_}") ||
 		die "$name: no PostgreSQL database"
 	for b in 1 2; do
@@ -215,7 +215,8 @@ run_zone() {
 	kill "$daemon_pid" "$daemon2_pid"
 	wait "$daemon_pid" || true
 	wait "$daemon2_pid" || true
-	daemon_pid= daemon2_pid=
+	daemon_pid=
+	daemon2_pid=
 	for b in 1 2; do
 		cp "$work/$name/bs$b/bs.log" "$work/$name-bs$b.log"
 	done
