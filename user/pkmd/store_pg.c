@@ -1295,11 +1295,13 @@ static int pg_batch_end(struct store *base)
 }
 
 /*
- * In a batch the window is kept for batch_commit(); a connection the
- * server ended meanwhile fails the batch at once, as a statement of an
- * open transaction would.  The connection is looked at (a poll()) once a
- * millisecond at most: a run's windows come microseconds apart, and one
- * lost between two looks fails the batch at its commit all the same.
+ * In a batch the window is kept for batch_commit().  The batch's first
+ * window sets up a connection the server closed since the last
+ * statement, as a statement would (or fails at once while the server
+ * cannot be reached); a connection lost after it fails the batch when
+ * it is seen, as a statement of an open transaction would, and at the
+ * batch's commit in any case.  It is looked at (a poll()) once a
+ * millisecond at most: a run's windows come microseconds apart.
  * Outside a batch the window is committed on return.
  */
 static int pg_ak_set_rx(struct store *base, const uint8_t mac[MAC_LEN],
@@ -1312,7 +1314,11 @@ static int pg_ak_set_rx(struct store *base, const uint8_t mac[MAC_LEN],
 	if (!st->batch)
 		return ak_set(st, SQL_AK_SET_RX, mac, slot, (int64_t)rx_next);
 	now = now_mono_ms();
-	if (!st->batch_failed && now != st->looked_ms && !connection_up(st)) {
+	if (!st->batch_failed && !st->n_rx && !st->pipe_open) {
+		if (ensure_connection(st))
+			st->batch_failed = true;
+	} else if (!st->batch_failed && now != st->looked_ms &&
+		   !connection_up(st)) {
 		log_err("database %s: connection lost in a batch; its receive windows are not saved",
 			st->base.name);
 		st->batch_failed = true;
