@@ -1193,22 +1193,25 @@ static int pipe_send(struct pg_store *st)
  */
 static int pipe_commit(struct pg_store *st)
 {
-	bool ok = !st->batch_failed;
+	bool ok = !st->batch_failed, committing = false;
 	char buf[256];
 	PGresult *r;
 
-	if (ok && (pipe_send(st) ||
-		   !PQsendQueryParams(st->conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0))) {
+	if (ok && pipe_send(st)) {
+		ok = false;
+	} else if (ok && !PQsendQueryParams(st->conn, "COMMIT", 0, NULL, NULL,
+					    NULL, NULL, 0)) {
 		pipe_error(st, "commit");
 		ok = false;
 	} else if (ok) {
 		st->pipe_sent++;
+		committing = true;
 	}
 	if (!PQpipelineSync(st->conn))
 		ok = false;
 	/* one result and a NULL per statement sent, then the sync */
 	for (int i = 0; i < st->pipe_sent && PQstatus(st->conn) == CONNECTION_OK; i++) {
-		bool last = i == st->pipe_sent - 1;
+		bool last = committing && i == st->pipe_sent - 1;
 
 		r = PQgetResult(st->conn);
 		if (!r) {
@@ -1218,7 +1221,7 @@ static int pipe_commit(struct pg_store *st)
 		if (PQresultStatus(r) != PGRES_COMMAND_OK &&
 		    PQresultStatus(r) != PGRES_TUPLES_OK) {
 			if (ok && PQresultStatus(r) != PGRES_PIPELINE_ABORTED)
-				log_err("database %s: update AK receive windows: %s",
+				log_err("database %s: receive windows: %s",
 					st->base.name,
 					one_line(PQresultErrorMessage(r), buf, sizeof(buf)));
 			ok = false;
