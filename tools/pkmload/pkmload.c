@@ -87,6 +87,7 @@ struct opts {
 	const char *dir, *link, *control, *provider, *json, *state;
 	unsigned int n, window, keys, duration;
 	unsigned int basic_cid_max;	/* m, what the BS must use */
+	unsigned int first;		/* identities start after this many */
 	unsigned int timeout_ms;
 	int bs_pid;
 	bool quiet;
@@ -172,9 +173,10 @@ static struct ss *ss_by_mac(struct run *R, const uint8_t mac[MAC_LEN])
 	uint32_t v = (uint32_t)mac[2] << 24 | (uint32_t)mac[3] << 16 |
 		     (uint32_t)mac[4] << 8 | mac[5];
 
-	if (mac[0] != 0x02 || mac[1] != 0x4c || v == 0 || v > R->o.n)
+	if (mac[0] != 0x02 || mac[1] != 0x4c || v <= R->o.first ||
+	    v - R->o.first > R->o.n)
 		return NULL;
-	return &R->ss[v - 1];
+	return &R->ss[v - R->o.first - 1];
 }
 
 static void mac_text(const uint8_t mac[MAC_LEN], char out[18])
@@ -201,11 +203,11 @@ static int make_identities(struct run *R)
 		struct ss *s = &R->ss[i];
 
 		s->index = i;
-		ss_mac(i, s->mac);
-		snprintf(s->cn, sizeof(s->cn), "load-%06u", i + 1);
+		ss_mac(R->o.first + i, s->mac);
+		snprintf(s->cn, sizeof(s->cn), "load-%06u", R->o.first + i + 1);
 		s->key = pool[i % R->o.keys];
 		EVP_PKEY_up_ref(s->key);
-		if (ident_issue(&R->ca, s->key, s->cn, 1000 + i, &s->cert,
+		if (ident_issue(&R->ca, s->key, s->cn, 1000 + R->o.first + i, &s->cert,
 				&s->cert_len))
 			return -1;
 	}
@@ -1033,6 +1035,8 @@ static void usage(FILE *out)
 		"  -n N          subscriber stations (default 320, at most -m)\n"
 		"  -m M          the BS's basic-cid-max: SS N gets Basic CID N and\n"
 		"                Primary CID M + N (default 320, at most 4095)\n"
+		"  -o FIRST      the SSs' identities (MAC, CN) start after FIRST others,\n"
+		"                for another pkmload beside this one (default 0)\n"
 		"  -w W          requests in flight (default 64, at most 1024)\n"
 		"  -t SECONDS    sustained Key Request phase (default 5, 0: none)\n"
 		"  -k K          RSA keys shared by the SS certificates (default 8)\n"
@@ -1068,7 +1072,7 @@ static int parse_run(int argc, char **argv, struct opts *o)
 	*o = (struct opts){ .n = 0, .window = 64, .keys = 8, .duration = 5,
 			    .basic_cid_max = BASIC_CID_MAX_DEFAULT,
 			    .timeout_ms = 10000, .provider = "load" };
-	while ((c = getopt(argc, argv, "d:l:c:n:m:w:t:k:P:p:j:S:T:qh")) != -1) {
+	while ((c = getopt(argc, argv, "d:l:c:n:m:o:w:t:k:P:p:j:S:T:qh")) != -1) {
 		switch (c) {
 		case 'd': o->dir = optarg; break;
 		case 'l': o->link = optarg; break;
@@ -1083,6 +1087,10 @@ static int parse_run(int argc, char **argv, struct opts *o)
 			break;
 		case 'm':
 			if (parse_u(optarg, 1, STATION_MAX, &o->basic_cid_max))
+				return -1;
+			break;
+		case 'o':
+			if (parse_u(optarg, 0, 1u << 24, &o->first))
 				return -1;
 			break;
 		case 'w':

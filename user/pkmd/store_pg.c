@@ -54,7 +54,13 @@ struct pg_store {
 	bool tx_open;			/* between begin() and commit()/rollback() */
 	bool tx_failed;			/* a statement of it failed: it cannot commit */
 	bool batch;			/* store_batch_begin() .. _end() */
-	bool batch_open;		/* a receive-window transaction is open */
+	/* The batch's receive windows, not sent yet: one per AK. */
+	struct rx_window *rx;
+	size_t n_rx, cap_rx;
+	bool batch_failed;		/* some of its windows are not on disk */
+	bool pipe_open;			/* its transaction is being pipelined */
+	int pipe_sent;			/* statements sent in it */
+	int64_t looked_ms;		/* its connection's last check (monotonic) */
 	/* The server said, between statements, that it ends the session. */
 	bool server_closing;
 	/* a server that cannot be reached is tried again after this */
@@ -66,6 +72,13 @@ struct pg_store {
 	uint32_t failover_ms;		/* zones: the bound of every wait */
 	char bounds[3][16];		/* conn_params()' values */
 	PGconn *listener;
+};
+
+/* A receive window of the open batch (pg_ak_set_rx()). */
+struct rx_window {
+	uint8_t mac[MAC_LEN];
+	uint8_t slot;
+	uint64_t rx_next;
 };
 
 /* A statement's parameters, for PQexecPrepared(). */
@@ -437,7 +450,7 @@ static int run(struct pg_store *st, enum store_sql id, const struct params *p,
 	int err;
 
 	/* Any other statement commits the receive windows first. */
-	if (id != SQL_AK_SET_RX && batch_commit(st))
+	if (id != SQL_AK_SET_RX_MANY && batch_commit(st))
 		return -EIO;
 	if (st->tx_failed)
 		return -EIO;
@@ -641,7 +654,20 @@ static const char scope_functions[] =
 	"CREATE OR REPLACE FUNCTION pkmd_bs() RETURNS TEXT"
 	" LANGUAGE sql STABLE AS $$ SELECT current_setting('pkmd.bs') $$;"
 	"CREATE OR REPLACE FUNCTION pkmd_instance() RETURNS TEXT"
-	" LANGUAGE sql STABLE AS $$ SELECT current_setting('pkmd.instance') $$;";
+	" LANGUAGE sql STABLE AS $$ SELECT current_setting('pkmd.instance') $$;"
+	/*
+	 * A batch's receive windows (SQL_AK_SET_RX_MANY): an UPDATE by
+	 * primary key per window, whatever the planner thinks of a join with
+	 * the arrays on a table it has no statistics of yet.
+	 */
+	"CREATE OR REPLACE FUNCTION pkmd_ak_set_rx(macs TEXT[], slots INT[],"
+	" rxs BIGINT[]) RETURNS VOID LANGUAGE plpgsql AS $$"
+	" BEGIN"
+	"  FOR i IN 1 .. coalesce(array_length(macs, 1), 0) LOOP"
+	"   UPDATE aks SET rx_next = rxs[i] WHERE zone = pkmd_zone()"
+	"    AND bs = pkmd_bs() AND mac = macs[i] AND slot = slots[i];"
+	"  END LOOP;"
+	" END $$;";
 
 /*
  * Marks an earlier pkmd kept under the TEK itself (16 bytes): under its
@@ -740,6 +766,7 @@ static void pg_close(struct store *base)
 	struct pg_store *st = to_pg(base);
 
 	batch_commit(st);
+	free(st->rx);
 	PQfinish(st->conn);
 	if (st->listener)
 		PQfinish(st->listener);
@@ -1135,43 +1162,290 @@ static int ak_set(struct pg_store *st, enum store_sql id,
 }
 
 /*
- * Group commit, as on SQLite (store_sqlite.c): the receive windows
- * between store_batch_begin() and store_batch_end() share a
- * transaction, which any other statement commits first.  One that fails
- * fails the whole batch here: PostgreSQL aborts the transaction.
+ * Group commit (control-plane.rst, "Persistence"): between
+ * store_batch_begin() and store_batch_end() the receive windows of Key
+ * Requests are kept here, the last one of each AK, and go to the server
+ * in UPDATEs of up to RX_CHUNK windows each (SQL_AK_SET_RX_MANY), all in
+ * one transaction committed at the batch's end: one WAL flush for the
+ * batch, where a statement per window cost a round trip each.  A batch
+ * of RX_CHUNK windows or fewer is one statement, its own transaction,
+ * one round trip.  A larger one is sent in libpq's pipeline mode as it
+ * grows (BEGIN and the first chunk once RX_CHUNK windows are in, each
+ * further chunk when full), without waiting for the server, which runs
+ * the UPDATEs while the daemon works on the rest of the batch; the end
+ * sends the last chunk and COMMIT and waits for every result, so only
+ * the commit's round trip and WAL flush are left to wait for.
+ *
+ * Any other statement ends the batch's transaction first, so every other
+ * change still reaches the disk after the windows before it, as on
+ * SQLite.  The caller holds the answers until store_batch_end() says the
+ * windows are committed; once some of them failed to be, it says -EIO
+ * whatever came after.
  */
+#define RX_CHUNK	16
+
+/* The windows kept as the three array parameters of SQL_AK_SET_RX_MANY. */
+struct rx_arrays {
+	char *macs, *slots, *rxs;
+};
+
+static void rx_arrays_free(struct rx_arrays *a)
+{
+	free(a->macs);
+	free(a->slots);
+	free(a->rxs);
+}
+
+/* {02:16:00:00:00:11,...}, {0,...}, {9223372036854775807,...} */
+static int rx_arrays_make(struct pg_store *st, struct params *p,
+			  struct rx_arrays *a)
+{
+	size_t n = st->n_rx;
+	char *m, *sl, *r;
+
+	a->macs = malloc(n * MAC_STR_LEN + 3);
+	a->slots = malloc(n * 4 + 3);
+	a->rxs = malloc(n * 21 + 3);
+	if (!a->macs || !a->slots || !a->rxs)
+		return -ENOMEM;
+	m = a->macs;
+	sl = a->slots;
+	r = a->rxs;
+	*m++ = *sl++ = *r++ = '{';
+	for (size_t i = 0; i < n; i++) {
+		const struct rx_window *w = &st->rx[i];
+		char sep = i + 1 < n ? ',' : '}';
+
+		mac_format(w->mac, m);
+		m += MAC_STR_LEN - 1;
+		*m++ = sep;
+		sl += sprintf(sl, "%u%c", w->slot, sep);
+		r += sprintf(r, "%" PRId64 "%c", (int64_t)w->rx_next, sep);
+	}
+	*m = '\0';
+	p_text(p, a->macs);
+	p_text(p, a->slots);
+	p_text(p, a->rxs);
+	return 0;
+}
+
+static void pipe_error(struct pg_store *st, const char *what)
+{
+	log_conn_error(st, what);
+	st->batch_failed = true;
+}
+
+/*
+ * Sends the kept windows as one UPDATE of the batch's pipelined
+ * transaction, begun first if it is not; no result is waited for.
+ */
+static int pipe_send(struct pg_store *st)
+{
+	struct params p = { 0 };
+	struct rx_arrays a = { 0 };
+	char name[24];
+	int err = 0;
+
+	if (!st->pipe_open) {
+		if (ensure_connection(st) || !PQenterPipelineMode(st->conn)) {
+			pipe_error(st, "pipeline");
+			return -EIO;
+		}
+		st->pipe_open = true;
+		st->pipe_sent = 0;
+		if (!PQsendQueryParams(st->conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0)) {
+			pipe_error(st, "begin");
+			return -EIO;
+		}
+		st->pipe_sent++;
+	}
+	if (st->n_rx) {
+		err = rx_arrays_make(st, &p, &a);
+		st->n_rx = 0;
+		stmt_name(SQL_AK_SET_RX_MANY, name);
+		if (!err && !PQsendQueryPrepared(st->conn, name, p.n, p.values,
+						 NULL, NULL, 0)) {
+			pipe_error(st, "update AK receive windows");
+			err = -EIO;
+		}
+		if (!err)
+			st->pipe_sent++;
+		rx_arrays_free(&a);
+	}
+	if (!err && PQflush(st->conn) < 0) {
+		pipe_error(st, "send");
+		err = -EIO;
+	}
+	if (err)
+		st->batch_failed = true;
+	return err;
+}
+
+/*
+ * Ends the pipelined transaction: COMMIT and a sync, then every result,
+ * which must all be good and the COMMIT a commit.  0 or -EIO (logged).
+ */
+static int pipe_commit(struct pg_store *st)
+{
+	bool ok = !st->batch_failed, committing = false;
+	char buf[256];
+	PGresult *r;
+
+	if (ok && pipe_send(st)) {
+		ok = false;
+	} else if (ok && !PQsendQueryParams(st->conn, "COMMIT", 0, NULL, NULL,
+					    NULL, NULL, 0)) {
+		pipe_error(st, "commit");
+		ok = false;
+	} else if (ok) {
+		st->pipe_sent++;
+		committing = true;
+	}
+	if (!PQpipelineSync(st->conn))
+		ok = false;
+	/* one result and a NULL per statement sent, then the sync */
+	for (int i = 0; i < st->pipe_sent && PQstatus(st->conn) == CONNECTION_OK; i++) {
+		bool last = committing && i == st->pipe_sent - 1;
+
+		r = PQgetResult(st->conn);
+		if (!r) {
+			ok = false;
+			break;
+		}
+		if (PQresultStatus(r) != PGRES_COMMAND_OK &&
+		    PQresultStatus(r) != PGRES_TUPLES_OK) {
+			if (ok && PQresultStatus(r) != PGRES_PIPELINE_ABORTED)
+				log_err("database %s: receive windows: %s",
+					st->base.name,
+					one_line(PQresultErrorMessage(r), buf, sizeof(buf)));
+			ok = false;
+		} else if (last && strcmp(PQcmdStatus(r), "COMMIT")) {
+			log_err("database %s: commit: rolled back", st->base.name);
+			ok = false;
+		}
+		PQclear(r);
+		while ((r = PQgetResult(st->conn)))
+			PQclear(r);
+	}
+	while (PQstatus(st->conn) == CONNECTION_OK &&
+	       (r = PQgetResult(st->conn))) {
+		bool sync = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+
+		PQclear(r);
+		if (sync)
+			break;
+	}
+	st->pipe_open = false;
+	st->pipe_sent = 0;
+	if (PQstatus(st->conn) == CONNECTION_OK && !PQexitPipelineMode(st->conn)) {
+		log_conn_error(st, "pipeline");
+		ok = false;
+	}
+	if (!ok) {
+		st->batch_failed = true;
+		rollback(st);
+		return -EIO;
+	}
+	return 0;
+}
+
 static int batch_commit(struct pg_store *st)
 {
-	if (!st->batch_open)
+	struct params p = { 0 };
+	struct rx_arrays a = { 0 };
+	int err;
+
+	if (st->pipe_open)
+		return pipe_commit(st);
+	if (!st->n_rx)
 		return 0;
-	st->batch_open = false;
-	return commit(st);
+	err = rx_arrays_make(st, &p, &a);
+	st->n_rx = 0;
+	if (!err)
+		err = run(st, SQL_AK_SET_RX_MANY, &p, NULL, "update AK receive windows");
+	rx_arrays_free(&a);
+	if (err) {
+		st->batch_failed = true;
+		return -EIO;
+	}
+	return 0;
 }
 
 static void pg_batch_begin(struct store *base)
 {
-	to_pg(base)->batch = true;
+	struct pg_store *st = to_pg(base);
+
+	st->batch = true;
+	st->batch_failed = false;
 }
 
 static int pg_batch_end(struct store *base)
 {
 	struct pg_store *st = to_pg(base);
+	int err = batch_commit(st);
 
 	st->batch = false;
-	return batch_commit(st);
+	if (st->batch_failed)
+		err = -EIO;
+	st->batch_failed = false;
+	return err;
 }
 
+/*
+ * In a batch the window is kept for batch_commit().  The batch's first
+ * window sets up a connection the server closed since the last
+ * statement, as a statement would (or fails at once while the server
+ * cannot be reached); a connection lost after it fails the batch when
+ * it is seen, as a statement of an open transaction would, and at the
+ * batch's commit in any case.  It is looked at (a poll()) once a
+ * millisecond at most: a run's windows come microseconds apart.
+ * Outside a batch the window is committed on return.
+ */
 static int pg_ak_set_rx(struct store *base, const uint8_t mac[MAC_LEN],
 			uint8_t slot, uint64_t rx_next)
 {
 	struct pg_store *st = to_pg(base);
+	struct rx_window *w = NULL;
+	int64_t now;
 
-	if (st->batch && !st->batch_open) {
-		if (begin(st))
-			return -EIO;
-		st->batch_open = true;
+	if (!st->batch)
+		return ak_set(st, SQL_AK_SET_RX, mac, slot, (int64_t)rx_next);
+	now = now_mono_ms();
+	if (!st->batch_failed && !st->n_rx && !st->pipe_open) {
+		if (ensure_connection(st))
+			st->batch_failed = true;
+	} else if (!st->batch_failed && now != st->looked_ms &&
+		   !connection_up(st)) {
+		log_err("database %s: connection lost in a batch; its receive windows are not saved",
+			st->base.name);
+		st->batch_failed = true;
 	}
-	return ak_set(st, SQL_AK_SET_RX, mac, slot, (int64_t)rx_next);
+	st->looked_ms = now;
+	if (st->batch_failed) {
+		st->n_rx = 0;
+		return -EIO;
+	}
+	for (size_t i = 0; i < st->n_rx && !w; i++)
+		if (st->rx[i].slot == slot && !memcmp(st->rx[i].mac, mac, MAC_LEN))
+			w = &st->rx[i];
+	if (!w) {
+		if (st->n_rx == st->cap_rx) {
+			size_t cap = st->cap_rx ? 2 * st->cap_rx : 64;
+			struct rx_window *rx = realloc(st->rx, cap * sizeof(*rx));
+
+			if (!rx)
+				return -ENOMEM;
+			st->rx = rx;
+			st->cap_rx = cap;
+		}
+		w = &st->rx[st->n_rx++];
+		memcpy(w->mac, mac, MAC_LEN);
+		w->slot = slot;
+	}
+	w->rx_next = rx_next;
+	if (st->n_rx >= RX_CHUNK && pipe_send(st))
+		return -EIO;
+	return 0;
 }
 
 static int pg_ak_set_tx(struct store *base, const uint8_t mac[MAC_LEN],

@@ -343,6 +343,12 @@ const struct store_sql_text store_sql[SQL_COUNT] = {
 	[SQL_AK_DELETE] = { .both = "DELETE FROM aks WHERE " OWN " AND mac = ?1" },
 	[SQL_AK_SET_RX] = { .both =
 		"UPDATE aks SET rx_next = ?3 WHERE " OWN " AND mac = ?1 AND slot = ?2" },
+	/*
+	 * A batch's receive windows in one statement (PostgreSQL only,
+	 * store_pg.c): arrays of MACs, slots and windows, one entry per AK.
+	 */
+	[SQL_AK_SET_RX_MANY] = {
+		.pg = "SELECT pkmd_ak_set_rx(?1::text[], ?2::int[], ?3::bigint[])" },
 	[SQL_AK_SET_TX] = { .both =
 		"UPDATE aks SET tx_pn_reserved = ?3 WHERE " OWN
 		" AND mac = ?1 AND slot = ?2" },
