@@ -15,8 +15,8 @@
  * and encrypted there.
  */
 
-#include <linux/delay.h>
 #include <linux/etherdevice.h>
+#include <net/sock.h>
 
 #include "crypto.h"
 
@@ -109,67 +109,31 @@ static struct wman_tek *tx_tek(struct wman_dev *wman, struct wman_sa *sa,
 	return NULL;
 }
 
-/* PDUs that hold their source frame: module exit waits for them */
-static DEFINE_PER_CPU(long, tx_pdus_holding);
-
-static void tx_pdu_release_src(struct sk_buff *pdu)
-{
-	consume_skb(skb_shinfo(pdu)->destructor_arg);
-	this_cpu_dec(tx_pdus_holding);
-}
-
 /*
- * A PDU encrypted out of place holds the frame it was read from until the
- * PDU itself is freed (or orphaned), when that frame's destructor runs: its
- * socket stays charged for it while the lower device queues the PDU, as
- * for a frame encrypted in place, so TCP small queues and the send buffer
- * still limit what waits there.  The charge cannot simply move to the PDU:
- * TCP's destructor is not exported, and other destructors (AF_PACKET's
- * ring) read the frame they were set on.  A frame no one owns is freed now.
- * destructor_arg is the PDU's own: wman allocated it, without zerocopy.
+ * The PDU takes over the frame's ownership, the socket, its destructor and
+ * the truesize charged to it, as segmentation and GRO move ownership
+ * between buffers: the socket stays charged while the lower device queues
+ * the PDU, as for a frame encrypted in place, so TCP small queues and the
+ * send buffer still limit what waits there.  Only for TCP and UDP sockets,
+ * whose destructors use nothing but the socket and the truesize; others
+ * (AF_PACKET's ring, AF_XDP, SCTP) read the buffer they were set on, and
+ * their charge ends when the frame is freed here.
  */
-static void tx_pdu_hold_src(struct sk_buff *pdu, struct sk_buff *src)
+static void tx_pdu_take_owner(struct sk_buff *pdu, struct sk_buff *src)
 {
-	if (!src->destructor) {
-		consume_skb(src);
+	struct sock *sk = src->sk;
+
+	if (!sk || !src->destructor || !sk_fullsock(sk))
 		return;
-	}
-	this_cpu_inc(tx_pdus_holding);
-	skb_shinfo(pdu)->destructor_arg = src;
-	pdu->destructor = tx_pdu_release_src;
-}
-
-static long tx_pdus_held(void)
-{
-	long held = 0;
-	int cpu;
-
-	for_each_possible_cpu(cpu)
-		held += per_cpu(tx_pdus_holding, cpu);
-	return held;
-}
-
-/*
- * Once the devices are gone, no PDU takes a source frame any more; those
- * still queued below (a shaping qdisc may hold them for seconds) run
- * tx_pdu_release_src() when they leave, so its code must stay until then.
- * A decrement can be counted on another CPU than its increment, never
- * before it: a sum of 0 means every one has run.
- */
-void wman_tx_uninit(void)
-{
-	unsigned int waited_ms = 0;
-	long held;
-
-	while ((held = tx_pdus_held()) > 0) {
-		if (waited_ms % 10000 == 0 && waited_ms)
-			pr_info("waiting for %ld frames the lower devices still queue\n",
-				held);
-		msleep(20);
-		waited_ms += 20;
-	}
-	/* and let the last of them return */
-	synchronize_rcu();
+	if (sk->sk_family != AF_INET && sk->sk_family != AF_INET6)
+		return;
+	if (sk->sk_protocol != IPPROTO_TCP && sk->sk_protocol != IPPROTO_UDP)
+		return;
+	pdu->sk = sk;
+	pdu->destructor = src->destructor;
+	pdu->truesize = src->truesize;
+	src->sk = NULL;
+	src->destructor = NULL;
 }
 
 static void tx_post(struct wman_crypto_req *rq, int err)
@@ -179,10 +143,12 @@ static void tx_post(struct wman_crypto_req *rq, int err)
 
 	/* the frame an out-of-place encryption read */
 	if (rq->src_skb) {
-		if (likely(!err))
-			tx_pdu_hold_src(skb, rq->src_skb);
-		else
+		if (likely(!err)) {
+			tx_pdu_take_owner(skb, rq->src_skb);
+			consume_skb(rq->src_skb);
+		} else {
 			kfree_skb(rq->src_skb);
+		}
 	}
 
 	if (likely(!err)) {

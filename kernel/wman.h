@@ -397,8 +397,6 @@ struct crypto_aead *wman_aead_alloc(const struct wman_suite_ops *suite,
 
 /* tx.c */
 netdev_tx_t wman_xmit(struct sk_buff *skb, struct net_device *dev);
-/* Waits for the PDUs still queued below that hold a frame. */
-void wman_tx_uninit(void);
 int wman_mgmt_xmit(struct wman_dev *wman, u16 cid, const u8 *dst,
 		   const u8 *payload, size_t len,
 		   struct netlink_ext_ack *extack);

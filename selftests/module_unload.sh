@@ -53,10 +53,10 @@ test_reload() {
 }
 
 # rmmod while the lower device's queue holds PDUs that SS2's aes-gcm SA
-# encrypted out of place: each holds the TCP segment it was read from until
-# it leaves, and frees it from wman's code, so the module must wait for
-# them (tbf at 64 kbit/s holds them for a second or more).  Then the module
-# loads again, as test_reload.
+# encrypted out of place, each owned by the TCP socket whose segment it
+# was written from (tbf at 64 kbit/s holds them for a second or more):
+# the module goes, the PDUs leave later without it, and the module loads
+# again, as test_reload.
 test_rmmod_with_queued_pdus() {
 	nn 0 tc qdisc add dev veth0 root tbf rate 64kbit burst 3000 limit 100000
 	tcp_flow 0 2 5301 1000000
@@ -77,7 +77,7 @@ topo_setup uc bcast
 audit_start
 run_test "module: rmmod wman under traffic removes every wman device" test_rmmod_under_traffic
 run_test "module: insmod again, the topology works" test_reload
-run_test "module: rmmod waits for the PDUs a lower qdisc holds, insmod again works" test_rmmod_with_queued_pdus
+run_test "module: rmmod while a lower qdisc holds PDUs a socket owns, insmod again works" test_rmmod_with_queued_pdus
 run_test "nonce audit: before rmmod and after insmod, no (key, nonce) pair twice" audit_check
 run_test "module: no kernel warning, no device waiting to be freed" test_kernel_log
 run_test "module: no namespace or device leaked" leak_check
