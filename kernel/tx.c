@@ -16,6 +16,7 @@
  */
 
 #include <linux/etherdevice.h>
+#include <net/sock.h>
 
 #include "crypto.h"
 
@@ -108,6 +109,33 @@ static struct wman_tek *tx_tek(struct wman_dev *wman, struct wman_sa *sa,
 	return NULL;
 }
 
+/*
+ * The PDU takes over the frame's ownership, the socket, its destructor and
+ * the truesize charged to it, as segmentation and GRO move ownership
+ * between buffers: the socket stays charged while the lower device queues
+ * the PDU, as for a frame encrypted in place, so TCP small queues and the
+ * send buffer still limit what waits there.  Only for TCP and UDP sockets,
+ * whose destructors use nothing but the socket and the truesize; others
+ * (AF_PACKET's ring, AF_XDP, SCTP) read the buffer they were set on, and
+ * their charge ends when the frame is freed here.
+ */
+static void tx_pdu_take_owner(struct sk_buff *pdu, struct sk_buff *src)
+{
+	struct sock *sk = src->sk;
+
+	if (!sk || !src->destructor || !sk_fullsock(sk))
+		return;
+	if (sk->sk_family != AF_INET && sk->sk_family != AF_INET6)
+		return;
+	if (sk->sk_protocol != IPPROTO_TCP && sk->sk_protocol != IPPROTO_UDP)
+		return;
+	pdu->sk = sk;
+	pdu->destructor = src->destructor;
+	pdu->truesize = src->truesize;
+	src->sk = NULL;
+	src->destructor = NULL;
+}
+
 static void tx_post(struct wman_crypto_req *rq, int err)
 {
 	struct wman_dev *wman = rq->wman;
@@ -115,10 +143,12 @@ static void tx_post(struct wman_crypto_req *rq, int err)
 
 	/* the frame an out-of-place encryption read */
 	if (rq->src_skb) {
-		if (likely(!err))
+		if (likely(!err)) {
+			tx_pdu_take_owner(skb, rq->src_skb);
 			consume_skb(rq->src_skb);
-		else
+		} else {
 			kfree_skb(rq->src_skb);
+		}
 	}
 
 	if (likely(!err)) {

@@ -451,6 +451,32 @@ bg() {
 # bgn N CMD...: the same in node N (ip netns exec execs CMD in place).
 bgn() { local n=$1; shift; bg ip netns exec "${ns[$n]}" "$@"; }
 
+# tcp_listening N PORT: a TCP socket of node N listens on PORT.
+tcp_listening() { nn "$1" ss -Hltn "sport = :$2" | grep -q .; }
+
+# tcp_flow N M PORT BYTES: BYTES from node N to node M's PORT over TCP, in
+# the background (the sender's PID in $bg_pid); what both ends print goes
+# to $TMP/tcp-PORT.log, which tcp_flow_log shows.
+tcp_flow() {
+	local n=$1 m=$2 port=$3 bytes=$4
+	bgn "$m" socat -u "TCP-LISTEN:$port,reuseaddr" OPEN:/dev/null 2>>"$TMP/tcp-$port.log"
+	wait_for 10 tcp_listening "$m" "$port"
+	bgn "$n" sh -c "head -c $bytes /dev/zero | socat -u - TCP:${ip4[$m]}:$port" \
+		2>>"$TMP/tcp-$port.log"
+}
+tcp_flow_log() {
+	log "TCP flow to port $1:"
+	sed 's/^/#   /' "$TMP/tcp-$1.log" 2>/dev/null || :
+	nn 0 ss -tni | sed 's/^/#   /'
+}
+
+# qdisc_holds N DEV MIN: the root qdisc of DEV in node N holds MIN bytes
+# or more.
+qdisc_holds() {
+	[[ $(nn "$1" tc -s qdisc show dev "$2") =~ backlog\ ([0-9]+)b ]] &&
+		((BASH_REMATCH[1] >= $3))
+}
+
 # ---- captures and events ---------------------------------------------------
 
 # capture_start N IFACE COUNT FILE [TIMEOUT]: capture COUNT wman frames on

@@ -69,6 +69,43 @@ unicast() {
 	assert_eq "$(link_stat 0 wman0 .stats64.tx.packets)" "$total_tx" "ip -s link tx packets"
 }
 
+# A TCP sender stays charged for its segments until the lower device is
+# done with them, as it is for frames encrypted in place: TCP small queues
+# and the send buffer see what the lower device's queue holds.  tbf (which,
+# unlike netem, does not orphan what it queues) holds the BS's frames to
+# SS2 (aes-gcm: GSO segments encrypted out of place into new PDUs) on
+# veth0.  Three samples in a row must find the socket charged for at least
+# half the bytes tbf holds; were the charge dropped once the cipher had
+# read a segment, it would be near 0 whenever wman is not encrypting.
+test_gcm_tcp_charge() {
+	local n=2 port=5301
+	nn 0 tc qdisc add dev veth0 root tbf rate 1mbit burst 3000 limit 400000
+	tcp_flow 0 "$n" "$port" 1000000
+	held_in_row=0 last_sample=
+	wait_for 20 charge_held_thrice "$port" ||
+		{ log "last sample: $last_sample"; tcp_flow_log "$port"; return 1; }
+	log "$last_sample"
+	kill_bg
+	nn 0 tc qdisc del dev veth0 root
+}
+
+# charge_held_thrice PORT: the third sample in a row in which the socket
+# sending to PORT is charged for at least half of what tbf holds (2000
+# bytes or more: two segments) on the BS's veth0.  One exec a sample.
+charge_held_thrice() {
+	local sample held=0 charged=0
+	sample=$(nn 0 sh -c "tc -s qdisc show dev veth0; ss -tmnH 'dport = :$1'")
+	[[ $sample =~ backlog\ ([0-9]+)b ]] && held=${BASH_REMATCH[1]}
+	[[ $sample =~ skmem:\([^\)]*,t([0-9]+), ]] && charged=${BASH_REMATCH[1]}
+	last_sample="tbf holds $held bytes, the socket is charged for $charged"
+	if ((held >= 2000 && charged * 2 >= held)); then
+		held_in_row=$((held_in_row + 1))
+	else
+		held_in_row=0
+	fi
+	((held_in_row >= 3))
+}
+
 # The same traffic on SS3's connection re-created without an SA travels in
 # clear: the marker must be found this time.
 test_clear_shows_marker() {
@@ -94,6 +131,7 @@ topo_setup uc
 audit_start
 run_test "unicast aes-ccm: BS <-> SS1, SS3: exact counters, no plaintext on the air" test_ccm
 run_test "unicast aes-gcm: BS <-> SS2: exact counters, no plaintext on the air" test_gcm
+run_test "unicast aes-gcm: TCP's segments stay charged to the sender while the lower device holds them" test_gcm_tcp_charge
 run_test "unicast without SA: the marker is on the air (the check can fail)" test_clear_shows_marker
 run_test "nonce audit: unicast on both suites, no (key, nonce) pair twice" audit_check
 run_test "unicast: no namespace or device leaked" leak_check

@@ -197,6 +197,11 @@ load_crypto_drivers() {
 	if grep -qw pclmulqdq <<<"$flags"; then
 		modprobe -q ghash_clmulni_intel || true
 	fi
+	# The templates too, before any contender needs one: a lookup waits
+	# 60 s of guest time for the module the kernel asks for, and in
+	# instruction-counted time a load from the 9p root on a busy host can
+	# take longer (esp-ccm once found no rfc4309(ccm(aes)) that way).
+	modprobe -q -a ccm gcm 2>/dev/null || true
 }
 
 create_namespaces() {

@@ -59,33 +59,6 @@ int ss_send(struct ss *ss, struct pkm_msg *m)
 	return err;
 }
 
-const char *ss_sa_label(const struct ss_sa *sa)
-{
-	static char bufs[2][48];
-	static unsigned int next;
-	char *buf = bufs[next++ % 2];
-
-	if (sa->has_group)
-		snprintf(buf, 48, "SAID 0x%04x (group %u)", sa->said, sa->group_id);
-	else
-		snprintf(buf, 48, "SAID 0x%04x (%s)", sa->said,
-			 service_name(sa->service));
-	return buf;
-}
-
-struct ss_sa *ss_sa_find(struct ss *ss, uint16_t said)
-{
-	for (size_t i = 0; i < ss->n_sas; i++)
-		if (ss->sas[i].said == said)
-			return &ss->sas[i];
-	return NULL;
-}
-
-void ss_sa_wipe_keys(struct ss_sa *sa)
-{
-	OPENSSL_cleanse(sa->tek, sizeof(sa->tek));
-}
-
 static uint8_t conn_kind(uint8_t service)
 {
 	return service == WMAN_SERVICE_UNICAST ? WMAN_CONN_UNICAST :

@@ -125,28 +125,6 @@ uint8_t ss_next_id(struct ss *s)
 	return ++s->next_pkm_id;
 }
 
-const char *ss_sa_label(const struct ss_sa *sa)
-{
-	static char bufs[2][48];
-	static unsigned int next;
-	char *buf = bufs[next++ % 2];
-
-	if (sa->has_group)
-		snprintf(buf, 48, "SAID 0x%04x (group %u)", sa->said, sa->group_id);
-	else
-		snprintf(buf, 48, "SAID 0x%04x (%s)", sa->said,
-			 service_name(sa->service));
-	return buf;
-}
-
-struct ss_sa *ss_sa_find(struct ss *s, uint16_t said)
-{
-	for (size_t i = 0; i < s->n_sas; i++)
-		if (s->sas[i].said == said)
-			return &s->sas[i];
-	return NULL;
-}
-
 /* The kernel: installs (or refuses, install_err) and removals. */
 static int install_err;
 static unsigned int installs, removals;
