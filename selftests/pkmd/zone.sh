@@ -382,6 +382,18 @@ test_move() {
 }
 
 
+# rekeyed_at N FROM1 FROM2: the BS (1 or 2) whose log has computed rekey
+# N after line FROM1 of BS1's log or FROM2 of BS2's.
+rekeyed_at() {
+	local b from
+	for b in 1 2; do
+		from=${*:b + 1:1}
+		log_since "bs$b" "$from" "group 1: rekey $1 \\(" && { echo "$b"; return 0; }
+	done
+	return 1
+}
+rekey_seen() { rekeyed_at "$@" >/dev/null; }
+
 # writes B: BS B holds group 1's lease.
 writes() { [[ $(tree "$TMP/bs$1.sock" zone_writer) == true ]]; }
 
@@ -418,19 +430,23 @@ ms_of_day() {
 
 test_failover() {
 	local epoch next eks pid t0 t1 t0_us t1_us w f fnode fmember wmember from_w from_f
+	local -a pids froms
 	epoch=$(saved epoch)
 	next=$((epoch + 1)) eks=$(((epoch + 1) % 4))
 	wait_for 20 one_writer
-	w=$(writer) f=$((3 - w)) fnode=$(bs_node "$f")
-	# the member left on each air: SS1 on BS1's, SS2 on BS2's
-	if ((f == 2)); then fmember=2 wmember=ss1; else fmember=1 wmember=ss2; fi
-	pid=$(daemon_pid "$TMP/bs$w.sock")
-	from_w=$(log_end "bs$w")
-	pp ctl "$TMP/bs$f.sock" subscriber revoke ss3
+	w=$(writer)
+	pids=(0 "$(daemon_pid "$bs1_sock")" "$(daemon_pid "$bs2_sock")")
+	froms=(0 "$(log_end bs1)" "$(log_end bs2)")
+	pp ctl "$TMP/bs$((3 - w)).sock" subscriber revoke ss3
 	# in the middle of the switch (5 s): the rekey is committed and sent.
 	# Read from the writer's log, which costs no process start: a pkmctl
-	# poll takes a second under TCG on a loaded host.
-	wait_for 20 log_since "bs$w" "$from_w" "group 1: rekey $next \\("
+	# poll takes a second under TCG on a loaded host.  The writer is the
+	# BS that logs the rekey: the lease may have passed on meanwhile.
+	wait_for 20 rekey_seen "$next" "${froms[@]:1}"
+	w=$(rekeyed_at "$next" "${froms[@]:1}") f=$((3 - w)) fnode=$(bs_node "$f")
+	pid=${pids[w]} from_w=${froms[w]}
+	# the member left on each air: SS1 on BS1's, SS2 on BS2's
+	if ((f == 2)); then fmember=2 wmember=ss1; else fmember=1 wmember=ss2; fi
 	! log_since "bs$w" "$from_w" "group 1: sending with TEK EKS $eks;" ||
 		{ log "the switch ended before the kill"; return 1; }
 	from_f=$(log_end "bs$f")
