@@ -710,25 +710,6 @@ test_deregister() {
 	assert_eq "$(cnt 5 rx-packets)" "$r5" "frames SS5 decrypted after deregistering"
 }
 
-# Each step builds on the ones before: after a failure the rest are
-# skipped, and the daemons' logs are printed and kept (KEEP_LOGS=DIR).
-failed_at=
-step() {
-	if [[ -n $failed_at ]]; then
-		log "--- $1"
-		ktap_test_skip "$1 (after a failure)"
-		return 0
-	fi
-	local before=$KTAP_CNT_FAIL
-	run_test "$@"
-	if ((KTAP_CNT_FAIL > before)); then
-		failed_at=$1
-		dump_logs 60
-		[[ -n ${KEEP_LOGS:-} ]] && cp "$TMP"/*.log "$KEEP_LOGS"/ 2>/dev/null
-	fi
-	return 0
-}
-
 run_test "setup: BS, five SSs join three tree groups" setup
 # at the top level: run_test's subshell would stop the captures
 audit_start

@@ -184,6 +184,26 @@ dump_logs() {
 	done
 }
 
+# step NAME FUNCTION: run_test for tests whose steps build on the ones
+# before: after a failure the rest are skipped, and the daemons' logs are
+# printed and kept (KEEP_LOGS=DIR).
+failed_at=
+step() {
+	if [[ -n $failed_at ]]; then
+		log "--- $1"
+		ktap_test_skip "$1 (after a failure)"
+		return 0
+	fi
+	local before=$KTAP_CNT_FAIL
+	run_test "$@"
+	if ((KTAP_CNT_FAIL > before)); then
+		failed_at=$1
+		dump_logs 60
+		[[ -n ${KEEP_LOGS:-} ]] && cp "$TMP"/*.log "$KEEP_LOGS"/ 2>/dev/null
+	fi
+	return 0
+}
+
 # sa_field SOCKET SAID JQ: a field of one SA in `pkmctl -j sa list`.
 sa_field() { ctl "$1" -j sa list | jq -r ".[] | select(.said == $2) | $3"; }
 sa_state_is() { [[ $(sa_field "$(ss_sock "$1")" "$2" .state) == "$3" ]]; }

@@ -504,25 +504,6 @@ zone_audit_check() {
 	return "$rc"
 }
 
-# Each step builds on the ones before: after a failure the rest are
-# skipped, and the daemons' logs are printed and kept (KEEP_LOGS=DIR).
-failed_at=
-step() {
-	if [[ -n $failed_at ]]; then
-		log "--- $1"
-		ktap_test_skip "$1 (after a failure)"
-		return 0
-	fi
-	local before=$KTAP_CNT_FAIL
-	run_test "$@"
-	if ((KTAP_CNT_FAIL > before)); then
-		failed_at=$1
-		dump_logs 60
-		[[ -n ${KEEP_LOGS:-} ]] && cp "$TMP"/*.log "$KEEP_LOGS"/ 2>/dev/null
-	fi
-	return 0
-}
-
 run_test "setup: certificates, two airs, the PostgreSQL server" setup
 audit_start
 zone_audit_start
