@@ -480,6 +480,28 @@ static bool entitled(struct bs *bs, struct station *st, const struct bs_sa *sa)
  * TEKs replaced by then stay replaced (the SSs follow as in 3), and the
  * command may be repeated.
  */
+/*
+ * A revoked subscriber's AKs are void (no Key Request of it verifies any
+ * more), its unicast SA goes, and it leaves each of its groups.
+ */
+static void revoked_forget(struct bs *bs, struct subscriber *sub)
+{
+	struct station *st = bs_station_by_mac(bs, sub->rec.mac);
+	struct bs_sa *sa;
+
+	if (st) {
+		store_ak_delete(bs->store, st->mac);
+		bs_ak_wipe(&st->ak[STORE_AK_ACTIVE]);
+		bs_ak_wipe(&st->ak[STORE_AK_PENDING]);
+		sa = bs_sa_find(bs, station_unicast_said(st));
+		if (sa)
+			bs_sa_remove(sa);
+	}
+	for (unsigned int g = 0; g < CONFIG_MAX_GROUPS; g++)
+		if (group_bit(sub->groups, (uint8_t)g))
+			bs_group_member_left(bs, (uint8_t)g, sub, "revoked");
+}
+
 int bs_subscriber_revoke(struct bs *bs, const char *cn, char *why,
 			 size_t why_len)
 {
@@ -540,19 +562,7 @@ int bs_subscriber_revoke(struct bs *bs, const char *cn, char *why,
 			   n_replaced, n_replaced == 1 ? "" : "s");
 	bs_zone_replace_pending(bs);
 
-	/* Its AKs are void: no Key Request of it verifies any more. */
-	st = bs_station_by_mac(bs, sub->rec.mac);
-	if (st) {
-		store_ak_delete(bs->store, st->mac);
-		bs_ak_wipe(&st->ak[STORE_AK_ACTIVE]);
-		bs_ak_wipe(&st->ak[STORE_AK_PENDING]);
-		sa = bs_sa_find(bs, station_unicast_said(st));
-		if (sa)
-			bs_sa_remove(sa);
-	}
-	for (unsigned int g = 0; g < CONFIG_MAX_GROUPS; g++)
-		if (group_bit(sub->groups, (uint8_t)g))
-			bs_group_member_left(bs, (uint8_t)g, sub, "revoked");
+	revoked_forget(bs, sub);
 out:
 	/* The others learn of the new keys now rather than at their next frame. */
 	for (size_t i = 0; i < n_replaced; i++) {
@@ -621,22 +631,9 @@ int bs_group_member_del(struct bs *bs, uint8_t group, const char *cn,
 /* What a revocation at another BS of the zone means here. */
 static void zone_revoked(struct bs *bs, struct subscriber *sub)
 {
-	struct station *st = bs_station_by_mac(bs, sub->rec.mac);
-	struct bs_sa *sa;
-
 	/* the shared SAs' new TEKs: bs_zone_replace_pending() */
 	log_notice("subscriber %s revoked in zone %s", sub->rec.cn, bs->cfg->zone);
-	if (st) {
-		store_ak_delete(bs->store, st->mac);
-		bs_ak_wipe(&st->ak[STORE_AK_ACTIVE]);
-		bs_ak_wipe(&st->ak[STORE_AK_PENDING]);
-		sa = bs_sa_find(bs, station_unicast_said(st));
-		if (sa)
-			bs_sa_remove(sa);
-	}
-	for (unsigned int g = 0; g < CONFIG_MAX_GROUPS; g++)
-		if (group_bit(sub->groups, (uint8_t)g))
-			bs_group_member_left(bs, (uint8_t)g, sub, "revoked");
+	revoked_forget(bs, sub);
 }
 
 void bs_zone_sa_replaced(struct bs *bs, struct bs_sa *sa)
