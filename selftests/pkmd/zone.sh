@@ -58,7 +58,7 @@ failover_ms=5000
 ktap_print_header
 require_env
 require_pkmd
-ktap_plan_plus 5	# the step lines below
+ktap_plan_plus 6	# the step lines below
 
 ns+=("wman-ss4-$suffix" "wman-bs2-$suffix")
 nodes=(0 1 2 3 4 5)
@@ -484,6 +484,33 @@ test_failover() {
 	log_has "bs$f" "group 1: rekey $((next + 1)) \\("
 }
 
+# The database goes down under the BS left writing (the other was killed
+# above): it keeps its kernel's keys, so the group's traffic still
+# decrypts; it says once that the database is unreachable and refuses an
+# operator's change that needs it; once the server is back it connects
+# again, writes the group again and takes the change.
+test_database_down() {
+	local w wnode member from
+	wait_for 20 one_writer
+	w=$(writer) wnode=$(bs_node "$w")
+	# the member on the writer's air (SS1 on BS1's, SS2 on BS2's)
+	if ((w == 2)); then member=2; else member=1; fi
+	from=$(log_end "bs$w")
+	pp "$TOP/tools/pg-test-server" down "$PKMD_TEST_POSTGRESQL"
+	wait_for 20 log_since "bs$w" "$from" "database .*: (cannot connect again|unreachable; what needs it is refused)"
+	group_reaches "$wnode" 20 "$member"
+	refused ctl "$TMP/bs$w.sock" subscriber add ss9 mac 02:16:00:00:00:99 provider net-a
+	log "refused: $(cat "$TMP/refused")"
+	daemon_pid "$TMP/bs$w.sock" >/dev/null
+	group_reaches "$wnode" 20 "$member"
+
+	pp "$TOP/tools/pg-test-server" up "$PKMD_TEST_POSTGRESQL"
+	wait_for 30 log_since "bs$w" "$from" "database .*: connected again"
+	wait_for 30 writes "$w"
+	pp ctl "$TMP/bs$w.sock" subscriber add ss9 mac 02:16:00:00:00:99 provider net-a
+	group_reaches "$wnode" 20 "$member"
+}
+
 # Both airs' encrypted PDUs in one audit: a (key, nonce) twice across
 # the BSs would show here, not in either capture alone.
 zone_audit_start() {
@@ -512,6 +539,7 @@ step "group: one tree across the zone, traffic from both BSs decrypted" test_gro
 step "leave: revoked at the follower, rekeyed once by the writer, sent by both" test_leave
 step "move: SS2 to BS2's air, unicast keys there, group keys kept, no rekey" test_move
 step "failover: the writer killed mid-switch, the other BS writes within 5 s and resumes the rekey" test_failover
+step "database down: keys kept, traffic decrypted, changes refused with a log line; back: connected again, writing" test_database_down
 run_test "nonce audit: both airs together, no (key, nonce) pair twice" zone_audit_check
 
 for cmd in "ctl_bs2 group list" "ctl_ss 2 sa list"; do
