@@ -65,6 +65,14 @@ static void rx_deliver(struct wman_dev *wman, struct sk_buff *skb,
 	skb_clear_hash(skb);
 	skb_scrub_packet(skb, !net_eq(dev_net(wman->lower),
 				      dev_net(wman->dev)));
+	/*
+	 * A frame from a wman device of this host may still be owned by its
+	 * sending socket (veth hands it over as it is).  GRO would merge such
+	 * frames dropping their owners without a call (a reference of
+	 * sock_efree's leaked) or move one socket's charge to another's
+	 * frame: the charge ends here, as at the IP layer.
+	 */
+	skb_orphan(skb);
 	skb->protocol = eth_type_trans(skb, wman->dev);
 	skb_reset_network_header(skb);
 	gro_cells_receive(&wman->gro_cells, skb);

@@ -109,6 +109,15 @@ static struct wman_tek *tx_tek(struct wman_dev *wman, struct wman_sa *sa,
 	return NULL;
 }
 
+static bool tx_sk_validates(const struct sock *sk)
+{
+#ifdef CONFIG_SOCK_VALIDATE_XMIT
+	return READ_ONCE(sk->sk_validate_xmit_skb);
+#else
+	return false;
+#endif
+}
+
 /*
  * The PDU takes over the frame's ownership, the socket, its destructor and
  * the truesize charged to it, as segmentation and GRO move ownership
@@ -124,6 +133,13 @@ static void tx_pdu_take_owner(struct sk_buff *pdu, struct sk_buff *src)
 	struct sock *sk = src->sk;
 
 	if (!sk || !src->destructor || !sk_fullsock(sk))
+		return;
+	/* a reference, not a charge: nothing for TCP small queues */
+	if (src->destructor == sock_efree || src->destructor == sock_pfree ||
+	    src->destructor == sock_edemux)
+		return;
+	/* TLS offload's fallback would read the PDU as the TCP segment */
+	if (tx_sk_validates(sk))
 		return;
 	if (sk->sk_family != AF_INET && sk->sk_family != AF_INET6)
 		return;
