@@ -655,6 +655,13 @@ static void migration_2_to_3(struct backend *b)
 	drop(b);
 }
 
+/* Group 1's shared SA, as the zone tests below store it. */
+static const struct store_sa zone_group_sa = {
+	.said = 0x3001, .service = 1, .suite = 2, .has_group = true,
+	.group_id = 1,
+	.tek = { { 2, { 3 }, 1900000000 }, { 3, { 4 }, 1900001000 } },
+};
+
 /*
  * Two BSs of one zone and a BS of another on one database: subscribers,
  * memberships, shared SAs and trees are the zone's; stations, AKs and
@@ -668,11 +675,7 @@ static void zones(struct backend *b)
 		.owner = { 2, 0x16, 0, 0, 0, 0x11 },
 		.tek = { { 0, { 1 }, 1900000000 }, { 1, { 2 }, 1900001000 } },
 	};
-	struct store_sa grp = {
-		.said = 0x3001, .service = 1, .suite = 2, .has_group = true,
-		.group_id = 1,
-		.tek = { { 2, { 3 }, 1900000000 }, { 3, { 4 }, 1900001000 } },
-	};
+	struct store_sa grp = zone_group_sa;
 	struct store_ak ak = { .mac = { 2, 0x16, 0, 0, 0, 0x11 }, .seq = 1 };
 	uint8_t blob[1] = { 0x5a };
 	struct store_group_tree t = { .group_id = 1, .tree = blob, .tree_len = 1,
@@ -756,11 +759,7 @@ static void zones(struct backend *b)
  */
 static void zone_shared(struct backend *b)
 {
-	struct store_sa grp = {
-		.said = 0x3001, .service = 1, .suite = 2, .has_group = true,
-		.group_id = 1,
-		.tek = { { 2, { 3 }, 1900000000 }, { 3, { 4 }, 1900001000 } },
-	};
+	struct store_sa grp = zone_group_sa;
 	struct store_zone_sa cfg = { .said = 0x3001, .service = 1, .suite = 2,
 				     .has_group = true, .group_id = 1,
 				     .tree = 1, .tree_degree = 4 }, other, zone;
@@ -853,11 +852,7 @@ static void zone_shared(struct backend *b)
  */
 static void bs_identity(struct backend *b)
 {
-	struct store_sa grp = {
-		.said = 0x3001, .service = 1, .suite = 2, .has_group = true,
-		.group_id = 1,
-		.tek = { { 2, { 3 }, 1900000000 }, { 3, { 4 }, 1900001000 } },
-	};
+	struct store_sa grp = zone_group_sa;
 	char holder[CONFIG_ZONE_NAME_MAX + 1];
 	struct store *first, *second = NULL;
 	const char *n = b->name;
@@ -1321,11 +1316,7 @@ static void lost_connection(struct backend *b)
  */
 static void stalled_writer(struct backend *b)
 {
-	struct store_sa grp = {
-		.said = 0x3001, .service = 1, .suite = 2, .has_group = true,
-		.group_id = 1,
-		.tek = { { 2, { 3 }, 1900000000 }, { 3, { 4 }, 1900001000 } },
-	};
+	struct store_sa grp = zone_group_sa;
 	char holder[CONFIG_ZONE_NAME_MAX + 1];
 	struct store *bs1, *bs2;
 	const char *n = b->name;
