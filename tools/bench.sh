@@ -21,7 +21,7 @@ usage() {
 	cat <<'EOF'
 usage: tools/bench.sh [--kernel KVER]... [--all-kernels] [--host]
                       [--wallclock] [--no-keytree] [--no-pkmd] [--only-pkmd]
-                      [-- DATAPATH_OPTIONS...]
+                      [--profile DIR] [-- DATAPATH_OPTIONS...]
 
   --kernel KVER   boot this kernel (repeatable; default: the newest one
                   that tools/kernels lists)
@@ -37,6 +37,11 @@ usage: tools/bench.sh [--kernel KVER]... [--all-kernels] [--host]
   --no-keytree    skip the key-tree benchmark
   --no-pkmd       skip the key-server benchmark
   --only-pkmd     only the key-server benchmark (no VM, no key trees)
+  --profile DIR   (under build/) also profile each contender's TCP and UDP flow into
+                  DIR/KVER/CONTENDER-{tcp,udp}.txt.  In instruction-counted
+                  time: every guest instruction of S seconds of the flow,
+                  counted by tools/bench/insnprof's QEMU plugin and summed
+                  by kernel function; in wall-clock time: perf's samples
 
 DATAPATH_OPTIONS go to tools/bench/datapath.sh (--runs, --seconds,
 --rollovers, --rollover-load; see tools/bench/datapath.sh --help).
@@ -55,6 +60,7 @@ keytree=true
 pkmd=true
 datapath=true
 datapath_args=()
+profile_dir=
 
 log() {
 	printf 'bench: %s\n' "$*" >&2
@@ -82,6 +88,14 @@ parse_args() {
 		--no-keytree) keytree=false ;;
 		--no-pkmd) pkmd=false ;;
 		--only-pkmd) datapath=false; keytree=false ;;
+		--profile)
+			(($# >= 2)) || { usage >&2; exit 2; }
+			profile_dir=$(realpath -m -- "$2")
+			# the guest writes it: under build/, which it shares
+			[[ $profile_dir == "$repo_root/build/"* ]] ||
+				die "--profile: DIR must be under $repo_root/build (the guest writes there)"
+			shift
+			;;
 		-h | --help) usage; exit 0 ;;
 		--)
 			shift
@@ -137,6 +151,9 @@ build_helpers() {
 	local cc=${CC:-cc} cflags=(-O2 -Wall -Wextra -Werror)
 	mkdir -p "$out_dir"
 	"$cc" "${cflags[@]}" -o "$out_dir/udpflood" "$repo_root/tools/bench/udpflood.c"
+	"$cc" "${cflags[@]}" -o "$out_dir/insnmark" "$repo_root/tools/bench/insnmark.c"
+	"$cc" "${cflags[@]}" -shared -fPIC -fvisibility=hidden -pthread \
+		-o "$out_dir/insnprof.so" "$repo_root/tools/bench/insnprof/insnprof.c"
 	# shellcheck disable=SC2046 # pkg-config prints separate words
 	"$cc" "${cflags[@]}" -I "$repo_root/include" \
 		$(pkg-config --cflags libnl-genl-3.0) -o "$out_dir/tekroll" \
@@ -181,11 +198,19 @@ run_datapath() {
 	else
 		log "$kver: no $module: the wman rows will say not available"
 	fi
+	local profile=()
+	if [[ -n $profile_dir ]]; then
+		profile=(--profile "$profile_dir/$kver")
+		rm -rf "$profile_dir/$kver"
+		mkdir -p "$profile_dir/$kver"
+		[[ $clock != icount ]] ||
+			runner+=(--plugin "$out_dir/insnprof.so,out=$profile_dir/$kver/interval")
+	fi
 	rm -f "$json"
 	: >"$log"
 	log "$kver: data path (console in $log)"
 	"${runner[@]}" -- "$repo_root/tools/bench/datapath.sh" --out "$json" \
-		--clock "$clock" "${datapath_args[@]}" >"$log" 2>&1 &
+		--clock "$clock" "${profile[@]}" "${datapath_args[@]}" >"$log" 2>&1 &
 	local runner_pid=$!
 	# Follow the run's progress, then take the runner's own status.
 	tail -n +1 -f --pid="$runner_pid" "$log" | grep --line-buffered '^datapath:' >&2 || true
@@ -198,9 +223,33 @@ run_datapath() {
 	jq --arg rev "$(git -C "$repo_root" describe --always --dirty 2>/dev/null || echo unknown)" \
 		'.source_revision = $rev' "$json" >"$json.tmp" && mv "$json.tmp" "$json"
 	cp "$json" "$out_dir/datapath.json"
+	[[ -z $profile_dir || $clock != icount ]] || sum_intervals "$profile_dir/$kver"
 	echo
 	"$repo_root/tools/bench/report.sh" "$json"
 	echo
+}
+
+# sum_intervals DIR: each interval that tools/bench/datapath.sh counted
+# (DIR/intervals: "MARK CONTENDER KIND PACKETS BYTES"), summed by function
+# into DIR/CONTENDER-KIND.txt, with the instructions per packet received.
+sum_intervals() {
+	local dir=$1 mark c kind packets bytes out
+	while read -r mark c kind packets bytes; do
+		out=$dir/$c-$kind.txt
+		[[ -f $dir/interval.$mark ]] || die "no $dir/interval.$mark: did the plugin run?"
+		{
+			echo "# $c $kind: $packets packets, $bytes bytes received by the SS's $c device"
+			"$repo_root/tools/bench/insnprof/symbolize" "$dir/kallsyms" "$dir/interval.$mark" |
+				awk -v p="$packets" '
+				NR == 1 { print $0 ", " (p ? sprintf("%.0f per packet", $2 / p) : "no packet"); next }
+				{
+					name = $3; for (i = 4; i <= NF; i++) name = name " " $i
+					printf "%s %12s %9.1f/pkt %s\n", $1, $2, p ? $2 / p : 0, name
+				}'
+		} >"$out"
+		log "$c $kind: $(sed -n 2p "$out")"
+	done <"$dir/intervals"
+	rm -f "$dir"/interval.*
 }
 
 run_keytree() {

@@ -53,12 +53,16 @@ usage: tools/bench/datapath.sh [--out FILE] [--runs N] [--seconds S]
                       icount (tools/vm-run --icount: figures count guest
                       instructions), wallclock (TCG) or host (default
                       unknown)
-  --profile DIR       also profile each contender: perf record -a of its
-                      TCP flow and its UDP flow once each runs, perf
-                      report by symbol (idle left out) into
+  --profile DIR       also profile each contender's TCP flow and UDP flow
+                      once each runs.  In wall-clock time: perf record -a,
+                      perf report by symbol (idle left out) into
                       DIR/CONTENDER-{tcp,udp}.txt and by caller into
-                      DIR/CONTENDER-{tcp,udp}-callers.txt; wall-clock
-                      time only (--clock icount refuses it)
+                      DIR/CONTENDER-{tcp,udp}-callers.txt.  With --clock
+                      icount: marks for tools/bench/insnprof's QEMU plugin
+                      (which tools/bench.sh --profile loads) around S
+                      seconds of each flow, the marks' order in
+                      DIR/intervals and the guest's symbols in
+                      DIR/kallsyms; tools/bench.sh sums them by function
 EOF
 }
 
@@ -68,6 +72,7 @@ seconds=2
 rollovers=100
 rollover_load=0.5
 udpflood=$repo_root/build/bench/udpflood
+insnmark=$repo_root/build/bench/insnmark
 tekroll=$repo_root/build/bench/tekroll
 wman_tool=$repo_root/build/tools/wman
 clock=unknown
@@ -76,6 +81,8 @@ clock=unknown
 patience=20
 profile_dir=
 readonly profile_hz=1000
+# Marks set so far for tools/bench/insnprof (each ends an interval).
+marks=0
 
 contenders=(veth macsec-gcm esp-ccm esp-gcm wireguard wman-ccm wman-gcm)
 readonly iperf_port=5201
@@ -144,11 +151,6 @@ parse_args() {
 	# second can take the guest tens of seconds.  A long wait costs little
 	# host time there, so give the guest plenty.
 	[[ $clock != icount ]] || patience=300
-	# A sampled profile of a loaded guest has not come back in
-	# instruction-counted time (perf record and the kernel's tick profiler
-	# alike, in many minutes): profiles come from wall-clock TCG.
-	[[ -z $profile_dir || $clock != icount ]] ||
-		die "--profile needs wall-clock time (tools/bench.sh --wallclock)"
 }
 
 in_bs() { ip netns exec bs "$@"; }
@@ -515,7 +517,9 @@ profile() {
 		data=$work/perf-$c-$kind.data
 		load=()
 		if [[ $kind == tcp ]]; then
-			in_bs timeout $((4 * seconds + 2 * patience)) iperf3 -c "${subnet[$c]}.2" \
+			# not through in_bs: a shell function in the background is a
+			# subshell, which ignores the SIGINT that ends the flow
+			ip netns exec bs timeout $((4 * seconds + 2 * patience)) iperf3 -c "${subnet[$c]}.2" \
 				-p "$iperf_port" -t $((4 * seconds + patience)) -A 0 >/dev/null 2>&1 &
 			load+=($!)
 		else
@@ -531,6 +535,12 @@ profile() {
 		pids+=("${load[@]}")
 		rx0=$(in_ss cat "/sys/class/net/$dev/statistics/rx_packets")
 		wait_until "$patience" "the $kind flow" rx_packets_above ss "$dev" $((rx0 + 1000))
+		if [[ $clock == icount ]]; then
+			count_interval "$c" "$kind"
+			kill -INT "${load[@]}" 2>/dev/null || true
+			wait "${load[@]}" 2>/dev/null || true
+			continue
+		fi
 		timeout -s INT $((patience + 10 * seconds)) perf record -a -N -e cpu-clock -F "$profile_hz" -o "$data" -- sleep "$seconds" \
 			>"$work/perf.log" 2>&1 || die "perf record failed ($c $kind): $(<"$work/perf.log")"
 		kill -INT "${load[@]}" 2>/dev/null || true
@@ -541,6 +551,23 @@ profile() {
 			--percent-limit 1 >"$profile_dir/$c-$kind-callers.txt" 2>/dev/null || true
 		log "$c $kind profile: $(head -n 3 "$profile_dir/$c-$kind.txt" | tr -s ' \n' ' ')"
 	done
+}
+
+# count_interval CONTENDER KIND: mark the start and the end of SECONDS of
+# the running flow for the instruction counter, and record the interval's
+# number with what the SS's upper device received in it.
+count_interval() {
+	local c=$1 kind=$2 dev=${upper[$1]} packets0 bytes0 packets1 bytes1
+	packets0=$(in_ss cat "/sys/class/net/$dev/statistics/rx_packets")
+	bytes0=$(in_ss cat "/sys/class/net/$dev/statistics/rx_bytes")
+	"$insnmark"
+	sleep "$seconds"
+	"$insnmark"
+	marks=$((marks + 2))
+	packets1=$(in_ss cat "/sys/class/net/$dev/statistics/rx_packets")
+	bytes1=$(in_ss cat "/sys/class/net/$dev/statistics/rx_bytes")
+	echo "$marks $c $kind $((packets1 - packets0)) $((bytes1 - bytes0))" >>"$profile_dir/intervals"
+	log "$c $kind: counted as interval $marks"
 }
 
 # profile_busy: perf report's "PERCENT SAMPLES [k] SYMBOL" lines without the
@@ -721,6 +748,10 @@ main() {
 		cp "$tekroll" "$work/tekroll"
 		tekroll=$work/tekroll
 	fi
+	if [[ -x $insnmark ]]; then
+		cp "$insnmark" "$work/insnmark"
+		insnmark=$work/insnmark
+	fi
 
 	load_crypto_drivers
 	create_namespaces
@@ -737,9 +768,15 @@ main() {
 		measure_round
 	done
 	if [[ -n $profile_dir ]]; then
-		command -v perf >/dev/null || die "--profile needs perf (linux-perf)"
 		mkdir -p "$profile_dir"
 		sysctl -qw kernel.kptr_restrict=0 kernel.perf_event_paranoid=-1
+		if [[ $clock == icount ]]; then
+			[[ -x $insnmark ]] || die "no $insnmark: build it first (tools/bench.sh does)"
+			: >"$profile_dir/intervals"
+			cat /proc/kallsyms >"$profile_dir/kallsyms"
+		else
+			command -v perf >/dev/null || die "--profile needs perf (linux-perf)"
+		fi
 		for c in "${contenders[@]}"; do
 			[[ -z ${unavailable[$c]:-} ]] || continue
 			profile "$c"
