@@ -670,17 +670,6 @@ static const char scope_functions[] =
 	" END $$;";
 
 /*
- * Marks an earlier pkmd kept under the TEK itself (16 bytes): under its
- * digest now, the higher mark kept where both exist.
- */
-static const char pn_marks_digested[] =
-	"INSERT INTO zone_pns (zone, said, key, mark)"
-	" SELECT zone, said, sha256(key), mark FROM zone_pns WHERE length(key) = 16"
-	" ON CONFLICT (zone, said, key) DO UPDATE SET"
-	" mark = GREATEST(zone_pns.mark, EXCLUDED.mark);"
-	"DELETE FROM zone_pns WHERE length(key) = 16;";
-
-/*
  * Creates or upgrades the schema, under an advisory lock: BSs that share
  * the database may start at once.  Schema 1 only ever existed on SQLite;
  * the path is the same.
@@ -717,8 +706,9 @@ static int schema_setup(struct pg_store *st)
 	     exec_plain(st, store_migrate_1_to_2_pg, "schema 1 to 2")) ||
 	    (version >= 1 && version < 3 &&
 	     exec_plain(st, store_migrate_2_to_3_pg, "schema 2 to 3")) ||
+	    (version >= 1 && version < 4 &&
+	     exec_plain(st, store_migrate_3_to_4_pg, "schema 3 to 4")) ||
 	    exec_plain(st, store_schema_pg, "schema") ||
-	    exec_plain(st, pn_marks_digested, "PN marks") ||
 	    exec_plain(st, scope_functions, "pkmd_zone(), pkmd_bs()") ||
 	    exec_plain(st, sql, "schema version") ||
 	    exec_plain(st, "COMMIT", "commit"))

@@ -15,6 +15,19 @@
 #define TEK_PN_UNKNOWN	"2147483648"
 
 /*
+ * A shared TEK's zone-wide PN mark (schema 4), under the key's SHA-256,
+ * never the key.  Schema 3 kept them in zone_pns, which schema 4 drops
+ * (store_migrate_3_to_4_*).
+ */
+#define ZONE_PN_MARKS(BLOB, INT64)					\
+	"CREATE TABLE IF NOT EXISTS zone_pn_marks ("			\
+	"  zone TEXT NOT NULL,"						\
+	"  said INTEGER NOT NULL,"					\
+	"  key_sha256 " BLOB " NOT NULL,"				\
+	"  mark " INT64 " NOT NULL,"					\
+	"  PRIMARY KEY (zone, said, key_sha256));"
+
+/*
  * Schema 3 (Documentation/zones.rst): every row carries its scope.  zone
  * is the BS's [bs] zone ('' for a zone of one); bs is its bs-id on the
  * rows that are the BS's own (stations, AKs, unicast SAs), '' on the
@@ -92,12 +105,7 @@
 	"  holder TEXT NOT NULL,"					\
 	"  expires " INT64 " NOT NULL,"					\
 	"  PRIMARY KEY (zone, said));"					\
-	"CREATE TABLE IF NOT EXISTS zone_pns ("				\
-	"  zone TEXT NOT NULL,"						\
-	"  said INTEGER NOT NULL,"					\
-	"  key " BLOB " NOT NULL,"					\
-	"  mark " INT64 " NOT NULL,"					\
-	"  PRIMARY KEY (zone, said, key));"				\
+	ZONE_PN_MARKS(BLOB, INT64)					\
 	"CREATE TABLE IF NOT EXISTS zone_joins ("			\
 	"  zone TEXT NOT NULL,"						\
 	"  group_id INTEGER NOT NULL CHECK (group_id BETWEEN 0 AND 255)," \
@@ -220,6 +228,38 @@ const char store_migrate_1_to_2_pg[] = MIGRATE_1_TO_2("BIGINT");
 
 const char store_migrate_2_to_3_sqlite[] = MIGRATE_2_TO_3("BLOB", "INTEGER");
 const char store_migrate_2_to_3_pg[] = MIGRATE_2_TO_3("BYTEA", "BIGINT");
+
+/*
+ * Schema 3 to 4 (zones.rst, "Upgrading a zone"): the PN marks move from
+ * zone_pns to zone_pn_marks, each under the TEK's SHA-256 (the first
+ * pkmd of zones kept some under the TEK itself, 16 bytes; later ones
+ * under the digest, 32), the higher mark where a key has both; zone_pns
+ * goes in the same transaction.  A pkmd of schema 3 still running then
+ * takes no PN block at all (its statement names a table that is gone,
+ * and it cannot prepare its statements on a new connection) instead of
+ * starting a key the zone already used again at PN 0.  zone_pns is made
+ * first where it is missing (a database of schema 1 or 2, which schema
+ * 3's tables were just made for).  sha256() is PostgreSQL's (11 or
+ * later), and on SQLite the one each connection of pkmd defines.
+ */
+#define MIGRATE_3_TO_4(BLOB, INT64, GREATEST)				\
+	"CREATE TABLE IF NOT EXISTS zone_pns ("				\
+	"  zone TEXT NOT NULL,"						\
+	"  said INTEGER NOT NULL,"					\
+	"  key " BLOB " NOT NULL,"					\
+	"  mark " INT64 " NOT NULL,"					\
+	"  PRIMARY KEY (zone, said, key));"				\
+	ZONE_PN_MARKS(BLOB, INT64)					\
+	"INSERT INTO zone_pn_marks (zone, said, key_sha256, mark)"	\
+	" SELECT zone, said, CASE WHEN length(key) = 32 THEN key"	\
+	"  ELSE sha256(key) END, max(mark) FROM zone_pns WHERE true"	\
+	" GROUP BY 1, 2, 3"						\
+	" ON CONFLICT (zone, said, key_sha256) DO UPDATE SET"		\
+	" mark = " GREATEST "(zone_pn_marks.mark, excluded.mark);"	\
+	"DROP TABLE zone_pns;"
+
+const char store_migrate_3_to_4_sqlite[] = MIGRATE_3_TO_4("BLOB", "INTEGER", "MAX");
+const char store_migrate_3_to_4_pg[] = MIGRATE_3_TO_4("BYTEA", "BIGINT", "GREATEST");
 
 /* Milliseconds since the epoch in the database's clock (zone leases). */
 #define NOW_MS_SQLITE	"CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)"
@@ -389,14 +429,14 @@ const struct store_sql_text store_sql[SQL_COUNT] = {
 	 * a writer about to save it again) may still be in some kernel.
 	 */
 	[SQL_TEK_PN_TAKE] = {
-		.sqlite = "INSERT INTO zone_pns (zone, said, key, mark)"
+		.sqlite = "INSERT INTO zone_pn_marks (zone, said, key_sha256, mark)"
 			  " VALUES (pkmd_zone(), ?1, ?2, ?3)"
-			  " ON CONFLICT (zone, said, key) DO UPDATE SET"
+			  " ON CONFLICT (zone, said, key_sha256) DO UPDATE SET"
 			  " mark = mark + excluded.mark RETURNING mark",
-		.pg = "INSERT INTO zone_pns (zone, said, key, mark)"
+		.pg = "INSERT INTO zone_pn_marks (zone, said, key_sha256, mark)"
 		      " VALUES (pkmd_zone(), ?1, ?2, ?3)"
-		      " ON CONFLICT (zone, said, key) DO UPDATE SET"
-		      " mark = zone_pns.mark + EXCLUDED.mark RETURNING mark" },
+		      " ON CONFLICT (zone, said, key_sha256) DO UPDATE SET"
+		      " mark = zone_pn_marks.mark + EXCLUDED.mark RETURNING mark" },
 
 	/*
 	 * A shared SA's lease: taken when free or expired, renewed by its

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <sqlite3.h>
 
 #include "log.h"
@@ -154,6 +155,28 @@ static void scope_instance(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	(void)argc;
 	(void)argv;
 	sqlite3_result_text(ctx, st->base.instance, -1, SQLITE_STATIC);
+}
+
+/*
+ * sha256(blob), as PostgreSQL's: what schema 3 to 4 keeps a PN mark
+ * under (store_sql.c).  NULL for NULL.
+ */
+static void sql_sha256(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const void *in = sqlite3_value_blob(argv[0]);
+	int len = sqlite3_value_bytes(argv[0]);
+	uint8_t d[32];
+
+	(void)argc;
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	if (!EVP_Digest(in ? in : "", (size_t)len, d, NULL, EVP_sha256(), NULL)) {
+		sqlite3_result_error(ctx, "sha256", -1);
+		return;
+	}
+	sqlite3_result_blob(ctx, d, sizeof(d), SQLITE_TRANSIENT);
 }
 
 static int db_error(struct sqlite_store *st, const char *what)
@@ -330,6 +353,9 @@ int store_sqlite_open(const char *path, const char *zone, const char *bs,
 				    scope_bs, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_create_function(st->db, "pkmd_instance", 0, SQLITE_UTF8, st,
 				    scope_instance, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_create_function(st->db, "sha256", 1,
+				    SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+				    sql_sha256, NULL, NULL) != SQLITE_OK ||
 	    store_instance_new(&st->base)) {
 		db_error(st, "pkmd_zone(), pkmd_bs()");
 		goto fail;
@@ -337,6 +363,7 @@ int store_sqlite_open(const char *path, const char *zone, const char *bs,
 	if (exec(st, "BEGIN") ||
 	    (version == 1 && exec(st, store_migrate_1_to_2_sqlite)) ||
 	    (version >= 1 && version < 3 && exec(st, store_migrate_2_to_3_sqlite)) ||
+	    (version >= 1 && version < 4 && exec(st, store_migrate_3_to_4_sqlite)) ||
 	    exec(st, store_schema_sqlite) ||
 	    exec(st, "PRAGMA user_version = " STRINGIFY(STORE_SCHEMA_VERSION)) ||
 	    exec(st, "COMMIT")) {
