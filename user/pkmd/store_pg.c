@@ -509,6 +509,27 @@ static int run_change(struct pg_store *st, enum store_sql id,
 	return err;
 }
 
+/*
+ * Runs an insert of a BS's own row, which only the instance holding its
+ * bs-id's claim makes (store_sql.c, CLAIMED): -EPERM (logged) if it
+ * inserted nothing.
+ */
+static int run_claimed(struct pg_store *st, enum store_sql id,
+		       const struct params *p, const char *what)
+{
+	PGresult *r;
+	int err = run(st, id, p, &r, what);
+
+	if (err)
+		return err;
+	err = changes(r) ? 0 : -EPERM;
+	PQclear(r);
+	if (err)
+		log_err("database %s: %s: refused: another pkmd instance holds bs-id %s now",
+			st->base.name, what, st->base.bs);
+	return err;
+}
+
 static int begin(struct pg_store *st)
 {
 	if (batch_commit(st) || ensure_connection(st))
@@ -916,7 +937,7 @@ static int pg_station_add(struct store *base, const uint8_t mac[MAC_LEN],
 
 	p_mac(&p, mac);
 	p_int(&p, index);
-	return run(to_pg(base), SQL_STATION_ADD, &p, NULL, "add station");
+	return run_claimed(to_pg(base), SQL_STATION_ADD, &p, "add station");
 }
 
 static int pg_station_each(struct store *base,
@@ -959,7 +980,7 @@ static int sa_write(struct pg_store *st, const struct store_sa *sa)
 		p_mac(&p, sa->owner);
 	else
 		p_null(&p);
-	err = run(st, SQL_SA_PUT, &p, NULL, "save SA");
+	err = run_claimed(st, SQL_SA_PUT, &p, "save SA");
 	for (int gen = 0; !err && gen < 2; gen++) {
 		const struct store_tek *t = &sa->tek[gen];
 
@@ -1110,7 +1131,7 @@ static int pg_ak_save(struct store *base, const struct store_ak *ak)
 	p_int(&p, ak->tx_pn_reserved);
 	p_int(&p, (int64_t)ak->rx_next);
 	p_blob(&p, ak->nonce, sizeof(ak->nonce));
-	return run(to_pg(base), SQL_AK_PUT, &p, NULL, "save AK");
+	return run_claimed(to_pg(base), SQL_AK_PUT, &p, "save AK");
 }
 
 static int pg_ak_promote(struct store *base, const uint8_t mac[MAC_LEN])
@@ -1714,7 +1735,7 @@ static int pg_join_add(struct store *base, uint8_t group, const char *cn,
 	p_text(&p, cn);
 	p_blob(&p, ikey, STORE_KEY_LEN);
 	p_int(&p, asked);
-	return run(to_pg(base), SQL_JOIN_PUT, &p, NULL, "save join");
+	return run_claimed(to_pg(base), SQL_JOIN_PUT, &p, "save join");
 }
 
 static int pg_join_each(struct store *base, uint8_t group,

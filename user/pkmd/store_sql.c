@@ -311,18 +311,27 @@ const struct store_sql_text store_sql[SQL_COUNT] = {
 		"SELECT group_id, cn FROM group_members WHERE " ZONE
 		" ORDER BY group_id, cn" },
 
-	[SQL_STATION_ADD] = { .both =
-		"INSERT INTO stations (zone, bs, mac, idx)"
-		" VALUES (pkmd_zone(), pkmd_bs(), ?1, ?2)" },
+	/*
+	 * A BS's own rows are written and deleted only by the instance
+	 * holding its bs-id's claim (CLAIMED): one deposed while it was
+	 * stalled changes none of its successor's.  An insert refused so
+	 * inserts nothing, which the backends report as -EPERM.
+	 */
+	[SQL_STATION_ADD] = {
+		.sqlite = "INSERT INTO stations (zone, bs, mac, idx)"
+			  " SELECT pkmd_zone(), pkmd_bs(), ?1, ?2 WHERE " CLAIMED,
+		.pg = "INSERT INTO stations (zone, bs, mac, idx)"
+		      " SELECT pkmd_zone(), pkmd_bs(), ?1::text, ?2::int WHERE " CLAIMED },
 	[SQL_STATION_EACH] = { .both =
 		"SELECT mac, idx FROM stations WHERE " OWN " ORDER BY idx" },
 
 	[SQL_SA_PUT] = {
 		.sqlite = "INSERT OR REPLACE INTO sas (zone, bs, said, service, suite,"
-			  " group_id, owner) VALUES (pkmd_zone(), " SA_BS("?5") ","
-			  " ?1, ?2, ?3, ?4, ?5)",
+			  " group_id, owner) SELECT pkmd_zone(), " SA_BS("?5") ","
+			  " ?1, ?2, ?3, ?4, ?5 WHERE " CLAIMED,
 		.pg = "INSERT INTO sas (zone, bs, said, service, suite, group_id, owner)"
-		      " VALUES (pkmd_zone(), " SA_BS("?5::text") ", ?1, ?2, ?3, ?4, ?5)"
+		      " SELECT pkmd_zone(), " SA_BS("?5::text") ", ?1::int, ?2::int,"
+		      " ?3::int, ?4::int, ?5::text WHERE " CLAIMED
 		      " ON CONFLICT (zone, bs, said) DO UPDATE SET"
 		      " service = EXCLUDED.service, suite = EXCLUDED.suite,"
 		      " group_id = EXCLUDED.group_id, owner = EXCLUDED.owner" },
@@ -344,7 +353,8 @@ const struct store_sql_text store_sql[SQL_COUNT] = {
 	 * A BS's own SAs only: a BS of a zone never deletes the zone's
 	 * shared ones, which the others may still use (zones.rst).
 	 */
-	[SQL_SA_DELETE] = { .both = "DELETE FROM sas WHERE " OWN " AND said = ?1" },
+	[SQL_SA_DELETE] = { .both =
+		"DELETE FROM sas WHERE " OWN " AND said = ?1 AND " CLAIMED },
 	/* One row per TEK generation; an SA is complete with both. */
 	[SQL_SA_EACH] = { .both =
 		"SELECT s.said, s.service, s.suite, s.group_id, s.owner,"
@@ -367,22 +377,29 @@ const struct store_sql_text store_sql[SQL_COUNT] = {
 	[SQL_AK_PUT] = {
 		.sqlite = "INSERT OR REPLACE INTO aks (zone, bs, mac, slot, seq, ak,"
 			  " expires, tx_pn_reserved, rx_next, nonce)"
-			  " VALUES (pkmd_zone(), pkmd_bs(), ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+			  " SELECT pkmd_zone(), pkmd_bs(), ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8"
+			  " WHERE " CLAIMED,
 		.pg = "INSERT INTO aks (zone, bs, mac, slot, seq, ak, expires,"
 		      " tx_pn_reserved, rx_next, nonce)"
-		      " VALUES (pkmd_zone(), pkmd_bs(), ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+		      " SELECT pkmd_zone(), pkmd_bs(), ?1::text, ?2::int, ?3::int,"
+		      " ?4::bytea, ?5::bigint, ?6::bigint, ?7::bigint, ?8::bytea"
+		      " WHERE " CLAIMED
 		      " ON CONFLICT (zone, bs, mac, slot) DO UPDATE SET"
 		      " seq = EXCLUDED.seq, ak = EXCLUDED.ak,"
 		      " expires = EXCLUDED.expires,"
 		      " tx_pn_reserved = EXCLUDED.tx_pn_reserved,"
 		      " rx_next = EXCLUDED.rx_next, nonce = EXCLUDED.nonce" },
 	[SQL_AK_DELETE_ACTIVE] = { .both =
-		"DELETE FROM aks WHERE " OWN " AND mac = ?1 AND slot = 0" },
+		"DELETE FROM aks WHERE " OWN " AND mac = ?1 AND slot = 0"
+		" AND " CLAIMED },
 	[SQL_AK_PROMOTE] = { .both =
-		"UPDATE aks SET slot = 0 WHERE " OWN " AND mac = ?1 AND slot = 1" },
-	[SQL_AK_DELETE] = { .both = "DELETE FROM aks WHERE " OWN " AND mac = ?1" },
+		"UPDATE aks SET slot = 0 WHERE " OWN " AND mac = ?1 AND slot = 1"
+		" AND " CLAIMED },
+	[SQL_AK_DELETE] = { .both =
+		"DELETE FROM aks WHERE " OWN " AND mac = ?1 AND " CLAIMED },
 	[SQL_AK_SET_RX] = { .both =
-		"UPDATE aks SET rx_next = ?3 WHERE " OWN " AND mac = ?1 AND slot = ?2" },
+		"UPDATE aks SET rx_next = ?3 WHERE " OWN " AND mac = ?1 AND slot = ?2"
+		" AND " CLAIMED },
 	/*
 	 * A batch's receive windows in one statement (PostgreSQL only,
 	 * store_pg.c): arrays of MACs, slots and windows, one entry per AK.
@@ -391,7 +408,7 @@ const struct store_sql_text store_sql[SQL_COUNT] = {
 		.pg = "SELECT pkmd_ak_set_rx(?1::text[], ?2::int[], ?3::bigint[])" },
 	[SQL_AK_SET_TX] = { .both =
 		"UPDATE aks SET tx_pn_reserved = ?3 WHERE " OWN
-		" AND mac = ?1 AND slot = ?2" },
+		" AND mac = ?1 AND slot = ?2 AND " CLAIMED },
 	[SQL_AK_EACH] = { .both =
 		"SELECT mac, slot, seq, ak, expires, tx_pn_reserved,"
 		" rx_next, nonce FROM aks WHERE " OWN " ORDER BY mac, slot" },
@@ -460,7 +477,7 @@ const struct store_sql_text store_sql[SQL_COUNT] = {
 		      " RETURNING holder" },
 	[SQL_LEASE_RELEASE] = { .both =
 		"DELETE FROM zone_leases WHERE " ZONE " AND said = ?1"
-		" AND holder = pkmd_bs()" },
+		" AND holder = pkmd_bs() AND " CLAIMED },
 	/* The writer's fence: in its commit's transaction, the row locked. */
 	[SQL_LEASE_HELD] = {
 		.sqlite = "SELECT holder FROM zone_leases WHERE " ZONE
@@ -480,9 +497,11 @@ const struct store_sql_text store_sql[SQL_COUNT] = {
 
 	[SQL_JOIN_PUT] = {
 		.sqlite = "INSERT OR REPLACE INTO zone_joins (zone, group_id, cn, ikey,"
-			  " bs, asked) VALUES (pkmd_zone(), ?1, ?2, ?3, pkmd_bs(), ?4)",
+			  " bs, asked) SELECT pkmd_zone(), ?1, ?2, ?3, pkmd_bs(), ?4"
+			  " WHERE " CLAIMED,
 		.pg = "INSERT INTO zone_joins (zone, group_id, cn, ikey, bs, asked)"
-		      " VALUES (pkmd_zone(), ?1, ?2, ?3, pkmd_bs(), ?4)"
+		      " SELECT pkmd_zone(), ?1::int, ?2::text, ?3::bytea, pkmd_bs(),"
+		      " ?4::bigint WHERE " CLAIMED
 		      " ON CONFLICT (zone, group_id, cn) DO UPDATE SET"
 		      " ikey = EXCLUDED.ikey, bs = EXCLUDED.bs,"
 		      " asked = EXCLUDED.asked" },

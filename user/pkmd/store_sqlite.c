@@ -226,6 +226,30 @@ static int step_done(struct sqlite_store *st, sqlite3_stmt *stmt, const char *wh
 	return err;
 }
 
+/*
+ * step_done() for an insert of a BS's own row, which only the instance
+ * holding its bs-id's claim makes (store_sql.c, CLAIMED): -EPERM
+ * (logged) if it inserted nothing.
+ */
+static int step_claimed(struct sqlite_store *st, sqlite3_stmt *stmt,
+			const char *what)
+{
+	int rc = sqlite3_step(stmt), err = 0;
+
+	if (rc == SQLITE_CONSTRAINT) {
+		err = -EEXIST;
+	} else if (rc != SQLITE_DONE) {
+		err = db_error(st, what);
+	} else if (sqlite3_changes(st->db) == 0) {
+		log_err("database %s: %s: refused: another pkmd instance holds bs-id %s now",
+			st->base.name, what, st->base.bs);
+		err = -EPERM;
+	}
+	sqlite3_finalize(stmt);
+	checkpoint_retired(st);
+	return err;
+}
+
 static void bind_mac(sqlite3_stmt *stmt, int i, const uint8_t mac[MAC_LEN])
 {
 	char buf[MAC_STR_LEN];
@@ -546,7 +570,7 @@ static int sqlite_station_add(struct store *base, const uint8_t mac[MAC_LEN],
 		return -EIO;
 	bind_mac(stmt, 1, mac);
 	sqlite3_bind_int(stmt, 2, index);
-	return step_done(st, stmt, "add station");
+	return step_claimed(st, stmt, "add station");
 }
 
 static int sqlite_station_each(struct store *base,
@@ -591,7 +615,7 @@ static int sa_write(struct sqlite_store *st, const struct store_sa *sa)
 		sqlite3_bind_int(stmt, 4, sa->group_id);
 	if (sa->has_owner)
 		bind_mac(stmt, 5, sa->owner);
-	err = step_done(st, stmt, "save SA");
+	err = step_claimed(st, stmt, "save SA");
 	if (err)
 		return err;
 
@@ -780,7 +804,7 @@ static int sqlite_ak_save(struct store *base, const struct store_ak *ak)
 	sqlite3_bind_int64(stmt, 6, ak->tx_pn_reserved);
 	sqlite3_bind_int64(stmt, 7, (sqlite3_int64)ak->rx_next);
 	sqlite3_bind_blob(stmt, 8, ak->nonce, sizeof(ak->nonce), SQLITE_TRANSIENT);
-	return step_done(st, stmt, "save AK");
+	return step_claimed(st, stmt, "save AK");
 }
 
 static int sqlite_ak_promote(struct store *base, const uint8_t mac[MAC_LEN])
@@ -1153,7 +1177,7 @@ static int sqlite_join_add(struct store *base, uint8_t group, const char *cn,
 	sqlite3_bind_text(stmt, 2, cn, -1, SQLITE_TRANSIENT);
 	bind_blob(stmt, 3, ikey, STORE_KEY_LEN);
 	sqlite3_bind_int64(stmt, 4, asked);
-	return step_done(st, stmt, "save join");
+	return step_claimed(st, stmt, "save join");
 }
 
 static int sqlite_join_each(struct store *base, uint8_t group,

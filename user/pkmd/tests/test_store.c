@@ -946,7 +946,15 @@ static void pn_marks_upgrade(struct backend *b)
  */
 static void bs_identity(struct backend *b)
 {
+	struct store_ak ak = { .mac = { 2, 0x16, 0, 0, 0, 0x11 }, .seq = 1,
+			       .expires = 1900000000 };
+	struct store_sa uc = {
+		.said = 0x2001, .service = 0, .suite = 2, .has_owner = true,
+		.owner = { 2, 0x16, 0, 0, 0, 0x11 },
+		.tek = { { 0, { 1 }, 1900000000 }, { 1, { 2 }, 1900001000 } },
+	};
 	struct store_sa grp = zone_group_sa;
+	struct seen z;
 	char holder[CONFIG_ZONE_NAME_MAX + 1];
 	struct store *first, *second = NULL;
 	const char *n = b->name;
@@ -975,6 +983,22 @@ static void bs_identity(struct backend *b)
 	       "%s: the new instance holds bs1's lease", n);
 	store_lease_fence(second, true);
 	is_int(store_sa_save(second, &grp), 0, "%s: and writes", n);
+	/* the deposed instance, before it notices: none of bs1's rows */
+	is_int(store_ak_save(second, &ak), 0, "%s: the new instance saves an AK", n);
+	is_int(store_station_add(second, ak.mac, 3), 0, "%s: and a station", n);
+	is_int(store_ak_save(first, &ak), -EPERM, "%s: the deposed one cannot save an AK", n);
+	is_int(store_station_add(first, ak.mac, 4), -EPERM, "%s: nor add a station", n);
+	is_int(store_sa_save(first, &uc), -EPERM, "%s: nor save a unicast SA", n);
+	is_int(store_join_add(first, 1, "ss-a", ak.ak, 100), -EPERM,
+	       "%s: nor record a join", n);
+	store_ak_delete(first, ak.mac);
+	memset(&z, 0, sizeof(z));
+	store_ak_each(second, on_ak, &z);
+	is_int(z.n, 1, "%s: nor delete the new instance's AK", n);
+	store_lease_release(first, 0x3001);
+	is_int(value_seen(b, "SELECT count(*) FROM zone_leases WHERE zone = 'z1'"
+			  " AND said = 12289 AND holder = 'bs1'"), 1,
+	       "%s: nor release bs1's lease, which the new instance holds", n);
 	store_close(first);
 	store_close(second);
 	ok(store_open_zone(b->db, b->where, "z1", "bs1", 1000, &second) == 0,
