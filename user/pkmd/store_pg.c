@@ -232,11 +232,23 @@ static void conn_params(struct pg_store *st, const char *app,
 /*
  * A zone's session bounds what it waits for on the server: a row lock
  * (a stalled writer's fence) F/10, one renewal period, so that a lease
- * pass blocked by it still renews the other leases in time; any
- * statement F/4; and a transaction left idle by its client (a stalled
- * or partitioned writer) is ended by the server after F/4, its locks
- * released well before its lease (3F/5) runs out.
+ * pass blocked by it still renews the other leases in time; and a
+ * transaction left idle by its client (a stalled or partitioned writer)
+ * is ended by the server after F/4, its locks released well before its
+ * lease (3F/5) runs out.  A statement's own run is bounded by
+ * STATEMENT_BOUND_MS, not F: the whole subscriber list or a large tree
+ * may take longer than F/4 to read or save (zones.rst, "Bounded
+ * waits"), and is no wait on another BS; the fence, a short statement,
+ * is bounded by F/4 (fence_bound()).
  */
+#define STATEMENT_BOUND_MS	60000
+
+static uint32_t statement_bound(const struct pg_store *st)
+{
+	return st->failover_ms * 12 > STATEMENT_BOUND_MS ?
+	       st->failover_ms * 12 : STATEMENT_BOUND_MS;
+}
+
 static int session_bounds(struct pg_store *st)
 {
 	uint32_t f = st->failover_ms;
@@ -247,8 +259,46 @@ static int session_bounds(struct pg_store *st)
 	snprintf(sql, sizeof(sql),
 		 "SET lock_timeout = %u; SET statement_timeout = %u;"
 		 " SET idle_in_transaction_session_timeout = %u",
-		 f / 10, f / 4, f / 4);
+		 f / 10, statement_bound(st), f / 4);
 	return exec_plain(st, sql, "timeouts");
+}
+
+/*
+ * In a fenced transaction: its statements bounded by F/4 (on), or by
+ * the session's bound again (off), until it ends.
+ */
+static int fence_bound(struct pg_store *st, bool on)
+{
+	char sql[64];
+
+	if (!st->failover_ms)
+		return 0;
+	snprintf(sql, sizeof(sql), "SET LOCAL statement_timeout = %u",
+		 on ? st->failover_ms / 4 : statement_bound(st));
+	if (exec_plain(st, sql, "statement bound")) {
+		st->tx_failed = st->tx_open;
+		return -EIO;
+	}
+	return 0;
+}
+
+/*
+ * What ended a statement, when the server ended it for one of the
+ * zone's bounds (zones.rst, "Bounded waits"), for its log line.
+ */
+static const char *bound_hit(const PGresult *r)
+{
+	const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+
+	if (!state)
+		return NULL;
+	if (!strcmp(state, "57014"))
+		return "statement timeout";
+	if (!strcmp(state, "55P03"))
+		return "lock timeout";
+	if (!strcmp(state, "25P03"))
+		return "idle-in-transaction timeout";
+	return NULL;
 }
 
 /* SQLite's ?N parameters as PostgreSQL's $N. */
@@ -478,8 +528,12 @@ again:
 		PQclear(r);
 		return -EEXIST;
 	}
-	log_err("database %s: %s: %s", st->base.name, what,
-		one_line(PQresultErrorMessage(r), buf, sizeof(buf)));
+	if (bound_hit(r))
+		log_err("database %s: %s: %s: %s", st->base.name, what,
+			bound_hit(r), one_line(PQresultErrorMessage(r), buf, sizeof(buf)));
+	else
+		log_err("database %s: %s: %s", st->base.name, what,
+			one_line(PQresultErrorMessage(r), buf, sizeof(buf)));
 	PQclear(r);
 	err = -EIO;
 	if (PQstatus(st->conn) != CONNECTION_OK && !st->tx_open &&
@@ -1011,9 +1065,15 @@ static int lease_held(struct pg_store *st, uint16_t said)
 	if (!st->base.fence)
 		return 0;
 	p_int(&p, said);
+	if (fence_bound(st, true))
+		return -EIO;
 	err = run(st, SQL_LEASE_HELD, &p, &r, "lease");
 	if (err)
 		return err;
+	if (fence_bound(st, false)) {
+		PQclear(r);
+		return -EIO;
+	}
 	err = PQntuples(r) == 1 ? 0 : -EPERM;
 	PQclear(r);
 	if (err)

@@ -1481,6 +1481,54 @@ static void stalled_writer(struct backend *b)
 	drop(b);
 }
 
+/*
+ * The zone's bounds (zones.rst, "Bounded waits") end waits on a lock and
+ * a transaction its client left idle, and the fenced transaction's
+ * short statements within F/4; a read or save of bulk (the subscribers,
+ * a large tree) that takes longer than F/4 is not cut short.  Here every
+ * statement naming the zone takes 400 ms, F/4 being 250.
+ */
+static void slow_statements(struct backend *b)
+{
+	struct store_subscriber a = subscriber("ss-a", 0x11);
+	struct store_sa grp = zone_group_sa;
+	char holder[CONFIG_ZONE_NAME_MAX + 1];
+	const char *n = b->name;
+	struct store *st;
+	long long t0, t;
+	struct seen z;
+	int err;
+
+	if (!ok(fresh(b, "slow") == 0, "%s: a fresh database", n))
+		return;
+	if (!ok(store_open_zone(b->db, b->where, "z1", "bs1", 1000, &st) == 0,
+		"%s: bs1 of zone z1, failover 1000 ms", n))
+		return;
+	store_subscriber_add(st, &a);
+	is_int(store_lease_take(st, 0x3001, 60000, holder), 1, "%s: bs1 takes a lease", n);
+	store_lease_fence(st, true);
+	ok(exec_sql(b, "CREATE OR REPLACE FUNCTION pkmd_zone() RETURNS TEXT"
+		    " LANGUAGE plpgsql STABLE AS $$ BEGIN PERFORM pg_sleep(0.4);"
+		    " RETURN current_setting('pkmd.zone'); END $$") == 0,
+	   "%s: the server slows down", n);
+	memset(&z, 0, sizeof(z));
+	t0 = ms_now();
+	err = store_subscriber_each(st, on_sub, &z);
+	t = ms_now() - t0;
+	ok(err == 0 && z.n == 1,
+	   "%s: a read longer than F/4 is not cut short (%d, %lld ms)", n, err, t);
+	t0 = ms_now();
+	err = store_sa_save(st, &grp);
+	t = ms_now() - t0;
+	ok(err < 0 && t < 1000,
+	   "%s: the fenced transaction's fence is bounded by F/4 (%d, %lld ms)", n, err, t);
+	exec_sql(b, "CREATE OR REPLACE FUNCTION pkmd_zone() RETURNS TEXT"
+		 " LANGUAGE sql STABLE AS $$ SELECT current_setting('pkmd.zone') $$");
+	is_int(store_sa_save(st, &grp), 0, "%s: the server fast again, the writer writes", n);
+	store_close(st);
+	drop(b);
+}
+
 static void postgresql_cases(void)
 {
 	struct backend b = {
@@ -1508,6 +1556,7 @@ static void postgresql_cases(void)
 	zone_revocation(&b);
 	zone_join_check(&b);
 	stalled_writer(&b);
+	slow_statements(&b);
 	lost_connection(&b);
 }
 
