@@ -10,7 +10,7 @@
  */
 #include "store.h"
 
-/* zone_pns.key: a digest of the TEK, never the TEK (zones.rst) */
+/* zone_pn_marks.key_sha256: a digest of the TEK, never the TEK (zones.rst) */
 #define STORE_PN_ID_LEN	32
 
 struct store_ops {

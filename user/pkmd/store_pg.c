@@ -232,11 +232,23 @@ static void conn_params(struct pg_store *st, const char *app,
 /*
  * A zone's session bounds what it waits for on the server: a row lock
  * (a stalled writer's fence) F/10, one renewal period, so that a lease
- * pass blocked by it still renews the other leases in time; any
- * statement F/4; and a transaction left idle by its client (a stalled
- * or partitioned writer) is ended by the server after F/4, its locks
- * released well before its lease (3F/5) runs out.
+ * pass blocked by it still renews the other leases in time; and a
+ * transaction left idle by its client (a stalled or partitioned writer)
+ * is ended by the server after F/4, its locks released well before its
+ * lease (3F/5) runs out.  A statement's own run is bounded by
+ * STATEMENT_BOUND_MS, not F: the whole subscriber list or a large tree
+ * may take longer than F/4 to read or save (zones.rst, "Bounded
+ * waits"), and is no wait on another BS; the fence, a short statement,
+ * is bounded by F/4 (fence_bound()).
  */
+#define STATEMENT_BOUND_MS	60000
+
+static uint32_t statement_bound(const struct pg_store *st)
+{
+	return st->failover_ms * 12 > STATEMENT_BOUND_MS ?
+	       st->failover_ms * 12 : STATEMENT_BOUND_MS;
+}
+
 static int session_bounds(struct pg_store *st)
 {
 	uint32_t f = st->failover_ms;
@@ -247,8 +259,46 @@ static int session_bounds(struct pg_store *st)
 	snprintf(sql, sizeof(sql),
 		 "SET lock_timeout = %u; SET statement_timeout = %u;"
 		 " SET idle_in_transaction_session_timeout = %u",
-		 f / 10, f / 4, f / 4);
+		 f / 10, statement_bound(st), f / 4);
 	return exec_plain(st, sql, "timeouts");
+}
+
+/*
+ * In a fenced transaction: its statements bounded by F/4 (on), or by
+ * the session's bound again (off), until it ends.
+ */
+static int fence_bound(struct pg_store *st, bool on)
+{
+	char sql[64];
+
+	if (!st->failover_ms)
+		return 0;
+	snprintf(sql, sizeof(sql), "SET LOCAL statement_timeout = %u",
+		 on ? st->failover_ms / 4 : statement_bound(st));
+	if (exec_plain(st, sql, "statement bound")) {
+		st->tx_failed = st->tx_open;
+		return -EIO;
+	}
+	return 0;
+}
+
+/*
+ * What ended a statement, when the server ended it for one of the
+ * zone's bounds (zones.rst, "Bounded waits"), for its log line.
+ */
+static const char *bound_hit(const PGresult *r)
+{
+	const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+
+	if (!state)
+		return NULL;
+	if (!strcmp(state, "57014"))
+		return "statement timeout";
+	if (!strcmp(state, "55P03"))
+		return "lock timeout";
+	if (!strcmp(state, "25P03"))
+		return "idle-in-transaction timeout";
+	return NULL;
 }
 
 /* SQLite's ?N parameters as PostgreSQL's $N. */
@@ -478,8 +528,12 @@ again:
 		PQclear(r);
 		return -EEXIST;
 	}
-	log_err("database %s: %s: %s", st->base.name, what,
-		one_line(PQresultErrorMessage(r), buf, sizeof(buf)));
+	if (bound_hit(r))
+		log_err("database %s: %s: %s: %s", st->base.name, what,
+			bound_hit(r), one_line(PQresultErrorMessage(r), buf, sizeof(buf)));
+	else
+		log_err("database %s: %s: %s", st->base.name, what,
+			one_line(PQresultErrorMessage(r), buf, sizeof(buf)));
 	PQclear(r);
 	err = -EIO;
 	if (PQstatus(st->conn) != CONNECTION_OK && !st->tx_open &&
@@ -506,6 +560,27 @@ static int run_change(struct pg_store *st, enum store_sql id,
 		return err;
 	err = changes(r) ? 0 : -ENOENT;
 	PQclear(r);
+	return err;
+}
+
+/*
+ * Runs an insert of a BS's own row, which only the instance holding its
+ * bs-id's claim makes (store_sql.c, CLAIMED): -EPERM (logged) if it
+ * inserted nothing.
+ */
+static int run_claimed(struct pg_store *st, enum store_sql id,
+		       const struct params *p, const char *what)
+{
+	PGresult *r;
+	int err = run(st, id, p, &r, what);
+
+	if (err)
+		return err;
+	err = changes(r) ? 0 : -EPERM;
+	PQclear(r);
+	if (err)
+		log_err("database %s: %s: refused: another pkmd instance holds bs-id %s now",
+			st->base.name, what, st->base.bs);
 	return err;
 }
 
@@ -670,17 +745,6 @@ static const char scope_functions[] =
 	" END $$;";
 
 /*
- * Marks an earlier pkmd kept under the TEK itself (16 bytes): under its
- * digest now, the higher mark kept where both exist.
- */
-static const char pn_marks_digested[] =
-	"INSERT INTO zone_pns (zone, said, key, mark)"
-	" SELECT zone, said, sha256(key), mark FROM zone_pns WHERE length(key) = 16"
-	" ON CONFLICT (zone, said, key) DO UPDATE SET"
-	" mark = GREATEST(zone_pns.mark, EXCLUDED.mark);"
-	"DELETE FROM zone_pns WHERE length(key) = 16;";
-
-/*
  * Creates or upgrades the schema, under an advisory lock: BSs that share
  * the database may start at once.  Schema 1 only ever existed on SQLite;
  * the path is the same.
@@ -717,8 +781,9 @@ static int schema_setup(struct pg_store *st)
 	     exec_plain(st, store_migrate_1_to_2_pg, "schema 1 to 2")) ||
 	    (version >= 1 && version < 3 &&
 	     exec_plain(st, store_migrate_2_to_3_pg, "schema 2 to 3")) ||
+	    (version >= 1 && version < 4 &&
+	     exec_plain(st, store_migrate_3_to_4_pg, "schema 3 to 4")) ||
 	    exec_plain(st, store_schema_pg, "schema") ||
-	    exec_plain(st, pn_marks_digested, "PN marks") ||
 	    exec_plain(st, scope_functions, "pkmd_zone(), pkmd_bs()") ||
 	    exec_plain(st, sql, "schema version") ||
 	    exec_plain(st, "COMMIT", "commit"))
@@ -926,7 +991,7 @@ static int pg_station_add(struct store *base, const uint8_t mac[MAC_LEN],
 
 	p_mac(&p, mac);
 	p_int(&p, index);
-	return run(to_pg(base), SQL_STATION_ADD, &p, NULL, "add station");
+	return run_claimed(to_pg(base), SQL_STATION_ADD, &p, "add station");
 }
 
 static int pg_station_each(struct store *base,
@@ -969,7 +1034,7 @@ static int sa_write(struct pg_store *st, const struct store_sa *sa)
 		p_mac(&p, sa->owner);
 	else
 		p_null(&p);
-	err = run(st, SQL_SA_PUT, &p, NULL, "save SA");
+	err = run_claimed(st, SQL_SA_PUT, &p, "save SA");
 	for (int gen = 0; !err && gen < 2; gen++) {
 		const struct store_tek *t = &sa->tek[gen];
 
@@ -1000,9 +1065,15 @@ static int lease_held(struct pg_store *st, uint16_t said)
 	if (!st->base.fence)
 		return 0;
 	p_int(&p, said);
+	if (fence_bound(st, true))
+		return -EIO;
 	err = run(st, SQL_LEASE_HELD, &p, &r, "lease");
 	if (err)
 		return err;
+	if (fence_bound(st, false)) {
+		PQclear(r);
+		return -EIO;
+	}
 	err = PQntuples(r) == 1 ? 0 : -EPERM;
 	PQclear(r);
 	if (err)
@@ -1120,7 +1191,7 @@ static int pg_ak_save(struct store *base, const struct store_ak *ak)
 	p_int(&p, ak->tx_pn_reserved);
 	p_int(&p, (int64_t)ak->rx_next);
 	p_blob(&p, ak->nonce, sizeof(ak->nonce));
-	return run(to_pg(base), SQL_AK_PUT, &p, NULL, "save AK");
+	return run_claimed(to_pg(base), SQL_AK_PUT, &p, "save AK");
 }
 
 static int pg_ak_promote(struct store *base, const uint8_t mac[MAC_LEN])
@@ -1724,7 +1795,7 @@ static int pg_join_add(struct store *base, uint8_t group, const char *cn,
 	p_text(&p, cn);
 	p_blob(&p, ikey, STORE_KEY_LEN);
 	p_int(&p, asked);
-	return run(to_pg(base), SQL_JOIN_PUT, &p, NULL, "save join");
+	return run_claimed(to_pg(base), SQL_JOIN_PUT, &p, "save join");
 }
 
 static int pg_join_each(struct store *base, uint8_t group,

@@ -15,6 +15,19 @@
 #define TEK_PN_UNKNOWN	"2147483648"
 
 /*
+ * A shared TEK's zone-wide PN mark (schema 4), under the key's SHA-256,
+ * never the key.  Schema 3 kept them in zone_pns, which schema 4 drops
+ * (store_migrate_3_to_4_*).
+ */
+#define ZONE_PN_MARKS(BLOB, INT64)					\
+	"CREATE TABLE IF NOT EXISTS zone_pn_marks ("			\
+	"  zone TEXT NOT NULL,"						\
+	"  said INTEGER NOT NULL,"					\
+	"  key_sha256 " BLOB " NOT NULL,"				\
+	"  mark " INT64 " NOT NULL,"					\
+	"  PRIMARY KEY (zone, said, key_sha256));"
+
+/*
  * Schema 3 (Documentation/zones.rst): every row carries its scope.  zone
  * is the BS's [bs] zone ('' for a zone of one); bs is its bs-id on the
  * rows that are the BS's own (stations, AKs, unicast SAs), '' on the
@@ -92,12 +105,7 @@
 	"  holder TEXT NOT NULL,"					\
 	"  expires " INT64 " NOT NULL,"					\
 	"  PRIMARY KEY (zone, said));"					\
-	"CREATE TABLE IF NOT EXISTS zone_pns ("				\
-	"  zone TEXT NOT NULL,"						\
-	"  said INTEGER NOT NULL,"					\
-	"  key " BLOB " NOT NULL,"					\
-	"  mark " INT64 " NOT NULL,"					\
-	"  PRIMARY KEY (zone, said, key));"				\
+	ZONE_PN_MARKS(BLOB, INT64)					\
 	"CREATE TABLE IF NOT EXISTS zone_joins ("			\
 	"  zone TEXT NOT NULL,"						\
 	"  group_id INTEGER NOT NULL CHECK (group_id BETWEEN 0 AND 255)," \
@@ -221,6 +229,38 @@ const char store_migrate_1_to_2_pg[] = MIGRATE_1_TO_2("BIGINT");
 const char store_migrate_2_to_3_sqlite[] = MIGRATE_2_TO_3("BLOB", "INTEGER");
 const char store_migrate_2_to_3_pg[] = MIGRATE_2_TO_3("BYTEA", "BIGINT");
 
+/*
+ * Schema 3 to 4 (zones.rst, "Upgrading a zone"): the PN marks move from
+ * zone_pns to zone_pn_marks, each under the TEK's SHA-256 (the first
+ * pkmd of zones kept some under the TEK itself, 16 bytes; later ones
+ * under the digest, 32), the higher mark where a key has both; zone_pns
+ * goes in the same transaction.  A pkmd of schema 3 still running then
+ * takes no PN block at all (its statement names a table that is gone,
+ * and it cannot prepare its statements on a new connection) instead of
+ * starting a key the zone already used again at PN 0.  zone_pns is made
+ * first where it is missing (a database of schema 1 or 2, which schema
+ * 3's tables were just made for).  sha256() is PostgreSQL's (11 or
+ * later), and on SQLite the one each connection of pkmd defines.
+ */
+#define MIGRATE_3_TO_4(BLOB, INT64, GREATEST)				\
+	"CREATE TABLE IF NOT EXISTS zone_pns ("				\
+	"  zone TEXT NOT NULL,"						\
+	"  said INTEGER NOT NULL,"					\
+	"  key " BLOB " NOT NULL,"					\
+	"  mark " INT64 " NOT NULL,"					\
+	"  PRIMARY KEY (zone, said, key));"				\
+	ZONE_PN_MARKS(BLOB, INT64)					\
+	"INSERT INTO zone_pn_marks (zone, said, key_sha256, mark)"	\
+	" SELECT zone, said, CASE WHEN length(key) = 32 THEN key"	\
+	"  ELSE sha256(key) END, max(mark) FROM zone_pns WHERE true"	\
+	" GROUP BY 1, 2, 3"						\
+	" ON CONFLICT (zone, said, key_sha256) DO UPDATE SET"		\
+	" mark = " GREATEST "(zone_pn_marks.mark, excluded.mark);"	\
+	"DROP TABLE zone_pns;"
+
+const char store_migrate_3_to_4_sqlite[] = MIGRATE_3_TO_4("BLOB", "INTEGER", "MAX");
+const char store_migrate_3_to_4_pg[] = MIGRATE_3_TO_4("BYTEA", "BIGINT", "GREATEST");
+
 /* Milliseconds since the epoch in the database's clock (zone leases). */
 #define NOW_MS_SQLITE	"CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)"
 #define NOW_MS_PG	"(extract(epoch FROM clock_timestamp()) * 1000)::bigint"
@@ -271,18 +311,27 @@ const struct store_sql_text store_sql[SQL_COUNT] = {
 		"SELECT group_id, cn FROM group_members WHERE " ZONE
 		" ORDER BY group_id, cn" },
 
-	[SQL_STATION_ADD] = { .both =
-		"INSERT INTO stations (zone, bs, mac, idx)"
-		" VALUES (pkmd_zone(), pkmd_bs(), ?1, ?2)" },
+	/*
+	 * A BS's own rows are written and deleted only by the instance
+	 * holding its bs-id's claim (CLAIMED): one deposed while it was
+	 * stalled changes none of its successor's.  An insert refused so
+	 * inserts nothing, which the backends report as -EPERM.
+	 */
+	[SQL_STATION_ADD] = {
+		.sqlite = "INSERT INTO stations (zone, bs, mac, idx)"
+			  " SELECT pkmd_zone(), pkmd_bs(), ?1, ?2 WHERE " CLAIMED,
+		.pg = "INSERT INTO stations (zone, bs, mac, idx)"
+		      " SELECT pkmd_zone(), pkmd_bs(), ?1::text, ?2::int WHERE " CLAIMED },
 	[SQL_STATION_EACH] = { .both =
 		"SELECT mac, idx FROM stations WHERE " OWN " ORDER BY idx" },
 
 	[SQL_SA_PUT] = {
 		.sqlite = "INSERT OR REPLACE INTO sas (zone, bs, said, service, suite,"
-			  " group_id, owner) VALUES (pkmd_zone(), " SA_BS("?5") ","
-			  " ?1, ?2, ?3, ?4, ?5)",
+			  " group_id, owner) SELECT pkmd_zone(), " SA_BS("?5") ","
+			  " ?1, ?2, ?3, ?4, ?5 WHERE " CLAIMED,
 		.pg = "INSERT INTO sas (zone, bs, said, service, suite, group_id, owner)"
-		      " VALUES (pkmd_zone(), " SA_BS("?5::text") ", ?1, ?2, ?3, ?4, ?5)"
+		      " SELECT pkmd_zone(), " SA_BS("?5::text") ", ?1::int, ?2::int,"
+		      " ?3::int, ?4::int, ?5::text WHERE " CLAIMED
 		      " ON CONFLICT (zone, bs, said) DO UPDATE SET"
 		      " service = EXCLUDED.service, suite = EXCLUDED.suite,"
 		      " group_id = EXCLUDED.group_id, owner = EXCLUDED.owner" },
@@ -304,7 +353,8 @@ const struct store_sql_text store_sql[SQL_COUNT] = {
 	 * A BS's own SAs only: a BS of a zone never deletes the zone's
 	 * shared ones, which the others may still use (zones.rst).
 	 */
-	[SQL_SA_DELETE] = { .both = "DELETE FROM sas WHERE " OWN " AND said = ?1" },
+	[SQL_SA_DELETE] = { .both =
+		"DELETE FROM sas WHERE " OWN " AND said = ?1 AND " CLAIMED },
 	/* One row per TEK generation; an SA is complete with both. */
 	[SQL_SA_EACH] = { .both =
 		"SELECT s.said, s.service, s.suite, s.group_id, s.owner,"
@@ -327,22 +377,29 @@ const struct store_sql_text store_sql[SQL_COUNT] = {
 	[SQL_AK_PUT] = {
 		.sqlite = "INSERT OR REPLACE INTO aks (zone, bs, mac, slot, seq, ak,"
 			  " expires, tx_pn_reserved, rx_next, nonce)"
-			  " VALUES (pkmd_zone(), pkmd_bs(), ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+			  " SELECT pkmd_zone(), pkmd_bs(), ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8"
+			  " WHERE " CLAIMED,
 		.pg = "INSERT INTO aks (zone, bs, mac, slot, seq, ak, expires,"
 		      " tx_pn_reserved, rx_next, nonce)"
-		      " VALUES (pkmd_zone(), pkmd_bs(), ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+		      " SELECT pkmd_zone(), pkmd_bs(), ?1::text, ?2::int, ?3::int,"
+		      " ?4::bytea, ?5::bigint, ?6::bigint, ?7::bigint, ?8::bytea"
+		      " WHERE " CLAIMED
 		      " ON CONFLICT (zone, bs, mac, slot) DO UPDATE SET"
 		      " seq = EXCLUDED.seq, ak = EXCLUDED.ak,"
 		      " expires = EXCLUDED.expires,"
 		      " tx_pn_reserved = EXCLUDED.tx_pn_reserved,"
 		      " rx_next = EXCLUDED.rx_next, nonce = EXCLUDED.nonce" },
 	[SQL_AK_DELETE_ACTIVE] = { .both =
-		"DELETE FROM aks WHERE " OWN " AND mac = ?1 AND slot = 0" },
+		"DELETE FROM aks WHERE " OWN " AND mac = ?1 AND slot = 0"
+		" AND " CLAIMED },
 	[SQL_AK_PROMOTE] = { .both =
-		"UPDATE aks SET slot = 0 WHERE " OWN " AND mac = ?1 AND slot = 1" },
-	[SQL_AK_DELETE] = { .both = "DELETE FROM aks WHERE " OWN " AND mac = ?1" },
+		"UPDATE aks SET slot = 0 WHERE " OWN " AND mac = ?1 AND slot = 1"
+		" AND " CLAIMED },
+	[SQL_AK_DELETE] = { .both =
+		"DELETE FROM aks WHERE " OWN " AND mac = ?1 AND " CLAIMED },
 	[SQL_AK_SET_RX] = { .both =
-		"UPDATE aks SET rx_next = ?3 WHERE " OWN " AND mac = ?1 AND slot = ?2" },
+		"UPDATE aks SET rx_next = ?3 WHERE " OWN " AND mac = ?1 AND slot = ?2"
+		" AND " CLAIMED },
 	/*
 	 * A batch's receive windows in one statement (PostgreSQL only,
 	 * store_pg.c): arrays of MACs, slots and windows, one entry per AK.
@@ -351,7 +408,7 @@ const struct store_sql_text store_sql[SQL_COUNT] = {
 		.pg = "SELECT pkmd_ak_set_rx(?1::text[], ?2::int[], ?3::bigint[])" },
 	[SQL_AK_SET_TX] = { .both =
 		"UPDATE aks SET tx_pn_reserved = ?3 WHERE " OWN
-		" AND mac = ?1 AND slot = ?2" },
+		" AND mac = ?1 AND slot = ?2 AND " CLAIMED },
 	[SQL_AK_EACH] = { .both =
 		"SELECT mac, slot, seq, ak, expires, tx_pn_reserved,"
 		" rx_next, nonce FROM aks WHERE " OWN " ORDER BY mac, slot" },
@@ -389,14 +446,14 @@ const struct store_sql_text store_sql[SQL_COUNT] = {
 	 * a writer about to save it again) may still be in some kernel.
 	 */
 	[SQL_TEK_PN_TAKE] = {
-		.sqlite = "INSERT INTO zone_pns (zone, said, key, mark)"
+		.sqlite = "INSERT INTO zone_pn_marks (zone, said, key_sha256, mark)"
 			  " VALUES (pkmd_zone(), ?1, ?2, ?3)"
-			  " ON CONFLICT (zone, said, key) DO UPDATE SET"
+			  " ON CONFLICT (zone, said, key_sha256) DO UPDATE SET"
 			  " mark = mark + excluded.mark RETURNING mark",
-		.pg = "INSERT INTO zone_pns (zone, said, key, mark)"
+		.pg = "INSERT INTO zone_pn_marks (zone, said, key_sha256, mark)"
 		      " VALUES (pkmd_zone(), ?1, ?2, ?3)"
-		      " ON CONFLICT (zone, said, key) DO UPDATE SET"
-		      " mark = zone_pns.mark + EXCLUDED.mark RETURNING mark" },
+		      " ON CONFLICT (zone, said, key_sha256) DO UPDATE SET"
+		      " mark = zone_pn_marks.mark + EXCLUDED.mark RETURNING mark" },
 
 	/*
 	 * A shared SA's lease: taken when free or expired, renewed by its
@@ -420,7 +477,7 @@ const struct store_sql_text store_sql[SQL_COUNT] = {
 		      " RETURNING holder" },
 	[SQL_LEASE_RELEASE] = { .both =
 		"DELETE FROM zone_leases WHERE " ZONE " AND said = ?1"
-		" AND holder = pkmd_bs()" },
+		" AND holder = pkmd_bs() AND " CLAIMED },
 	/* The writer's fence: in its commit's transaction, the row locked. */
 	[SQL_LEASE_HELD] = {
 		.sqlite = "SELECT holder FROM zone_leases WHERE " ZONE
@@ -440,9 +497,11 @@ const struct store_sql_text store_sql[SQL_COUNT] = {
 
 	[SQL_JOIN_PUT] = {
 		.sqlite = "INSERT OR REPLACE INTO zone_joins (zone, group_id, cn, ikey,"
-			  " bs, asked) VALUES (pkmd_zone(), ?1, ?2, ?3, pkmd_bs(), ?4)",
+			  " bs, asked) SELECT pkmd_zone(), ?1, ?2, ?3, pkmd_bs(), ?4"
+			  " WHERE " CLAIMED,
 		.pg = "INSERT INTO zone_joins (zone, group_id, cn, ikey, bs, asked)"
-		      " VALUES (pkmd_zone(), ?1, ?2, ?3, pkmd_bs(), ?4)"
+		      " SELECT pkmd_zone(), ?1::int, ?2::text, ?3::bytea, pkmd_bs(),"
+		      " ?4::bigint WHERE " CLAIMED
 		      " ON CONFLICT (zone, group_id, cn) DO UPDATE SET"
 		      " ikey = EXCLUDED.ikey, bs = EXCLUDED.bs,"
 		      " asked = EXCLUDED.asked" },

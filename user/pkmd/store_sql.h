@@ -11,9 +11,12 @@
 
 /*
  * 2: teks.tx_pn_reserved and teks.rx_pn; 3: every row's zone and BS,
- * group_trees.version, zone_leases, zone_pns and zone_joins (zones.rst)
+ * group_trees.version, zone_leases, zone_pns and zone_joins (zones.rst);
+ * 4: zone_bss, zone_rekeys, zone_sas, and the PN marks moved from
+ * zone_pns to zone_pn_marks under the TEK's SHA-256 (zone_pns dropped,
+ * so that a pkmd of schema 3 takes no PN block of a shared TEK)
  */
-#define STORE_SCHEMA_VERSION	3
+#define STORE_SCHEMA_VERSION	4
 
 /* Every table, CREATE ... IF NOT EXISTS, in each dialect's types. */
 extern const char store_schema_sqlite[];
@@ -24,6 +27,9 @@ extern const char store_migrate_1_to_2_pg[];
 /* Schema 2 to 3: makes the tables of schema 3 itself. */
 extern const char store_migrate_2_to_3_sqlite[];
 extern const char store_migrate_2_to_3_pg[];
+/* Schema 3 to 4: the PN marks to zone_pn_marks; run after 2 to 3. */
+extern const char store_migrate_3_to_4_sqlite[];
+extern const char store_migrate_3_to_4_pg[];
 
 enum store_sql {
 	SQL_SUBSCRIBER_ADD,

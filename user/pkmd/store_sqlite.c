@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <sqlite3.h>
 
 #include "log.h"
@@ -156,6 +157,28 @@ static void scope_instance(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	sqlite3_result_text(ctx, st->base.instance, -1, SQLITE_STATIC);
 }
 
+/*
+ * sha256(blob), as PostgreSQL's: what schema 3 to 4 keeps a PN mark
+ * under (store_sql.c).  NULL for NULL.
+ */
+static void sql_sha256(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const void *in = sqlite3_value_blob(argv[0]);
+	int len = sqlite3_value_bytes(argv[0]);
+	uint8_t d[32];
+
+	(void)argc;
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	if (!EVP_Digest(in ? in : "", (size_t)len, d, NULL, EVP_sha256(), NULL)) {
+		sqlite3_result_error(ctx, "sha256", -1);
+		return;
+	}
+	sqlite3_result_blob(ctx, d, sizeof(d), SQLITE_TRANSIENT);
+}
+
 static int db_error(struct sqlite_store *st, const char *what)
 {
 	log_err("database: %s: %s", what, sqlite3_errmsg(st->db));
@@ -198,6 +221,30 @@ static int step_done(struct sqlite_store *st, sqlite3_stmt *stmt, const char *wh
 		err = -EEXIST;
 	else if (rc != SQLITE_DONE)
 		err = db_error(st, what);
+	sqlite3_finalize(stmt);
+	checkpoint_retired(st);
+	return err;
+}
+
+/*
+ * step_done() for an insert of a BS's own row, which only the instance
+ * holding its bs-id's claim makes (store_sql.c, CLAIMED): -EPERM
+ * (logged) if it inserted nothing.
+ */
+static int step_claimed(struct sqlite_store *st, sqlite3_stmt *stmt,
+			const char *what)
+{
+	int rc = sqlite3_step(stmt), err = 0;
+
+	if (rc == SQLITE_CONSTRAINT) {
+		err = -EEXIST;
+	} else if (rc != SQLITE_DONE) {
+		err = db_error(st, what);
+	} else if (sqlite3_changes(st->db) == 0) {
+		log_err("database %s: %s: refused: another pkmd instance holds bs-id %s now",
+			st->base.name, what, st->base.bs);
+		err = -EPERM;
+	}
 	sqlite3_finalize(stmt);
 	checkpoint_retired(st);
 	return err;
@@ -330,6 +377,9 @@ int store_sqlite_open(const char *path, const char *zone, const char *bs,
 				    scope_bs, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_create_function(st->db, "pkmd_instance", 0, SQLITE_UTF8, st,
 				    scope_instance, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_create_function(st->db, "sha256", 1,
+				    SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+				    sql_sha256, NULL, NULL) != SQLITE_OK ||
 	    store_instance_new(&st->base)) {
 		db_error(st, "pkmd_zone(), pkmd_bs()");
 		goto fail;
@@ -337,6 +387,7 @@ int store_sqlite_open(const char *path, const char *zone, const char *bs,
 	if (exec(st, "BEGIN") ||
 	    (version == 1 && exec(st, store_migrate_1_to_2_sqlite)) ||
 	    (version >= 1 && version < 3 && exec(st, store_migrate_2_to_3_sqlite)) ||
+	    (version >= 1 && version < 4 && exec(st, store_migrate_3_to_4_sqlite)) ||
 	    exec(st, store_schema_sqlite) ||
 	    exec(st, "PRAGMA user_version = " STRINGIFY(STORE_SCHEMA_VERSION)) ||
 	    exec(st, "COMMIT")) {
@@ -519,7 +570,7 @@ static int sqlite_station_add(struct store *base, const uint8_t mac[MAC_LEN],
 		return -EIO;
 	bind_mac(stmt, 1, mac);
 	sqlite3_bind_int(stmt, 2, index);
-	return step_done(st, stmt, "add station");
+	return step_claimed(st, stmt, "add station");
 }
 
 static int sqlite_station_each(struct store *base,
@@ -564,7 +615,7 @@ static int sa_write(struct sqlite_store *st, const struct store_sa *sa)
 		sqlite3_bind_int(stmt, 4, sa->group_id);
 	if (sa->has_owner)
 		bind_mac(stmt, 5, sa->owner);
-	err = step_done(st, stmt, "save SA");
+	err = step_claimed(st, stmt, "save SA");
 	if (err)
 		return err;
 
@@ -753,7 +804,7 @@ static int sqlite_ak_save(struct store *base, const struct store_ak *ak)
 	sqlite3_bind_int64(stmt, 6, ak->tx_pn_reserved);
 	sqlite3_bind_int64(stmt, 7, (sqlite3_int64)ak->rx_next);
 	sqlite3_bind_blob(stmt, 8, ak->nonce, sizeof(ak->nonce), SQLITE_TRANSIENT);
-	return step_done(st, stmt, "save AK");
+	return step_claimed(st, stmt, "save AK");
 }
 
 static int sqlite_ak_promote(struct store *base, const uint8_t mac[MAC_LEN])
@@ -1126,7 +1177,7 @@ static int sqlite_join_add(struct store *base, uint8_t group, const char *cn,
 	sqlite3_bind_text(stmt, 2, cn, -1, SQLITE_TRANSIENT);
 	bind_blob(stmt, 3, ikey, STORE_KEY_LEN);
 	sqlite3_bind_int64(stmt, 4, asked);
-	return step_done(st, stmt, "save join");
+	return step_claimed(st, stmt, "save join");
 }
 
 static int sqlite_join_each(struct store *base, uint8_t group,

@@ -756,23 +756,35 @@ static int zone_member(void *arg, uint8_t group, const char *cn)
  * membership: the tables are read again and the differences acted on as
  * if made here (a revoked subscriber loses its AKs and unicast SA at this
  * BS; a member gone leaves the trees this BS writes).
+ *
+ * A reload that fails (the database unreachable, a lock or statement
+ * timeout) may have missed a revocation, which the revoked SS's AK here
+ * would let it profit from: until a reload succeeds this BS answers no
+ * Key Request for a shared SA (bs_keys.c), and takes no TEKs a writer
+ * replaced after a revocation (bs_sas_zone_sync()).  It says so once,
+ * and once more when it reads them again.
  */
-void bs_zone_reload_subscribers(struct bs *bs)
+int bs_zone_reload_subscribers(struct bs *bs)
 {
 	struct zone_subs z = { .bs = bs };
+	int err;
 
-	if (store_subscriber_each(bs->store, zone_sub, &z))
+	err = store_subscriber_each(bs->store, zone_sub, &z);
+	if (err)
 		goto out;
 	z.groups = calloc(z.n ? z.n : 1, sizeof(*z.groups));
-	if (!z.groups || store_member_each(bs->store, zone_member, &z))
+	err = z.groups ? store_member_each(bs->store, zone_member, &z) : -ENOMEM;
+	if (err)
 		goto out;
 	for (size_t i = 0; i < z.n; i++) {
 		struct subscriber *sub = bs_subscriber_by_cn(bs, z.recs[i].cn);
 
 		if (!sub) {
 			sub = subscriber_append(bs, &z.recs[i]);
-			if (!sub)
+			if (!sub) {
+				err = -ENOMEM;
 				goto out;
+			}
 			log_info("subscriber %s (%s) added in zone %s",
 				 sub->rec.cn, mac_str(sub->rec.mac), bs->cfg->zone);
 		}
@@ -798,6 +810,13 @@ void bs_zone_reload_subscribers(struct bs *bs)
 out:
 	free(z.recs);
 	free(z.groups);
+	if (err && !bs->zone_subs_failed)
+		log_err("zone %s: cannot read the zone's subscribers (%s); until it can, this BS answers no Key Request for a shared SA and takes no TEKs replaced after a revocation",
+			bs->cfg->zone, strerror(-err));
+	else if (!err && bs->zone_subs_failed)
+		log_notice("zone %s: the zone's subscribers read again", bs->cfg->zone);
+	bs->zone_subs_failed = err != 0;
+	return err;
 }
 
 /* Startup and shutdown */
@@ -1014,6 +1033,13 @@ static int bs_start(struct pkmd *d)
 	if (bs_zone_start(bs) || bs_sas_load(bs) || bs_sas_reconcile(bs) ||
 	    bs_groups_start(bs))
 		return PKMD_EXIT_SETUP;
+	/*
+	 * Revocations recorded while no BS wrote the shared SAs whose
+	 * leases the first pass took: their TEKs now, not at the first
+	 * poll, during which this BS would send under keys a revoked SS
+	 * holds (zones.rst).
+	 */
+	bs_zone_replace_pending(bs);
 	log_notice("BS on %s (BSID %s): %zu subscribers, %u stations",
 		   d->kernel.ifname, mac_str(d->kernel.bsid), bs->n_subs,
 		   n_stations);

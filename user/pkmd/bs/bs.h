@@ -115,6 +115,12 @@ struct bs {
 	struct bs_group **groups;	/* by group ID, 256; NULL: no tree */
 	struct disc_policy policy;
 	struct bs_zone *zone;		/* NULL: a zone of one (bs_zone.c) */
+	/*
+	 * zones: the last reload of the zone's subscribers failed, so a
+	 * revocation may be unknown here: no Key Request for a shared SA
+	 * is answered until one succeeds (bs_zone_reload_subscribers()).
+	 */
+	bool zone_subs_failed;
 };
 
 static inline uint16_t station_basic_cid(const struct station *st)
@@ -210,8 +216,11 @@ bool bs_zone_writer(const struct bs *bs, uint16_t said);
 /* Takes or renews the leases now. */
 void bs_zone_lease_pass(struct bs *bs);
 void bs_zone_json(struct bs *bs, uint16_t said, struct json_out *o);
-/* bs.c: the zone's subscribers and memberships changed. */
-void bs_zone_reload_subscribers(struct bs *bs);
+/*
+ * bs.c: the zone's subscribers and memberships changed.  0, or an error
+ * (logged) with bs->zone_subs_failed set until a reload succeeds.
+ */
+int bs_zone_reload_subscribers(struct bs *bs);
 /* bs.c: the TEK replacements revocations recorded, for SAs this BS writes. */
 void bs_zone_replace_pending(struct bs *bs);
 /* bs.c: both TEKs of a shared SA were replaced by its writer. */

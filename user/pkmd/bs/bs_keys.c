@@ -159,6 +159,16 @@ void bs_key_request(struct bs *bs, struct station *st, struct pkm_msg *m)
 			return;
 	}
 
+	/*
+	 * In a zone whose subscribers this BS could not read last time, the
+	 * SS may have been revoked at another BS: a shared SA's keys wait
+	 * (dropped: the SS asks again), its own unicast SA's do not.
+	 */
+	if (bs->zone_subs_failed && r->said != station_unicast_said(st)) {
+		log_warn("SS %s SAID 0x%04x: Key Request dropped: the zone's subscribers could not be read",
+			 mac_str(st->mac), r->said);
+		return;
+	}
 	sub = bs_subscriber_by_mac(bs, st->mac);
 	if (!sub) {
 		bs_key_reject(bs, st, ak, m, PKM_EC_UNAUTHORIZED_SS,

@@ -990,6 +990,19 @@ int bs_sas_zone_sync(struct bs *bs, uint16_t said)
 	}
 	replaced = !fresh && !holds_key(&db, &sa->rec.tek[0]) &&
 		   !holds_key(&db, &sa->rec.tek[1]);
+	/*
+	 * Both TEKs new: a revocation's, whose revoked SS may still hold an
+	 * AK here.  The subscribers are read first (the revocation was
+	 * committed before the TEKs that follow it); a BS that cannot read
+	 * them keeps the TEKs it has, which the kernel already sends under,
+	 * and tries again at the next sync.
+	 */
+	if (replaced && bs->zone && bs_zone_reload_subscribers(bs)) {
+		log_err("SAID 0x%04x: the zone's new TEKs not taken: they follow a revocation, and the zone's subscribers cannot be read; trying again",
+			said);
+		OPENSSL_cleanse(&db, sizeof(db));
+		return -EIO;
+	}
 	for (int gen = 0; gen < 2; gen++) {
 		const struct store_tek *old = &sa->rec.tek[gen];
 

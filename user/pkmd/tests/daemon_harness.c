@@ -128,20 +128,27 @@ int dh_make_identity(struct tc_cert *ca, struct tc_cert *bs,
 	return dh_write_bs_identity(ca, bs);
 }
 
+const char *dh_database;
+const char *dh_bs_lines = "";
+
 int dh_write_bs_conf(const char *log_level, const char *sections,
 		     const char *test_lines)
 {
 	const char *dir = dh_dir;
-	char text[4096];
+	char text[4096], db[256];
 
+	if (dh_database)
+		snprintf(db, sizeof(db), "%s", dh_database);
+	else
+		snprintf(db, sizeof(db), "%s/bs.db", dir);
 	if (snprintf(text, sizeof(text),
 		     "[pkmd]\nrole = bs\ninterface = wman0\n"
-		     "database = %s/bs.db\ncontrol = %s/ctl.sock\nlog-level = %s\n\n"
+		     "database = %s\ncontrol = %s/ctl.sock\nlog-level = %s\n\n"
 		     "[bs]\nca-certificate = %s/ca.pem\ncertificate = %s/bs.pem\n"
-		     "private-key = %s/bs.key\nprovider = net-a\n\n"
+		     "private-key = %s/bs.key\nprovider = net-a\n%s\n"
 		     "%s[test]\nmgmt-socket = %s/link.sock\n%s",
-		     dir, dir, log_level, dir, dir, dir, sections, dir,
-		     test_lines) >= (int)sizeof(text))
+		     db, dir, log_level, dir, dir, dir, dh_bs_lines, sections,
+		     dir, test_lines) >= (int)sizeof(text))
 		return -1;
 	return dh_write_text("bs.conf", text);
 }

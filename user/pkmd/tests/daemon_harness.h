@@ -56,6 +56,9 @@ int dh_make_identity(struct tc_cert *ca, struct tc_cert *bs,
  */
 int dh_write_bs_conf(const char *log_level, const char *sections,
 		     const char *test_lines);
+/* The [pkmd] database if not NULL (else bs.db); lines added to [bs]. */
+extern const char *dh_database;
+extern const char *dh_bs_lines;
 
 int dh_unix_connect(const char *name, int type);
 /* One control request; the response line in out.  0 or -1. */

@@ -534,7 +534,7 @@ static void test_migration(void)
 	memcpy(banned[1], k1, 16);
 	if (!ok(!start_daemon(), "the daemon started on a schema 1 database"))
 		return;
-	ok(log_wait("schema 1 upgraded to 3", 1), "it upgraded the schema");
+	ok(log_wait("schema 1 upgraded to 4", 1), "it upgraded the schema");
 	n = db_teks(teks);
 	c.n_want = n;
 	ok(n == 5 && teks[3].said == BCAST_SAID &&

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include <libpq-fe.h>
+#include <openssl/evp.h>
 #include <sqlite3.h>
 
 #include "store.h"
@@ -90,7 +91,7 @@ struct backend {
 	/* the schema 1 tables an older pkmd made, in the dialect */
 	const char *schema_1;
 	const char *schema_2;		/* a schema 2 database, a row per table */
-	const char *schema_later;	/* marks the database as schema 4 */
+	const char *schema_later;	/* marks the database as schema 5 */
 };
 
 /* ---- SQLite ---- */
@@ -582,7 +583,7 @@ static void migration(struct backend *b)
 	is_int(store_sa_save(st, &z.sas[0]), 0,
 	       "%s: an SA saves into the upgraded table", n);
 	store_close(st);
-	is_int(schema_version(b), 3, "%s: the schema is version 3 now", n);
+	is_int(schema_version(b), 4, "%s: the schema is version 4 now", n);
 	is_int(store_open(b->db, b->where, &st), 0, "%s: and opens again as such", n);
 	memset(&z, 0, sizeof(z));
 	store_sa_each(st, on_sa, &z);
@@ -613,7 +614,7 @@ static void migration_2_to_3(struct backend *b)
 		return;
 	is_int(exec_sql(b, b->schema_2), 0, "%s: a schema 2 database made", n);
 	is_int(store_open(b->db, b->where, &st), 0, "%s: a schema 2 database opens", n);
-	is_int(schema_version(b), 3, "%s: upgraded to schema 3", n);
+	is_int(schema_version(b), 4, "%s: upgraded to schema 3, then 4", n);
 	memset(&z, 0, sizeof(z));
 	store_subscriber_each(st, on_sub, &z);
 	ok(z.n == 1 && !strcmp(z.subs[0].cn, "ss-a") && z.subs[0].services == 5 &&
@@ -769,7 +770,6 @@ static void zone_shared(struct backend *b)
 				      .members = blob, .members_len = 1,
 				      .rekey = blob, .rekey_len = 1 }, back;
 	const uint8_t k1[STORE_KEY_LEN] = { 3 }, k2[STORE_KEY_LEN] = { 7 };
-	uint8_t k1_next[STORE_KEY_LEN] = { 0 };
 	char holder[CONFIG_ZONE_NAME_MAX + 1];
 	struct store *bs1, *bs2;
 	const char *n = b->name;
@@ -804,24 +804,8 @@ static void zone_shared(struct backend *b)
 	is_int(store_sa_save(bs1, &grp), 0, "%s: the writer saves K1 again", n);
 	is_int(store_tek_take_pns(bs2, 0x3001, k1, 1000, &s), 0, "%s: bs2 takes a block of K1", n);
 	ok(s >= 1000, "%s: past bs1's: its mark was kept (block at %u)", n, s);
-	is_int(value_seen(b, b->db == DB_SQLITE ?
-			  "SELECT count(*) FROM zone_pns WHERE key = X'03000000000000000000000000000000'" :
-			  "SELECT count(*) FROM zone_pns WHERE key = '\\x03000000000000000000000000000000'::bytea"),
+	is_int(value_seen(b, "SELECT count(*) FROM zone_pn_marks WHERE length(key_sha256) <> 32"),
 	       0, "%s: a mark is kept under a digest of its key, never the key", n);
-	if (b->db == DB_POSTGRESQL) {
-		/* a mark an earlier pkmd kept under the key itself */
-		exec_sql(b, "INSERT INTO zone_pns VALUES ('z1', 12289,"
-			 " '\\x09000000000000000000000000000000'::bytea, 7000)");
-		store_close(bs2);
-		ok(store_open_zone(b->db, b->where, "z1", "bs2", 5000, &bs2) == 0,
-		   "%s: bs2 opens the database again", n);
-		is_int(value_seen(b, "SELECT count(*) FROM zone_pns WHERE length(key) = 16"), 0,
-		       "%s: which keeps its marks under digests now", n);
-		k1_next[0] = 9;
-		is_int(store_tek_take_pns(bs2, 0x3001, k1_next, 1000, &s), 0,
-		       "%s: a block of that key", n);
-		is_int(s, 7000, "%s: past its earlier mark", n);
-	}
 
 	is_int(store_zone_sa_check(bs1, &cfg, &zone), 1,
 	       "%s: bs1 records the group SA's configuration", n);
@@ -844,6 +828,116 @@ static void zone_shared(struct backend *b)
 	drop(b);
 }
 
+/* A TEK's SHA-256 in hex, as a PN mark is kept under it. */
+static void key_digest_hex(const uint8_t key[STORE_KEY_LEN], char hex[65])
+{
+	uint8_t d[32];
+
+	EVP_Digest(key, STORE_KEY_LEN, d, NULL, EVP_sha256(), NULL);
+	for (int i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", d[i]);
+}
+
+/* A blob's literal in the dialect. */
+static void blob_literal(bool pg, const char *hex, char out[96])
+{
+	snprintf(out, 96, pg ? "'\\x%s'::bytea" : "X'%s'", hex);
+}
+
+/*
+ * Schema 3 to 4 (zones.rst, "Packet numbers of a shared TEK"): the marks
+ * of schema 3's zone_pns, some under the TEK itself (the first pkmd of
+ * zones), some under its digest, come through under the digest, the
+ * higher of two marks of one key kept; zone_pns is gone, so that a pkmd
+ * of schema 3 still running takes no block (its statement fails) rather
+ * than starting a key again at PN 0.
+ */
+static void pn_marks_upgrade(struct backend *b)
+{
+	const uint8_t k9[STORE_KEY_LEN] = { 9 }, ka[STORE_KEY_LEN] = { 0xa },
+		      kb[STORE_KEY_LEN] = { 0xb };
+	const bool pg = b->db == DB_POSTGRESQL;
+	char da[65], db[65], l9[96], la[96], lda[96], ldb[96], sql[1536];
+	/* schema 3's take, as a pkmd of schema 3 sends it */
+	const char *old_take =
+		"INSERT INTO zone_pns (zone, said, key, mark)"
+		" VALUES ('z1', 12289, %s, 1000)"
+		" ON CONFLICT (zone, said, key) DO UPDATE SET"
+		" mark = zone_pns.mark + excluded.mark RETURNING mark";
+	const char *n = b->name;
+	PGconn *old = NULL;
+	struct store *st;
+	uint32_t s = 0;
+
+	if (!ok(fresh(b, "pnup") == 0, "%s: a fresh database", n))
+		return;
+	if (!ok(store_open_zone(b->db, b->where, "z1", "bs1", 5000, &st) == 0,
+		"%s: bs1 of zone z1 makes it", n))
+		return;
+	store_close(st);
+	key_digest_hex(ka, da);
+	key_digest_hex(kb, db);
+	/* back to schema 3: zone_pns, not zone_pn_marks */
+	blob_literal(pg, "09000000000000000000000000000000", l9);
+	blob_literal(pg, "0a000000000000000000000000000000", la);
+	blob_literal(pg, da, lda);
+	blob_literal(pg, db, ldb);
+	snprintf(sql, sizeof(sql),
+		 "DROP TABLE IF EXISTS zone_pn_marks;"
+		 "CREATE TABLE IF NOT EXISTS zone_pns (zone TEXT NOT NULL,"
+		 " said INTEGER NOT NULL, key %s NOT NULL, mark %s NOT NULL,"
+		 " PRIMARY KEY (zone, said, key));"
+		 "INSERT INTO zone_pns VALUES ('z1', 12289, %s, 7000);"
+		 "INSERT INTO zone_pns VALUES ('z1', 12289, %s, 3000);"
+		 "INSERT INTO zone_pns VALUES ('z1', 12289, %s, 5000);"
+		 "INSERT INTO zone_pns VALUES ('z1', 12289, %s, 9000);%s",
+		 pg ? "BYTEA" : "BLOB", pg ? "BIGINT" : "INTEGER", l9, la, lda, ldb,
+		 pg ? "UPDATE pkmd_schema SET version = 3" : "PRAGMA user_version = 3");
+	if (!ok(exec_sql(b, sql) == 0, "%s: a schema 3 database with PN marks", n))
+		return;
+	if (pg) {
+		/* a pkmd of schema 3 running: its take is prepared */
+		PGresult *r = NULL;
+
+		old = pg_connect(b, b->dbname);
+		snprintf(sql, sizeof(sql), old_take, "$1");
+		if (old)
+			r = PQprepare(old, "take", sql, 0, NULL);
+		ok(PQresultStatus(r) == PGRES_COMMAND_OK,
+		   "%s: a running pkmd of schema 3 prepared its PN take", n);
+		PQclear(r);
+	}
+	if (!ok(store_open_zone(b->db, b->where, "z1", "bs2", 5000, &st) == 0,
+		"%s: bs2 opens the database", n))
+		return;
+	is_int(schema_version(b), 4, "%s: which is schema 4 now", n);
+	is_int(store_tek_take_pns(st, 0x3001, k9, 1000, &s), 0,
+	       "%s: a block of the key marked under itself", n);
+	is_int(s, 7000, "%s: past its mark", n);
+	is_int(store_tek_take_pns(st, 0x3001, ka, 1000, &s), 0,
+	       "%s: a block of the key marked both ways", n);
+	is_int(s, 5000, "%s: past the higher mark", n);
+	is_int(store_tek_take_pns(st, 0x3001, kb, 1000, &s), 0,
+	       "%s: a block of the key marked under its digest", n);
+	is_int(s, 9000, "%s: past its mark", n);
+	is_int(value_seen(b, "SELECT count(*) FROM zone_pn_marks WHERE length(key_sha256) <> 32"),
+	       0, "%s: every mark under a digest", n);
+	snprintf(sql, sizeof(sql), old_take, l9);
+	ok(exec_sql(b, sql) != 0,
+	   "%s: schema 3's PN take fails on it rather than start a key at 0", n);
+	if (old) {
+		const char *v[1] = { "\\x0a000000000000000000000000000000" };
+		PGresult *r = PQexecPrepared(old, "take", 1, v, NULL, NULL, 0);
+
+		ok(PQresultStatus(r) != PGRES_TUPLES_OK,
+		   "%s: so does the running pkmd's prepared take", n);
+		PQclear(r);
+		PQfinish(old);
+	}
+	store_close(st);
+	drop(b);
+}
+
 /*
  * A bs-id is one running pkmd's (zones.rst): a second instance with the
  * same bs-id does not open the zone while the first is seen; once the
@@ -852,7 +946,15 @@ static void zone_shared(struct backend *b)
  */
 static void bs_identity(struct backend *b)
 {
+	struct store_ak ak = { .mac = { 2, 0x16, 0, 0, 0, 0x11 }, .seq = 1,
+			       .expires = 1900000000 };
+	struct store_sa uc = {
+		.said = 0x2001, .service = 0, .suite = 2, .has_owner = true,
+		.owner = { 2, 0x16, 0, 0, 0, 0x11 },
+		.tek = { { 0, { 1 }, 1900000000 }, { 1, { 2 }, 1900001000 } },
+	};
 	struct store_sa grp = zone_group_sa;
+	struct seen z;
 	char holder[CONFIG_ZONE_NAME_MAX + 1];
 	struct store *first, *second = NULL;
 	const char *n = b->name;
@@ -881,6 +983,22 @@ static void bs_identity(struct backend *b)
 	       "%s: the new instance holds bs1's lease", n);
 	store_lease_fence(second, true);
 	is_int(store_sa_save(second, &grp), 0, "%s: and writes", n);
+	/* the deposed instance, before it notices: none of bs1's rows */
+	is_int(store_ak_save(second, &ak), 0, "%s: the new instance saves an AK", n);
+	is_int(store_station_add(second, ak.mac, 3), 0, "%s: and a station", n);
+	is_int(store_ak_save(first, &ak), -EPERM, "%s: the deposed one cannot save an AK", n);
+	is_int(store_station_add(first, ak.mac, 4), -EPERM, "%s: nor add a station", n);
+	is_int(store_sa_save(first, &uc), -EPERM, "%s: nor save a unicast SA", n);
+	is_int(store_join_add(first, 1, "ss-a", ak.ak, 100), -EPERM,
+	       "%s: nor record a join", n);
+	store_ak_delete(first, ak.mac);
+	memset(&z, 0, sizeof(z));
+	store_ak_each(second, on_ak, &z);
+	is_int(z.n, 1, "%s: nor delete the new instance's AK", n);
+	store_lease_release(first, 0x3001);
+	is_int(value_seen(b, "SELECT count(*) FROM zone_leases WHERE zone = 'z1'"
+			  " AND said = 12289 AND holder = 'bs1'"), 1,
+	       "%s: nor release bs1's lease, which the new instance holds", n);
 	store_close(first);
 	store_close(second);
 	ok(store_open_zone(b->db, b->where, "z1", "bs1", 1000, &second) == 0,
@@ -1363,13 +1481,61 @@ static void stalled_writer(struct backend *b)
 	drop(b);
 }
 
+/*
+ * The zone's bounds (zones.rst, "Bounded waits") end waits on a lock and
+ * a transaction its client left idle, and the fenced transaction's
+ * short statements within F/4; a read or save of bulk (the subscribers,
+ * a large tree) that takes longer than F/4 is not cut short.  Here every
+ * statement naming the zone takes 400 ms, F/4 being 250.
+ */
+static void slow_statements(struct backend *b)
+{
+	struct store_subscriber a = subscriber("ss-a", 0x11);
+	struct store_sa grp = zone_group_sa;
+	char holder[CONFIG_ZONE_NAME_MAX + 1];
+	const char *n = b->name;
+	struct store *st;
+	long long t0, t;
+	struct seen z;
+	int err;
+
+	if (!ok(fresh(b, "slow") == 0, "%s: a fresh database", n))
+		return;
+	if (!ok(store_open_zone(b->db, b->where, "z1", "bs1", 1000, &st) == 0,
+		"%s: bs1 of zone z1, failover 1000 ms", n))
+		return;
+	store_subscriber_add(st, &a);
+	is_int(store_lease_take(st, 0x3001, 60000, holder), 1, "%s: bs1 takes a lease", n);
+	store_lease_fence(st, true);
+	ok(exec_sql(b, "CREATE OR REPLACE FUNCTION pkmd_zone() RETURNS TEXT"
+		    " LANGUAGE plpgsql STABLE AS $$ BEGIN PERFORM pg_sleep(0.4);"
+		    " RETURN current_setting('pkmd.zone'); END $$") == 0,
+	   "%s: the server slows down", n);
+	memset(&z, 0, sizeof(z));
+	t0 = ms_now();
+	err = store_subscriber_each(st, on_sub, &z);
+	t = ms_now() - t0;
+	ok(err == 0 && z.n == 1,
+	   "%s: a read longer than F/4 is not cut short (%d, %lld ms)", n, err, t);
+	t0 = ms_now();
+	err = store_sa_save(st, &grp);
+	t = ms_now() - t0;
+	ok(err < 0 && t < 1000,
+	   "%s: the fenced transaction's fence is bounded by F/4 (%d, %lld ms)", n, err, t);
+	exec_sql(b, "CREATE OR REPLACE FUNCTION pkmd_zone() RETURNS TEXT"
+		 " LANGUAGE sql STABLE AS $$ SELECT current_setting('pkmd.zone') $$");
+	is_int(store_sa_save(st, &grp), 0, "%s: the server fast again, the writer writes", n);
+	store_close(st);
+	drop(b);
+}
+
 static void postgresql_cases(void)
 {
 	struct backend b = {
 		.name = "PostgreSQL", .db = DB_POSTGRESQL,
 		.dir = getenv("PKMD_TEST_POSTGRESQL"),
 		.schema_1 = schema_1_pg, .schema_2 = schema_2_pg,
-		.schema_later = "UPDATE pkmd_schema SET version = 4",
+		.schema_later = "UPDATE pkmd_schema SET version = 5",
 	};
 	const char *why = getenv("PKMD_TEST_POSTGRESQL_WHY");
 
@@ -1385,10 +1551,12 @@ static void postgresql_cases(void)
 	zones(&b);
 	zone_coordination(&b);
 	zone_shared(&b);
+	pn_marks_upgrade(&b);
 	bs_identity(&b);
 	zone_revocation(&b);
 	zone_join_check(&b);
 	stalled_writer(&b);
+	slow_statements(&b);
 	lost_connection(&b);
 }
 
@@ -1398,7 +1566,7 @@ int main(void)
 	struct backend sqlite = {
 		.name = "SQLite", .db = DB_SQLITE, .dir = dir,
 		.schema_1 = schema_1_sqlite, .schema_2 = schema_2_sqlite,
-		.schema_later = "PRAGMA user_version = 4",
+		.schema_later = "PRAGMA user_version = 5",
 	};
 
 	if (!mkdtemp(dir)) {
@@ -1411,6 +1579,7 @@ int main(void)
 	migration_2_to_3(&sqlite);
 	zone_coordination(&sqlite);
 	zone_shared(&sqlite);
+	pn_marks_upgrade(&sqlite);
 	bs_identity(&sqlite);
 	zone_revocation(&sqlite);
 	zone_join_check(&sqlite);
