@@ -239,7 +239,7 @@ static void rx_frame(struct wman_dev *wman, struct sk_buff *skb)
 	}
 
 	if (conn->said != WMAN_SAID_NONE) {
-		sa = xa_load(&wman->sas, conn->said);
+		sa = rcu_dereference(conn->sa);
 		if (!sa)
 			goto unknown_sa;
 		/*

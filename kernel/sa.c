@@ -325,10 +325,22 @@ static void sa_clear_slot(struct wman_dev *wman, struct wman_sa *sa, u8 eks)
 	tek_release(tek);
 }
 
+/* Points the connections that name SAID at sa (NULL: at none). */
+static void sa_bind_conns(struct wman_dev *wman, u16 said, struct wman_sa *sa)
+{
+	struct wman_conn *conn;
+	unsigned long cid;
+
+	xa_for_each(&wman->conns, cid, conn)
+		if (conn->said == said)
+			rcu_assign_pointer(conn->sa, sa);
+}
+
 static void sa_remove(struct wman_dev *wman, struct wman_sa *sa)
 {
 	u8 eks;
 
+	sa_bind_conns(wman, sa->said, NULL);
 	xa_erase(&wman->sas, sa->said);
 	wman->n_sas--;
 	for (eks = 0; eks < WMAN_EKS_COUNT; eks++)
@@ -369,8 +381,8 @@ int wman_conn_add(struct wman_dev *wman, u16 cid, u8 kind, int said,
 		  const u8 *peer, struct netlink_ext_ack *extack)
 {
 	bool bs = wman->role == WMAN_ROLE_BS;
+	struct wman_sa *sa = NULL;
 	struct wman_conn *conn;
-	struct wman_sa *sa;
 	int err;
 
 	lockdep_assert_held(&wman->conf_lock);
@@ -440,6 +452,8 @@ int wman_conn_add(struct wman_dev *wman, u16 cid, u8 kind, int said,
 	conn->cid = cid;
 	conn->kind = kind;
 	conn->said = said;
+	if (said != WMAN_SAID_NONE)
+		RCU_INIT_POINTER(conn->sa, sa);
 	if (peer)
 		ether_addr_copy(conn->peer, peer);
 	else if (kind == WMAN_CONN_UNICAST)
@@ -563,6 +577,7 @@ int wman_sa_add(struct wman_dev *wman, u16 said, u8 suite, u8 service,
 	err = xa_insert(&wman->sas, said, sa, GFP_KERNEL_ACCOUNT);
 	if (err)
 		goto err_stats;
+	sa_bind_conns(wman, said, sa);
 	wman->n_sas++;
 	changed(wman);
 	return 0;

@@ -245,7 +245,7 @@ static void tx_one(struct wman_dev *wman, const struct wman_conn *conn,
 	len = skb->len;
 
 	if (conn->said != WMAN_SAID_NONE) {
-		sa = xa_load(&wman->sas, conn->said);
+		sa = rcu_dereference(conn->sa);
 		if (sa)
 			tek = tx_tek(wman, sa, &pn, &pinned);
 		if (unlikely(!tek)) {
@@ -324,14 +324,13 @@ drop:
  * segments that keep the payload in its pages, for a cipher that reads
  * them there, or linear ones, copied in the pass that sums them.
  */
-static netdev_features_t tx_gso_features(struct wman_dev *wman,
-					 const struct wman_conn *conn)
+static netdev_features_t tx_gso_features(const struct wman_conn *conn)
 {
 	const struct wman_sa *sa;
 
 	if (conn->said == WMAN_SAID_NONE)
 		return 0;
-	sa = xa_load(&wman->sas, conn->said);
+	sa = rcu_dereference(conn->sa);
 	return sa && sa->suite->reads_pieces ? NETIF_F_SG : 0;
 }
 
@@ -354,7 +353,7 @@ netdev_tx_t wman_xmit(struct sk_buff *skb, struct net_device *dev)
 		goto out;
 	}
 
-	segs = skb_gso_segment(skb, tx_gso_features(wman, conn));
+	segs = skb_gso_segment(skb, tx_gso_features(conn));
 	if (IS_ERR(segs)) {
 		dev_core_stats_tx_dropped_inc(dev);
 		kfree_skb(skb);

@@ -191,6 +191,8 @@ struct wman_conn {
 	u16 cid;
 	u8 kind;			/* enum wman_conn_kind */
 	int said;			/* WMAN_SAID_NONE: sent in clear */
+	/* the SA named by said while it exists: no lookup per frame */
+	struct wman_sa __rcu *sa;
 	u8 peer[ETH_ALEN];		/* SS address; zero if none */
 	struct rhash_head peer_node;	/* in wman_dev::peers, unicast only */
 	struct rcu_head rcu;
