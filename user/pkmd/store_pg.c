@@ -48,19 +48,44 @@
 /* Seconds to wait for a connection when the URI does not say. */
 #define CONNECT_TIMEOUT		"10"
 
+/* A receive window of a batch (pg_ak_set_rx()). */
+struct rx_window {
+	uint8_t mac[MAC_LEN];
+	uint8_t slot;
+	uint64_t rx_next;
+};
+
+struct rx_windows {
+	struct rx_window *w;
+	size_t n, cap;
+};
+
 struct pg_store {
 	struct store base;
 	PGconn *conn;
 	bool tx_open;			/* between begin() and commit()/rollback() */
 	bool tx_failed;			/* a statement of it failed: it cannot commit */
-	bool batch;			/* store_batch_begin() .. _end() */
-	/* The batch's receive windows, not sent yet: one per AK. */
-	struct rx_window *rx;
-	size_t n_rx, cap_rx;
+	bool batch;			/* store_batch_begin() .. _end() or _send() */
+	/* The open batch's receive windows, not sent yet: one per AK. */
+	struct rx_windows rx;
 	bool batch_failed;		/* some of its windows are not on disk */
-	bool pipe_open;			/* its transaction is being pipelined */
-	int pipe_sent;			/* statements sent in it */
 	int64_t looked_ms;		/* its connection's last check (monotonic) */
+	/*
+	 * The windows of the batches store_batch_send() ended while a commit
+	 * was on its way: the next commit's, once that one's result is in.
+	 */
+	struct rx_windows staged;
+	int n_staged;			/* batches in it */
+	/* The commit on its way, in libpq's pipeline mode (pipe_send()). */
+	bool pipe_busy;
+	int pipe_batches;		/* done() calls its outcome owes */
+	bool pipe_has_open;		/* it holds the open batch's windows */
+	int pipe_sent, pipe_read;	/* statements sent, results read */
+	bool pipe_after_result;		/* the NULL after a result is next */
+	bool pipe_ok, pipe_committed;	/* so far; the COMMIT said COMMIT */
+	bool pipe_last_ok;		/* the outcome of the last one decided */
+	/* the connection's state is unknown (a pipeline broken off) */
+	bool pipe_broken;
 	/* The server said, between statements, that it ends the session. */
 	bool server_closing;
 	/* a server that cannot be reached is tried again after this */
@@ -72,13 +97,6 @@ struct pg_store {
 	uint32_t failover_ms;		/* zones: the bound of every wait */
 	char bounds[3][16];		/* conn_params()' values */
 	PGconn *listener;
-};
-
-/* A receive window of the open batch (pg_ak_set_rx()). */
-struct rx_window {
-	uint8_t mac[MAC_LEN];
-	uint8_t slot;
-	uint64_t rx_next;
 };
 
 /* A statement's parameters, for PQexecPrepared(). */
@@ -345,7 +363,7 @@ static bool connection_up(struct pg_store *st)
 		PGnotify *n;
 
 		if (PQstatus(st->conn) != CONNECTION_OK || pfd.fd < 0 ||
-		    st->server_closing)
+		    st->server_closing || st->pipe_broken)
 			return false;
 		if (poll(&pfd, 1, 0) <= 0)
 			return true;
@@ -387,6 +405,7 @@ static int reconnect(struct pg_store *st)
 		 st->base.name, st->server_closing ? "the server ended the session" :
 		 one_line(PQerrorMessage(st->conn), buf, sizeof(buf)));
 	st->server_closing = false;
+	st->pipe_broken = false;
 	PQreset(st->conn);
 	if (PQstatus(st->conn) != CONNECTION_OK || session_setup(st)) {
 		if (PQstatus(st->conn) != CONNECTION_OK)
@@ -450,7 +469,7 @@ static int run(struct pg_store *st, enum store_sql id, const struct params *p,
 	int err;
 
 	/* Any other statement commits the receive windows first. */
-	if (id != SQL_AK_SET_RX_MANY && batch_commit(st))
+	if (batch_commit(st))
 		return -EIO;
 	if (st->tx_failed)
 		return -EIO;
@@ -766,7 +785,8 @@ static void pg_close(struct store *base)
 	struct pg_store *st = to_pg(base);
 
 	batch_commit(st);
-	free(st->rx);
+	free(st->rx.w);
+	free(st->staged.w);
 	PQfinish(st->conn);
 	if (st->listener)
 		PQfinish(st->listener);
@@ -1163,28 +1183,54 @@ static int ak_set(struct pg_store *st, enum store_sql id,
 
 /*
  * Group commit (control-plane.rst, "Persistence"): between
- * store_batch_begin() and store_batch_end() the receive windows of Key
+ * store_batch_begin() and the batch's end the receive windows of Key
  * Requests are kept here, the last one of each AK, and go to the server
- * in UPDATEs of up to RX_CHUNK windows each (SQL_AK_SET_RX_MANY), all in
- * one transaction committed at the batch's end: one WAL flush for the
- * batch, where a statement per window cost a round trip each.  A batch
- * of RX_CHUNK windows or fewer is one statement, its own transaction,
- * one round trip.  A larger one is sent in libpq's pipeline mode as it
- * grows (BEGIN and the first chunk once RX_CHUNK windows are in, each
- * further chunk when full), without waiting for the server, which runs
- * the UPDATEs while the daemon works on the rest of the batch; the end
- * sends the last chunk and COMMIT and waits for every result, so only
- * the commit's round trip and WAL flush are left to wait for.
+ * as one transaction: BEGIN, one UPDATE of them all (SQL_AK_SET_RX_MANY),
+ * COMMIT, sent at once in libpq's pipeline mode, so that the server
+ * never waits on the daemon inside the transaction (and its
+ * idle_in_transaction_session_timeout cannot end a healthy one).  One
+ * WAL flush for the batch, where a statement per window cost a round
+ * trip each.
  *
- * Any other statement ends the batch's transaction first, so every other
- * change still reaches the disk after the windows before it, as on
- * SQLite.  The caller holds the answers until store_batch_end() says the
- * windows are committed; once some of them failed to be, it says -EIO
- * whatever came after.
+ * store_batch_end() sends the transaction and waits for its COMMIT.
+ * store_batch_send() sends it and returns: the caller handles the next
+ * run of requests while the server commits this one, and holds this
+ * run's answers until done() says its COMMIT came back.  One commit is
+ * on its way at a time: the batches ended meanwhile are staged, and go
+ * together as the next transaction once its result is in, so that a
+ * slow commit makes the next one larger rather than the queue longer.
+ *
+ * Any other statement waits for the commit on its way and commits the
+ * staged and open batches' windows first, so every other change still
+ * reaches the disk after the windows before it, as on SQLite.  A batch
+ * some of whose windows failed to be committed fails whatever came
+ * after.
  */
-#define RX_CHUNK	16
 
-/* The windows kept as the three array parameters of SQL_AK_SET_RX_MANY. */
+static int rx_keep(struct rx_windows *s, const struct rx_window *w, bool merge)
+{
+	struct rx_window *to = NULL;
+
+	for (size_t i = 0; merge && i < s->n && !to; i++)
+		if (s->w[i].slot == w->slot && !memcmp(s->w[i].mac, w->mac, MAC_LEN))
+			to = &s->w[i];
+	if (!to) {
+		if (s->n == s->cap) {
+			size_t cap = s->cap ? 2 * s->cap : 64;
+			struct rx_window *p = realloc(s->w, cap * sizeof(*p));
+
+			if (!p)
+				return -ENOMEM;
+			s->w = p;
+			s->cap = cap;
+		}
+		to = &s->w[s->n++];
+	}
+	*to = *w;
+	return 0;
+}
+
+/* The windows as the three array parameters of SQL_AK_SET_RX_MANY. */
 struct rx_arrays {
 	char *macs, *slots, *rxs;
 };
@@ -1196,11 +1242,13 @@ static void rx_arrays_free(struct rx_arrays *a)
 	free(a->rxs);
 }
 
-/* {02:16:00:00:00:11,...}, {0,...}, {9223372036854775807,...} */
-static int rx_arrays_make(struct pg_store *st, struct params *p,
-			  struct rx_arrays *a)
+/*
+ * {02:16:00:00:00:11,...}, {0,...}, {9223372036854775807,...}; an AK
+ * twice (two staged batches) is updated twice, the later window last.
+ */
+static int rx_arrays_make(const struct rx_window *w, size_t n,
+			  struct params *p, struct rx_arrays *a)
 {
-	size_t n = st->n_rx;
 	char *m, *sl, *r;
 
 	a->macs = malloc(n * MAC_STR_LEN + 3);
@@ -1213,14 +1261,13 @@ static int rx_arrays_make(struct pg_store *st, struct params *p,
 	r = a->rxs;
 	*m++ = *sl++ = *r++ = '{';
 	for (size_t i = 0; i < n; i++) {
-		const struct rx_window *w = &st->rx[i];
 		char sep = i + 1 < n ? ',' : '}';
 
-		mac_format(w->mac, m);
+		mac_format(w[i].mac, m);
 		m += MAC_STR_LEN - 1;
 		*m++ = sep;
-		sl += sprintf(sl, "%u%c", w->slot, sep);
-		r += sprintf(r, "%" PRId64 "%c", (int64_t)w->rx_next, sep);
+		sl += sprintf(sl, "%u%c", w[i].slot, sep);
+		r += sprintf(r, "%" PRId64 "%c", (int64_t)w[i].rx_next, sep);
 	}
 	*m = '\0';
 	p_text(p, a->macs);
@@ -1229,146 +1276,200 @@ static int rx_arrays_make(struct pg_store *st, struct params *p,
 	return 0;
 }
 
-static void pipe_error(struct pg_store *st, const char *what)
+/*
+ * The commit on its way is decided: the pipeline is left (or the
+ * connection reset later, if it broke), a failed transaction rolled
+ * back, and then done() is told, once per batch it held.
+ */
+static void pipe_finish(struct pg_store *st, bool ok)
 {
-	log_conn_error(st, what);
-	st->batch_failed = true;
+	int batches = st->pipe_batches;
+
+	st->pipe_busy = false;
+	st->pipe_batches = 0;
+	if (!st->pipe_broken && PQstatus(st->conn) == CONNECTION_OK &&
+	    !PQexitPipelineMode(st->conn)) {
+		log_conn_error(st, "pipeline");
+		st->pipe_broken = true;
+		ok = false;
+	}
+	if (!ok && !st->pipe_broken)
+		rollback(st);
+	if (!ok && st->pipe_has_open)
+		st->batch_failed = true;
+	st->pipe_has_open = false;
+	st->pipe_last_ok = ok;
+	for (int i = 0; i < batches; i++)
+		st->base.batch_done(st->base.batch_done_arg, ok);
+}
+
+/* The connection failed under the commit on its way. */
+static void pipe_lost(struct pg_store *st)
+{
+	log_conn_error(st, "connection lost with a commit on its way; its receive windows are not saved");
+	st->pipe_broken = true;
+	pipe_finish(st, false);
 }
 
 /*
- * Sends the kept windows as one UPDATE of the batch's pipelined
- * transaction, begun first if it is not; no result is waited for.
+ * Reads the results of the commit on its way, waiting for them or not:
+ * a result and a NULL for each statement, then the sync.  It succeeded
+ * only if every statement sent did, the last being a COMMIT that
+ * committed (N.B. a transaction the server aborted answers COMMIT with
+ * ROLLBACK), and every result was read.
  */
-static int pipe_send(struct pg_store *st)
+static void pipe_read(struct pg_store *st, bool wait)
+{
+	char buf[256];
+
+	while (st->pipe_busy) {
+		PGresult *r;
+		ExecStatusType status;
+
+		if (!wait && (!PQconsumeInput(st->conn) || PQstatus(st->conn) != CONNECTION_OK)) {
+			pipe_lost(st);
+			return;
+		}
+		if (!wait && PQisBusy(st->conn))
+			return;
+		r = PQgetResult(st->conn);
+		if (PQstatus(st->conn) != CONNECTION_OK) {
+			PQclear(r);
+			pipe_lost(st);
+			return;
+		}
+		if (st->pipe_after_result) {
+			st->pipe_after_result = false;
+			if (!r)
+				continue;
+			/* more than one result for a statement: not ours */
+			PQclear(r);
+			log_err("database %s: receive windows: unexpected result", st->base.name);
+			pipe_lost(st);
+			return;
+		}
+		if (!r) {
+			/* a NULL where a result or the sync was due */
+			pipe_lost(st);
+			return;
+		}
+		status = PQresultStatus(r);
+		if (status == PGRES_PIPELINE_SYNC) {
+			PQclear(r);
+			pipe_finish(st, st->pipe_ok && st->pipe_committed &&
+				    st->pipe_read == st->pipe_sent);
+			return;
+		}
+		st->pipe_read++;
+		st->pipe_after_result = true;
+		if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+			if (st->pipe_ok && status != PGRES_PIPELINE_ABORTED)
+				log_err("database %s: receive windows: %s", st->base.name,
+					one_line(PQresultErrorMessage(r), buf, sizeof(buf)));
+			st->pipe_ok = false;
+		} else if (st->pipe_read == st->pipe_sent) {
+			st->pipe_committed = !strcmp(PQcmdStatus(r), "COMMIT");
+			if (!st->pipe_committed)
+				log_err("database %s: commit: rolled back", st->base.name);
+		}
+		PQclear(r);
+	}
+}
+
+/*
+ * Sends the windows w[0..n) as one transaction, and a sync, without
+ * waiting; its outcome goes to batches done() calls.  0, or -EIO when
+ * it could not be sent (nothing is then on its way, no done() called).
+ */
+static int pipe_send(struct pg_store *st, const struct rx_window *w, size_t n,
+		     int batches, bool has_open)
 {
 	struct params p = { 0 };
 	struct rx_arrays a = { 0 };
 	char name[24];
-	int err = 0;
+	bool sent;
 
-	if (!st->pipe_open) {
-		if (ensure_connection(st) || !PQenterPipelineMode(st->conn)) {
-			pipe_error(st, "pipeline");
-			return -EIO;
-		}
-		st->pipe_open = true;
-		st->pipe_sent = 0;
-		if (!PQsendQueryParams(st->conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0)) {
-			pipe_error(st, "begin");
-			return -EIO;
-		}
-		st->pipe_sent++;
-	}
-	if (st->n_rx) {
-		err = rx_arrays_make(st, &p, &a);
-		st->n_rx = 0;
-		stmt_name(SQL_AK_SET_RX_MANY, name);
-		if (!err && !PQsendQueryPrepared(st->conn, name, p.n, p.values,
-						 NULL, NULL, 0)) {
-			pipe_error(st, "update AK receive windows");
-			err = -EIO;
-		}
-		if (!err)
-			st->pipe_sent++;
+	if (ensure_connection(st))
+		return -EIO;
+	if (rx_arrays_make(w, n, &p, &a)) {
 		rx_arrays_free(&a);
+		return -EIO;
 	}
-	if (!err && PQflush(st->conn) < 0) {
-		pipe_error(st, "send");
-		err = -EIO;
+	stmt_name(SQL_AK_SET_RX_MANY, name);
+	sent = PQenterPipelineMode(st->conn) &&
+	       PQsendQueryParams(st->conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0) &&
+	       PQsendQueryPrepared(st->conn, name, p.n, p.values, NULL, NULL, 0) &&
+	       PQsendQueryParams(st->conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) &&
+	       PQpipelineSync(st->conn);
+	rx_arrays_free(&a);
+	if (!sent) {
+		/* some may have gone: the connection's state is unknown */
+		log_conn_error(st, "receive windows");
+		st->pipe_broken = true;
+		return -EIO;
 	}
-	if (err)
-		st->batch_failed = true;
-	return err;
+	st->pipe_busy = true;
+	st->pipe_batches = batches;
+	st->pipe_has_open = has_open;
+	st->pipe_sent = 3;
+	st->pipe_read = 0;
+	st->pipe_after_result = false;
+	st->pipe_ok = true;
+	st->pipe_committed = false;
+	return 0;
+}
+
+/* done() for batches that will not be committed. */
+static void batches_failed(struct pg_store *st, int batches)
+{
+	for (int i = 0; i < batches; i++)
+		st->base.batch_done(st->base.batch_done_arg, false);
 }
 
 /*
- * Ends the pipelined transaction: COMMIT and a sync, then every result,
- * which must all be good and the COMMIT a commit.  0 or -EIO (logged).
+ * The staged batches and the windows w[0..n) (none, or another batch's)
+ * as the next commit, once the one on its way is decided.  0, or -EIO
+ * when it cannot go: done(false) for the staged batches.
  */
-static int pipe_commit(struct pg_store *st)
+static int pipe_send_staged(struct pg_store *st, const struct rx_window *w,
+			    size_t n, int batches, bool has_open)
 {
-	bool ok = !st->batch_failed, committing = false;
-	char buf[256];
-	PGresult *r;
+	int staged = st->n_staged;
+	int err = 0;
 
-	if (ok && pipe_send(st)) {
-		ok = false;
-	} else if (ok && !PQsendQueryParams(st->conn, "COMMIT", 0, NULL, NULL,
-					    NULL, NULL, 0)) {
-		pipe_error(st, "commit");
-		ok = false;
-	} else if (ok) {
-		st->pipe_sent++;
-		committing = true;
-	}
-	if (!PQpipelineSync(st->conn))
-		ok = false;
-	/* one result and a NULL per statement sent, then the sync */
-	for (int i = 0; i < st->pipe_sent && PQstatus(st->conn) == CONNECTION_OK; i++) {
-		bool last = committing && i == st->pipe_sent - 1;
-
-		r = PQgetResult(st->conn);
-		if (!r) {
-			ok = false;
-			break;
-		}
-		if (PQresultStatus(r) != PGRES_COMMAND_OK &&
-		    PQresultStatus(r) != PGRES_TUPLES_OK) {
-			if (ok && PQresultStatus(r) != PGRES_PIPELINE_ABORTED)
-				log_err("database %s: receive windows: %s",
-					st->base.name,
-					one_line(PQresultErrorMessage(r), buf, sizeof(buf)));
-			ok = false;
-		} else if (last && strcmp(PQcmdStatus(r), "COMMIT")) {
-			log_err("database %s: commit: rolled back", st->base.name);
-			ok = false;
-		}
-		PQclear(r);
-		while ((r = PQgetResult(st->conn)))
-			PQclear(r);
-	}
-	while (PQstatus(st->conn) == CONNECTION_OK &&
-	       (r = PQgetResult(st->conn))) {
-		bool sync = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
-
-		PQclear(r);
-		if (sync)
-			break;
-	}
-	st->pipe_open = false;
-	st->pipe_sent = 0;
-	if (PQstatus(st->conn) == CONNECTION_OK && !PQexitPipelineMode(st->conn)) {
-		log_conn_error(st, "pipeline");
-		ok = false;
-	}
-	if (!ok) {
-		st->batch_failed = true;
-		rollback(st);
+	for (size_t i = 0; i < n && !err; i++)
+		err = rx_keep(&st->staged, &w[i], false);
+	st->n_staged = 0;
+	if (!err && st->staged.n)
+		err = pipe_send(st, st->staged.w, st->staged.n, staged + batches,
+				has_open);
+	st->staged.n = 0;
+	if (err) {
+		batches_failed(st, staged);
 		return -EIO;
 	}
 	return 0;
 }
 
+/*
+ * Commits everything kept: waits for the commit on its way, then sends
+ * the staged batches' windows and the open batch's as one transaction
+ * and waits for it.  0, or -EIO if that failed (the open batch's
+ * windows are then not on disk: batch_failed).
+ */
 static int batch_commit(struct pg_store *st)
 {
-	struct params p = { 0 };
-	struct rx_arrays a = { 0 };
-	int err;
+	bool has_open = st->rx.n > 0;
 
-	if (st->pipe_open)
-		return pipe_commit(st);
-	if (!st->n_rx)
+	pipe_read(st, true);
+	if (!st->n_staged && !has_open)
 		return 0;
-	err = rx_arrays_make(st, &p, &a);
-	st->n_rx = 0;
-	if (!err)
-		err = run(st, SQL_AK_SET_RX_MANY, &p, NULL, "update AK receive windows");
-	rx_arrays_free(&a);
-	if (err) {
+	st->pipe_last_ok = false;
+	if (pipe_send_staged(st, st->rx.w, st->rx.n, 0, has_open) && has_open)
 		st->batch_failed = true;
-		return -EIO;
-	}
-	return 0;
+	st->rx.n = 0;
+	pipe_read(st, true);
+	return st->pipe_last_ok ? 0 : -EIO;
 }
 
 static void pg_batch_begin(struct store *base)
@@ -1382,8 +1483,11 @@ static void pg_batch_begin(struct store *base)
 static int pg_batch_end(struct store *base)
 {
 	struct pg_store *st = to_pg(base);
-	int err = batch_commit(st);
+	int err;
 
+	if (st->batch_failed)
+		st->rx.n = 0;
+	err = batch_commit(st);
 	st->batch = false;
 	if (st->batch_failed)
 		err = -EIO;
@@ -1391,27 +1495,75 @@ static int pg_batch_end(struct store *base)
 	return err;
 }
 
+static int pg_batch_send(struct store *base)
+{
+	struct pg_store *st = to_pg(base);
+	bool failed = st->batch_failed;
+	int err = 0;
+
+	st->batch = false;
+	st->batch_failed = false;
+	if (failed) {
+		st->rx.n = 0;
+		return -EIO;
+	}
+	if (!st->rx.n)
+		return 0;
+	/* the result of the commit on its way, if it came meanwhile */
+	pipe_read(st, false);
+	if (st->pipe_busy) {
+		for (size_t i = 0; i < st->rx.n && !err; i++)
+			err = rx_keep(&st->staged, &st->rx.w[i], false);
+		if (!err)
+			st->n_staged++;
+	} else {
+		/* with those staged behind the one just decided, if any */
+		err = pipe_send_staged(st, st->rx.w, st->rx.n, 1, false);
+	}
+	st->rx.n = 0;
+	return err ? -EIO : 1;
+}
+
+static int pg_batch_fd(struct store *base)
+{
+	struct pg_store *st = to_pg(base);
+
+	return st->pipe_busy || st->n_staged ? PQsocket(st->conn) : -1;
+}
+
+static void pg_batch_poll(struct store *base)
+{
+	struct pg_store *st = to_pg(base);
+
+	pipe_read(st, false);
+	if (!st->pipe_busy)
+		pipe_send_staged(st, NULL, 0, 0, false);
+}
+
 /*
- * In a batch the window is kept for batch_commit().  The batch's first
+ * In a batch the window is kept for its commit.  The batch's first
  * window sets up a connection the server closed since the last
  * statement, as a statement would (or fails at once while the server
  * cannot be reached); a connection lost after it fails the batch when
  * it is seen, as a statement of an open transaction would, and at the
  * batch's commit in any case.  It is looked at (a poll()) once a
- * millisecond at most: a run's windows come microseconds apart.
- * Outside a batch the window is committed on return.
+ * millisecond at most: a run's windows come microseconds apart.  While
+ * a commit is on its way, its results tell.  Outside a batch the window
+ * is committed on return.
  */
 static int pg_ak_set_rx(struct store *base, const uint8_t mac[MAC_LEN],
 			uint8_t slot, uint64_t rx_next)
 {
 	struct pg_store *st = to_pg(base);
-	struct rx_window *w = NULL;
+	struct rx_window w = { .slot = slot, .rx_next = rx_next };
 	int64_t now;
 
 	if (!st->batch)
 		return ak_set(st, SQL_AK_SET_RX, mac, slot, (int64_t)rx_next);
 	now = now_mono_ms();
-	if (!st->batch_failed && !st->n_rx && !st->pipe_open) {
+	if (st->pipe_busy || st->n_staged) {
+		/* the pipeline's results say whether the connection is up */
+	} else if (!st->batch_failed && !st->rx.n) {
 		if (ensure_connection(st))
 			st->batch_failed = true;
 	} else if (!st->batch_failed && now != st->looked_ms &&
@@ -1422,30 +1574,11 @@ static int pg_ak_set_rx(struct store *base, const uint8_t mac[MAC_LEN],
 	}
 	st->looked_ms = now;
 	if (st->batch_failed) {
-		st->n_rx = 0;
+		st->rx.n = 0;
 		return -EIO;
 	}
-	for (size_t i = 0; i < st->n_rx && !w; i++)
-		if (st->rx[i].slot == slot && !memcmp(st->rx[i].mac, mac, MAC_LEN))
-			w = &st->rx[i];
-	if (!w) {
-		if (st->n_rx == st->cap_rx) {
-			size_t cap = st->cap_rx ? 2 * st->cap_rx : 64;
-			struct rx_window *rx = realloc(st->rx, cap * sizeof(*rx));
-
-			if (!rx)
-				return -ENOMEM;
-			st->rx = rx;
-			st->cap_rx = cap;
-		}
-		w = &st->rx[st->n_rx++];
-		memcpy(w->mac, mac, MAC_LEN);
-		w->slot = slot;
-	}
-	w->rx_next = rx_next;
-	if (st->n_rx >= RX_CHUNK && pipe_send(st))
-		return -EIO;
-	return 0;
+	memcpy(w.mac, mac, MAC_LEN);
+	return rx_keep(&st->rx, &w, true);
 }
 
 static int pg_ak_set_tx(struct store *base, const uint8_t mac[MAC_LEN],
@@ -1891,6 +2024,9 @@ static const struct store_ops pg_ops = {
 	.ak_set_tx = pg_ak_set_tx,
 	.batch_begin = pg_batch_begin,
 	.batch_end = pg_batch_end,
+	.batch_send = pg_batch_send,
+	.batch_fd = pg_batch_fd,
+	.batch_poll = pg_batch_poll,
 	.ak_each = pg_ak_each,
 	.group_tree_save = pg_group_tree_save,
 	.group_tree_load = pg_group_tree_load,

@@ -115,6 +115,9 @@ struct bs {
 	struct bs_group **groups;	/* by group ID, 256; NULL: no tree */
 	struct disc_policy policy;
 	struct bs_zone *zone;		/* NULL: a zone of one (bs_zone.c) */
+	/* the store's descriptor, polled while commits are on their way */
+	int commit_fd;
+	struct timer commit_poll;	/* instead, when it cannot be */
 };
 
 static inline uint16_t station_basic_cid(const struct station *st)
