@@ -60,6 +60,23 @@ struct rx_windows {
 	size_t n, cap;
 };
 
+/* Transactions of receive windows on their way at once (pg_batch_send()). */
+#define PIPE_DEPTH		2
+#define PIPE_OUTCOMES_MAX	8
+
+struct pipe_tx {
+	int batches;			/* done() calls its outcome owes */
+	bool has_open;			/* it holds the open batch's windows */
+	int step;			/* in pipe_script: what comes next */
+	bool ok;			/* every result so far was good */
+	bool committed;			/* its COMMIT said COMMIT */
+};
+
+struct pipe_outcome {
+	int batches;
+	bool ok;
+};
+
 struct pg_store {
 	struct store base;
 	PGconn *conn;
@@ -76,14 +93,14 @@ struct pg_store {
 	 */
 	struct rx_windows staged;
 	int n_staged;			/* batches in it */
-	/* The commit on its way, in libpq's pipeline mode (pipe_send()). */
-	bool pipe_busy;
-	int pipe_batches;		/* done() calls its outcome owes */
-	bool pipe_has_open;		/* it holds the open batch's windows */
-	int pipe_sent, pipe_read;	/* statements sent, results read */
+	/* The transactions on their way, in libpq's pipeline mode, oldest first. */
+	struct pipe_tx pipe[PIPE_DEPTH];
+	int pipe_first, pipe_n;
 	bool pipe_after_result;		/* the NULL after a result is next */
-	bool pipe_ok, pipe_committed;	/* so far; the COMMIT said COMMIT */
 	bool pipe_last_ok;		/* the outcome of the last one decided */
+	/* outcomes of batches, oldest first, that done() has not been told */
+	struct pipe_outcome outcomes[PIPE_OUTCOMES_MAX];
+	int n_outcomes;
 	/* the connection's state is unknown (a pipeline broken off) */
 	bool pipe_broken;
 	/* The server said, between statements, that it ends the session. */
@@ -432,6 +449,7 @@ static int ensure_connection(struct pg_store *st)
 }
 
 static int batch_commit(struct pg_store *st);
+static void pipe_deliver(struct pg_store *st);
 
 static bool is_read(enum store_sql id)
 {
@@ -1277,56 +1295,106 @@ static int rx_arrays_make(const struct rx_window *w, size_t n,
 }
 
 /*
- * The commit on its way is decided: the pipeline is left (or the
- * connection reset later, if it broke), a failed transaction rolled
- * back, and then done() is told, once per batch it held.
+ * What each transaction on its way sends, and so what comes back, in
+ * order: a result (r) for BEGIN, for the UPDATE and for COMMIT, each
+ * followed by a NULL, and a sync (s).  COMMIT comes after a sync of its
+ * own, which ends libpq's abort of the pipeline after a failed
+ * statement: COMMIT then runs whatever happened and always ends the
+ * transaction (with ROLLBACK if the server aborted it), so that the one
+ * sent behind it starts clean.
  */
-static void pipe_finish(struct pg_store *st, bool ok)
-{
-	int batches = st->pipe_batches;
+static const char pipe_script[] = "rrsrs";
 
-	st->pipe_busy = false;
-	st->pipe_batches = 0;
-	if (!st->pipe_broken && PQstatus(st->conn) == CONNECTION_OK &&
-	    !PQexitPipelineMode(st->conn)) {
-		log_conn_error(st, "pipeline");
-		st->pipe_broken = true;
-		ok = false;
+/* An outcome for done(), kept until the next transaction is sent. */
+static void outcome_add(struct pg_store *st, int batches, bool ok)
+{
+	struct pipe_outcome *last = st->n_outcomes ?
+		&st->outcomes[st->n_outcomes - 1] : NULL;
+
+	if (!batches)
+		return;
+	if (last && last->ok == ok) {
+		last->batches += batches;
+		return;
 	}
-	if (!ok && !st->pipe_broken)
-		rollback(st);
-	if (!ok && st->pipe_has_open)
-		st->batch_failed = true;
-	st->pipe_has_open = false;
-	st->pipe_last_ok = ok;
-	for (int i = 0; i < batches; i++)
-		st->base.batch_done(st->base.batch_done_arg, ok);
+	if (st->n_outcomes == PIPE_OUTCOMES_MAX)
+		pipe_deliver(st);
+	st->outcomes[st->n_outcomes++] = (struct pipe_outcome){ batches, ok };
 }
 
-/* The connection failed under the commit on its way. */
-static void pipe_lost(struct pg_store *st)
+/* done() for the decided batches, in order. */
+static void pipe_deliver(struct pg_store *st)
 {
-	log_conn_error(st, "connection lost with a commit on its way; its receive windows are not saved");
-	st->pipe_broken = true;
-	pipe_finish(st, false);
+	while (st->n_outcomes) {
+		struct pipe_outcome o = st->outcomes[0];
+
+		memmove(st->outcomes, st->outcomes + 1,
+			--st->n_outcomes * sizeof(*st->outcomes));
+		for (int i = 0; i < o.batches; i++)
+			st->base.batch_done(st->base.batch_done_arg, o.ok);
+	}
 }
 
 /*
- * Reads the results of the commit on its way, waiting for them or not:
- * a result and a NULL for each statement, then the sync.  It succeeded
- * only if every statement sent did, the last being a COMMIT that
- * committed (N.B. a transaction the server aborted answers COMMIT with
- * ROLLBACK), and every result was read.
+ * The oldest transaction on its way is decided.  Once none is left the
+ * pipeline is left, or the connection reset later if it broke.
+ */
+static void pipe_finish(struct pg_store *st, bool ok)
+{
+	struct pipe_tx tx = st->pipe[st->pipe_first];
+
+	st->pipe_first = (st->pipe_first + 1) % PIPE_DEPTH;
+	st->pipe_n--;
+	st->pipe_after_result = false;
+	if (!st->pipe_n && !st->pipe_broken &&
+	    PQstatus(st->conn) == CONNECTION_OK) {
+		if (!PQexitPipelineMode(st->conn)) {
+			log_conn_error(st, "pipeline");
+			st->pipe_broken = true;
+			ok = false;
+		} else if (!ok) {
+			rollback(st);
+		}
+	}
+	if (!ok && tx.has_open)
+		st->batch_failed = true;
+	st->pipe_last_ok = ok;
+	outcome_add(st, tx.batches, ok);
+}
+
+/*
+ * The connection failed, or answered what was not asked, under the
+ * transactions on their way: they fail, and the staged batches with
+ * them; it is reset before its next use.
+ */
+static void pipe_lost(struct pg_store *st)
+{
+	log_conn_error(st, "connection lost with commits on their way; their receive windows are not saved");
+	st->pipe_broken = true;
+	while (st->pipe_n)
+		pipe_finish(st, false);
+	outcome_add(st, st->n_staged, false);
+	st->n_staged = 0;
+	st->staged.n = 0;
+}
+
+/*
+ * Reads the results of the transactions on their way, waiting for all
+ * of them or for none.  One succeeded only if every result of
+ * pipe_script came and was good, the last a COMMIT that committed.
  */
 static void pipe_read(struct pg_store *st, bool wait)
 {
 	char buf[256];
 
-	while (st->pipe_busy) {
-		PGresult *r;
+	while (st->pipe_n) {
+		struct pipe_tx *tx = &st->pipe[st->pipe_first];
+		char want = pipe_script[tx->step];
 		ExecStatusType status;
+		PGresult *r;
 
-		if (!wait && (!PQconsumeInput(st->conn) || PQstatus(st->conn) != CONNECTION_OK)) {
+		if (!wait && (!PQconsumeInput(st->conn) ||
+			      PQstatus(st->conn) != CONNECTION_OK)) {
 			pipe_lost(st);
 			return;
 		}
@@ -1342,44 +1410,41 @@ static void pipe_read(struct pg_store *st, bool wait)
 			st->pipe_after_result = false;
 			if (!r)
 				continue;
-			/* more than one result for a statement: not ours */
+		}
+		status = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+		if (!r || (want == 's') != (status == PGRES_PIPELINE_SYNC)) {
+			/* not what libpq gives for what was sent */
 			PQclear(r);
-			log_err("database %s: receive windows: unexpected result", st->base.name);
+			log_err("database %s: receive windows: unexpected %s", st->base.name,
+				r ? PQresStatus(status) : "end of results");
 			pipe_lost(st);
 			return;
 		}
-		if (!r) {
-			/* a NULL where a result or the sync was due */
-			pipe_lost(st);
-			return;
-		}
-		status = PQresultStatus(r);
-		if (status == PGRES_PIPELINE_SYNC) {
-			PQclear(r);
-			pipe_finish(st, st->pipe_ok && st->pipe_committed &&
-				    st->pipe_read == st->pipe_sent);
-			return;
-		}
-		st->pipe_read++;
-		st->pipe_after_result = true;
-		if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
-			if (st->pipe_ok && status != PGRES_PIPELINE_ABORTED)
-				log_err("database %s: receive windows: %s", st->base.name,
-					one_line(PQresultErrorMessage(r), buf, sizeof(buf)));
-			st->pipe_ok = false;
-		} else if (st->pipe_read == st->pipe_sent) {
-			st->pipe_committed = !strcmp(PQcmdStatus(r), "COMMIT");
-			if (!st->pipe_committed)
-				log_err("database %s: commit: rolled back", st->base.name);
+		tx->step++;
+		if (want == 'r') {
+			st->pipe_after_result = true;
+			if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+				if (tx->ok && status != PGRES_PIPELINE_ABORTED)
+					log_err("database %s: receive windows: %s", st->base.name,
+						one_line(PQresultErrorMessage(r), buf, sizeof(buf)));
+				tx->ok = false;
+			} else if (!strchr(pipe_script + tx->step, 'r')) {
+				tx->committed = !strcmp(PQcmdStatus(r), "COMMIT");
+				if (!tx->committed && tx->ok)
+					log_err("database %s: commit: rolled back", st->base.name);
+			}
 		}
 		PQclear(r);
+		if (!pipe_script[tx->step])
+			pipe_finish(st, tx->ok && tx->committed);
 	}
 }
 
 /*
- * Sends the windows w[0..n) as one transaction, and a sync, without
- * waiting; its outcome goes to batches done() calls.  0, or -EIO when
- * it could not be sent (nothing is then on its way, no done() called).
+ * Sends the windows w[0..n) as one transaction (pipe_script) behind
+ * those on their way, without waiting; its outcome goes to batches
+ * done() calls.  0, or -EIO when it could not be sent (it is not on its
+ * way then; those before it fail, as the connection is reset).
  */
 static int pipe_send(struct pg_store *st, const struct rx_window *w, size_t n,
 		     int batches, bool has_open)
@@ -1389,7 +1454,7 @@ static int pipe_send(struct pg_store *st, const struct rx_window *w, size_t n,
 	char name[24];
 	bool sent;
 
-	if (ensure_connection(st))
+	if (!st->pipe_n && ensure_connection(st))
 		return -EIO;
 	if (rx_arrays_make(w, n, &p, &a)) {
 		rx_arrays_free(&a);
@@ -1399,37 +1464,28 @@ static int pipe_send(struct pg_store *st, const struct rx_window *w, size_t n,
 	sent = PQenterPipelineMode(st->conn) &&
 	       PQsendQueryParams(st->conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0) &&
 	       PQsendQueryPrepared(st->conn, name, p.n, p.values, NULL, NULL, 0) &&
+	       PQpipelineSync(st->conn) &&
 	       PQsendQueryParams(st->conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) &&
 	       PQpipelineSync(st->conn);
 	rx_arrays_free(&a);
 	if (!sent) {
-		/* some may have gone: the connection's state is unknown */
+		/* some of it may have gone: the connection's state is unknown */
 		log_conn_error(st, "receive windows");
 		st->pipe_broken = true;
+		while (st->pipe_n)
+			pipe_finish(st, false);
 		return -EIO;
 	}
-	st->pipe_busy = true;
-	st->pipe_batches = batches;
-	st->pipe_has_open = has_open;
-	st->pipe_sent = 3;
-	st->pipe_read = 0;
-	st->pipe_after_result = false;
-	st->pipe_ok = true;
-	st->pipe_committed = false;
+	st->pipe[(st->pipe_first + st->pipe_n++) % PIPE_DEPTH] = (struct pipe_tx){
+		.batches = batches, .has_open = has_open, .ok = true,
+	};
 	return 0;
 }
 
-/* done() for batches that will not be committed. */
-static void batches_failed(struct pg_store *st, int batches)
-{
-	for (int i = 0; i < batches; i++)
-		st->base.batch_done(st->base.batch_done_arg, false);
-}
-
 /*
- * The staged batches and the windows w[0..n) (none, or another batch's)
- * as the next commit, once the one on its way is decided.  0, or -EIO
- * when it cannot go: done(false) for the staged batches.
+ * The staged batches and the windows w[0..n) (none, or those of more
+ * batches) as the next transaction.  0, or -EIO when it cannot go: the
+ * staged batches fail.
  */
 static int pipe_send_staged(struct pg_store *st, const struct rx_window *w,
 			    size_t n, int batches, bool has_open)
@@ -1445,31 +1501,35 @@ static int pipe_send_staged(struct pg_store *st, const struct rx_window *w,
 				has_open);
 	st->staged.n = 0;
 	if (err) {
-		batches_failed(st, staged);
+		outcome_add(st, staged, false);
 		return -EIO;
 	}
 	return 0;
 }
 
 /*
- * Commits everything kept: waits for the commit on its way, then sends
- * the staged batches' windows and the open batch's as one transaction
- * and waits for it.  0, or -EIO if that failed (the open batch's
+ * Commits everything kept: waits for the transactions on their way,
+ * then sends the staged batches' windows and the open batch's as one
+ * more and waits for it.  0, or -EIO if that failed (the open batch's
  * windows are then not on disk: batch_failed).
  */
 static int batch_commit(struct pg_store *st)
 {
 	bool has_open = st->rx.n > 0;
+	int err = 0;
 
 	pipe_read(st, true);
-	if (!st->n_staged && !has_open)
-		return 0;
-	st->pipe_last_ok = false;
-	if (pipe_send_staged(st, st->rx.w, st->rx.n, 0, has_open) && has_open)
-		st->batch_failed = true;
-	st->rx.n = 0;
-	pipe_read(st, true);
-	return st->pipe_last_ok ? 0 : -EIO;
+	if (st->n_staged || has_open) {
+		st->pipe_last_ok = false;
+		if (pipe_send_staged(st, st->rx.w, st->rx.n, 0, has_open) &&
+		    has_open)
+			st->batch_failed = true;
+		st->rx.n = 0;
+		pipe_read(st, true);
+		err = st->pipe_last_ok ? 0 : -EIO;
+	}
+	pipe_deliver(st);
+	return err;
 }
 
 static void pg_batch_begin(struct store *base)
@@ -1495,6 +1555,11 @@ static int pg_batch_end(struct store *base)
 	return err;
 }
 
+/*
+ * Up to PIPE_DEPTH transactions on their way: the server starts the
+ * next one as soon as it has committed one, without waiting for the
+ * daemon to read the result.  Past that, batches are staged.
+ */
 static int pg_batch_send(struct store *base)
 {
 	struct pg_store *st = to_pg(base);
@@ -1509,18 +1574,19 @@ static int pg_batch_send(struct store *base)
 	}
 	if (!st->rx.n)
 		return 0;
-	/* the result of the commit on its way, if it came meanwhile */
+	/* the results that came meanwhile, which may make room */
 	pipe_read(st, false);
-	if (st->pipe_busy) {
+	if (st->pipe_n < PIPE_DEPTH) {
+		err = pipe_send_staged(st, st->rx.w, st->rx.n, 1, false);
+	} else {
 		for (size_t i = 0; i < st->rx.n && !err; i++)
 			err = rx_keep(&st->staged, &st->rx.w[i], false);
 		if (!err)
 			st->n_staged++;
-	} else {
-		/* with those staged behind the one just decided, if any */
-		err = pipe_send_staged(st, st->rx.w, st->rx.n, 1, false);
 	}
 	st->rx.n = 0;
+	/* the decided batches are told once the server has work again */
+	pipe_deliver(st);
 	return err ? -EIO : 1;
 }
 
@@ -1528,7 +1594,7 @@ static int pg_batch_fd(struct store *base)
 {
 	struct pg_store *st = to_pg(base);
 
-	return st->pipe_busy || st->n_staged ? PQsocket(st->conn) : -1;
+	return st->pipe_n || st->n_staged ? PQsocket(st->conn) : -1;
 }
 
 static void pg_batch_poll(struct store *base)
@@ -1536,8 +1602,9 @@ static void pg_batch_poll(struct store *base)
 	struct pg_store *st = to_pg(base);
 
 	pipe_read(st, false);
-	if (!st->pipe_busy)
+	if (st->pipe_n < PIPE_DEPTH && st->n_staged)
 		pipe_send_staged(st, NULL, 0, 0, false);
+	pipe_deliver(st);
 }
 
 /*
@@ -1561,7 +1628,7 @@ static int pg_ak_set_rx(struct store *base, const uint8_t mac[MAC_LEN],
 	if (!st->batch)
 		return ak_set(st, SQL_AK_SET_RX, mac, slot, (int64_t)rx_next);
 	now = now_mono_ms();
-	if (st->pipe_busy || st->n_staged) {
+	if (st->pipe_n || st->n_staged) {
 		/* the pipeline's results say whether the connection is up */
 	} else if (!st->batch_failed && !st->rx.n) {
 		if (ensure_connection(st))
