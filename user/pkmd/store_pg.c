@@ -60,16 +60,31 @@ struct rx_windows {
 	size_t n, cap;
 };
 
-/* Transactions of receive windows on their way at once (pg_batch_send()). */
-#define PIPE_DEPTH		2
+/*
+ * Connections that commit receive windows (pg_batch_send()), each with a
+ * transaction on its way at most: the first is the store's own.
+ */
+#define PIPE_LANES		2
+/* transactions on their way or decided before an older one */
+#define PIPE_TX_MAX		4
 #define PIPE_OUTCOMES_MAX	8
 
 struct pipe_tx {
+	int lane;
 	int batches;			/* done() calls its outcome owes */
 	bool has_open;			/* it holds the open batch's windows */
 	int step;			/* in pipe_script: what comes next */
 	bool ok;			/* every result so far was good */
 	bool committed;			/* its COMMIT said COMMIT */
+	bool decided;
+};
+
+struct pipe_lane {
+	PGconn *conn;			/* the first lane's: the store's */
+	bool busy;			/* a transaction is on its way on it */
+	bool broken;			/* its state is unknown: reset it first */
+	bool after_result;		/* the NULL after a result is next */
+	int64_t retry_at_ms;		/* a connection that failed: not before */
 };
 
 struct pipe_outcome {
@@ -94,9 +109,9 @@ struct pg_store {
 	struct rx_windows staged;
 	int n_staged;			/* batches in it */
 	/* The transactions on their way, in libpq's pipeline mode, oldest first. */
-	struct pipe_tx pipe[PIPE_DEPTH];
-	int pipe_first, pipe_n;
-	bool pipe_after_result;		/* the NULL after a result is next */
+	struct pipe_lane lanes[PIPE_LANES];
+	struct pipe_tx pipe[PIPE_TX_MAX];
+	int n_pipe;
 	bool pipe_last_ok;		/* the outcome of the last one decided */
 	/* outcomes of batches, oldest first, that done() has not been told */
 	struct pipe_outcome outcomes[PIPE_OUTCOMES_MAX];
@@ -803,6 +818,9 @@ static void pg_close(struct store *base)
 	struct pg_store *st = to_pg(base);
 
 	batch_commit(st);
+	for (int i = 1; i < PIPE_LANES; i++)
+		if (st->lanes[i].conn)
+			PQfinish(st->lanes[i].conn);
 	free(st->rx.w);
 	free(st->staged.w);
 	PQfinish(st->conn);
@@ -1335,79 +1353,99 @@ static void pipe_deliver(struct pg_store *st)
 	}
 }
 
-/*
- * The oldest transaction on its way is decided.  Once none is left the
- * pipeline is left, or the connection reset later if it broke.
- */
-static void pipe_finish(struct pg_store *st, bool ok)
+/* The transactions decided, oldest first, become outcomes in order. */
+static void pipe_settle(struct pg_store *st)
 {
-	struct pipe_tx tx = st->pipe[st->pipe_first];
+	while (st->n_pipe && st->pipe[0].decided) {
+		struct pipe_tx tx = st->pipe[0];
 
-	st->pipe_first = (st->pipe_first + 1) % PIPE_DEPTH;
-	st->pipe_n--;
-	st->pipe_after_result = false;
-	if (!st->pipe_n && !st->pipe_broken &&
-	    PQstatus(st->conn) == CONNECTION_OK) {
-		if (!PQexitPipelineMode(st->conn)) {
-			log_conn_error(st, "pipeline");
-			st->pipe_broken = true;
+		memmove(st->pipe, st->pipe + 1, --st->n_pipe * sizeof(*st->pipe));
+		st->pipe_last_ok = tx.ok && tx.committed;
+		if (!st->pipe_last_ok && tx.has_open)
+			st->batch_failed = true;
+		outcome_add(st, tx.batches, st->pipe_last_ok);
+	}
+}
+
+static struct pipe_tx *lane_tx(struct pg_store *st, int lane)
+{
+	for (int i = 0; i < st->n_pipe; i++)
+		if (st->pipe[i].lane == lane && !st->pipe[i].decided)
+			return &st->pipe[i];
+	return NULL;
+}
+
+/*
+ * The lane's transaction is decided: the lane leaves the pipeline (or
+ * is reset before its next use, if it broke) and takes another.
+ */
+static void lane_finish(struct pg_store *st, int lane, bool ok)
+{
+	struct pipe_lane *l = &st->lanes[lane];
+	struct pipe_tx *tx = lane_tx(st, lane);
+
+	l->busy = false;
+	l->after_result = false;
+	if (!l->broken && PQstatus(l->conn) == CONNECTION_OK) {
+		if (!PQexitPipelineMode(l->conn)) {
+			l->broken = true;
 			ok = false;
-		} else if (!ok) {
-			rollback(st);
+		} else if (!ok && PQtransactionStatus(l->conn) != PQTRANS_IDLE) {
+			PQclear(PQexec(l->conn, "ROLLBACK"));
 		}
 	}
-	if (!ok && tx.has_open)
-		st->batch_failed = true;
-	st->pipe_last_ok = ok;
-	outcome_add(st, tx.batches, ok);
+	if (tx) {
+		tx->decided = true;
+		tx->ok = tx->ok && ok;
+	}
+	if (lane == 0)
+		st->pipe_broken = l->broken;
 }
 
-/*
- * The connection failed, or answered what was not asked, under the
- * transactions on their way: they fail, and the staged batches with
- * them; it is reset before its next use.
- */
-static void pipe_lost(struct pg_store *st)
+/* The lane's connection failed, or answered what was not asked. */
+static void lane_lost(struct pg_store *st, int lane, const char *what)
 {
-	log_conn_error(st, "connection lost with commits on their way; their receive windows are not saved");
-	st->pipe_broken = true;
-	while (st->pipe_n)
-		pipe_finish(st, false);
-	outcome_add(st, st->n_staged, false);
-	st->n_staged = 0;
-	st->staged.n = 0;
-}
-
-/*
- * Reads the results of the transactions on their way, waiting for all
- * of them or for none.  One succeeded only if every result of
- * pipe_script came and was good, the last a COMMIT that committed.
- */
-static void pipe_read(struct pg_store *st, bool wait)
-{
+	struct pipe_lane *l = &st->lanes[lane];
 	char buf[256];
 
-	while (st->pipe_n) {
-		struct pipe_tx *tx = &st->pipe[st->pipe_first];
+	log_err("database %s: %s (commit connection %d): %s; its receive windows are not saved",
+		st->base.name, what, lane + 1,
+		one_line(PQerrorMessage(l->conn), buf, sizeof(buf)));
+	l->broken = true;
+	lane_finish(st, lane, false);
+}
+
+/*
+ * Reads the results of the lane's transaction, waiting for them or not.
+ * It succeeded only if every result of pipe_script came and was good,
+ * the last a COMMIT that committed.
+ */
+static void lane_read(struct pg_store *st, int lane, bool wait)
+{
+	struct pipe_lane *l = &st->lanes[lane];
+	char buf[256];
+
+	while (l->busy) {
+		struct pipe_tx *tx = lane_tx(st, lane);
 		char want = pipe_script[tx->step];
 		ExecStatusType status;
 		PGresult *r;
 
-		if (!wait && (!PQconsumeInput(st->conn) ||
-			      PQstatus(st->conn) != CONNECTION_OK)) {
-			pipe_lost(st);
+		if (!wait && (!PQconsumeInput(l->conn) ||
+			      PQstatus(l->conn) != CONNECTION_OK)) {
+			lane_lost(st, lane, "connection lost");
 			return;
 		}
-		if (!wait && PQisBusy(st->conn))
+		if (!wait && PQisBusy(l->conn))
 			return;
-		r = PQgetResult(st->conn);
-		if (PQstatus(st->conn) != CONNECTION_OK) {
+		r = PQgetResult(l->conn);
+		if (PQstatus(l->conn) != CONNECTION_OK) {
 			PQclear(r);
-			pipe_lost(st);
+			lane_lost(st, lane, "connection lost");
 			return;
 		}
-		if (st->pipe_after_result) {
-			st->pipe_after_result = false;
+		if (l->after_result) {
+			l->after_result = false;
 			if (!r)
 				continue;
 		}
@@ -1415,14 +1453,12 @@ static void pipe_read(struct pg_store *st, bool wait)
 		if (!r || (want == 's') != (status == PGRES_PIPELINE_SYNC)) {
 			/* not what libpq gives for what was sent */
 			PQclear(r);
-			log_err("database %s: receive windows: unexpected %s", st->base.name,
-				r ? PQresStatus(status) : "end of results");
-			pipe_lost(st);
+			lane_lost(st, lane, "receive windows: unexpected result");
 			return;
 		}
 		tx->step++;
 		if (want == 'r') {
-			st->pipe_after_result = true;
+			l->after_result = true;
 			if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
 				if (tx->ok && status != PGRES_PIPELINE_ABORTED)
 					log_err("database %s: receive windows: %s", st->base.name,
@@ -1436,59 +1472,162 @@ static void pipe_read(struct pg_store *st, bool wait)
 		}
 		PQclear(r);
 		if (!pipe_script[tx->step])
-			pipe_finish(st, tx->ok && tx->committed);
+			lane_finish(st, lane, true);
 	}
 }
 
-/*
- * Sends the windows w[0..n) as one transaction (pipe_script) behind
- * those on their way, without waiting; its outcome goes to batches
- * done() calls.  0, or -EIO when it could not be sent (it is not on its
- * way then; those before it fail, as the connection is reset).
- */
-static int pipe_send(struct pg_store *st, const struct rx_window *w, size_t n,
-		     int batches, bool has_open)
+/* Results of every lane, waiting for all of them or for none. */
+static void pipe_read(struct pg_store *st, bool wait)
 {
+	for (int i = 0; i < PIPE_LANES; i++)
+		lane_read(st, i, wait);
+	pipe_settle(st);
+}
+
+static bool pipe_busy(const struct pg_store *st)
+{
+	for (int i = 0; i < PIPE_LANES; i++)
+		if (st->lanes[i].busy)
+			return true;
+	return false;
+}
+
+static void on_lane_notice(void *arg, const PGresult *r)
+{
+	struct pg_store *st = arg;
+	char buf[256];
+
+	log_debug("database %s: %s", st->base.name,
+		  one_line(PQresultErrorMessage(r), buf, sizeof(buf)));
+}
+
+/*
+ * A lane's connection of its own, set up as the main one; after a
+ * failure it is tried again after BACKOFF_MAX_MS.  0 or -EIO.
+ */
+static int lane_connect(struct pg_store *st, struct pipe_lane *l)
+{
+	const char *keys[ZONE_PARAMS_MAX], *values[ZONE_PARAMS_MAX];
+	PGconn *main_conn = st->conn;
+	int64_t now = now_mono_ms();
+	int err = -EIO;
+
+	if (now < l->retry_at_ms)
+		return -EIO;
+	if (l->conn)
+		PQfinish(l->conn);
+	conn_params(st, "pkmd", keys, values);
+	l->conn = PQconnectdbParams(keys, values, 1);
+	if (l->conn && PQstatus(l->conn) == CONNECTION_OK) {
+		PQsetNoticeReceiver(l->conn, on_lane_notice, st);
+		/* session_setup() sets up st->conn */
+		st->conn = l->conn;
+		err = exec_plain(st, "SET client_min_messages = warning",
+				 "client_min_messages") || session_setup(st) ? -EIO : 0;
+		st->conn = main_conn;
+	}
+	if (err) {
+		log_warn("database %s: no second connection for commits; one does", st->base.name);
+		l->retry_at_ms = now + BACKOFF_MAX_MS;
+		return err;
+	}
+	l->broken = false;
+	return 0;
+}
+
+static int window_order(const void *a, const void *b)
+{
+	const struct rx_window *x = a, *y = b;
+	int c = memcmp(x->mac, y->mac, MAC_LEN);
+
+	if (c || x->slot != y->slot)
+		return c ? c : (int)x->slot - (int)y->slot;
+	/* an AK twice: the later window, the higher, is written last */
+	return (x->rx_next > y->rx_next) - (x->rx_next < y->rx_next);
+}
+
+/*
+ * Sends the windows w[0..n) as one transaction (pipe_script) on the
+ * lane, without waiting; its outcome goes to batches done() calls.
+ * The windows go sorted, so that the lanes' transactions lock the rows
+ * they share in the same order.  0, or -EIO when it could not be sent.
+ */
+static int pipe_send(struct pg_store *st, int lane, struct rx_window *w,
+		     size_t n, int batches, bool has_open)
+{
+	struct pipe_lane *l = &st->lanes[lane];
 	struct params p = { 0 };
 	struct rx_arrays a = { 0 };
 	char name[24];
 	bool sent;
 
-	if (!st->pipe_n && ensure_connection(st))
-		return -EIO;
+	if (lane == 0) {
+		st->pipe_broken = l->broken;
+		if (ensure_connection(st))
+			return -EIO;
+		l->conn = st->conn;
+		l->broken = false;
+	}
+	qsort(w, n, sizeof(*w), window_order);
 	if (rx_arrays_make(w, n, &p, &a)) {
 		rx_arrays_free(&a);
 		return -EIO;
 	}
 	stmt_name(SQL_AK_SET_RX_MANY, name);
-	sent = PQenterPipelineMode(st->conn) &&
-	       PQsendQueryParams(st->conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0) &&
-	       PQsendQueryPrepared(st->conn, name, p.n, p.values, NULL, NULL, 0) &&
-	       PQpipelineSync(st->conn) &&
-	       PQsendQueryParams(st->conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) &&
-	       PQpipelineSync(st->conn);
+	sent = PQenterPipelineMode(l->conn) &&
+	       PQsendQueryParams(l->conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0) &&
+	       PQsendQueryPrepared(l->conn, name, p.n, p.values, NULL, NULL, 0) &&
+	       PQpipelineSync(l->conn) &&
+	       PQsendQueryParams(l->conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) &&
+	       PQpipelineSync(l->conn);
 	rx_arrays_free(&a);
 	if (!sent) {
 		/* some of it may have gone: the connection's state is unknown */
 		log_conn_error(st, "receive windows");
-		st->pipe_broken = true;
-		while (st->pipe_n)
-			pipe_finish(st, false);
+		l->broken = true;
+		if (lane == 0)
+			st->pipe_broken = true;
 		return -EIO;
 	}
-	st->pipe[(st->pipe_first + st->pipe_n++) % PIPE_DEPTH] = (struct pipe_tx){
-		.batches = batches, .has_open = has_open, .ok = true,
+	st->pipe[st->n_pipe++] = (struct pipe_tx){
+		.lane = lane, .batches = batches, .has_open = has_open, .ok = true,
 	};
+	l->busy = true;
 	return 0;
 }
 
 /*
- * The staged batches and the windows w[0..n) (none, or those of more
- * batches) as the next transaction.  0, or -EIO when it cannot go: the
- * staged batches fail.
+ * A lane free to take a transaction now, or -1: the main connection's
+ * first, another once its connection is set up (lane_connect()), and no
+ * more transactions waiting for an older one than there is room for.
  */
-static int pipe_send_staged(struct pg_store *st, const struct rx_window *w,
-			    size_t n, int batches, bool has_open)
+static int lane_free(struct pg_store *st)
+{
+	if (st->n_pipe >= PIPE_TX_MAX)
+		return -1;
+	if (!st->lanes[0].busy)
+		return 0;
+	for (int i = 1; i < PIPE_LANES; i++) {
+		struct pipe_lane *l = &st->lanes[i];
+
+		if (l->busy)
+			continue;
+		if (l->conn && !l->broken && PQstatus(l->conn) == CONNECTION_OK)
+			return i;
+		if (!lane_connect(st, l))
+			return i;
+	}
+	return -1;
+}
+
+/*
+ * The staged batches and the windows w[0..n) (none, or those of more
+ * batches) as the next transaction, on the lane.  0, or -EIO when it
+ * cannot go: the staged batches fail.
+ */
+static int pipe_send_staged(struct pg_store *st, int lane,
+			    const struct rx_window *w, size_t n, int batches,
+			    bool has_open)
 {
 	int staged = st->n_staged;
 	int err = 0;
@@ -1497,8 +1636,8 @@ static int pipe_send_staged(struct pg_store *st, const struct rx_window *w,
 		err = rx_keep(&st->staged, &w[i], false);
 	st->n_staged = 0;
 	if (!err && st->staged.n)
-		err = pipe_send(st, st->staged.w, st->staged.n, staged + batches,
-				has_open);
+		err = pipe_send(st, lane, st->staged.w, st->staged.n,
+				staged + batches, has_open);
 	st->staged.n = 0;
 	if (err) {
 		outcome_add(st, staged, false);
@@ -1510,8 +1649,8 @@ static int pipe_send_staged(struct pg_store *st, const struct rx_window *w,
 /*
  * Commits everything kept: waits for the transactions on their way,
  * then sends the staged batches' windows and the open batch's as one
- * more and waits for it.  0, or -EIO if that failed (the open batch's
- * windows are then not on disk: batch_failed).
+ * more on the main connection and waits for it.  0, or -EIO if that
+ * failed (the open batch's windows are then not on disk: batch_failed).
  */
 static int batch_commit(struct pg_store *st)
 {
@@ -1521,7 +1660,7 @@ static int batch_commit(struct pg_store *st)
 	pipe_read(st, true);
 	if (st->n_staged || has_open) {
 		st->pipe_last_ok = false;
-		if (pipe_send_staged(st, st->rx.w, st->rx.n, 0, has_open) &&
+		if (pipe_send_staged(st, 0, st->rx.w, st->rx.n, 0, has_open) &&
 		    has_open)
 			st->batch_failed = true;
 		st->rx.n = 0;
@@ -1556,15 +1695,15 @@ static int pg_batch_end(struct store *base)
 }
 
 /*
- * Up to PIPE_DEPTH transactions on their way: the server starts the
- * next one as soon as it has committed one, without waiting for the
- * daemon to read the result.  Past that, batches are staged.
+ * A transaction on each lane's connection at most: one server process
+ * runs a transaction's UPDATE while another waits for its WAL flush.
+ * Past that, batches are staged for the first lane free.
  */
 static int pg_batch_send(struct store *base)
 {
 	struct pg_store *st = to_pg(base);
 	bool failed = st->batch_failed;
-	int err = 0;
+	int err = 0, lane;
 
 	st->batch = false;
 	st->batch_failed = false;
@@ -1574,10 +1713,11 @@ static int pg_batch_send(struct store *base)
 	}
 	if (!st->rx.n)
 		return 0;
-	/* the results that came meanwhile, which may make room */
+	/* the results that came meanwhile, which may free a lane */
 	pipe_read(st, false);
-	if (st->pipe_n < PIPE_DEPTH) {
-		err = pipe_send_staged(st, st->rx.w, st->rx.n, 1, false);
+	lane = lane_free(st);
+	if (lane >= 0) {
+		err = pipe_send_staged(st, lane, st->rx.w, st->rx.n, 1, false);
 	} else {
 		for (size_t i = 0; i < st->rx.n && !err; i++)
 			err = rx_keep(&st->staged, &st->rx.w[i], false);
@@ -1590,20 +1730,25 @@ static int pg_batch_send(struct store *base)
 	return err ? -EIO : 1;
 }
 
+/* The connection of the oldest transaction on its way: its result is due first. */
 static int pg_batch_fd(struct store *base)
 {
 	struct pg_store *st = to_pg(base);
 
-	return st->pipe_n || st->n_staged ? PQsocket(st->conn) : -1;
+	for (int i = 0; i < st->n_pipe; i++)
+		if (!st->pipe[i].decided)
+			return PQsocket(st->lanes[st->pipe[i].lane].conn);
+	return -1;
 }
 
 static void pg_batch_poll(struct store *base)
 {
 	struct pg_store *st = to_pg(base);
+	int lane;
 
 	pipe_read(st, false);
-	if (st->pipe_n < PIPE_DEPTH && st->n_staged)
-		pipe_send_staged(st, NULL, 0, 0, false);
+	if (st->n_staged && (lane = lane_free(st)) >= 0)
+		pipe_send_staged(st, lane, NULL, 0, 0, false);
 	pipe_deliver(st);
 }
 
@@ -1628,7 +1773,7 @@ static int pg_ak_set_rx(struct store *base, const uint8_t mac[MAC_LEN],
 	if (!st->batch)
 		return ak_set(st, SQL_AK_SET_RX, mac, slot, (int64_t)rx_next);
 	now = now_mono_ms();
-	if (st->pipe_n || st->n_staged) {
+	if (pipe_busy(st) || st->n_staged) {
 		/* the pipeline's results say whether the connection is up */
 	} else if (!st->batch_failed && !st->rx.n) {
 		if (ensure_connection(st))
