@@ -1231,13 +1231,19 @@ static int ak_set(struct pg_store *st, enum store_sql id,
  * store_batch_end() sends the transaction and waits for its COMMIT.
  * store_batch_send() sends it and returns: the caller handles the next
  * run of requests while the server commits this one, and holds this
- * run's answers until done() says its COMMIT came back.  One commit is
- * on its way at a time: the batches ended meanwhile are staged, and go
- * together as the next transaction once its result is in, so that a
- * slow commit makes the next one larger rather than the queue longer.
+ * run's answers until done() says its COMMIT came back.  Two connections
+ * ("lanes", the store's own and one more) commit windows, one
+ * transaction on each at a time, so that one server process runs a
+ * transaction while the other waits for its WAL flush; the batches
+ * ended while both are busy are staged, and go together as the next
+ * transaction once one is free, so that slow commits make the next one
+ * larger rather than the queue longer.  Outcomes are told in the order
+ * of the batches, whichever lane committed first, and only once the
+ * next transaction is sent, so that the server has work while the
+ * daemon sends the answers.
  *
- * Any other statement waits for the commit on its way and commits the
- * staged and open batches' windows first, so every other change still
+ * Any other statement waits for the commits on their way and commits
+ * the staged and open batches' windows first, so every other change still
  * reaches the disk after the windows before it, as on SQLite.  A batch
  * some of whose windows failed to be committed fails whatever came
  * after.
