@@ -1321,13 +1321,12 @@ static int rx_arrays_make(const struct rx_window *w, size_t n,
 /*
  * What each transaction on its way sends, and so what comes back, in
  * order: a result (r) for BEGIN, for the UPDATE and for COMMIT, each
- * followed by a NULL, and a sync (s).  COMMIT comes after a sync of its
- * own, which ends libpq's abort of the pipeline after a failed
- * statement: COMMIT then runs whatever happened and always ends the
- * transaction (with ROLLBACK if the server aborted it), so that the one
- * sent behind it starts clean.
+ * followed by a NULL, and a sync (s).  After a failed statement the
+ * server skips the rest up to the sync (PGRES_PIPELINE_ABORTED) and
+ * leaves the transaction aborted: lane_finish() rolls it back before the
+ * lane's next one.
  */
-static const char pipe_script[] = "rrsrs";
+static const char pipe_script[] = "rrrs";
 
 /* An outcome for done(), kept until the next transaction is sent. */
 static void outcome_add(struct pg_store *st, int batches, bool ok)
@@ -1392,6 +1391,7 @@ static void lane_finish(struct pg_store *st, int lane, bool ok)
 
 	l->busy = false;
 	l->after_result = false;
+	ok = ok && tx && tx->ok && tx->committed;
 	if (!l->broken && PQstatus(l->conn) == CONNECTION_OK) {
 		if (!PQexitPipelineMode(l->conn)) {
 			l->broken = true;
@@ -1402,7 +1402,7 @@ static void lane_finish(struct pg_store *st, int lane, bool ok)
 	}
 	if (tx) {
 		tx->decided = true;
-		tx->ok = tx->ok && ok;
+		tx->ok = ok;
 	}
 	if (lane == 0)
 		st->pipe_broken = l->broken;
@@ -1583,7 +1583,6 @@ static int pipe_send(struct pg_store *st, int lane, struct rx_window *w,
 	sent = PQenterPipelineMode(l->conn) &&
 	       PQsendQueryParams(l->conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0) &&
 	       PQsendQueryPrepared(l->conn, name, p.n, p.values, NULL, NULL, 0) &&
-	       PQpipelineSync(l->conn) &&
 	       PQsendQueryParams(l->conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) &&
 	       PQpipelineSync(l->conn);
 	rx_arrays_free(&a);

@@ -1415,6 +1415,34 @@ static void batch_send(struct backend *b)
 	ok(store_batch_fd(st) < 0, "%s: no outcome owed: nothing to poll", n);
 	store_close(st);
 	drop(b);
+
+	/*
+	 * A zone's lock_timeout (F/10) ends an UPDATE that waits too long:
+	 * the transaction fails on a connection still up, is rolled back,
+	 * and the next one on it commits.
+	 */
+	memset(&o, 0, sizeof(o));
+	if (!ok(fresh(b, "asynczone") == 0, "%s: a fresh database", n) ||
+	    !ok(store_open_zone(b->db, b->where, "z1", "bs1", 2000, &st) == 0,
+		"%s: bs1 of zone z1, failover 2000 ms", n))
+		return;
+	store_batch_notify(st, on_outcome, &o);
+	is_int(store_ak_save(st, &ak), 0, "%s: AK saved", n);
+	blocker = pg_connect(b, b->dbname);
+	r = PQexec(blocker, "BEGIN; SELECT 1 FROM aks FOR UPDATE");
+	PQclear(r);
+	is_int(batch_sent(st, ak.mac, 21), 1, "%s: a batch's commit sent", n);
+	wait_outcomes(st, &o, 1, 5000);
+	ok(o.n == 1 && !o.committed[0], "%s: its UPDATE waited past lock_timeout: failed", n);
+	PQclear(PQexec(blocker, "COMMIT"));
+	PQfinish(blocker);
+	is_int(batch_sent(st, ak.mac, 22), 1, "%s: the next batch's commit sent", n);
+	wait_outcomes(st, &o, 2, 5000);
+	ok(o.n == 2 && o.committed[1], "%s: and commits: the failed one was rolled back", n);
+	is_int(value_seen(b, "SELECT rx_next FROM aks WHERE mac = '02:16:00:00:00:11'"), 22,
+	       "%s: its window is on disk, the failed one's was not", n);
+	store_close(st);
+	drop(b);
 }
 
 /*
