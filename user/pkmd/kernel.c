@@ -515,9 +515,11 @@ int kernel_open_test(struct kernel *k, const char *path, bool record,
 	return test_link_open(k, path, record, handlers) ? -EIO : 0;
 }
 
+static void held_drop_all(struct kernel *k);
+
 void kernel_close(struct kernel *k)
 {
-	kernel_release(k, false);
+	held_drop_all(k);
 	free(k->held);
 	k->held = NULL;
 	k->cap_held = 0;
@@ -740,11 +742,51 @@ nomem:
 	return -ENOMEM;
 }
 
-static int hold(struct kernel *k, uint16_t cid, const uint8_t *dst,
-		const uint8_t *payload, size_t len)
+/*
+ * Held PDUs (kernel.h, kernel_hold()): a queue of groups, oldest first,
+ * each waiting (HELD), to be sent (SEND) or dropped (DROP).  Only
+ * groups behind a waiting one wait once decided: the head of a
+ * non-empty queue is always a waiting group.  The waiting ones are the
+ * open group (kernel_hold()) and the deferred ones; two groups to be
+ * sent are never next to each other (one is merged into the other), so
+ * the queue holds at most 2 * KERNEL_DEFER_MAX + 1 groups.
+ */
+enum held_state {
+	HELD,
+	SEND,
+	DROP,
+};
+
+static uint8_t *group_state(struct kernel *k, uint64_t group)
+{
+	return &k->group_state[group % KERNEL_GROUPS_MAX];
+}
+
+static uint64_t group_push(struct kernel *k, enum held_state state)
+{
+	uint64_t g = k->group_tail++;
+
+	if (k->group_tail - k->group_head > KERNEL_GROUPS_MAX) {
+		/* kernel_may_defer() keeps the queue shorter than this */
+		log_err("held management messages: more than %d groups", KERNEL_GROUPS_MAX);
+		abort();
+	}
+	*group_state(k, g) = (uint8_t)state;
+	return g;
+}
+
+static int hold(struct kernel *k, uint64_t group, uint16_t cid,
+		const uint8_t *dst, const uint8_t *payload, size_t len)
 {
 	struct kernel_held *h;
 
+	if (k->n_held == k->cap_held && k->first_held) {
+		/* the sent ones at the front make room */
+		memmove(k->held, k->held + k->first_held,
+			(k->n_held - k->first_held) * sizeof(*k->held));
+		k->n_held -= k->first_held;
+		k->first_held = 0;
+	}
 	if (k->n_held == k->cap_held) {
 		size_t cap = k->cap_held ? 2 * k->cap_held : KERNEL_RX_BATCH;
 		struct kernel_held *p = realloc(k->held, cap * sizeof(*p));
@@ -755,6 +797,7 @@ static int hold(struct kernel *k, uint16_t cid, const uint8_t *dst,
 		k->cap_held = cap;
 	}
 	h = &k->held[k->n_held++];
+	h->group = group;
 	h->cid = cid;
 	h->has_dst = dst != NULL;
 	if (dst)
@@ -764,40 +807,149 @@ static int hold(struct kernel *k, uint16_t cid, const uint8_t *dst,
 	return 0;
 }
 
+static int transmit(struct kernel *k, uint16_t cid, const uint8_t *dst,
+		    const uint8_t *payload, size_t len);
+
+static void held_send(struct kernel *k, struct kernel_held *h)
+{
+	int err = transmit(k, h->cid, h->has_dst ? h->dst : NULL,
+			   h->payload, h->len);
+
+	if (err)
+		log_warn("cannot send a management message on CID 0x%04x: %s",
+			 h->cid, kernel_error(k, err));
+}
+
+/* Wipes the newest held PDUs of group (the tail's); how many. */
+static size_t held_drop_tail(struct kernel *k, uint64_t group)
+{
+	size_t n = 0;
+
+	while (k->n_held > k->first_held && k->held[k->n_held - 1].group == group) {
+		struct kernel_held *h = &k->held[--k->n_held];
+
+		OPENSSL_cleanse(h->payload, h->len);
+		n++;
+	}
+	return n;
+}
+
+/* Sends or drops the decided groups at the head of the queue. */
+static void held_flush(struct kernel *k)
+{
+	size_t dropped = 0;
+
+	while (k->group_head != k->group_tail &&
+	       *group_state(k, k->group_head) != HELD) {
+		uint64_t g = k->group_head;
+		bool send = *group_state(k, g) == SEND;
+
+		while (k->first_held < k->n_held && k->held[k->first_held].group == g) {
+			struct kernel_held *h = &k->held[k->first_held++];
+
+			if (send)
+				held_send(k, h);
+			else
+				dropped++;
+			OPENSSL_cleanse(h->payload, h->len);
+		}
+		k->group_head++;
+	}
+	if (k->first_held == k->n_held)
+		k->first_held = k->n_held = 0;
+	if (dropped)
+		log_err("%zu management messages not sent", dropped);
+}
+
 void kernel_hold(struct kernel *k)
 {
+	group_push(k, HELD);
 	k->holding = true;
 }
 
 void kernel_release(struct kernel *k, bool send)
 {
-	k->holding = false;
-	for (size_t i = 0; i < k->n_held; i++) {
-		struct kernel_held *h = &k->held[i];
-		int err = send ? kernel_mgmt_tx(k, h->cid,
-						h->has_dst ? h->dst : NULL,
-						h->payload, h->len) : 0;
+	uint64_t open = k->group_tail - 1;
+	size_t dropped;
 
-		if (err)
-			log_warn("cannot send a management message on CID 0x%04x: %s",
-				 h->cid, kernel_error(k, err));
-		OPENSSL_cleanse(h->payload, h->len);
+	if (!k->holding)
+		return;
+	k->holding = false;
+	if (!send) {
+		/* Dropping keeps the order of what is sent: at once. */
+		dropped = held_drop_tail(k, open);
+		k->group_tail--;
+		if (dropped)
+			log_err("%zu management messages not sent", dropped);
+	} else if (open != k->group_head && *group_state(k, open - 1) == SEND) {
+		/* into the group before it, which waits to be sent too */
+		for (size_t i = k->n_held; i > k->first_held &&
+		     k->held[i - 1].group == open; i--)
+			k->held[i - 1].group = open - 1;
+		k->group_tail--;
+	} else {
+		*group_state(k, open) = SEND;
 	}
-	if (!send && k->n_held)
-		log_err("%zu management messages not sent", k->n_held);
-	k->n_held = 0;
+	held_flush(k);
+}
+
+bool kernel_may_defer(const struct kernel *k)
+{
+	return k->n_deferred < KERNEL_DEFER_MAX;
+}
+
+void kernel_defer(struct kernel *k)
+{
+	if (!k->holding)
+		return;
+	k->holding = false;
+	k->n_deferred++;
+}
+
+void kernel_settle(struct kernel *k, bool send)
+{
+	if (!k->n_deferred) {
+		log_err("held management messages: no deferred group to settle");
+		return;
+	}
+	/* the oldest deferred group is the head (kernel_defer()) */
+	k->n_deferred--;
+	*group_state(k, k->group_head) = send ? SEND : DROP;
+	held_flush(k);
+}
+
+/* Every held PDU dropped (kernel_close()). */
+static void held_drop_all(struct kernel *k)
+{
+	for (uint64_t g = k->group_head; g != k->group_tail; g++)
+		*group_state(k, g) = DROP;
+	k->holding = false;
+	k->n_deferred = 0;
+	held_flush(k);
 }
 
 int kernel_mgmt_tx(struct kernel *k, uint16_t cid, const uint8_t *dst,
 		   const uint8_t *payload, size_t len)
 {
-	struct nl_msg *msg;
-	struct nlattr *nest;
-
 	if (!len || len > WMAN_MGMT_MAX_LEN)
 		return -EMSGSIZE;
 	if (k->holding)
-		return hold(k, cid, dst, payload, len);
+		return hold(k, k->group_tail - 1, cid, dst, payload, len);
+	if (k->group_head != k->group_tail) {
+		/* behind the held ones, in a group sent with the one before */
+		if (*group_state(k, k->group_tail - 1) != SEND)
+			group_push(k, SEND);
+		return hold(k, k->group_tail - 1, cid, dst, payload, len);
+	}
+	return transmit(k, cid, dst, payload, len);
+}
+
+static int transmit(struct kernel *k, uint16_t cid, const uint8_t *dst,
+		    const uint8_t *payload, size_t len)
+{
+	struct nl_msg *msg;
+	struct nlattr *nest;
+
 	if (k->test)
 		return test_link_mgmt_tx(k, cid, dst, payload, len);
 	msg = message(k, WMAN_CMD_MGMT_TX, 0);

@@ -45,8 +45,17 @@ struct kernel_handlers {
 
 #define KERNEL_RX_BATCH	64
 
+/*
+ * Groups of held PDUs that kernel_defer() may leave undecided at once
+ * (kernel_may_defer()); the queue has room for them, the groups of
+ * PDUs sent between them and the open one.
+ */
+#define KERNEL_DEFER_MAX	16
+#define KERNEL_GROUPS_MAX	(2 * KERNEL_DEFER_MAX + 2)
+
 /* A management PDU held back by kernel_hold(). */
 struct kernel_held {
+	uint64_t group;			/* kernel_hold()'s group it waits with */
 	uint16_t cid;
 	bool has_dst;
 	uint8_t dst[MAC_LEN];
@@ -66,9 +75,18 @@ struct kernel {
 	struct kernel_handlers handlers;
 	char error[256];		/* extack of the last failed request */
 	struct test_link *test;		/* [test] mgmt-socket: no device */
-	bool holding;			/* kernel_hold() .. kernel_release() */
+	bool holding;			/* kernel_hold() .. _release() or _defer() */
+	/* held PDUs, oldest first: held[first_held] .. held[n_held - 1] */
 	struct kernel_held *held;
-	size_t n_held, cap_held;
+	size_t first_held, n_held, cap_held;
+	/*
+	 * The groups of held PDUs, oldest first, numbered from group_head
+	 * up to group_tail - 1; group_state[number % KERNEL_GROUPS_MAX]
+	 * says whether each waits, goes or is dropped.
+	 */
+	uint64_t group_head, group_tail;
+	uint8_t group_state[KERNEL_GROUPS_MAX];
+	unsigned int n_deferred;	/* kernel_defer()'s groups undecided */
 };
 
 /* PNs per direction: a TEK's PN counter runs from 0 up to this. */
@@ -162,11 +180,23 @@ int kernel_group_del(struct kernel *k, uint8_t id);
 int kernel_mgmt_tx(struct kernel *k, uint16_t cid, const uint8_t *dst,
 		   const uint8_t *payload, size_t len);
 /*
- * From kernel_hold() on, kernel_mgmt_tx() keeps the PDUs; kernel_release()
- * sends them in order (send true) or drops them, and wipes its copies.
+ * From kernel_hold() on, kernel_mgmt_tx() keeps the PDUs, a group of
+ * them; kernel_release() decides the group: its PDUs are sent (send
+ * true) or dropped, and the copies wiped.  PDUs always leave in the
+ * order they were given: a decided group waits for the undecided ones
+ * before it.
+ *
+ * kernel_defer() ends the group without deciding it (its commit is on
+ * its way, bs.c): the PDUs stay held, and those given after it, held
+ * or not, queue behind it.  kernel_settle() decides the oldest deferred
+ * group, and sends what it held up.  At most KERNEL_DEFER_MAX groups are
+ * deferred at once: kernel_may_defer() says whether one more may be.
  */
 void kernel_hold(struct kernel *k);
 void kernel_release(struct kernel *k, bool send);
+bool kernel_may_defer(const struct kernel *k);
+void kernel_defer(struct kernel *k);
+void kernel_settle(struct kernel *k, bool send);
 
 int kernel_sa_get(struct kernel *k, uint16_t said, struct kernel_sa_info *out);
 int kernel_conn_dump(struct kernel *k,

@@ -208,6 +208,31 @@ int store_batch_end(struct store *st)
 	return st->ops->batch_end(st);
 }
 
+void store_batch_notify(struct store *st,
+			void (*done)(void *arg, bool committed), void *arg)
+{
+	st->batch_done = done;
+	st->batch_done_arg = arg;
+}
+
+int store_batch_send(struct store *st)
+{
+	if (!st->ops->batch_send || !st->batch_done)
+		return st->ops->batch_end(st);
+	return st->ops->batch_send(st);
+}
+
+int store_batch_fd(struct store *st)
+{
+	return st->ops->batch_fd ? st->ops->batch_fd(st) : -1;
+}
+
+void store_batch_poll(struct store *st)
+{
+	if (st->ops->batch_poll)
+		st->ops->batch_poll(st);
+}
+
 int store_ak_each(struct store *st,
 		  int (*cb)(void *arg, const struct store_ak *ak), void *arg)
 {

@@ -153,6 +153,24 @@ int store_ak_set_tx(struct store *st, const uint8_t mac[MAC_LEN],
  */
 void store_batch_begin(struct store *st);
 int store_batch_end(struct store *st);
+/*
+ * The same without the wait, where the backend can (PostgreSQL) and
+ * store_batch_notify() gave it a done(): the batch's commit is sent, or
+ * queued to go with the next one while another is on its way.  1: the
+ * outcome comes later, as one call of done(arg, committed) for the
+ * batch; the calls come in the order of the batches, from
+ * store_batch_poll() or from any later call on the store that needs
+ * them decided (any other write, store_batch_end(), store_close()).
+ * 0 or -EIO: as store_batch_end() (committed, nothing to commit, or not
+ * on disk), and no done() for it.
+ */
+void store_batch_notify(struct store *st,
+			void (*done)(void *arg, bool committed), void *arg);
+int store_batch_send(struct store *st);
+/* While outcomes are due: the descriptor to poll for input; else -1. */
+int store_batch_fd(struct store *st);
+/* Reads what came, without waiting; done() for the outcomes in it. */
+void store_batch_poll(struct store *st);
 int store_ak_each(struct store *st,
 		  int (*cb)(void *arg, const struct store_ak *ak), void *arg);
 

@@ -51,6 +51,10 @@ struct store_ops {
 			 uint8_t slot, uint32_t tx_pn_reserved);
 	void (*batch_begin)(struct store *st);
 	int (*batch_end)(struct store *st);
+	/* optional, all three: store_batch_send() is store_batch_end() */
+	int (*batch_send)(struct store *st);
+	int (*batch_fd)(struct store *st);
+	void (*batch_poll)(struct store *st);
 	int (*ak_each)(struct store *st,
 		       int (*cb)(void *arg, const struct store_ak *ak), void *arg);
 
@@ -108,6 +112,9 @@ struct store {
 	uint32_t failover_ms;
 	/* store_lease_fence(): shared SAs' writes check the lease */
 	bool fence;
+	/* store_batch_notify() */
+	void (*batch_done)(void *arg, bool committed);
+	void *batch_done_arg;
 };
 
 /* A new random instance id in st->instance; 0 or -EIO. */

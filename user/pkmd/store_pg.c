@@ -48,19 +48,76 @@
 /* Seconds to wait for a connection when the URI does not say. */
 #define CONNECT_TIMEOUT		"10"
 
+/* A receive window of a batch (pg_ak_set_rx()). */
+struct rx_window {
+	uint8_t mac[MAC_LEN];
+	uint8_t slot;
+	uint64_t rx_next;
+};
+
+struct rx_windows {
+	struct rx_window *w;
+	size_t n, cap;
+};
+
+/*
+ * Connections that commit receive windows (pg_batch_send()), each with a
+ * transaction on its way at most: the first is the store's own.
+ */
+#define PIPE_LANES		2
+/* transactions on their way or decided before an older one */
+#define PIPE_TX_MAX		4
+#define PIPE_OUTCOMES_MAX	8
+
+struct pipe_tx {
+	int lane;
+	int batches;			/* done() calls its outcome owes */
+	bool has_open;			/* it holds the open batch's windows */
+	int step;			/* in pipe_script: what comes next */
+	bool ok;			/* every result so far was good */
+	bool committed;			/* its COMMIT said COMMIT */
+	bool decided;
+};
+
+struct pipe_lane {
+	PGconn *conn;			/* the first lane's: the store's */
+	bool busy;			/* a transaction is on its way on it */
+	bool broken;			/* its state is unknown: reset it first */
+	bool after_result;		/* the NULL after a result is next */
+	int64_t retry_at_ms;		/* a connection that failed: not before */
+};
+
+struct pipe_outcome {
+	int batches;
+	bool ok;
+};
+
 struct pg_store {
 	struct store base;
 	PGconn *conn;
 	bool tx_open;			/* between begin() and commit()/rollback() */
 	bool tx_failed;			/* a statement of it failed: it cannot commit */
-	bool batch;			/* store_batch_begin() .. _end() */
-	/* The batch's receive windows, not sent yet: one per AK. */
-	struct rx_window *rx;
-	size_t n_rx, cap_rx;
+	bool batch;			/* store_batch_begin() .. _end() or _send() */
+	/* The open batch's receive windows, not sent yet: one per AK. */
+	struct rx_windows rx;
 	bool batch_failed;		/* some of its windows are not on disk */
-	bool pipe_open;			/* its transaction is being pipelined */
-	int pipe_sent;			/* statements sent in it */
 	int64_t looked_ms;		/* its connection's last check (monotonic) */
+	/*
+	 * The windows of the batches store_batch_send() ended while a commit
+	 * was on its way: the next commit's, once that one's result is in.
+	 */
+	struct rx_windows staged;
+	int n_staged;			/* batches in it */
+	/* The transactions on their way, in libpq's pipeline mode, oldest first. */
+	struct pipe_lane lanes[PIPE_LANES];
+	struct pipe_tx pipe[PIPE_TX_MAX];
+	int n_pipe;
+	bool pipe_last_ok;		/* the outcome of the last one decided */
+	/* outcomes of batches, oldest first, that done() has not been told */
+	struct pipe_outcome outcomes[PIPE_OUTCOMES_MAX];
+	int n_outcomes;
+	/* the connection's state is unknown (a pipeline broken off) */
+	bool pipe_broken;
 	/* The server said, between statements, that it ends the session. */
 	bool server_closing;
 	/* a server that cannot be reached is tried again after this */
@@ -72,13 +129,6 @@ struct pg_store {
 	uint32_t failover_ms;		/* zones: the bound of every wait */
 	char bounds[3][16];		/* conn_params()' values */
 	PGconn *listener;
-};
-
-/* A receive window of the open batch (pg_ak_set_rx()). */
-struct rx_window {
-	uint8_t mac[MAC_LEN];
-	uint8_t slot;
-	uint64_t rx_next;
 };
 
 /* A statement's parameters, for PQexecPrepared(). */
@@ -395,7 +445,7 @@ static bool connection_up(struct pg_store *st)
 		PGnotify *n;
 
 		if (PQstatus(st->conn) != CONNECTION_OK || pfd.fd < 0 ||
-		    st->server_closing)
+		    st->server_closing || st->pipe_broken)
 			return false;
 		if (poll(&pfd, 1, 0) <= 0)
 			return true;
@@ -437,6 +487,7 @@ static int reconnect(struct pg_store *st)
 		 st->base.name, st->server_closing ? "the server ended the session" :
 		 one_line(PQerrorMessage(st->conn), buf, sizeof(buf)));
 	st->server_closing = false;
+	st->pipe_broken = false;
 	PQreset(st->conn);
 	if (PQstatus(st->conn) != CONNECTION_OK || session_setup(st)) {
 		if (PQstatus(st->conn) != CONNECTION_OK)
@@ -463,6 +514,7 @@ static int ensure_connection(struct pg_store *st)
 }
 
 static int batch_commit(struct pg_store *st);
+static void pipe_deliver(struct pg_store *st);
 
 static bool is_read(enum store_sql id)
 {
@@ -500,7 +552,7 @@ static int run(struct pg_store *st, enum store_sql id, const struct params *p,
 	int err;
 
 	/* Any other statement commits the receive windows first. */
-	if (id != SQL_AK_SET_RX_MANY && batch_commit(st))
+	if (batch_commit(st))
 		return -EIO;
 	if (st->tx_failed)
 		return -EIO;
@@ -831,7 +883,11 @@ static void pg_close(struct store *base)
 	struct pg_store *st = to_pg(base);
 
 	batch_commit(st);
-	free(st->rx);
+	for (int i = 1; i < PIPE_LANES; i++)
+		if (st->lanes[i].conn)
+			PQfinish(st->lanes[i].conn);
+	free(st->rx.w);
+	free(st->staged.w);
 	PQfinish(st->conn);
 	if (st->listener)
 		PQfinish(st->listener);
@@ -1234,28 +1290,60 @@ static int ak_set(struct pg_store *st, enum store_sql id,
 
 /*
  * Group commit (control-plane.rst, "Persistence"): between
- * store_batch_begin() and store_batch_end() the receive windows of Key
+ * store_batch_begin() and the batch's end the receive windows of Key
  * Requests are kept here, the last one of each AK, and go to the server
- * in UPDATEs of up to RX_CHUNK windows each (SQL_AK_SET_RX_MANY), all in
- * one transaction committed at the batch's end: one WAL flush for the
- * batch, where a statement per window cost a round trip each.  A batch
- * of RX_CHUNK windows or fewer is one statement, its own transaction,
- * one round trip.  A larger one is sent in libpq's pipeline mode as it
- * grows (BEGIN and the first chunk once RX_CHUNK windows are in, each
- * further chunk when full), without waiting for the server, which runs
- * the UPDATEs while the daemon works on the rest of the batch; the end
- * sends the last chunk and COMMIT and waits for every result, so only
- * the commit's round trip and WAL flush are left to wait for.
+ * as one transaction: BEGIN, one UPDATE of them all (SQL_AK_SET_RX_MANY),
+ * COMMIT, sent at once in libpq's pipeline mode, so that the server
+ * never waits on the daemon inside the transaction (and its
+ * idle_in_transaction_session_timeout cannot end a healthy one).  One
+ * WAL flush for the batch, where a statement per window cost a round
+ * trip each.
  *
- * Any other statement ends the batch's transaction first, so every other
- * change still reaches the disk after the windows before it, as on
- * SQLite.  The caller holds the answers until store_batch_end() says the
- * windows are committed; once some of them failed to be, it says -EIO
- * whatever came after.
+ * store_batch_end() sends the transaction and waits for its COMMIT.
+ * store_batch_send() sends it and returns: the caller handles the next
+ * run of requests while the server commits this one, and holds this
+ * run's answers until done() says its COMMIT came back.  Two connections
+ * ("lanes", the store's own and one more) commit windows, one
+ * transaction on each at a time, so that one server process runs a
+ * transaction while the other waits for its WAL flush; the batches
+ * ended while both are busy are staged, and go together as the next
+ * transaction once one is free, so that slow commits make the next one
+ * larger rather than the queue longer.  Outcomes are told in the order
+ * of the batches, whichever lane committed first, and only once the
+ * next transaction is sent, so that the server has work while the
+ * daemon sends the answers.
+ *
+ * Any other statement waits for the commits on their way and commits
+ * the staged and open batches' windows first, so every other change still
+ * reaches the disk after the windows before it, as on SQLite.  A batch
+ * some of whose windows failed to be committed fails whatever came
+ * after.
  */
-#define RX_CHUNK	16
 
-/* The windows kept as the three array parameters of SQL_AK_SET_RX_MANY. */
+static int rx_keep(struct rx_windows *s, const struct rx_window *w, bool merge)
+{
+	struct rx_window *to = NULL;
+
+	for (size_t i = 0; merge && i < s->n && !to; i++)
+		if (s->w[i].slot == w->slot && !memcmp(s->w[i].mac, w->mac, MAC_LEN))
+			to = &s->w[i];
+	if (!to) {
+		if (s->n == s->cap) {
+			size_t cap = s->cap ? 2 * s->cap : 64;
+			struct rx_window *p = realloc(s->w, cap * sizeof(*p));
+
+			if (!p)
+				return -ENOMEM;
+			s->w = p;
+			s->cap = cap;
+		}
+		to = &s->w[s->n++];
+	}
+	*to = *w;
+	return 0;
+}
+
+/* The windows as the three array parameters of SQL_AK_SET_RX_MANY. */
 struct rx_arrays {
 	char *macs, *slots, *rxs;
 };
@@ -1267,11 +1355,13 @@ static void rx_arrays_free(struct rx_arrays *a)
 	free(a->rxs);
 }
 
-/* {02:16:00:00:00:11,...}, {0,...}, {9223372036854775807,...} */
-static int rx_arrays_make(struct pg_store *st, struct params *p,
-			  struct rx_arrays *a)
+/*
+ * {02:16:00:00:00:11,...}, {0,...}, {9223372036854775807,...}; an AK
+ * twice (two staged batches) is updated twice, the later window last.
+ */
+static int rx_arrays_make(const struct rx_window *w, size_t n,
+			  struct params *p, struct rx_arrays *a)
 {
-	size_t n = st->n_rx;
 	char *m, *sl, *r;
 
 	a->macs = malloc(n * MAC_STR_LEN + 3);
@@ -1284,14 +1374,13 @@ static int rx_arrays_make(struct pg_store *st, struct params *p,
 	r = a->rxs;
 	*m++ = *sl++ = *r++ = '{';
 	for (size_t i = 0; i < n; i++) {
-		const struct rx_window *w = &st->rx[i];
 		char sep = i + 1 < n ? ',' : '}';
 
-		mac_format(w->mac, m);
+		mac_format(w[i].mac, m);
 		m += MAC_STR_LEN - 1;
 		*m++ = sep;
-		sl += sprintf(sl, "%u%c", w->slot, sep);
-		r += sprintf(r, "%" PRId64 "%c", (int64_t)w->rx_next, sep);
+		sl += sprintf(sl, "%u%c", w[i].slot, sep);
+		r += sprintf(r, "%" PRId64 "%c", (int64_t)w[i].rx_next, sep);
 	}
 	*m = '\0';
 	p_text(p, a->macs);
@@ -1300,146 +1389,362 @@ static int rx_arrays_make(struct pg_store *st, struct params *p,
 	return 0;
 }
 
-static void pipe_error(struct pg_store *st, const char *what)
+/*
+ * What each transaction on its way sends, and so what comes back, in
+ * order: a result (r) for BEGIN, for the UPDATE and for COMMIT, each
+ * followed by a NULL, and a sync (s).  After a failed statement the
+ * server skips the rest up to the sync (PGRES_PIPELINE_ABORTED) and
+ * leaves the transaction aborted: lane_finish() rolls it back before the
+ * lane's next one.
+ */
+static const char pipe_script[] = "rrrs";
+
+/* An outcome for done(), kept until the next transaction is sent. */
+static void outcome_add(struct pg_store *st, int batches, bool ok)
 {
-	log_conn_error(st, what);
-	st->batch_failed = true;
+	struct pipe_outcome *last = st->n_outcomes ?
+		&st->outcomes[st->n_outcomes - 1] : NULL;
+
+	if (!batches)
+		return;
+	if (last && last->ok == ok) {
+		last->batches += batches;
+		return;
+	}
+	if (st->n_outcomes == PIPE_OUTCOMES_MAX)
+		pipe_deliver(st);
+	st->outcomes[st->n_outcomes++] = (struct pipe_outcome){ batches, ok };
+}
+
+/* done() for the decided batches, in order. */
+static void pipe_deliver(struct pg_store *st)
+{
+	while (st->n_outcomes) {
+		struct pipe_outcome o = st->outcomes[0];
+
+		memmove(st->outcomes, st->outcomes + 1,
+			--st->n_outcomes * sizeof(*st->outcomes));
+		for (int i = 0; i < o.batches; i++)
+			st->base.batch_done(st->base.batch_done_arg, o.ok);
+	}
+}
+
+/* The transactions decided, oldest first, become outcomes in order. */
+static void pipe_settle(struct pg_store *st)
+{
+	while (st->n_pipe && st->pipe[0].decided) {
+		struct pipe_tx tx = st->pipe[0];
+
+		memmove(st->pipe, st->pipe + 1, --st->n_pipe * sizeof(*st->pipe));
+		st->pipe_last_ok = tx.ok && tx.committed;
+		if (!st->pipe_last_ok && tx.has_open)
+			st->batch_failed = true;
+		outcome_add(st, tx.batches, st->pipe_last_ok);
+	}
+}
+
+static struct pipe_tx *lane_tx(struct pg_store *st, int lane)
+{
+	for (int i = 0; i < st->n_pipe; i++)
+		if (st->pipe[i].lane == lane && !st->pipe[i].decided)
+			return &st->pipe[i];
+	return NULL;
 }
 
 /*
- * Sends the kept windows as one UPDATE of the batch's pipelined
- * transaction, begun first if it is not; no result is waited for.
+ * The lane's transaction is decided: the lane leaves the pipeline (or
+ * is reset before its next use, if it broke) and takes another.
  */
-static int pipe_send(struct pg_store *st)
+static void lane_finish(struct pg_store *st, int lane, bool ok)
 {
+	struct pipe_lane *l = &st->lanes[lane];
+	struct pipe_tx *tx = lane_tx(st, lane);
+
+	l->busy = false;
+	l->after_result = false;
+	ok = ok && tx && tx->ok && tx->committed;
+	if (!l->broken && PQstatus(l->conn) == CONNECTION_OK) {
+		if (!PQexitPipelineMode(l->conn)) {
+			l->broken = true;
+			ok = false;
+		} else if (!ok && PQtransactionStatus(l->conn) != PQTRANS_IDLE) {
+			PQclear(PQexec(l->conn, "ROLLBACK"));
+		}
+	}
+	if (tx) {
+		tx->decided = true;
+		tx->ok = ok;
+	}
+	if (lane == 0)
+		st->pipe_broken = l->broken;
+}
+
+/* The lane's connection failed, or answered what was not asked. */
+static void lane_lost(struct pg_store *st, int lane, const char *what)
+{
+	struct pipe_lane *l = &st->lanes[lane];
+	char buf[256];
+
+	log_err("database %s: %s (commit connection %d): %s; its receive windows are not saved",
+		st->base.name, what, lane + 1,
+		one_line(PQerrorMessage(l->conn), buf, sizeof(buf)));
+	l->broken = true;
+	lane_finish(st, lane, false);
+}
+
+/*
+ * Reads the results of the lane's transaction, waiting for them or not.
+ * It succeeded only if every result of pipe_script came and was good,
+ * the last a COMMIT that committed.
+ */
+static void lane_read(struct pg_store *st, int lane, bool wait)
+{
+	struct pipe_lane *l = &st->lanes[lane];
+	char buf[256];
+
+	while (l->busy) {
+		struct pipe_tx *tx = lane_tx(st, lane);
+		char want = pipe_script[tx->step];
+		ExecStatusType status;
+		PGresult *r;
+
+		if (!wait && (!PQconsumeInput(l->conn) ||
+			      PQstatus(l->conn) != CONNECTION_OK)) {
+			lane_lost(st, lane, "connection lost");
+			return;
+		}
+		if (!wait && PQisBusy(l->conn))
+			return;
+		r = PQgetResult(l->conn);
+		if (PQstatus(l->conn) != CONNECTION_OK) {
+			PQclear(r);
+			lane_lost(st, lane, "connection lost");
+			return;
+		}
+		if (l->after_result) {
+			l->after_result = false;
+			if (!r)
+				continue;
+		}
+		status = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+		if (!r || (want == 's') != (status == PGRES_PIPELINE_SYNC)) {
+			/* not what libpq gives for what was sent */
+			PQclear(r);
+			lane_lost(st, lane, "receive windows: unexpected result");
+			return;
+		}
+		tx->step++;
+		if (want == 'r') {
+			l->after_result = true;
+			if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+				if (tx->ok && status != PGRES_PIPELINE_ABORTED)
+					log_err("database %s: receive windows: %s", st->base.name,
+						one_line(PQresultErrorMessage(r), buf, sizeof(buf)));
+				tx->ok = false;
+			} else if (!strchr(pipe_script + tx->step, 'r')) {
+				tx->committed = !strcmp(PQcmdStatus(r), "COMMIT");
+				if (!tx->committed && tx->ok)
+					log_err("database %s: commit: rolled back", st->base.name);
+			}
+		}
+		PQclear(r);
+		if (!pipe_script[tx->step])
+			lane_finish(st, lane, true);
+	}
+}
+
+/* Results of every lane, waiting for all of them or for none. */
+static void pipe_read(struct pg_store *st, bool wait)
+{
+	for (int i = 0; i < PIPE_LANES; i++)
+		lane_read(st, i, wait);
+	pipe_settle(st);
+}
+
+static bool pipe_busy(const struct pg_store *st)
+{
+	for (int i = 0; i < PIPE_LANES; i++)
+		if (st->lanes[i].busy)
+			return true;
+	return false;
+}
+
+static void on_lane_notice(void *arg, const PGresult *r)
+{
+	struct pg_store *st = arg;
+	char buf[256];
+
+	log_debug("database %s: %s", st->base.name,
+		  one_line(PQresultErrorMessage(r), buf, sizeof(buf)));
+}
+
+/*
+ * A lane's connection of its own, set up as the main one; after a
+ * failure it is tried again after BACKOFF_MAX_MS.  0 or -EIO.
+ */
+static int lane_connect(struct pg_store *st, struct pipe_lane *l)
+{
+	const char *keys[ZONE_PARAMS_MAX], *values[ZONE_PARAMS_MAX];
+	PGconn *main_conn = st->conn;
+	int64_t now = now_mono_ms();
+	int err = -EIO;
+
+	if (now < l->retry_at_ms)
+		return -EIO;
+	if (l->conn)
+		PQfinish(l->conn);
+	conn_params(st, "pkmd", keys, values);
+	l->conn = PQconnectdbParams(keys, values, 1);
+	if (l->conn && PQstatus(l->conn) == CONNECTION_OK) {
+		PQsetNoticeReceiver(l->conn, on_lane_notice, st);
+		/* session_setup() sets up st->conn */
+		st->conn = l->conn;
+		err = exec_plain(st, "SET client_min_messages = warning",
+				 "client_min_messages") || session_setup(st) ? -EIO : 0;
+		st->conn = main_conn;
+	}
+	if (err) {
+		log_warn("database %s: no second connection for commits; one does", st->base.name);
+		l->retry_at_ms = now + BACKOFF_MAX_MS;
+		return err;
+	}
+	l->broken = false;
+	return 0;
+}
+
+static int window_order(const void *a, const void *b)
+{
+	const struct rx_window *x = a, *y = b;
+	int c = memcmp(x->mac, y->mac, MAC_LEN);
+
+	if (c || x->slot != y->slot)
+		return c ? c : (int)x->slot - (int)y->slot;
+	/* an AK twice: the later window, the higher, is written last */
+	return (x->rx_next > y->rx_next) - (x->rx_next < y->rx_next);
+}
+
+/*
+ * Sends the windows w[0..n) as one transaction (pipe_script) on the
+ * lane, without waiting; its outcome goes to batches done() calls.
+ * The windows go sorted, so that the lanes' transactions lock the rows
+ * they share in the same order.  0, or -EIO when it could not be sent.
+ */
+static int pipe_send(struct pg_store *st, int lane, struct rx_window *w,
+		     size_t n, int batches, bool has_open)
+{
+	struct pipe_lane *l = &st->lanes[lane];
 	struct params p = { 0 };
 	struct rx_arrays a = { 0 };
 	char name[24];
-	int err = 0;
+	bool sent;
 
-	if (!st->pipe_open) {
-		if (ensure_connection(st) || !PQenterPipelineMode(st->conn)) {
-			pipe_error(st, "pipeline");
+	if (lane == 0) {
+		st->pipe_broken = l->broken;
+		if (ensure_connection(st))
 			return -EIO;
-		}
-		st->pipe_open = true;
-		st->pipe_sent = 0;
-		if (!PQsendQueryParams(st->conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0)) {
-			pipe_error(st, "begin");
-			return -EIO;
-		}
-		st->pipe_sent++;
+		l->conn = st->conn;
+		l->broken = false;
 	}
-	if (st->n_rx) {
-		err = rx_arrays_make(st, &p, &a);
-		st->n_rx = 0;
-		stmt_name(SQL_AK_SET_RX_MANY, name);
-		if (!err && !PQsendQueryPrepared(st->conn, name, p.n, p.values,
-						 NULL, NULL, 0)) {
-			pipe_error(st, "update AK receive windows");
-			err = -EIO;
-		}
-		if (!err)
-			st->pipe_sent++;
+	qsort(w, n, sizeof(*w), window_order);
+	if (rx_arrays_make(w, n, &p, &a)) {
 		rx_arrays_free(&a);
+		return -EIO;
 	}
-	if (!err && PQflush(st->conn) < 0) {
-		pipe_error(st, "send");
-		err = -EIO;
+	stmt_name(SQL_AK_SET_RX_MANY, name);
+	sent = PQenterPipelineMode(l->conn) &&
+	       PQsendQueryParams(l->conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0) &&
+	       PQsendQueryPrepared(l->conn, name, p.n, p.values, NULL, NULL, 0) &&
+	       PQsendQueryParams(l->conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) &&
+	       PQpipelineSync(l->conn);
+	rx_arrays_free(&a);
+	if (!sent) {
+		/* some of it may have gone: the connection's state is unknown */
+		log_conn_error(st, "receive windows");
+		l->broken = true;
+		if (lane == 0)
+			st->pipe_broken = true;
+		return -EIO;
 	}
-	if (err)
-		st->batch_failed = true;
-	return err;
+	st->pipe[st->n_pipe++] = (struct pipe_tx){
+		.lane = lane, .batches = batches, .has_open = has_open, .ok = true,
+	};
+	l->busy = true;
+	return 0;
 }
 
 /*
- * Ends the pipelined transaction: COMMIT and a sync, then every result,
- * which must all be good and the COMMIT a commit.  0 or -EIO (logged).
+ * A lane free to take a transaction now, or -1: the main connection's
+ * first, another once its connection is set up (lane_connect()), and no
+ * more transactions waiting for an older one than there is room for.
  */
-static int pipe_commit(struct pg_store *st)
+static int lane_free(struct pg_store *st)
 {
-	bool ok = !st->batch_failed, committing = false;
-	char buf[256];
-	PGresult *r;
+	if (st->n_pipe >= PIPE_TX_MAX)
+		return -1;
+	if (!st->lanes[0].busy)
+		return 0;
+	for (int i = 1; i < PIPE_LANES; i++) {
+		struct pipe_lane *l = &st->lanes[i];
 
-	if (ok && pipe_send(st)) {
-		ok = false;
-	} else if (ok && !PQsendQueryParams(st->conn, "COMMIT", 0, NULL, NULL,
-					    NULL, NULL, 0)) {
-		pipe_error(st, "commit");
-		ok = false;
-	} else if (ok) {
-		st->pipe_sent++;
-		committing = true;
+		if (l->busy)
+			continue;
+		if (l->conn && !l->broken && PQstatus(l->conn) == CONNECTION_OK)
+			return i;
+		if (!lane_connect(st, l))
+			return i;
 	}
-	if (!PQpipelineSync(st->conn))
-		ok = false;
-	/* one result and a NULL per statement sent, then the sync */
-	for (int i = 0; i < st->pipe_sent && PQstatus(st->conn) == CONNECTION_OK; i++) {
-		bool last = committing && i == st->pipe_sent - 1;
+	return -1;
+}
 
-		r = PQgetResult(st->conn);
-		if (!r) {
-			ok = false;
-			break;
-		}
-		if (PQresultStatus(r) != PGRES_COMMAND_OK &&
-		    PQresultStatus(r) != PGRES_TUPLES_OK) {
-			if (ok && PQresultStatus(r) != PGRES_PIPELINE_ABORTED)
-				log_err("database %s: receive windows: %s",
-					st->base.name,
-					one_line(PQresultErrorMessage(r), buf, sizeof(buf)));
-			ok = false;
-		} else if (last && strcmp(PQcmdStatus(r), "COMMIT")) {
-			log_err("database %s: commit: rolled back", st->base.name);
-			ok = false;
-		}
-		PQclear(r);
-		while ((r = PQgetResult(st->conn)))
-			PQclear(r);
-	}
-	while (PQstatus(st->conn) == CONNECTION_OK &&
-	       (r = PQgetResult(st->conn))) {
-		bool sync = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+/*
+ * The staged batches and the windows w[0..n) (none, or those of more
+ * batches) as the next transaction, on the lane.  0, or -EIO when it
+ * cannot go: the staged batches fail.
+ */
+static int pipe_send_staged(struct pg_store *st, int lane,
+			    const struct rx_window *w, size_t n, int batches,
+			    bool has_open)
+{
+	int staged = st->n_staged;
+	int err = 0;
 
-		PQclear(r);
-		if (sync)
-			break;
-	}
-	st->pipe_open = false;
-	st->pipe_sent = 0;
-	if (PQstatus(st->conn) == CONNECTION_OK && !PQexitPipelineMode(st->conn)) {
-		log_conn_error(st, "pipeline");
-		ok = false;
-	}
-	if (!ok) {
-		st->batch_failed = true;
-		rollback(st);
+	for (size_t i = 0; i < n && !err; i++)
+		err = rx_keep(&st->staged, &w[i], false);
+	st->n_staged = 0;
+	if (!err && st->staged.n)
+		err = pipe_send(st, lane, st->staged.w, st->staged.n,
+				staged + batches, has_open);
+	st->staged.n = 0;
+	if (err) {
+		outcome_add(st, staged, false);
 		return -EIO;
 	}
 	return 0;
 }
 
+/*
+ * Commits everything kept: waits for the transactions on their way,
+ * then sends the staged batches' windows and the open batch's as one
+ * more on the main connection and waits for it.  0, or -EIO if that
+ * failed (the open batch's windows are then not on disk: batch_failed).
+ */
 static int batch_commit(struct pg_store *st)
 {
-	struct params p = { 0 };
-	struct rx_arrays a = { 0 };
-	int err;
+	bool has_open = st->rx.n > 0;
+	int err = 0;
 
-	if (st->pipe_open)
-		return pipe_commit(st);
-	if (!st->n_rx)
-		return 0;
-	err = rx_arrays_make(st, &p, &a);
-	st->n_rx = 0;
-	if (!err)
-		err = run(st, SQL_AK_SET_RX_MANY, &p, NULL, "update AK receive windows");
-	rx_arrays_free(&a);
-	if (err) {
-		st->batch_failed = true;
-		return -EIO;
+	pipe_read(st, true);
+	if (st->n_staged || has_open) {
+		st->pipe_last_ok = false;
+		if (pipe_send_staged(st, 0, st->rx.w, st->rx.n, 0, has_open) &&
+		    has_open)
+			st->batch_failed = true;
+		st->rx.n = 0;
+		pipe_read(st, true);
+		err = st->pipe_last_ok ? 0 : -EIO;
 	}
-	return 0;
+	pipe_deliver(st);
+	return err;
 }
 
 static void pg_batch_begin(struct store *base)
@@ -1453,8 +1758,11 @@ static void pg_batch_begin(struct store *base)
 static int pg_batch_end(struct store *base)
 {
 	struct pg_store *st = to_pg(base);
-	int err = batch_commit(st);
+	int err;
 
+	if (st->batch_failed)
+		st->rx.n = 0;
+	err = batch_commit(st);
 	st->batch = false;
 	if (st->batch_failed)
 		err = -EIO;
@@ -1463,26 +1771,87 @@ static int pg_batch_end(struct store *base)
 }
 
 /*
- * In a batch the window is kept for batch_commit().  The batch's first
+ * A transaction on each lane's connection at most: one server process
+ * runs a transaction's UPDATE while another waits for its WAL flush.
+ * Past that, batches are staged for the first lane free.
+ */
+static int pg_batch_send(struct store *base)
+{
+	struct pg_store *st = to_pg(base);
+	bool failed = st->batch_failed;
+	int err = 0, lane;
+
+	st->batch = false;
+	st->batch_failed = false;
+	if (failed) {
+		st->rx.n = 0;
+		return -EIO;
+	}
+	if (!st->rx.n)
+		return 0;
+	/* the results that came meanwhile, which may free a lane */
+	pipe_read(st, false);
+	lane = lane_free(st);
+	if (lane >= 0) {
+		err = pipe_send_staged(st, lane, st->rx.w, st->rx.n, 1, false);
+	} else {
+		for (size_t i = 0; i < st->rx.n && !err; i++)
+			err = rx_keep(&st->staged, &st->rx.w[i], false);
+		if (!err)
+			st->n_staged++;
+	}
+	st->rx.n = 0;
+	/* the decided batches are told once the server has work again */
+	pipe_deliver(st);
+	return err ? -EIO : 1;
+}
+
+/* The connection of the oldest transaction on its way: its result is due first. */
+static int pg_batch_fd(struct store *base)
+{
+	struct pg_store *st = to_pg(base);
+
+	for (int i = 0; i < st->n_pipe; i++)
+		if (!st->pipe[i].decided)
+			return PQsocket(st->lanes[st->pipe[i].lane].conn);
+	return -1;
+}
+
+static void pg_batch_poll(struct store *base)
+{
+	struct pg_store *st = to_pg(base);
+	int lane;
+
+	pipe_read(st, false);
+	if (st->n_staged && (lane = lane_free(st)) >= 0)
+		pipe_send_staged(st, lane, NULL, 0, 0, false);
+	pipe_deliver(st);
+}
+
+/*
+ * In a batch the window is kept for its commit.  The batch's first
  * window sets up a connection the server closed since the last
  * statement, as a statement would (or fails at once while the server
  * cannot be reached); a connection lost after it fails the batch when
  * it is seen, as a statement of an open transaction would, and at the
  * batch's commit in any case.  It is looked at (a poll()) once a
- * millisecond at most: a run's windows come microseconds apart.
- * Outside a batch the window is committed on return.
+ * millisecond at most: a run's windows come microseconds apart.  While
+ * a commit is on its way, its results tell.  Outside a batch the window
+ * is committed on return.
  */
 static int pg_ak_set_rx(struct store *base, const uint8_t mac[MAC_LEN],
 			uint8_t slot, uint64_t rx_next)
 {
 	struct pg_store *st = to_pg(base);
-	struct rx_window *w = NULL;
+	struct rx_window w = { .slot = slot, .rx_next = rx_next };
 	int64_t now;
 
 	if (!st->batch)
 		return ak_set(st, SQL_AK_SET_RX, mac, slot, (int64_t)rx_next);
 	now = now_mono_ms();
-	if (!st->batch_failed && !st->n_rx && !st->pipe_open) {
+	if (pipe_busy(st) || st->n_staged) {
+		/* the pipeline's results say whether the connection is up */
+	} else if (!st->batch_failed && !st->rx.n) {
 		if (ensure_connection(st))
 			st->batch_failed = true;
 	} else if (!st->batch_failed && now != st->looked_ms &&
@@ -1493,30 +1862,11 @@ static int pg_ak_set_rx(struct store *base, const uint8_t mac[MAC_LEN],
 	}
 	st->looked_ms = now;
 	if (st->batch_failed) {
-		st->n_rx = 0;
+		st->rx.n = 0;
 		return -EIO;
 	}
-	for (size_t i = 0; i < st->n_rx && !w; i++)
-		if (st->rx[i].slot == slot && !memcmp(st->rx[i].mac, mac, MAC_LEN))
-			w = &st->rx[i];
-	if (!w) {
-		if (st->n_rx == st->cap_rx) {
-			size_t cap = st->cap_rx ? 2 * st->cap_rx : 64;
-			struct rx_window *rx = realloc(st->rx, cap * sizeof(*rx));
-
-			if (!rx)
-				return -ENOMEM;
-			st->rx = rx;
-			st->cap_rx = cap;
-		}
-		w = &st->rx[st->n_rx++];
-		memcpy(w->mac, mac, MAC_LEN);
-		w->slot = slot;
-	}
-	w->rx_next = rx_next;
-	if (st->n_rx >= RX_CHUNK && pipe_send(st))
-		return -EIO;
-	return 0;
+	memcpy(w.mac, mac, MAC_LEN);
+	return rx_keep(&st->rx, &w, true);
 }
 
 static int pg_ak_set_tx(struct store *base, const uint8_t mac[MAC_LEN],
@@ -1962,6 +2312,9 @@ static const struct store_ops pg_ops = {
 	.ak_set_tx = pg_ak_set_tx,
 	.batch_begin = pg_batch_begin,
 	.batch_end = pg_batch_end,
+	.batch_send = pg_batch_send,
+	.batch_fd = pg_batch_fd,
+	.batch_poll = pg_batch_poll,
 	.ak_each = pg_ak_each,
 	.group_tree_save = pg_group_tree_save,
 	.group_tree_load = pg_group_tree_load,

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <libgen.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -329,18 +330,86 @@ static void bs_tek_pn_limit(void *arg, uint16_t said, uint8_t eks,
 
 /*
  * Group commit: the receive windows of a run of Key Requests go to disk
- * in one transaction, and the answers leave only once it is committed.
+ * in one transaction, and the run's answers leave only once it is
+ * committed.  Where the store can (PostgreSQL), the run's commit is
+ * sent without waiting: the next run is read and handled while the
+ * server commits, and the run's answers stay held in the kernel's
+ * queue (kernel_defer()) until done() says the COMMIT came back; they
+ * leave in order, after those of the runs before.
  */
+static void bs_commit_readable(int fd, short revents, void *arg);
+
+/* The store's descriptor is polled while, and only while, it owes outcomes. */
+static void bs_commit_watch(struct bs *bs)
+{
+	int fd = store_batch_fd(bs->store);
+
+	if (fd == bs->commit_fd)
+		return;
+	if (bs->commit_fd >= 0)
+		eloop_del_fd(bs->commit_fd);
+	bs->commit_fd = -1;
+	if (fd < 0)
+		return;
+	if (eloop_add_fd(fd, POLLIN, bs_commit_readable, bs) == 0) {
+		bs->commit_fd = fd;
+		timer_stop(&bs->commit_poll);
+	} else if (timer_remaining_ms(&bs->commit_poll) < 0) {
+		/* no room in the loop: looked at each millisecond instead */
+		log_warn("cannot poll the database's descriptor; its commits are looked at each millisecond");
+		timer_start(&bs->commit_poll, 1);
+	}
+}
+
+static void bs_commit_readable(int fd, short revents, void *arg)
+{
+	struct bs *bs = arg;
+
+	(void)fd;
+	(void)revents;
+	store_batch_poll(bs->store);
+	bs_commit_watch(bs);
+}
+
+static void bs_commit_poll(struct timer *t)
+{
+	struct bs *bs = container_of(t, struct bs, commit_poll);
+
+	store_batch_poll(bs->store);
+	bs_commit_watch(bs);
+	if (store_batch_fd(bs->store) >= 0 && bs->commit_fd < 0)
+		timer_start(t, 1);
+}
+
+/* A run's commit came back (committed) or failed: its answers go or not. */
+static void bs_commit_done(void *arg, bool committed)
+{
+	struct bs *bs = arg;
+
+	kernel_settle(bs->kernel, committed);
+	bs_commit_watch(bs);
+}
+
 static void bs_rx_batch(void *arg, bool begin)
 {
 	struct bs *bs = arg;
+	int err;
 
 	if (begin) {
 		store_batch_begin(bs->store);
 		kernel_hold(bs->kernel);
 		return;
 	}
-	kernel_release(bs->kernel, store_batch_end(bs->store) == 0);
+	if (kernel_may_defer(bs->kernel)) {
+		err = store_batch_send(bs->store);
+		if (err == 1)
+			kernel_defer(bs->kernel);
+		else
+			kernel_release(bs->kernel, err == 0);
+	} else {
+		kernel_release(bs->kernel, store_batch_end(bs->store) == 0);
+	}
+	bs_commit_watch(bs);
 }
 
 /* Operator's changes */
@@ -987,6 +1056,8 @@ static int bs_start(struct pkmd *d)
 		return PKMD_EXIT_SETUP;
 	d->role_state = bs;
 	bs->d = d;
+	bs->commit_fd = -1;
+	timer_init(&bs->commit_poll, "commit-poll", bs_commit_poll);
 	bs->cfg = d->cfg;
 	bs->kernel = &d->kernel;
 	bs->policy = (struct disc_policy){
@@ -1008,6 +1079,7 @@ static int bs_start(struct pkmd *d)
 	}
 	if (load_identity(bs) || open_database(bs))
 		return PKMD_EXIT_SETUP;
+	store_batch_notify(bs->store, bs_commit_done, bs);
 	if (store_subscriber_each(bs->store, load_subscriber, bs) ||
 	    store_member_each(bs->store, load_member, bs) ||
 	    store_station_each(bs->store, load_station, bs) ||
@@ -1064,7 +1136,11 @@ static void bs_stop(struct pkmd *d)
 	for (size_t i = 0; i < bs->n_subs; i++)
 		free(bs->subs[i]);
 	free(bs->subs);
+	/* the commits on their way are waited for: their answers go */
 	store_close(bs->store);
+	if (bs->commit_fd >= 0)
+		eloop_del_fd(bs->commit_fd);
+	timer_stop(&bs->commit_poll);
 	trust_close(&bs->trust);
 	EVP_PKEY_free(bs->key);
 	free(bs->cert_der);

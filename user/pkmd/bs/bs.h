@@ -121,6 +121,9 @@ struct bs {
 	 * is answered until one succeeds (bs_zone_reload_subscribers()).
 	 */
 	bool zone_subs_failed;
+	/* the store's descriptor, polled while commits are on their way */
+	int commit_fd;
+	struct timer commit_poll;	/* instead, when it cannot be */
 };
 
 static inline uint16_t station_basic_cid(const struct station *st)

@@ -1426,6 +1426,143 @@ static void lost_connection(struct backend *b)
 	drop(b);
 }
 
+/* store_batch_send()'s outcomes, as done() told them. */
+struct outcomes {
+	int n;
+	bool committed[16];
+};
+
+static void on_outcome(void *arg, bool committed)
+{
+	struct outcomes *o = arg;
+
+	if (o->n < 16)
+		o->committed[o->n] = committed;
+	o->n++;
+}
+
+/* Polls the store, as the daemon's loop does, until n outcomes or ms. */
+static void wait_outcomes(struct store *st, struct outcomes *o, int n, int ms)
+{
+	long long t0 = ms_now();
+
+	while (o->n < n && ms_now() - t0 < ms) {
+		struct pollfd p = { .fd = store_batch_fd(st), .events = POLLIN };
+
+		if (p.fd >= 0)
+			poll(&p, 1, 20);
+		else
+			usleep(20000);
+		store_batch_poll(st);
+	}
+}
+
+static int batch_sent(struct store *st, const uint8_t mac[MAC_LEN], uint64_t rx)
+{
+	int err;
+
+	store_batch_begin(st);
+	err = store_ak_set_rx(st, mac, 0, rx);
+	return err ? err : store_batch_send(st);
+}
+
+/*
+ * A batch's commit without the wait (store_batch_send()): its outcome
+ * comes once the server has committed it, never before; a lost
+ * connection fails the batches on their way; another write tells their
+ * outcome before it runs.
+ */
+static void batch_send(struct backend *b)
+{
+	struct store_subscriber a = subscriber("ss-a", 0x11);
+	struct store_ak ak = { .mac = { 2, 0x16, 0, 0, 0, 0x11 }, .rx_next = 10 };
+	struct outcomes o = { 0 };
+	const char *n = b->name;
+	PGconn *blocker;
+	PGresult *r;
+	struct store *st;
+	char sql[256];
+
+	if (!ok(fresh(b, "async") == 0, "%s: a fresh database", n) ||
+	    !ok(store_open(b->db, b->where, &st) == 0, "%s: opened", n))
+		return;
+	store_batch_notify(st, on_outcome, &o);
+	is_int(store_subscriber_add(st, &a), 0, "%s: subscriber added", n);
+	is_int(store_ak_save(st, &ak), 0, "%s: AK saved", n);
+
+	is_int(batch_sent(st, ak.mac, 11), 1, "%s: a batch's commit sent, its outcome to come", n);
+	wait_outcomes(st, &o, 1, 5000);
+	ok(o.n == 1 && o.committed[0], "%s: it came: committed", n);
+	is_int(value_seen(b, rx_of_active_ak), 11, "%s: the window is on disk", n);
+
+	blocker = pg_connect(b, b->dbname);
+	r = PQexec(blocker, "BEGIN; SELECT 1 FROM aks FOR UPDATE");
+	ok(PQresultStatus(r) == PGRES_TUPLES_OK, "%s: another session locks the AK's row", n);
+	PQclear(r);
+	is_int(batch_sent(st, ak.mac, 12), 1, "%s: the next batch's commit sent", n);
+	wait_outcomes(st, &o, 2, 500);
+	is_int(o.n, 1, "%s: no outcome while its UPDATE waits: its answers stay held", n);
+	PQclear(PQexec(blocker, "COMMIT"));
+	wait_outcomes(st, &o, 2, 5000);
+	ok(o.n == 2 && o.committed[1], "%s: the lock gone, it commits and says so", n);
+	is_int(value_seen(b, rx_of_active_ak), 12, "%s: its window is on disk", n);
+
+	r = PQexec(blocker, "BEGIN; SELECT 1 FROM aks FOR UPDATE");
+	PQclear(r);
+	is_int(batch_sent(st, ak.mac, 13), 1, "%s: a batch's commit sent", n);
+	is_int(batch_sent(st, ak.mac, 14), 1, "%s: and another's behind it", n);
+	wait_outcomes(st, &o, 3, 300);
+	snprintf(sql, sizeof(sql),
+		 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+		 " WHERE datname = '%s' AND pid <> %d AND pid <> pg_backend_pid()",
+		 b->dbname, PQbackendPID(blocker));
+	ok(o.n == 2 && pg_exec(b, "postgres", sql) == 0,
+	   "%s: the store's sessions end while both wait", n);
+	wait_outcomes(st, &o, 4, 5000);
+	ok(o.n == 4 && !o.committed[2] && !o.committed[3],
+	   "%s: both fail: a lost connection releases nothing", n);
+	PQclear(PQexec(blocker, "ROLLBACK"));
+	PQfinish(blocker);
+	is_int(value_seen(b, rx_of_active_ak), 12, "%s: neither window is on disk", n);
+
+	is_int(batch_sent(st, ak.mac, 15), 1, "%s: the next batch reconnects", n);
+	is_int(store_ak_set_tx(st, ak.mac, 0, 8192), 0,
+	       "%s: another write waits for it", n);
+	ok(o.n == 5 && o.committed[4], "%s: and has its outcome told first: committed", n);
+	is_int(value_seen(b, rx_of_active_ak), 15, "%s: its window is on disk", n);
+	ok(store_batch_fd(st) < 0, "%s: no outcome owed: nothing to poll", n);
+	store_close(st);
+	drop(b);
+
+	/*
+	 * A zone's lock_timeout (F/10) ends an UPDATE that waits too long:
+	 * the transaction fails on a connection still up, is rolled back,
+	 * and the next one on it commits.
+	 */
+	memset(&o, 0, sizeof(o));
+	if (!ok(fresh(b, "asynczone") == 0, "%s: a fresh database", n) ||
+	    !ok(store_open_zone(b->db, b->where, "z1", "bs1", 2000, &st) == 0,
+		"%s: bs1 of zone z1, failover 2000 ms", n))
+		return;
+	store_batch_notify(st, on_outcome, &o);
+	is_int(store_ak_save(st, &ak), 0, "%s: AK saved", n);
+	blocker = pg_connect(b, b->dbname);
+	r = PQexec(blocker, "BEGIN; SELECT 1 FROM aks FOR UPDATE");
+	PQclear(r);
+	is_int(batch_sent(st, ak.mac, 21), 1, "%s: a batch's commit sent", n);
+	wait_outcomes(st, &o, 1, 5000);
+	ok(o.n == 1 && !o.committed[0], "%s: its UPDATE waited past lock_timeout: failed", n);
+	PQclear(PQexec(blocker, "COMMIT"));
+	PQfinish(blocker);
+	is_int(batch_sent(st, ak.mac, 22), 1, "%s: the next batch's commit sent", n);
+	wait_outcomes(st, &o, 2, 5000);
+	ok(o.n == 2 && o.committed[1], "%s: and commits: the failed one was rolled back", n);
+	is_int(value_seen(b, "SELECT rx_next FROM aks WHERE mac = '02:16:00:00:00:11'"), 22,
+	       "%s: its window is on disk, the failed one's was not", n);
+	store_close(st);
+	drop(b);
+}
+
 /*
  * A writer stalled inside its fenced transaction (SIGSTOP, a frozen VM, a
  * partition) holds its lease's row lock: another BS's lease pass and a
@@ -1558,6 +1695,7 @@ static void postgresql_cases(void)
 	stalled_writer(&b);
 	slow_statements(&b);
 	lost_connection(&b);
+	batch_send(&b);
 }
 
 int main(void)
