@@ -785,14 +785,23 @@ static const char scope_functions[] =
 	/*
 	 * A batch's receive windows (SQL_AK_SET_RX_MANY): an UPDATE by
 	 * primary key per window, whatever the planner thinks of a join with
-	 * the arrays on a table it has no statistics of yet.
+	 * the arrays on a table it has no statistics of yet.  A window only
+	 * moves up: two connections commit windows, and the later run's
+	 * transaction may take an AK's row first.  An instance that lost its
+	 * bs-id's claim fails the whole transaction, and its answers with it.
 	 */
 	"CREATE OR REPLACE FUNCTION pkmd_ak_set_rx(macs TEXT[], slots INT[],"
 	" rxs BIGINT[]) RETURNS VOID LANGUAGE plpgsql AS $$"
 	" BEGIN"
+	"  IF pkmd_bs() <> '' AND NOT EXISTS (SELECT 1 FROM zone_bss"
+	"     WHERE zone = pkmd_zone() AND bs = pkmd_bs()"
+	"     AND instance = pkmd_instance()) THEN"
+	"   RAISE EXCEPTION 'pkmd: this instance no longer holds its bs-id';"
+	"  END IF;"
 	"  FOR i IN 1 .. coalesce(array_length(macs, 1), 0) LOOP"
-	"   UPDATE aks SET rx_next = rxs[i] WHERE zone = pkmd_zone()"
-	"    AND bs = pkmd_bs() AND mac = macs[i] AND slot = slots[i];"
+	"   UPDATE aks SET rx_next = GREATEST(rx_next, rxs[i])"
+	"    WHERE zone = pkmd_zone() AND bs = pkmd_bs()"
+	"    AND mac = macs[i] AND slot = slots[i];"
 	"  END LOOP;"
 	" END $$;";
 
@@ -1697,6 +1706,25 @@ static int lane_free(struct pg_store *st)
 }
 
 /*
+ * The staged batches that could not be sent fail, but after the
+ * transactions on their way, which are older: an outcome decides the
+ * oldest answers held (kernel_settle()), so told first it would drop an
+ * older run's answers and let its own go with the older run's commit.
+ */
+static void pipe_fail_staged(struct pg_store *st, int staged, bool has_open)
+{
+	if (!staged && !has_open)
+		return;
+	if (st->n_pipe == PIPE_TX_MAX)
+		pipe_read(st, true);
+	st->pipe[st->n_pipe++] = (struct pipe_tx){
+		.lane = -1, .batches = staged, .has_open = has_open,
+		.decided = true,
+	};
+	pipe_settle(st);
+}
+
+/*
  * The staged batches and the windows w[0..n) (none, or those of more
  * batches) as the next transaction, on the lane.  0, or -EIO when it
  * cannot go: the staged batches fail.
@@ -1716,7 +1744,7 @@ static int pipe_send_staged(struct pg_store *st, int lane,
 				staged + batches, has_open);
 	st->staged.n = 0;
 	if (err) {
-		outcome_add(st, staged, false);
+		pipe_fail_staged(st, staged, has_open);
 		return -EIO;
 	}
 	return 0;

@@ -1530,6 +1530,13 @@ static void batch_send(struct backend *b)
 	       "%s: another write waits for it", n);
 	ok(o.n == 5 && o.committed[4], "%s: and has its outcome told first: committed", n);
 	is_int(value_seen(b, rx_of_active_ak), 15, "%s: its window is on disk", n);
+	/* the two connections' transactions may take an AK's row in either order */
+	is_int(batch_sent(st, ak.mac, 40), 1, "%s: a window of 40 sent", n);
+	wait_outcomes(st, &o, 6, 5000);
+	is_int(batch_sent(st, ak.mac, 35), 1, "%s: then an older one of 35", n);
+	wait_outcomes(st, &o, 7, 5000);
+	ok(o.n == 7 && o.committed[6], "%s: which commits", n);
+	is_int(value_seen(b, rx_of_active_ak), 40, "%s: a window only moves up", n);
 	ok(store_batch_fd(st) < 0, "%s: no outcome owed: nothing to poll", n);
 	store_close(st);
 	drop(b);
@@ -1559,6 +1566,15 @@ static void batch_send(struct backend *b)
 	ok(o.n == 2 && o.committed[1], "%s: and commits: the failed one was rolled back", n);
 	is_int(value_seen(b, "SELECT rx_next FROM aks WHERE mac = '02:16:00:00:00:11'"), 22,
 	       "%s: its window is on disk, the failed one's was not", n);
+	/* another instance claimed bs1 while this one stalled */
+	ok(pg_exec(b, b->dbname, "UPDATE zone_bss SET instance = 'someone-else'"
+		   " WHERE zone = 'z1' AND bs = 'bs1'") == 0,
+	   "%s: another instance holds bs1's claim now", n);
+	is_int(batch_sent(st, ak.mac, 23), 1, "%s: a deposed instance's batch sent", n);
+	wait_outcomes(st, &o, 3, 5000);
+	ok(o.n == 3 && !o.committed[2], "%s: fails: its answers are dropped", n);
+	is_int(value_seen(b, "SELECT rx_next FROM aks WHERE mac = '02:16:00:00:00:11'"), 22,
+	       "%s: and its window is not written", n);
 	store_close(st);
 	drop(b);
 }
