@@ -478,9 +478,13 @@ int wman_conn_add(struct wman_dev *wman, u16 cid, u8 kind, int said,
 	return 0;
 
 err_unhash:
-	if (kind == WMAN_CONN_UNICAST && bs)
+	if (kind == WMAN_CONN_UNICAST && bs) {
 		rhashtable_remove_fast(&wman->peers, &conn->peer_node,
 				       peer_params);
+		/* a transmit path may have found it meanwhile */
+		kfree_rcu(conn, rcu);
+		return err;
+	}
 err_free:
 	kfree(conn);
 	return err;

@@ -71,11 +71,13 @@ static int table_grow(void)
 {
 	size_t old_size = table_size, i, s;
 	struct block_count **old = table;
+	struct block_count **grown;
 
+	grown = calloc(old_size ? old_size * 2 : 1u << 16, sizeof(*grown));
+	if (!grown)
+		return -1;	/* the old table stays */
+	table = grown;
 	table_size = old_size ? old_size * 2 : 1u << 16;
-	table = calloc(table_size, sizeof(*table));
-	if (!table)
-		return -1;
 	for (i = 0; i < old_size; i++) {
 		if (!old[i])
 			continue;
