@@ -134,8 +134,12 @@ test_unprivileged_reads_refused() {
 		refused_by_kernel "$who" stats show dev wman0
 		refused_by_kernel "$who" monitor count 1 timeout 1
 	done
-	nn 0 setpriv --reuid 65534 --regid 65534 --clear-groups -- \
-		ip -s link show wman0 | grep -q "RX:"
+	# whole, then searched: grep -q leaving early could kill ip with
+	# SIGPIPE, a failure under pipefail
+	local counters
+	counters=$(nn 0 setpriv --reuid 65534 --regid 65534 --clear-groups -- \
+		ip -s link show wman0)
+	grep -q "RX:" <<<"$counters"
 }
 
 # Every case runs in one process (execs are slow under QEMU TCG); each
