@@ -623,17 +623,13 @@ static int run_change(struct pg_store *st, enum store_sql id,
 static int run_claimed(struct pg_store *st, enum store_sql id,
 		       const struct params *p, const char *what)
 {
-	PGresult *r;
-	int err = run(st, id, p, &r, what);
+	int err = run_change(st, id, p, what);
 
-	if (err)
+	if (err != -ENOENT)
 		return err;
-	err = changes(r) ? 0 : -EPERM;
-	PQclear(r);
-	if (err)
-		log_err("database %s: %s: refused: another pkmd instance holds bs-id %s now",
-			st->base.name, what, st->base.bs);
-	return err;
+	log_err("database %s: %s: refused: another pkmd instance holds bs-id %s now",
+		st->base.name, what, st->base.bs);
+	return -EPERM;
 }
 
 static int begin(struct pg_store *st)
